@@ -1,0 +1,8 @@
+package dev.sluice.gateway;
+
+/** Placeholder. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {}
+}

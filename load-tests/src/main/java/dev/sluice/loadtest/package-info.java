@@ -1,0 +1,2 @@
+/** Load-test kit: provider simulator, load scenarios and the bare baseline server. */
+package dev.sluice.loadtest;
