@@ -19,11 +19,11 @@ import java.util.Objects;
  *     when the provider does not say.
  * @param from sender address as the provider gives it, or {@code null}
  * @param to recipient address as the provider gives it, or {@code null}
- * @param providerMessageId the provider's message id (wamid, MessageSid, Infobip messageId, Telegram
- *     message_id), or {@code null}
+ * @param providerMessageId the provider's message id (wamid, MessageSid, Infobip messageId,
+ *     Telegram message_id), or {@code null}
  * @param timestamp the provider's event time in Unix seconds, 0 when absent
- * @param type message type ({@code text}, {@code image}, {@code interactive}, …) for messages; {@code
- *     null} for status events
+ * @param type message type ({@code text}, {@code image}, {@code interactive}, …) for messages;
+ *     {@code null} for status events
  * @param text the text of a text message, or {@code null}
  * @param status for status events, the normalised status ({@code queued}, {@code sent}, {@code
  *     delivered}, {@code read}, {@code failed}); {@code null} for messages

@@ -1,0 +1,271 @@
+package dev.sluice.gateway.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads the configuration: the YAML file, then {@code SLUICE_<SECTION>_<KEY>} environment
+ * overrides. Problems are reported together ({@link ConfigException}); a key in the file that no
+ * setting reads is a problem (a typo must not pass silently), while an unknown {@code SLUICE_*}
+ * variable is only a warning, so one environment can serve several versions during a rolling
+ * upgrade.
+ */
+public final class ConfigLoader {
+
+  /** The development master key, used only when none is configured (with a loud warning). */
+  static final String DEV_MASTER_KEY =
+      Base64.getEncoder()
+          .encodeToString("sluice-dev-master-key-NOT-SECRET".getBytes(StandardCharsets.US_ASCII));
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** A loaded configuration and the warnings to log once logging is set up. */
+  public record Loaded(GatewayConfig config, List<String> warnings) {}
+
+  private ConfigLoader() {}
+
+  /**
+   * Loads and validates.
+   *
+   * @throws ConfigException listing every problem, each naming its key
+   */
+  public static Loaded load(Path file, Map<String, String> env) {
+    Map<String, String> values;
+    try {
+      values = flatten(YAML.readTree(Files.readString(file)));
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(List.of("config file " + file + " does not exist"));
+    } catch (JacksonException e) {
+      throw new ConfigException(
+          List.of("config file " + file + " is not valid YAML: " + e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new ConfigException(List.of("config file " + file + " cannot be read: " + e));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(List.of("config file " + file + ": " + e.getMessage()));
+    }
+    return load(values, env);
+  }
+
+  /**
+   * Loads from already flattened {@code section.key} values (tests, and {@link #load(Path, Map)}).
+   */
+  public static Loaded load(Map<String, String> values, Map<String, String> env) {
+    Settings s = new Settings(values, env);
+    List<String> warnings = new ArrayList<>();
+
+    GatewayConfig.Http http =
+        new GatewayConfig.Http(
+            s.nonBlank("http.host", "0.0.0.0"),
+            s.intIn("http.port", 8080, 0, 65535),
+            s.intIn("http.eventLoops", 0, 0, 256),
+            s.intIn("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
+            s.longIn("http.shutdownGraceMs", 10_000, 0, 600_000),
+            s.string("http.publicUrl", ""));
+    if (!http.publicUrl().isEmpty()) {
+      checkUrl(s, "http.publicUrl", http.publicUrl(), List.of("http", "https"));
+    }
+
+    List<String> redisUrls = s.list("redis.url", List.of("redis://127.0.0.1:6379"));
+    s.check(!redisUrls.isEmpty(), "redis.url", "must name at least one server");
+    for (String url : redisUrls) {
+      checkUrl(s, "redis.url", url, List.of("redis", "rediss", "unix"));
+    }
+    String redisType = s.oneOf("redis.type", "standalone", List.of("standalone", "cluster"));
+    s.check(
+        redisType.equals("cluster") || redisUrls.size() <= 1,
+        "redis.url",
+        "lists several servers, which needs redis.type: cluster");
+    GatewayConfig.Redis redis =
+        new GatewayConfig.Redis(
+            redisUrls,
+            redisType.equals("cluster"),
+            s.longIn("redis.connectTimeoutMs", 2_000, 1, 600_000),
+            s.longIn("redis.commandTimeoutMs", 2_000, 1, 600_000),
+            s.intIn("redis.maxPoolSize", 16, 1, 1024),
+            s.intIn("redis.maxWaitingHandlers", 4096, 1, 1_000_000));
+
+    GatewayConfig.Postgres pg =
+        postgres(
+            s,
+            s.nonBlank("pg.url", "postgresql://postgres:postgres@127.0.0.1:5432/sluice"),
+            s.intIn("pg.maxPoolSize", 8, 1, 1024),
+            s.longIn("pg.connectTimeoutMs", 2_000, 1, 600_000));
+
+    GatewayConfig.Startup startup =
+        new GatewayConfig.Startup(s.longIn("startup.backendWaitMs", 15_000, 0, 3_600_000));
+    GatewayConfig.Log log =
+        new GatewayConfig.Log(
+            s.oneOf("log.format", "text", List.of("text", "json")),
+            s.oneOf("log.level", "info", List.of("trace", "debug", "info", "warn", "error")));
+    GatewayConfig.Admin admin = new GatewayConfig.Admin(s.secret("admin.token"));
+    if (admin.token().isEmpty()) {
+      warnings.add(
+          "admin.token (SLUICE_ADMIN_TOKEN) is not set: the operator API (/admin) refuses every call");
+    } else {
+      s.check(
+          admin.token().reveal().length() >= 16, "admin.token", "must be at least 16 characters");
+    }
+
+    GatewayConfig.Security security = security(s, warnings);
+    GatewayConfig.Health health =
+        new GatewayConfig.Health(s.longIn("health.checkTimeoutMs", 1_000, 1, 60_000));
+    GatewayConfig.Ingress ingress =
+        new GatewayConfig.Ingress(
+            s.intIn("ingress.partitions", 16, 1, 1024),
+            s.longIn("ingress.dedupTtlSeconds", 7 * 24 * 3600, 60, 90L * 24 * 3600),
+            s.intIn("ingress.perPhonePerMinute", 60, 1, 1_000_000),
+            s.intIn("ingress.phoneBurst", 20, 0, 1_000_000),
+            s.longIn("ingress.maxBacklogPerTenant", 1_000_000, 1, Long.MAX_VALUE),
+            s.longIn("ingress.visibilityTimeoutMs", 30_000, 100, 86_400_000),
+            s.longIn("ingress.standardToleranceSeconds", 300, 1, 86_400));
+
+    for (String key : s.unknownFileKeys()) {
+      s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
+    }
+    for (String name : s.unknownEnv()) {
+      warnings.add(name + " matches no setting and is ignored");
+    }
+    if (!s.problems().isEmpty()) {
+      throw new ConfigException(s.problems());
+    }
+    return new Loaded(
+        new GatewayConfig(http, redis, pg, startup, log, admin, security, health, ingress),
+        List.copyOf(warnings));
+  }
+
+  private static GatewayConfig.Security security(Settings s, List<String> warnings) {
+    Secret key = s.secret("security.masterKey");
+    if (key.isEmpty()) {
+      warnings.add(
+          "security.masterKey (SLUICE_MASTER_KEY) is not set: provider credentials are encrypted"
+              + " with a PUBLIC DEVELOPMENT KEY. Set it to the base64 of 32 random bytes"
+              + " (openssl rand -base64 32) before storing real credentials.");
+      return new GatewayConfig.Security(Secret.of(DEV_MASTER_KEY), true);
+    }
+    try {
+      byte[] bytes = Base64.getDecoder().decode(key.reveal());
+      s.check(
+          bytes.length == 32,
+          "security.masterKey",
+          "must be the base64 of exactly 32 bytes, got " + bytes.length + " bytes");
+    } catch (IllegalArgumentException e) {
+      s.check(false, "security.masterKey", "must be base64 (openssl rand -base64 32)");
+    }
+    return new GatewayConfig.Security(key, false);
+  }
+
+  private static GatewayConfig.Postgres postgres(
+      Settings s, String url, int maxPoolSize, long connectTimeoutMs) {
+    String host = "127.0.0.1";
+    int port = 5432;
+    String database = "sluice";
+    String user = "postgres";
+    String password = "";
+    try {
+      URI uri = new URI(url);
+      if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
+        s.check(false, "pg.url", "must start with postgresql://, got '" + mask(url) + "'");
+      }
+      if (uri.getHost() != null) {
+        host = uri.getHost();
+      }
+      if (uri.getPort() > 0) {
+        port = uri.getPort();
+      }
+      String path = uri.getPath();
+      if (path != null && path.length() > 1) {
+        database = path.substring(1);
+      }
+      s.check(
+          database.matches("[A-Za-z0-9_]+"),
+          "pg.url",
+          "database name must be letters, digits and _, got '" + database + "'");
+      String userInfo = uri.getRawUserInfo();
+      if (userInfo != null) {
+        int colon = userInfo.indexOf(':');
+        user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+        password = colon < 0 ? "" : decode(userInfo.substring(colon + 1));
+      }
+    } catch (Exception e) {
+      s.check(false, "pg.url", "is not a valid URL: '" + mask(url) + "'");
+    }
+    return new GatewayConfig.Postgres(
+        host, port, database, user, Secret.of(password), maxPoolSize, connectTimeoutMs, url);
+  }
+
+  private static void checkUrl(Settings s, String key, String url, List<String> schemes) {
+    try {
+      URI uri = new URI(url);
+      if (uri.getScheme() == null || !schemes.contains(uri.getScheme())) {
+        s.check(
+            false, key, "must be a " + String.join("|", schemes) + " URL, got '" + mask(url) + "'");
+      } else if (!uri.getScheme().equals("unix") && uri.getHost() == null) {
+        s.check(false, key, "has no host: '" + mask(url) + "'");
+      }
+    } catch (Exception e) {
+      s.check(false, key, "is not a valid URL: '" + mask(url) + "'");
+    }
+  }
+
+  private static String mask(String url) {
+    return GatewayConfig.maskUserInfo(url);
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+
+  /** Flattens {@code section: {key: value}} into {@code section.key → value}. */
+  static Map<String, String> flatten(JsonNode root) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (root == null || root.isNull() || root.isMissingNode()) {
+      return out;
+    }
+    if (!root.isObject()) {
+      throw new IllegalArgumentException("the top level must be a mapping of sections");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> section = it.next();
+      if (section.getValue().isNull()) {
+        continue;
+      }
+      if (!section.getValue().isObject()) {
+        throw new IllegalArgumentException(
+            "'" + section.getKey() + "' must be a section (a mapping of keys)");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> kv = section.getValue().fields(); kv.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = kv.next();
+        String key = section.getKey() + "." + e.getKey();
+        JsonNode v = e.getValue();
+        if (v.isNull()) {
+          continue;
+        }
+        if (v.isArray()) {
+          List<String> items = new ArrayList<>();
+          v.forEach(item -> items.add(item.asText()));
+          out.put(key, String.join(",", items));
+        } else if (v.isValueNode()) {
+          out.put(key, v.asText());
+        } else {
+          throw new IllegalArgumentException("'" + key + "' must be a value or a list");
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,153 @@
+package dev.sluice.gateway.config;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The whole configuration, immutable, loaded once before Vert.x starts ({@link ConfigLoader}).
+ * Units are in the key names. Every key is documented in {@code config/gateway.yaml}.
+ */
+public record GatewayConfig(
+    Http http,
+    Redis redis,
+    Postgres pg,
+    Startup startup,
+    Log log,
+    Admin admin,
+    Security security,
+    Health health,
+    Ingress ingress) {
+
+  public GatewayConfig {
+    Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(redis, "redis");
+    Objects.requireNonNull(pg, "pg");
+    Objects.requireNonNull(startup, "startup");
+    Objects.requireNonNull(log, "log");
+    Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(health, "health");
+    Objects.requireNonNull(ingress, "ingress");
+  }
+
+  /**
+   * The HTTP server.
+   *
+   * @param eventLoops event loops, each running one HTTP verticle; 0 means one per core
+   * @param publicUrl the URL providers reach this gateway at (for callback URLs), may be empty
+   */
+  public record Http(
+      String host,
+      int port,
+      int eventLoops,
+      int maxBodyBytes,
+      long shutdownGraceMs,
+      String publicUrl) {}
+
+  /**
+   * Redis: a single server or the seed nodes of a cluster.
+   *
+   * @param urls one URL for standalone, one or more seed URLs for a cluster
+   */
+  public record Redis(
+      List<String> urls,
+      boolean cluster,
+      long connectTimeoutMs,
+      long commandTimeoutMs,
+      int maxPoolSize,
+      int maxWaitingHandlers) {
+    public Redis {
+      urls = List.copyOf(urls);
+    }
+
+    /** The URLs with any password replaced by {@code ***}, for messages and logs. */
+    public String displayUrls() {
+      return String.join(",", urls.stream().map(GatewayConfig::maskUserInfo).toList());
+    }
+  }
+
+  /** PostgreSQL, parsed from a {@code postgresql://user[:password]@host[:port]/database} URL. */
+  public record Postgres(
+      String host,
+      int port,
+      String database,
+      String user,
+      Secret password,
+      int maxPoolSize,
+      long connectTimeoutMs,
+      String displayUrl) {
+
+    /** The record keeps only the masked URL, so printing it never shows the password. */
+    public Postgres {
+      displayUrl = maskUserInfo(displayUrl);
+    }
+
+    /** The JDBC URL for Flyway (startup only; JDBC never runs on an event loop). */
+    public String jdbcUrl() {
+      return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    }
+  }
+
+  /**
+   * @param backendWaitMs how long startup waits for Redis and PostgreSQL to answer
+   */
+  public record Startup(long backendWaitMs) {}
+
+  /**
+   * @param format {@code text} or {@code json}
+   */
+  public record Log(String format, String level) {}
+
+  /**
+   * @param token bearer token of the operator API; empty disables the operator API
+   */
+  public record Admin(Secret token) {}
+
+  /**
+   * @param masterKey base64 of the 32-byte AES-256 key that encrypts provider credentials
+   * @param devMasterKey true when no key was configured and the built-in development key is used
+   */
+  public record Security(Secret masterKey, boolean devMasterKey) {}
+
+  /**
+   * @param checkTimeoutMs deadline of each readiness check
+   */
+  public record Health(long checkTimeoutMs) {}
+
+  /**
+   * Webhook ingress and the tenant queues.
+   *
+   * @param partitions partitions per tenant queue; fixed once data exists (it decides where each
+   *     conversation lives)
+   * @param dedupTtlSeconds how long a provider event id is remembered (Meta redelivers for 7 days)
+   * @param perPhonePerMinute default inbound limit per end-user phone number
+   * @param phoneBurst default burst above the steady rate per phone number
+   * @param maxBacklogPerTenant unacknowledged events a tenant may hold before webhooks get 503
+   * @param visibilityTimeoutMs how long a pulled event stays invisible before it is handed out
+   *     again
+   * @param standardToleranceSeconds allowed clock skew of Standard Webhooks timestamps
+   */
+  public record Ingress(
+      int partitions,
+      long dedupTtlSeconds,
+      int perPhonePerMinute,
+      int phoneBurst,
+      long maxBacklogPerTenant,
+      long visibilityTimeoutMs,
+      long standardToleranceSeconds) {}
+
+  static String maskUserInfo(String url) {
+    try {
+      URI uri = URI.create(url);
+      String userInfo = uri.getRawUserInfo();
+      if (userInfo == null || !userInfo.contains(":")) {
+        return url;
+      }
+      String user = userInfo.substring(0, userInfo.indexOf(':'));
+      return url.replace(userInfo + "@", user + ":***@");
+    } catch (IllegalArgumentException e) {
+      return "(unparseable URL)";
+    }
+  }
+}

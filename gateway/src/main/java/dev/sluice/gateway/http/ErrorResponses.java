@@ -1,0 +1,87 @@
+package dev.sluice.gateway.http;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that turns failures into JSON errors. A {@link GatewayException} keeps its status;
+ * a status set by Vert.x Web itself (404, 405, 413, …) gets a matching code; anything else is an
+ * unexpected 500, logged once with the route, never with the body.
+ */
+public final class ErrorResponses {
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
+
+  private ErrorResponses() {}
+
+  /** The failure handler for every route. */
+  public static void handle(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof GatewayException e) {
+      if (e.retryAfterSeconds() != null) {
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds());
+      }
+      send(ctx.response(), e.status(), e.code(), e.getMessage());
+      return;
+    }
+    int status = ctx.statusCode();
+    if (failure == null && status >= 400 && status < 500) {
+      send(ctx.response(), status, codeFor(status), messageFor(status));
+      return;
+    }
+    if (status == 413 || (failure != null && isTooLarge(failure))) {
+      send(ctx.response(), 413, "body_too_large", messageFor(413));
+      return;
+    }
+    String route = ctx.currentRoute() == null ? "?" : ctx.currentRoute().getPath();
+    LOG.error("unexpected failure [method={}, route={}]", ctx.request().method(), route, failure);
+    send(ctx.response(), 500, "internal", "internal error");
+  }
+
+  /** Writes {@code {"error":{"code":…,"message":…}}} unless a response was already started. */
+  public static void send(HttpServerResponse response, int status, String code, String message) {
+    if (response.headWritten() || response.closed()) {
+      return;
+    }
+    JsonObject body =
+        new JsonObject().put("error", new JsonObject().put("code", code).put("message", message));
+    response
+        .setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(body.toBuffer());
+  }
+
+  private static boolean isTooLarge(Throwable t) {
+    return t.getClass().getSimpleName().contains("TooLarge");
+  }
+
+  static String codeFor(int status) {
+    return switch (status) {
+      case 400 -> "bad_request";
+      case 401 -> "unauthorized";
+      case 403 -> "forbidden";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 406 -> "not_acceptable";
+      case 413 -> "body_too_large";
+      case 415 -> "unsupported_media_type";
+      default -> "http_" + status;
+    };
+  }
+
+  static String messageFor(int status) {
+    return switch (status) {
+      case 400 -> "the request is malformed";
+      case 401 -> "authentication required";
+      case 403 -> "forbidden";
+      case 404 -> "no such resource";
+      case 405 -> "method not allowed on this resource";
+      case 413 -> "the request body is larger than the gateway accepts";
+      case 415 -> "unsupported content type";
+      default -> "request failed";
+    };
+  }
+}

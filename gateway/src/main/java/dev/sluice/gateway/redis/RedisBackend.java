@@ -1,0 +1,151 @@
+package dev.sluice.gateway.redis;
+
+import dev.sluice.gateway.StartupException;
+import dev.sluice.gateway.config.GatewayConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisCluster;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared Redis client (a single server or a cluster; same code for both). Hot paths do not use
+ * it directly: each verticle takes its own pipelined connection with {@link #pipelined()}. This
+ * class is thread-safe.
+ */
+public final class RedisBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisBackend.class);
+
+  /** The function library, loaded with {@code FUNCTION LOAD REPLACE} at start. */
+  static final String LIBRARY_RESOURCE = "/redis/sluice.lua";
+
+  private final GatewayConfig.Redis config;
+  private final Redis client;
+
+  private RedisBackend(GatewayConfig.Redis config, Redis client) {
+    this.config = config;
+    this.client = client;
+  }
+
+  /**
+   * Creates the client; connects lazily.
+   *
+   * @param connections connections the verticles will hold (one per event loop) besides the pool
+   */
+  public static RedisBackend create(Vertx vertx, GatewayConfig.Redis config, int connections) {
+    RedisOptions options =
+        new RedisOptions()
+            .setType(config.cluster() ? RedisClientType.CLUSTER : RedisClientType.STANDALONE)
+            .setEndpoints(config.urls())
+            .setMaxPoolSize(config.maxPoolSize() + connections)
+            .setMaxPoolWaiting(4 * (config.maxPoolSize() + connections))
+            .setMaxWaitingHandlers(config.maxWaitingHandlers())
+            .setNetClientOptions(
+                new NetClientOptions()
+                    .setConnectTimeout((int) config.connectTimeoutMs())
+                    .setTcpNoDelay(true)
+                    .setTcpKeepAlive(true));
+    return new RedisBackend(config, Redis.createClient(vertx, options));
+  }
+
+  public GatewayConfig.Redis config() {
+    return config;
+  }
+
+  /** One command through the pool, with the command deadline. Not for hot paths. */
+  public Future<Response> send(Request request) {
+    return client.send(request).timeout(config.commandTimeoutMs(), TimeUnit.MILLISECONDS);
+  }
+
+  /** A new pipelined connection for the calling verticle; use it only on that verticle's loop. */
+  public PipelinedRedis pipelined() {
+    return new PipelinedRedis(client, config.commandTimeoutMs());
+  }
+
+  /**
+   * Blocks the calling (non event-loop) thread until Redis answers PING, then loads the function
+   * library on every master.
+   *
+   * @throws StartupException naming the URL when Redis does not answer within the wait
+   */
+  public void awaitReadyAndLoadFunctions(long waitMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+    Throwable last = null;
+    do {
+      try {
+        send(Request.cmd(Command.PING)).await();
+        last = null;
+        break;
+      } catch (Exception e) {
+        last = e;
+        sleepQuietly(250);
+      }
+    } while (System.nanoTime() < deadline);
+    if (last != null) {
+      throw new StartupException(
+          "Redis at "
+              + config.displayUrls()
+              + " is not reachable ("
+              + last.getMessage()
+              + "): start it (./run.sh does) or point SLUICE_REDIS_URL at a running server");
+    }
+    try {
+      loadFunctions().await();
+    } catch (Exception e) {
+      throw new StartupException(
+          "cannot load the Redis function library at "
+              + config.displayUrls()
+              + " ("
+              + e.getMessage()
+              + "): Sluice needs Redis 7.0 or newer");
+    }
+  }
+
+  /** Loads (replaces) the function library on the server, or on every master of a cluster. */
+  public Future<Void> loadFunctions() {
+    Request load = Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(library());
+    if (!config.cluster()) {
+      return send(load).mapEmpty();
+    }
+    return RedisCluster.create(client)
+        .onAllMasterNodes(load)
+        .timeout(config.commandTimeoutMs(), TimeUnit.MILLISECONDS)
+        .onSuccess(r -> LOG.info("function library loaded on {} cluster masters", r.size()))
+        .mapEmpty();
+  }
+
+  static String library() {
+    try (InputStream in = RedisBackend.class.getResourceAsStream(LIBRARY_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(LIBRARY_RESOURCE + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Future<Void> close() {
+    return client.close();
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms); // main thread at startup, never an event loop
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

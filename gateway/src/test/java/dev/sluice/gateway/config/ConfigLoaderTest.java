@@ -1,0 +1,181 @@
+package dev.sluice.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  @Test
+  void shippedConfigFileIsValid() {
+    ConfigLoader.Loaded loaded = ConfigLoader.load(Path.of("../config/gateway.yaml"), Map.of());
+
+    GatewayConfig c = loaded.config();
+    assertThat(c.http().port()).isEqualTo(8080);
+    assertThat(c.redis().urls()).containsExactly("redis://127.0.0.1:6379");
+    assertThat(c.pg().database()).isEqualTo("sluice");
+    assertThat(c.ingress().dedupTtlSeconds()).isEqualTo(7 * 24 * 3600);
+  }
+
+  @Test
+  void everyProblemIsReportedTogetherEachNamingItsKey() {
+    Map<String, String> file = Map.of("http.port", "99999", "redis.url", "http://localhost:6379");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .hasSize(2)
+                    .anySatisfy(p -> assertThat(p).startsWith("http.port must be 0..65535"))
+                    .anySatisfy(p -> assertThat(p).startsWith("redis.url must be a redis")));
+  }
+
+  @Test
+  void environmentOverridesTheFile() {
+    Map<String, String> env =
+        Map.of(
+            "SLUICE_HTTP_PORT", "9090",
+            "SLUICE_REDIS_CONNECT_TIMEOUT_MS", "750",
+            "SLUICE_PG_URL", "postgresql://app:s3cret@db.internal:6543/gw",
+            "SLUICE_ADMIN_TOKEN", "0123456789abcdef0123");
+
+    GatewayConfig c = ConfigLoader.load(Map.of("http.port", "8081"), env).config();
+
+    assertThat(c.http().port()).isEqualTo(9090);
+    assertThat(c.redis().connectTimeoutMs()).isEqualTo(750);
+    assertThat(c.pg().host()).isEqualTo("db.internal");
+    assertThat(c.pg().port()).isEqualTo(6543);
+    assertThat(c.pg().database()).isEqualTo("gw");
+    assertThat(c.pg().user()).isEqualTo("app");
+    assertThat(c.pg().password().reveal()).isEqualTo("s3cret");
+    assertThat(c.admin().token().matches("0123456789abcdef0123")).isTrue();
+  }
+
+  @Test
+  void aliasesNameTheMasterKeyAndPublicUrl() {
+    String key = "q8Lq0Jp2m1f6Yw3c5v7b9n0x2z4a6s8d0f2g4h6j8k0=";
+    Map<String, String> env =
+        Map.of("SLUICE_MASTER_KEY", key, "SLUICE_PUBLIC_URL", "https://hooks.example.com");
+
+    GatewayConfig c = ConfigLoader.load(Map.of(), env).config();
+
+    assertThat(c.security().masterKey().reveal()).isEqualTo(key);
+    assertThat(c.security().devMasterKey()).isFalse();
+    assertThat(c.http().publicUrl()).isEqualTo("https://hooks.example.com");
+  }
+
+  @Test
+  void unknownEnvironmentVariableIsOnlyAWarning() {
+    ConfigLoader.Loaded loaded =
+        ConfigLoader.load(
+            Map.of(), Map.of("SLUICE_FUTURE_FEATURE", "on", "SLUICE_TEST_REDIS_URL", "redis://x"));
+
+    assertThat(loaded.warnings()).anyMatch(w -> w.startsWith("SLUICE_FUTURE_FEATURE matches no"));
+    assertThat(loaded.warnings()).noneMatch(w -> w.contains("SLUICE_TEST_REDIS_URL"));
+  }
+
+  @Test
+  void unknownKeyInTheFileIsAnError() {
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("http.prot", "8080"), Map.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .containsExactly(
+                        "http.prot is not a known setting (misspelt? see config/gateway.yaml)"));
+  }
+
+  @Test
+  void missingMasterKeyFallsBackToTheDevKeyWithALoudWarning() {
+    ConfigLoader.Loaded loaded = ConfigLoader.load(Map.of(), Map.of());
+
+    assertThat(loaded.config().security().devMasterKey()).isTrue();
+    assertThat(loaded.warnings()).anyMatch(w -> w.contains("PUBLIC DEVELOPMENT KEY"));
+  }
+
+  @Test
+  void masterKeyMustBeThirtyTwoBytes() {
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of(), Map.of("SLUICE_MASTER_KEY", "c2hvcnQ=")))
+        .hasMessageContaining("security.masterKey must be the base64 of exactly 32 bytes");
+  }
+
+  @Test
+  void secretsNeverPrint() {
+    GatewayConfig c =
+        ConfigLoader.load(
+                Map.of("pg.url", "postgresql://app:hunter2@127.0.0.1/gw"),
+                Map.of("SLUICE_ADMIN_TOKEN", "very-secret-admin-token"))
+            .config();
+
+    assertThat(c.toString()).doesNotContain("hunter2").doesNotContain("very-secret-admin-token");
+    assertThat(c.pg().displayUrl()).isEqualTo("postgresql://app:***@127.0.0.1/gw");
+  }
+
+  @Test
+  void badPasswordInUrlIsNotEchoedInTheProblem() {
+    assertThatThrownBy(
+            () -> ConfigLoader.load(Map.of("pg.url", "mysql://app:hunter2@h/db"), Map.of()))
+        .hasMessageContaining("pg.url must start with postgresql://")
+        .hasMessageNotContaining("hunter2");
+  }
+
+  @Test
+  void severalRedisUrlsNeedClusterType() {
+    assertThatThrownBy(
+            () -> ConfigLoader.load(Map.of("redis.url", "redis://a:1,redis://b:2"), Map.of()))
+        .hasMessageContaining("redis.url lists several servers, which needs redis.type: cluster");
+
+    GatewayConfig c =
+        ConfigLoader.load(
+                Map.of("redis.url", "redis://a:1,redis://b:2", "redis.type", "cluster"), Map.of())
+            .config();
+    assertThat(c.redis().cluster()).isTrue();
+    assertThat(c.redis().urls()).hasSize(2);
+  }
+
+  @Test
+  void yamlListsAndSyntaxErrorsAreHandled(@TempDir Path dir) throws Exception {
+    Path good = dir.resolve("good.yaml");
+    Files.writeString(
+        good, "redis:\n  type: cluster\n  url:\n    - redis://a:1\n    - redis://b:2\n");
+    assertThat(ConfigLoader.load(good, Map.of()).config().redis().urls()).hasSize(2);
+
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "http:\n  port: [8080\n");
+    assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("is not valid YAML");
+
+    assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yaml"), Map.of()))
+        .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void everySettingIsInTheReadmeTableWithItsEnvironmentName() throws Exception {
+    String readme = Files.readString(Path.of("../README.md"));
+    Map<String, String> file =
+        ConfigLoader.flatten(
+            new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(Path.of("../config/gateway.yaml").toFile()));
+
+    assertThat(file).isNotEmpty();
+    for (String key : file.keySet()) {
+      assertThat(readme).contains("| `" + key + "` | `" + Settings.envName(key) + "` |");
+    }
+  }
+
+  @Test
+  void environmentNamesFollowTheKey() {
+    assertThat(Settings.envName("http.port")).isEqualTo("SLUICE_HTTP_PORT");
+    assertThat(Settings.envName("redis.connectTimeoutMs"))
+        .isEqualTo("SLUICE_REDIS_CONNECT_TIMEOUT_MS");
+    assertThat(Settings.envName("security.masterKey")).isEqualTo("SLUICE_MASTER_KEY");
+  }
+}
