@@ -22,7 +22,7 @@ class MetaPayloadParserFuzzTest {
 
     int accepted = Fuzz.assertParsesOrRejects(cases, parser::parse);
 
-    assertThat(cases).hasSizeGreaterThan(5000);
+    assertThat(cases.size()).isGreaterThan(5000);
     assertThat(accepted).isGreaterThan(1000);
   }
 }
