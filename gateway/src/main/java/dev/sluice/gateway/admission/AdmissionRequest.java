@@ -1,0 +1,20 @@
+package dev.sluice.gateway.admission;
+
+import dev.sluice.gateway.ingress.InboundEvent;
+import java.util.Objects;
+
+/**
+ * One event to admit into a tenant's queue.
+ *
+ * @param perPhonePerMinute inbound limit of the end user on this channel; 0 = not limited (status
+ *     events: they report on our own sends and are bounded by our own sending rate)
+ * @param burst events above the steady rate one end user may send at once
+ */
+public record AdmissionRequest(
+    String tenantId, String channelId, InboundEvent event, int perPhonePerMinute, int burst) {
+  public AdmissionRequest {
+    Objects.requireNonNull(tenantId, "tenantId");
+    Objects.requireNonNull(channelId, "channelId");
+    Objects.requireNonNull(event, "event");
+  }
+}
