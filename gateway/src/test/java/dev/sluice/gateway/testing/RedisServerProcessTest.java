@@ -47,8 +47,10 @@ class RedisServerProcessTest {
         assertThat(redis.isRunning()).isFalse();
         assertThatThrownBy(() -> new Socket(Loopback.ADDRESS, port).close())
             .isInstanceOf(ConnectException.class);
-        assertThatThrownBy(() -> send(client, Request.cmd(Command.PING)))
-            .hasMessageContaining("Connection refused");
+        // The client fails, but how depends on a race with its pool noticing the closed
+        // connection: "Connection is closed", a message-less StacklessClosedChannelException
+        // (pooled connection already dead), or "Connection refused" (a fresh connect attempt).
+        assertThatThrownBy(() -> send(client, Request.cmd(Command.PING))).isNotNull();
 
         redis.start();
 
