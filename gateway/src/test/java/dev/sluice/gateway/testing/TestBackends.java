@@ -1,0 +1,153 @@
+package dev.sluice.gateway.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Where the shared test backends are, whether they answer, and ids that keep tests apart on them.
+ *
+ * <p>Integration tests use the Redis and PostgreSQL that the test command ensures are running; the
+ * addresses come from {@code SLUICE_TEST_REDIS_URL} and {@code SLUICE_TEST_PG_URL}, with local
+ * defaults. Nothing is flushed between tests: each test isolates itself with {@link
+ * #uniqueId(String)} tenant ids and key prefixes.
+ */
+public final class TestBackends {
+
+  /** Environment variable naming the shared Redis. */
+  public static final String REDIS_URL_ENV = "SLUICE_TEST_REDIS_URL";
+
+  /** Environment variable naming the shared PostgreSQL database. */
+  public static final String PG_URL_ENV = "SLUICE_TEST_PG_URL";
+
+  private static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+  private static final String DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/sluice_test";
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+  private static final Map<String, Integer> DEFAULT_PORTS =
+      Map.of("redis", 6379, "rediss", 6379, "postgresql", 5432, "postgres", 5432);
+
+  /** Longest id {@link #uniqueId(String)} returns; fits key names, metric tags and log lines. */
+  public static final int MAX_ID_LENGTH = 32;
+
+  private static final int RANDOM_CHARS = 10; // base 36: about 51 bits, no collision across runs
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private TestBackends() {}
+
+  /**
+   * The shared Redis, from {@code SLUICE_TEST_REDIS_URL}, default {@code redis://127.0.0.1:6379}.
+   */
+  public static String redisUrl() {
+    return env(REDIS_URL_ENV, DEFAULT_REDIS_URL);
+  }
+
+  /**
+   * The shared PostgreSQL database, from {@code SLUICE_TEST_PG_URL}, default {@code
+   * postgresql://postgres@127.0.0.1:5432/sluice_test}.
+   */
+  public static String pgUrl() {
+    return env(PG_URL_ENV, DEFAULT_PG_URL);
+  }
+
+  /**
+   * Fails the calling test unless the shared Redis accepts a TCP connection within 2 s.
+   *
+   * @return {@link #redisUrl()}, for {@code String url = TestBackends.requireRedis();}
+   */
+  public static String requireRedis() {
+    String url = redisUrl();
+    require(
+        "Redis",
+        url,
+        REDIS_URL_ENV,
+        "start it with ./test.sh or `redis-server --port 6379 --daemonize yes`");
+    return url;
+  }
+
+  /**
+   * Fails the calling test unless the shared PostgreSQL accepts a TCP connection within 2 s. Only
+   * the port is checked, not the credentials or the database.
+   *
+   * @return {@link #pgUrl()}
+   */
+  public static String requirePostgres() {
+    String url = pgUrl();
+    require(
+        "PostgreSQL",
+        url,
+        PG_URL_ENV,
+        "start it with ./test.sh or `pg_ctlcluster 15 main start` and create the database");
+    return url;
+  }
+
+  /**
+   * A short id no other test run will produce: {@code prefix} lowercased, anything but letters and
+   * digits turned into dashes, cut to fit, then a dash and 10 random base-36 characters. For
+   * example {@code uniqueId("acme")} gives something like {@code acme-k3j9x0q2ab}.
+   *
+   * @return letters, digits and dashes only, at most {@value #MAX_ID_LENGTH} characters
+   */
+  public static String uniqueId(String prefix) {
+    String clean =
+        prefix.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+    int room = MAX_ID_LENGTH - RANDOM_CHARS - 1;
+    if (clean.length() > room) {
+      clean = clean.substring(0, room).replaceAll("-+$", "");
+    }
+    if (clean.isEmpty()) {
+      clean = "t";
+    }
+    StringBuilder id = new StringBuilder(clean).append('-');
+    for (int i = 0; i < RANDOM_CHARS; i++) {
+      id.append(Character.forDigit(RANDOM.nextInt(36), 36));
+    }
+    return id.toString();
+  }
+
+  static void require(String name, String url, String env, String howToStart) {
+    String shown = redacted(url);
+    URI uri;
+    try {
+      uri = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      fail(name + " URL " + shown + " (" + env + ") is not a valid URL: " + e.getMessage());
+      return;
+    }
+    if (uri.getHost() == null) {
+      fail(name + " URL " + shown + " (" + env + ") has no host");
+    }
+    int port =
+        uri.getPort() != -1 ? uri.getPort() : DEFAULT_PORTS.getOrDefault(uri.getScheme(), -1);
+    if (port == -1) {
+      fail(name + " URL " + shown + " (" + env + ") has no port and an unknown scheme");
+    }
+    if (!Loopback.accepts(uri.getHost(), port, CONNECT_TIMEOUT)) {
+      fail(
+          name
+              + " is not reachable at "
+              + shown
+              + " ("
+              + env
+              + "): "
+              + howToStart
+              + ", or point "
+              + env
+              + " at a running one");
+    }
+  }
+
+  /** The URL with any password replaced by {@code ***}: failure messages end up in CI logs. */
+  static String redacted(String url) {
+    return url.replaceFirst("^([a-z0-9+.-]+://[^:/@]*):[^@/]*@", "$1:***@");
+  }
+
+  private static String env(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value.trim();
+  }
+}
