@@ -19,10 +19,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Admission of inbound events: deduplication, the per-phone rate limit and the enqueue, done by
- * the {@code sluice_admit} Redis function. One instance per HTTP verticle, used only on its event
- * loop: every event admitted during one loop turn is grouped by tenant partition and sent as one
- * function call per partition, all pipelined on the loop's one connection.
+ * Admission of inbound events: deduplication, the per-phone rate limit and the enqueue, done by the
+ * {@code sluice_admit} Redis function. One instance per HTTP verticle, used only on its event loop:
+ * every event admitted during one loop turn is grouped by tenant partition and sent as one function
+ * call per partition, all pipelined on the loop's one connection.
  *
  * <p>Retrying a failed admission cannot double-enqueue: an event's dedup marker is written in the
  * same atomic call as its stream entry, so a redelivery after a lost reply is a duplicate.
@@ -53,8 +53,8 @@ public final class Admission {
   /**
    * Admits the events, in order per partition.
    *
-   * @return one outcome per request, in request order; fails when Redis did not confirm every
-   *     event (unavailable, timeout): the caller answers 503 and the provider redelivers
+   * @return one outcome per request, in request order; fails when Redis did not confirm every event
+   *     (unavailable, timeout): the caller answers 503 and the provider redelivers
    */
   public Future<List<AdmissionOutcome>> admit(List<AdmissionRequest> requests) {
     if (requests.isEmpty()) {
@@ -127,8 +127,7 @@ public final class Admission {
 
   private void send(List<Pending> chunk) {
     TenantQueueKeys keys = chunk.get(0).keys;
-    Request fcall =
-        Request.cmd(Command.FCALL).arg("sluice_admit").arg(2 + 2 * chunk.size());
+    Request fcall = Request.cmd(Command.FCALL).arg("sluice_admit").arg(2 + 2 * chunk.size());
     fcall.arg(keys.inbound()).arg(keys.quarantine());
     for (Pending p : chunk) {
       fcall.arg(p.dedupKey).arg(p.rateKey);

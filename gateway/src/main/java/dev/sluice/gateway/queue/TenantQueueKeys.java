@@ -2,9 +2,9 @@ package dev.sluice.gateway.queue;
 
 /**
  * Redis key names of one tenant queue partition. Every key carries the hash tag {@code
- * {t:<tenant>:<partition>}}, so all keys one function call touches live in one cluster slot.
- * Tenant and channel ids are restricted to {@code [A-Za-z0-9_-]} by the operator API, so they
- * cannot break out of the tag.
+ * {t:<tenant>:<partition>}}, so all keys one function call touches live in one cluster slot. Tenant
+ * and channel ids are restricted to {@code [A-Za-z0-9_-]} by the operator API, so they cannot break
+ * out of the tag.
  */
 public final class TenantQueueKeys {
   private final String tag;

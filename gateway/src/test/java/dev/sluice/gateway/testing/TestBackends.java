@@ -25,7 +25,8 @@ public final class TestBackends {
   public static final String PG_URL_ENV = "SLUICE_TEST_PG_URL";
 
   private static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
-  private static final String DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/sluice_test";
+  private static final String DEFAULT_PG_URL =
+      "postgresql://postgres:postgres@127.0.0.1:5432/sluice_test";
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
   private static final Map<String, Integer> DEFAULT_PORTS =
@@ -48,7 +49,7 @@ public final class TestBackends {
 
   /**
    * The shared PostgreSQL database, from {@code SLUICE_TEST_PG_URL}, default {@code
-   * postgresql://postgres@127.0.0.1:5432/sluice_test}.
+   * postgresql://postgres:postgres@127.0.0.1:5432/sluice_test}.
    */
   public static String pgUrl() {
     return env(PG_URL_ENV, DEFAULT_PG_URL);

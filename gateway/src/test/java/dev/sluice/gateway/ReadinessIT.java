@@ -1,0 +1,90 @@
+package dev.sluice.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.gateway.testing.FreePorts;
+import dev.sluice.gateway.testing.RedisServerProcess;
+import dev.sluice.gateway.testing.TestBackends;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Readiness follows Redis down and back up, without restarting the gateway. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ReadinessIT {
+  private static final String DB = TestBackends.uniqueId("sluice_ready").replace('-', '_');
+
+  private static RedisServerProcess redis;
+  private static Gateway gateway;
+  private static Vertx vertx;
+  private static WebClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    TestBackends.requirePostgres();
+    redis = new RedisServerProcess();
+    redis.start();
+    int port = FreePorts.find();
+    Map<String, String> settings = TestGateways.settings(port, DB);
+    settings.put("redis.url", redis.url());
+    settings.put("redis.commandTimeoutMs", "500");
+    settings.put("health.checkTimeoutMs", "500");
+    gateway = Gateway.start(TestGateways.config(settings));
+    vertx = Vertx.vertx();
+    client =
+        WebClient.create(
+            vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (gateway != null) {
+      gateway.close().await();
+    }
+    if (vertx != null) {
+      vertx.close().await();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+    TestGateways.dropDatabase(DB);
+  }
+
+  @Test
+  void readinessFlipsTo503WhenRedisStopsAndBackWhenItReturns() throws Exception {
+    assertThat(readyStatus()).isEqualTo(200);
+
+    redis.stop();
+    JsonObject down = awaitReady(503);
+    assertThat(down.getJsonObject("checks").getJsonObject("redis").getString("status"))
+        .isEqualTo("down");
+    assertThat(down.getJsonObject("checks").getJsonObject("postgres").getString("status"))
+        .isEqualTo("up");
+
+    redis.start();
+    JsonObject up = awaitReady(200);
+    assertThat(up.getString("status")).isEqualTo("up");
+  }
+
+  private int readyStatus() {
+    return client.get("/health/ready").send().await().statusCode();
+  }
+
+  /** Polls readiness until it answers {@code status}; the class timeout bounds the wait. */
+  private JsonObject awaitReady(int status) throws InterruptedException {
+    while (true) {
+      var r = client.get("/health/ready").send().await();
+      if (r.statusCode() == status) {
+        return r.bodyAsJsonObject();
+      }
+      TimeUnit.MILLISECONDS.sleep(100); // poll interval, not a wait for an outcome
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package dev.sluice.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.gateway.testing.FreePorts;
+import dev.sluice.gateway.testing.TestBackends;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway as a real process: exit codes, startup messages and SIGTERM. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class StartupIT {
+  private static final String DB = TestBackends.uniqueId("sluice_proc").replace('-', '_');
+
+  @TempDir Path dir;
+
+  @AfterAll
+  static void dropDatabase() throws Exception {
+    TestGateways.dropDatabase(DB);
+  }
+
+  @Test
+  void configWithTwoMistakesIsRefusedWithBothNamedBeforeAnyPortIsBound() throws Exception {
+    int port = FreePorts.find();
+    Path config = dir.resolve("bad.yaml");
+    Files.writeString(
+        config, "http:\n  port: " + port + "\n  maxBodyBytes: tiny\nredis:\n  type: sharded\n");
+
+    Result r = run(config, Map.of());
+
+    assertThat(r.exitCode).isEqualTo(2);
+    assertThat(r.output)
+        .contains("http.maxBodyBytes must be a whole number, got 'tiny'")
+        .contains("redis.type must be one of standalone|cluster, got 'sharded'");
+    assertThat(portAccepts(port)).isFalse();
+  }
+
+  @Test
+  void unreachableRedisIsNamedInOneLine() throws Exception {
+    int deadPort = FreePorts.find();
+    Path config = dir.resolve("gw.yaml");
+    Files.writeString(config, "http:\n  port: " + FreePorts.find() + "\n");
+
+    Result r =
+        run(
+            config,
+            Map.of(
+                "SLUICE_REDIS_URL",
+                "redis://127.0.0.1:" + deadPort,
+                "SLUICE_PG_URL",
+                TestGateways.pgUrl(DB),
+                "SLUICE_STARTUP_BACKEND_WAIT_MS",
+                "1000"));
+
+    assertThat(r.exitCode).isEqualTo(1);
+    List<String> errors = r.lines().stream().filter(l -> l.contains("ERROR")).toList();
+    assertThat(errors).hasSize(1);
+    assertThat(errors.get(0))
+        .contains("Redis at redis://127.0.0.1:" + deadPort + " is not reachable")
+        .contains("SLUICE_REDIS_URL");
+  }
+
+  @Test
+  void sigtermDrainsTheInFlightRequestThenExits() throws Exception {
+    int port = FreePorts.find();
+    Path config = dir.resolve("gw.yaml");
+    Files.writeString(config, "http:\n  host: 127.0.0.1\n  port: " + port + "\n");
+    Process gateway =
+        start(
+            config,
+            Map.of(
+                "SLUICE_REDIS_URL", TestBackends.redisUrl(),
+                "SLUICE_PG_URL", TestGateways.pgUrl(DB)));
+    try {
+      awaitAccepting(port, gateway);
+
+      try (Socket inFlight = new Socket("127.0.0.1", port)) {
+        OutputStream out = inFlight.getOutputStream();
+        // A request whose body is still arriving when SIGTERM comes.
+        out.write(
+            ("POST /health/live HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "3\r\nabc\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+
+        gateway.toHandle().destroy(); // SIGTERM
+        awaitRefusing(port);
+
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String statusLine =
+            new BufferedReader(
+                    new InputStreamReader(inFlight.getInputStream(), StandardCharsets.US_ASCII))
+                .readLine();
+        assertThat(statusLine).startsWith("HTTP/1.1 405"); // answered, not cut off
+      }
+
+      assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(gateway.exitValue()).isIn(0, 143);
+      String log = new String(gateway.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(log).contains("shutting down").contains("stopped");
+    } finally {
+      gateway.destroyForcibly();
+    }
+  }
+
+  private record Result(int exitCode, String output) {
+    List<String> lines() {
+      return output.lines().collect(Collectors.toList());
+    }
+  }
+
+  private Result run(Path config, Map<String, String> env) throws Exception {
+    Process p = start(config, env);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), out);
+  }
+
+  /** Runs Main in a child JVM on the test class path, with only the given SLUICE_* variables. */
+  private static Process start(Path config, Map<String, String> env) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.sluice.gateway.Main");
+    cmd.add("--config");
+    cmd.add(config.toString());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("SLUICE_"));
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  private static boolean portAccepts(int port) {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private static void awaitAccepting(int port, Process p) throws InterruptedException {
+    while (!portAccepts(port)) {
+      assertThat(p.isAlive()).as("gateway exited before listening").isTrue();
+      TimeUnit.MILLISECONDS.sleep(100); // poll interval
+    }
+  }
+
+  private static void awaitRefusing(int port) throws InterruptedException {
+    while (true) {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        TimeUnit.MILLISECONDS.sleep(20); // poll interval
+      } catch (ConnectException e) {
+        return;
+      } catch (Exception e) {
+        return;
+      }
+    }
+  }
+}
