@@ -69,8 +69,8 @@ class TestBackendsTest {
         .isEqualTo("postgresql://sluice:***@db:5432/sluice");
     assertThat(TestBackends.redacted("redis://:s3cret@127.0.0.1:6379"))
         .isEqualTo("redis://:***@127.0.0.1:6379");
-    assertThat(TestBackends.redacted("postgresql://postgres:postgres@127.0.0.1:5432/sluice_test"))
-        .isEqualTo("postgresql://postgres:postgres@127.0.0.1:5432/sluice_test");
+    assertThat(TestBackends.redacted("postgresql://postgres@127.0.0.1:5432/sluice_test"))
+        .isEqualTo("postgresql://postgres@127.0.0.1:5432/sluice_test");
   }
 
   @Test
