@@ -85,7 +85,13 @@ public final class Gateway {
       Pool pool = pg;
       CredentialCipher cipher = new CredentialCipher(config.security().masterKey());
       TenantDirectory directory = new TenantDirectory(pool, cipher);
-      directory.refresh().await(); // main thread: the first snapshot before any request
+      directory // main thread: the first snapshot is in place before any request
+          .refresh()
+          .recover(
+              e ->
+                  Future.failedFuture(
+                      new StartupException("cannot load the tenant directory: " + e.getMessage())))
+          .await();
       directory.startPolling(vertx);
       AdminRoutes admin =
           new AdminRoutes(config.admin().token(), new TenantRepository(pool, cipher), directory);

@@ -47,20 +47,12 @@ final class JsonFields {
     return new JsonFields(new JsonObject(), path);
   }
 
-  String path() {
-    return path;
-  }
-
   String path(String name) {
     return path + name;
   }
 
   Set<String> names() {
     return json.fieldNames();
-  }
-
-  boolean has(String name) {
-    return json.getValue(name) != null;
   }
 
   /** 422 naming the first field not in {@code allowed}. */
@@ -82,15 +74,6 @@ final class JsonFields {
       throw wrongType(name, "a string");
     }
     return s;
-  }
-
-  /** The string; 422 if absent, null or empty. */
-  String requiredString(String name, String why) {
-    String value = string(name);
-    if (value == null || value.isEmpty()) {
-      throw invalid(path(name) + " is required" + why);
-    }
-    return value;
   }
 
   /** The nested object, or {@code null} if absent or JSON null; 400 if not an object. */
