@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.db.PostgresCheck;
@@ -8,8 +9,11 @@ import dev.sluice.gateway.http.HttpVerticle;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.metrics.Metrics;
 import dev.sluice.gateway.metrics.MetricsRoutes;
+import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.redis.RedisBackend;
 import dev.sluice.gateway.redis.RedisCheck;
+import dev.sluice.gateway.tenant.TenantDirectory;
+import dev.sluice.gateway.tenant.TenantRepository;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -79,11 +83,29 @@ public final class Gateway {
       redis.awaitReadyAndLoadFunctions(config.startup().backendWaitMs());
       pg = Database.pool(vertx, config.pg());
       Pool pool = pg;
+      CredentialCipher cipher = new CredentialCipher(config.security().masterKey());
+      TenantDirectory directory = new TenantDirectory(pool, cipher);
+      directory // main thread: the first snapshot is in place before any request
+          .refresh()
+          .recover(
+              e ->
+                  Future.failedFuture(
+                      new StartupException("cannot load the tenant directory: " + e.getMessage())))
+          .await();
+      directory.startPolling(vertx);
+      AdminRoutes admin =
+          new AdminRoutes(config.admin().token(), new TenantRepository(pool, cipher), directory);
       String id =
           vertx
               .deployVerticle(
                   () ->
-                      new HttpVerticle(config.http(), v -> routes(config, v, metrics, redis, pool)),
+                      new HttpVerticle(
+                          config.http(),
+                          v -> {
+                            List<Routes> routes = routes(config, v, metrics, redis, pool);
+                            routes.add(admin);
+                            return routes;
+                          }),
                   new DeploymentOptions()
                       .setInstances(eventLoops)
                       .setThreadingModel(ThreadingModel.EVENT_LOOP))

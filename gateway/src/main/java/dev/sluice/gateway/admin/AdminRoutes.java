@@ -1,0 +1,337 @@
+package dev.sluice.gateway.admin;
+
+import static dev.sluice.gateway.admin.JsonFields.invalid;
+
+import dev.sluice.gateway.config.Secret;
+import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.http.Routes;
+import dev.sluice.gateway.tenant.ApiKeyInfo;
+import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.tenant.MetaApp;
+import dev.sluice.gateway.tenant.Tenant;
+import dev.sluice.gateway.tenant.TenantAuth;
+import dev.sluice.gateway.tenant.TenantDetails;
+import dev.sluice.gateway.tenant.TenantDirectory;
+import dev.sluice.gateway.tenant.TenantRepository;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator API. Every call needs {@code Authorization: Bearer <admin.token>}, compared in
+ * constant time; with no token configured every call is refused ({@code admin_disabled}).
+ *
+ * <pre>
+ * POST   /admin/tenants                              {"id","name"}  → 201 {"id","name","apiKey","prefix"}
+ * GET    /admin/tenants/{tenant}                     → 200 {"id","name","channels":[…],"keys":[…]}
+ * POST   /admin/tenants/{tenant}/keys                → 201 {"apiKey","prefix"}
+ * DELETE /admin/tenants/{tenant}/keys/{prefix}       → 204
+ * POST   /admin/meta-apps                            {"id","appSecret","verifyToken"} → 201 {"id"}
+ * PUT    /admin/meta-apps/{id}                       {"appSecret","verifyToken"} → 201 or 200 {"id"}
+ * POST   /admin/tenants/{tenant}/channels            → 201 the channel without credentials
+ * DELETE /admin/tenants/{tenant}/channels/{channel}  → 204
+ * </pre>
+ *
+ * Each change is one transaction; once it committed, this instance's directory is refreshed before
+ * the answer, so the change already routes here when the caller sees the response (other instances
+ * follow within about a second). API keys are shown once, at creation; secrets and credentials are
+ * never returned nor logged.
+ */
+public final class AdminRoutes implements Routes {
+  private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
+  private static final Pattern TENANT_ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
+  private static final int MAX_NAME_LENGTH = 200;
+  private static final int MAX_SECRET_LENGTH = 4096;
+  private static final GatewayException DISABLED =
+      GatewayException.unauthorized(
+          "admin_disabled", "the operator API is disabled: admin.token is not configured");
+  private static final GatewayException UNAUTHORIZED =
+      GatewayException.unauthorized(
+          "unauthorized", "the admin token is required (Authorization: Bearer <token>)");
+
+  private final Secret token;
+  private final TenantRepository repository;
+  private final TenantDirectory directory;
+
+  /**
+   * @param token the admin token; empty disables the operator API
+   */
+  public AdminRoutes(Secret token, TenantRepository repository, TenantDirectory directory) {
+    this.token = token;
+    this.repository = repository;
+    this.directory = directory;
+  }
+
+  @Override
+  public void mount(Router router) {
+    router.route("/admin/*").handler(this::authenticate);
+    router.post("/admin/tenants").handler(endpoint(this::createTenant));
+    router.get("/admin/tenants/:tenant").handler(endpoint(this::describeTenant));
+    router.post("/admin/tenants/:tenant/keys").handler(endpoint(this::addKey));
+    router.delete("/admin/tenants/:tenant/keys/:prefix").handler(endpoint(this::revokeKey));
+    router.post("/admin/meta-apps").handler(endpoint(this::createMetaApp));
+    router.put("/admin/meta-apps/:id").handler(endpoint(this::putMetaApp));
+    router.post("/admin/tenants/:tenant/channels").handler(endpoint(this::createChannel));
+    router
+        .delete("/admin/tenants/:tenant/channels/:channel")
+        .handler(endpoint(this::deleteChannel));
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    if (token.isEmpty()) {
+      ctx.fail(DISABLED);
+    } else if (!token.matches(
+        TenantAuth.bearerToken(ctx.request().getHeader(HttpHeaders.AUTHORIZATION)))) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer");
+      ctx.fail(UNAUTHORIZED);
+    } else {
+      ctx.next();
+    }
+  }
+
+  private Future<Reply> createTenant(RoutingContext ctx) {
+    JsonFields body = JsonFields.body(ctx.body().buffer());
+    String id = body.string("id");
+    String name = body.string("name");
+    body.allowOnly(Set.of("id", "name"));
+    if (id == null || id.isEmpty()) {
+      throw invalid("id is required");
+    }
+    if (!TENANT_ID.matcher(id).matches()) {
+      throw invalid("id must match " + TENANT_ID.pattern());
+    }
+    if (name == null || name.isBlank()) {
+      throw invalid("name is required");
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw invalid("name must be at most " + MAX_NAME_LENGTH + " characters");
+    }
+    Tenant tenant = new Tenant(id, name);
+    return repository
+        .createTenant(tenant)
+        .compose(this::refreshed)
+        .map(
+            key -> {
+              LOG.info("[tenant={}, key={}] tenant created", id, key.prefix());
+              return new Reply(
+                  201,
+                  new JsonObject()
+                      .put("id", id)
+                      .put("name", name)
+                      .put("apiKey", key.apiKey())
+                      .put("prefix", key.prefix()));
+            });
+  }
+
+  private Future<Reply> describeTenant(RoutingContext ctx) {
+    return repository.describe(ctx.pathParam("tenant")).map(d -> new Reply(200, json(d)));
+  }
+
+  private Future<Reply> addKey(RoutingContext ctx) {
+    String tenantId = ctx.pathParam("tenant");
+    return repository
+        .addKey(tenantId)
+        .compose(this::refreshed)
+        .map(
+            key -> {
+              LOG.info("[tenant={}, key={}] API key issued", tenantId, key.prefix());
+              return new Reply(
+                  201, new JsonObject().put("apiKey", key.apiKey()).put("prefix", key.prefix()));
+            });
+  }
+
+  private Future<Reply> revokeKey(RoutingContext ctx) {
+    String tenantId = ctx.pathParam("tenant");
+    String prefix = ctx.pathParam("prefix");
+    return repository
+        .revokeKey(tenantId, prefix)
+        .compose(this::refreshed)
+        .map(
+            v -> {
+              LOG.info("[tenant={}, key={}] API key revoked", tenantId, prefix);
+              return Reply.NO_CONTENT;
+            });
+  }
+
+  private Future<Reply> createMetaApp(RoutingContext ctx) {
+    JsonFields body = JsonFields.body(ctx.body().buffer());
+    String id = body.string("id");
+    MetaApp app = metaApp(body, id);
+    return repository
+        .createMetaApp(app)
+        .compose(this::refreshed)
+        .map(
+            v -> {
+              LOG.info("[metaApp={}] meta app created", app.id());
+              return new Reply(201, new JsonObject().put("id", app.id()));
+            });
+  }
+
+  private Future<Reply> putMetaApp(RoutingContext ctx) {
+    JsonFields body = JsonFields.body(ctx.body().buffer());
+    String id = ctx.pathParam("id");
+    String bodyId = body.string("id");
+    if (bodyId != null && !bodyId.equals(id)) {
+      throw invalid("id must match the path or be left out");
+    }
+    MetaApp app = metaApp(body, id);
+    return repository
+        .putMetaApp(app)
+        .compose(this::refreshed)
+        .map(
+            created -> {
+              LOG.info("[metaApp={}] meta app {}", app.id(), created ? "created" : "replaced");
+              return new Reply(created ? 201 : 200, new JsonObject().put("id", app.id()));
+            });
+  }
+
+  private Future<Reply> createChannel(RoutingContext ctx) {
+    String tenantId = ctx.pathParam("tenant");
+    Channel channel = ChannelRequest.parse(tenantId, JsonFields.body(ctx.body().buffer()));
+    return repository
+        .createChannel(channel)
+        .compose(this::refreshed)
+        .map(
+            v -> {
+              LOG.info(
+                  "[tenant={}, channel={}, provider={}] channel created",
+                  tenantId,
+                  channel.id(),
+                  channel.provider().wireName());
+              return new Reply(201, json(channel));
+            });
+  }
+
+  private Future<Reply> deleteChannel(RoutingContext ctx) {
+    String tenantId = ctx.pathParam("tenant");
+    String channelId = ctx.pathParam("channel");
+    return repository
+        .deleteChannel(tenantId, channelId)
+        .compose(this::refreshed)
+        .map(
+            v -> {
+              LOG.info("[tenant={}, channel={}] channel deleted", tenantId, channelId);
+              return Reply.NO_CONTENT;
+            });
+  }
+
+  private static MetaApp metaApp(JsonFields body, String id) {
+    String appSecret = body.string("appSecret");
+    String verifyToken = body.string("verifyToken");
+    body.allowOnly(Set.of("id", "appSecret", "verifyToken"));
+    if (id == null || id.isEmpty()) {
+      throw invalid("id is required");
+    }
+    if (!ChannelRequest.ID.matcher(id).matches()) {
+      throw invalid("id must match " + ChannelRequest.ID.pattern());
+    }
+    return new MetaApp(
+        id, requiredSecret("appSecret", appSecret), requiredSecret("verifyToken", verifyToken));
+  }
+
+  private static Secret requiredSecret(String field, String value) {
+    if (value == null || value.isEmpty()) {
+      throw invalid(field + " is required");
+    }
+    if (value.length() > MAX_SECRET_LENGTH) {
+      throw invalid(field + " must be at most " + MAX_SECRET_LENGTH + " characters");
+    }
+    return Secret.of(value);
+  }
+
+  /**
+   * Refreshes this instance's directory after a committed change. A failed refresh does not fail
+   * the call: the change is committed, and polling picks it up once PostgreSQL answers again.
+   */
+  private <T> Future<T> refreshed(T value) {
+    return directory
+        .refresh()
+        .transform(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn(
+                    "change committed but the directory refresh failed ({}); polling retries",
+                    ar.cause().getMessage());
+              }
+              return Future.succeededFuture(value);
+            });
+  }
+
+  private static JsonObject json(TenantDetails details) {
+    JsonArray channels = new JsonArray();
+    details.channels().forEach(c -> channels.add(json(c)));
+    JsonArray keys = new JsonArray();
+    for (ApiKeyInfo k : details.keys()) {
+      keys.add(
+          new JsonObject()
+              .put("prefix", k.prefix())
+              .put("createdAt", k.createdAt() == null ? null : k.createdAt().toString())
+              .put("revokedAt", k.revokedAt() == null ? null : k.revokedAt().toString()));
+    }
+    return new JsonObject()
+        .put("id", details.tenant().id())
+        .put("name", details.tenant().name())
+        .put("channels", channels)
+        .put("keys", keys);
+  }
+
+  /** The channel as the API shows it: everything but the credentials. */
+  private static JsonObject json(Channel c) {
+    JsonObject limits = null;
+    if (c.inboundLimits() != null) {
+      limits =
+          new JsonObject()
+              .put(
+                  "inbound",
+                  new JsonObject()
+                      .put("perPhonePerMinute", c.inboundLimits().perPhonePerMinute())
+                      .put("burst", c.inboundLimits().burst()));
+    }
+    return new JsonObject()
+        .put("id", c.id())
+        .put("tenant", c.tenantId())
+        .put("provider", c.provider().wireName())
+        .put("address", c.address())
+        .put("metaApp", c.metaAppId())
+        .put("publicUrl", c.publicUrl())
+        .put("allowedIps", new JsonArray(c.allowedIps().entries()))
+        .put("limits", limits);
+  }
+
+  /** Runs an endpoint and writes its reply; any failure goes to the one failure handler. */
+  private static Handler<RoutingContext> endpoint(
+      Function<RoutingContext, Future<Reply>> endpoint) {
+    return ctx -> {
+      Future<Reply> reply;
+      try {
+        reply = endpoint.apply(ctx);
+      } catch (RuntimeException e) {
+        reply = Future.failedFuture(e);
+      }
+      reply.onSuccess(r -> r.send(ctx)).onFailure(ctx::fail);
+    };
+  }
+
+  /** A status and an optional JSON body. */
+  private record Reply(int status, JsonObject body) {
+    static final Reply NO_CONTENT = new Reply(204, null);
+
+    void send(RoutingContext ctx) {
+      ctx.response().setStatusCode(status).putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+      if (body == null) {
+        ctx.response().end();
+      } else {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toBuffer());
+      }
+    }
+  }
+}

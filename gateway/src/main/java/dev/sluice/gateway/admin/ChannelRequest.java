@@ -1,0 +1,261 @@
+package dev.sluice.gateway.admin;
+
+import static dev.sluice.gateway.admin.JsonFields.invalid;
+
+import dev.sluice.gateway.config.Secret;
+import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.ingress.signature.IpAllowList;
+import dev.sluice.gateway.ingress.signature.StandardWebhookVerifier;
+import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.tenant.InboundLimits;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Reads and validates the body of {@code POST /admin/tenants/{tenant}/channels} into a {@link
+ * Channel}. What each provider needs is declared once, in {@link #RULES}; credential names outside
+ * a provider's list are refused, so a misspelt name fails loudly instead of being stored unused.
+ */
+final class ChannelRequest {
+  static final Pattern ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$");
+
+  /** Telegram's rule for secret_token (Bot API, setWebhook). */
+  private static final Pattern TELEGRAM_SECRET = Pattern.compile("^[A-Za-z0-9_-]{1,256}$");
+
+  /** Printable ASCII without spaces: phone numbers, numeric Meta ids, sender ids. */
+  private static final Pattern ADDRESS = Pattern.compile("^[!-~]{1,128}$");
+
+  private static final int MAX_CREDENTIAL_LENGTH = 4096;
+  private static final int MAX_URL_LENGTH = 2048;
+  private static final int MAX_ALLOWED_IPS = 256;
+  private static final int MAX_LIMIT = 1_000_000;
+  private static final Set<String> FIELDS =
+      Set.of(
+          "id",
+          "provider",
+          "address",
+          "metaApp",
+          "credentials",
+          "publicUrl",
+          "allowedIps",
+          "limits");
+
+  private enum Need {
+    REQUIRED,
+    OPTIONAL,
+    NONE
+  }
+
+  private record Rules(
+      Need address, Need metaApp, Need publicUrl, Need allowedIps, List<String> credentials) {}
+
+  private static final Map<Provider, Rules> RULES = new EnumMap<>(Provider.class);
+
+  static {
+    Rules meta =
+        new Rules(Need.REQUIRED, Need.REQUIRED, Need.NONE, Need.NONE, List.of("accessToken"));
+    RULES.put(Provider.WHATSAPP, meta);
+    RULES.put(Provider.MESSENGER, meta);
+    RULES.put(Provider.INSTAGRAM, meta);
+    RULES.put(
+        Provider.TELEGRAM,
+        new Rules(
+            Need.OPTIONAL, Need.NONE, Need.NONE, Need.NONE, List.of("botToken", "secretToken")));
+    RULES.put(
+        Provider.TWILIO,
+        new Rules(
+            Need.REQUIRED,
+            Need.NONE,
+            Need.REQUIRED,
+            Need.NONE,
+            List.of("accountSid", "authToken")));
+    RULES.put(
+        Provider.INFOBIP,
+        new Rules(
+            Need.REQUIRED,
+            Need.NONE,
+            Need.NONE,
+            Need.OPTIONAL,
+            List.of("apiKey", "baseUrl", "webhookSecret")));
+    RULES.put(
+        Provider.STANDARD,
+        new Rules(Need.OPTIONAL, Need.NONE, Need.NONE, Need.NONE, List.of("secret")));
+  }
+
+  private ChannelRequest() {}
+
+  /**
+   * The channel the body describes, for this tenant.
+   *
+   * @throws dev.sluice.gateway.http.GatewayException 400 for wrong types, 422 naming the first
+   *     invalid field
+   */
+  static Channel parse(String tenantId, JsonFields body) {
+    // Types first (400), then meaning (422).
+    String id = body.string("id");
+    String providerName = body.string("provider");
+    String address = body.string("address");
+    String metaApp = body.string("metaApp");
+    String publicUrl = body.string("publicUrl");
+    List<String> allowedIps = body.strings("allowedIps");
+    JsonFields credentialsJson = body.object("credentials");
+    if (credentialsJson == null) {
+      credentialsJson = JsonFields.empty("credentials.");
+    }
+    Map<String, String> credentials = new LinkedHashMap<>();
+    for (String name : credentialsJson.names()) {
+      credentials.put(name, credentialsJson.string(name));
+    }
+    JsonFields limits = body.object("limits");
+    JsonFields inbound = limits == null ? null : limits.object("inbound");
+
+    body.allowOnly(FIELDS);
+    if (id == null || id.isEmpty()) {
+      throw invalid("id is required");
+    }
+    if (!ID.matcher(id).matches()) {
+      throw invalid("id must match " + ID.pattern());
+    }
+    if (providerName == null || providerName.isEmpty()) {
+      throw invalid("provider is required");
+    }
+    Provider provider =
+        Provider.fromWireName(providerName)
+            .orElseThrow(
+                () ->
+                    invalid(
+                        "provider must be one of "
+                            + Arrays.stream(Provider.values())
+                                .map(Provider::wireName)
+                                .collect(Collectors.joining(", "))));
+    Rules rules = RULES.get(provider);
+    String p = provider.wireName();
+
+    check("address", address, rules.address(), p);
+    if (address != null && !ADDRESS.matcher(address).matches()) {
+      throw invalid("address must be 1 to 128 printable characters without spaces");
+    }
+    check("metaApp", metaApp, rules.metaApp(), p);
+    check("publicUrl", publicUrl, rules.publicUrl(), p);
+    if (publicUrl != null) {
+      checkUrl("publicUrl", publicUrl, Set.of("http", "https"));
+    }
+    check("allowedIps", allowedIps, rules.allowedIps(), p);
+    IpAllowList ipAllowList = allowedIps(allowedIps);
+
+    for (String name : credentials.keySet()) {
+      if (!rules.credentials().contains(name)) {
+        throw invalid(
+            "credentials."
+                + name
+                + " is not a credential of "
+                + p
+                + " (expected "
+                + String.join(", ", rules.credentials())
+                + ")");
+      }
+    }
+    Map<String, Secret> secrets = new LinkedHashMap<>();
+    for (String name : rules.credentials()) {
+      String value = credentials.get(name);
+      if (value == null || value.isEmpty()) {
+        throw invalid("credentials." + name + " is required for " + p);
+      }
+      if (value.length() > MAX_CREDENTIAL_LENGTH) {
+        throw invalid(
+            "credentials." + name + " must be at most " + MAX_CREDENTIAL_LENGTH + " characters");
+      }
+      secrets.put(name, Secret.of(value));
+    }
+    checkProviderFormats(provider, credentials);
+
+    InboundLimits inboundLimits = null;
+    if (limits != null) {
+      limits.allowOnly(Set.of("inbound"));
+    }
+    if (inbound != null) {
+      inbound.allowOnly(Set.of("perPhonePerMinute", "burst"));
+      inboundLimits =
+          new InboundLimits(
+              inbound.requiredInt("perPhonePerMinute", 1, MAX_LIMIT),
+              inbound.requiredInt("burst", 0, MAX_LIMIT));
+    }
+    return new Channel(
+        id, tenantId, provider, address, metaApp, publicUrl, secrets, inboundLimits, ipAllowList);
+  }
+
+  private static void checkProviderFormats(Provider provider, Map<String, String> credentials) {
+    switch (provider) {
+      case TELEGRAM -> {
+        if (!TELEGRAM_SECRET.matcher(credentials.get("secretToken")).matches()) {
+          throw invalid(
+              "credentials.secretToken must be 1 to 256 characters of A-Z, a-z, 0-9, _ -");
+        }
+      }
+      case INFOBIP -> checkUrl("credentials.baseUrl", credentials.get("baseUrl"), Set.of("https"));
+      case STANDARD -> {
+        if (!StandardWebhookVerifier.isValidSecret(credentials.get("secret"))) {
+          throw invalid(
+              "credentials.secret must be base64 of at least one byte, optionally prefixed with "
+                  + StandardWebhookVerifier.SECRET_PREFIX);
+        }
+      }
+      default -> {
+        // No format beyond being a non-empty string.
+      }
+    }
+  }
+
+  private static void check(String field, Object value, Need need, String provider) {
+    if (need == Need.REQUIRED && (value == null || "".equals(value))) {
+      throw invalid(field + " is required for " + provider);
+    }
+    if (need == Need.NONE && value != null) {
+      throw invalid(field + " does not apply to " + provider + " channels");
+    }
+  }
+
+  private static IpAllowList allowedIps(List<String> entries) {
+    if (entries == null) {
+      return IpAllowList.parse(List.of());
+    }
+    if (entries.size() > MAX_ALLOWED_IPS) {
+      throw invalid("allowedIps must have at most " + MAX_ALLOWED_IPS + " entries");
+    }
+    try {
+      return IpAllowList.parse(entries);
+    } catch (IllegalArgumentException e) {
+      throw invalid("allowedIps: " + e.getMessage());
+    }
+  }
+
+  private static void checkUrl(String field, String value, Set<String> schemes) {
+    String expected =
+        field
+            + " must be an absolute "
+            + String.join(" or ", schemes.stream().sorted().toList())
+            + " URL";
+    if (value.length() > MAX_URL_LENGTH) {
+      throw invalid(field + " must be at most " + MAX_URL_LENGTH + " characters");
+    }
+    try {
+      URI uri = new URI(value);
+      if (uri.getScheme() == null
+          || !schemes.contains(uri.getScheme())
+          || uri.getHost() == null
+          || uri.getRawFragment() != null) {
+        throw invalid(expected);
+      }
+    } catch (URISyntaxException e) {
+      throw invalid(expected);
+    }
+  }
+}

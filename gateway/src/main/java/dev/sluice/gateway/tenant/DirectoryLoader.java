@@ -1,0 +1,152 @@
+package dev.sluice.gateway.tenant;
+
+import dev.sluice.gateway.config.Secret;
+import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.ingress.signature.IpAllowList;
+import dev.sluice.gateway.privacy.CredentialCipher;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the whole directory in one read-only REPEATABLE READ transaction, so the version and every
+ * row come from the same moment, and decrypts the secrets.
+ */
+final class DirectoryLoader {
+  private final Pool pool;
+  private final CredentialCipher cipher;
+
+  DirectoryLoader(Pool pool, CredentialCipher cipher) {
+    this.pool = pool;
+    this.cipher = cipher;
+  }
+
+  /** The current version alone (what polling compares). */
+  Future<Long> version() {
+    return pool.query("SELECT version FROM directory_version")
+        .execute()
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /**
+   * A new snapshot.
+   *
+   * @return a Future failed with the PostgreSQL error, or with an {@link IllegalStateException}
+   *     naming the row whose secrets cannot be decrypted (most likely a different master key)
+   */
+  Future<DirectorySnapshot> load() {
+    return pool.withTransaction(this::read);
+  }
+
+  private Future<DirectorySnapshot> read(SqlConnection conn) {
+    Future<RowSet<Row>> isolation =
+        conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute();
+    return isolation.compose(
+        ignored -> {
+          // Sent together: the connection pipelines them.
+          Future<RowSet<Row>> version =
+              conn.query("SELECT version FROM directory_version").execute();
+          Future<RowSet<Row>> tenants = conn.query("SELECT id, name FROM tenants").execute();
+          Future<RowSet<Row>> keys =
+              conn.query("SELECT key_hash, tenant_id FROM api_keys WHERE revoked_at IS NULL")
+                  .execute();
+          Future<RowSet<Row>> metaApps = conn.query("SELECT id, secrets FROM meta_apps").execute();
+          Future<RowSet<Row>> channels =
+              conn.query(
+                      "SELECT id, tenant_id, provider, address, meta_app_id, public_url,"
+                          + " credentials, allowed_ips, inbound_per_phone_per_minute,"
+                          + " inbound_burst FROM channels")
+                  .execute();
+          return Future.all(version, tenants, keys, metaApps, channels)
+              .map(
+                  all ->
+                      snapshot(
+                          version.result(),
+                          tenants.result(),
+                          keys.result(),
+                          metaApps.result(),
+                          channels.result()));
+        });
+  }
+
+  private DirectorySnapshot snapshot(
+      RowSet<Row> versionRows,
+      RowSet<Row> tenantRows,
+      RowSet<Row> keyRows,
+      RowSet<Row> metaAppRows,
+      RowSet<Row> channelRows) {
+    long version = versionRows.iterator().next().getLong(0);
+    Map<String, Tenant> tenants = new HashMap<>();
+    for (Row r : tenantRows) {
+      Tenant t = new Tenant(r.getString("id"), r.getString("name"));
+      tenants.put(t.id(), t);
+    }
+    Map<String, Tenant> byKey = new HashMap<>();
+    for (Row r : keyRows) {
+      Tenant t = tenants.get(r.getString("tenant_id"));
+      if (t != null) {
+        byKey.put(ApiKeys.hex(r.getBuffer("key_hash").getBytes()), t);
+      }
+    }
+    Map<String, MetaApp> metaApps = new HashMap<>();
+    for (Row r : metaAppRows) {
+      String id = r.getString("id");
+      Map<String, Secret> secrets =
+          open(SealedSecrets.metaAppContext(id), r.getBuffer("secrets").getBytes(), "meta app", id);
+      metaApps.put(
+          id,
+          new MetaApp(
+              id,
+              secrets.getOrDefault("appSecret", Secret.empty()),
+              secrets.getOrDefault("verifyToken", Secret.empty())));
+    }
+    Map<String, Channel> channels = new HashMap<>();
+    for (Row r : channelRows) {
+      Channel c = channel(r, true);
+      channels.put(c.id(), c);
+    }
+    return new DirectorySnapshot(version, tenants, byKey, channels, metaApps);
+  }
+
+  /** A channel from a {@code channels} row, with or without its decrypted credentials. */
+  Channel channel(Row r, boolean withCredentials) {
+    String id = r.getString("id");
+    Integer rate = r.getInteger("inbound_per_phone_per_minute");
+    Integer burst = r.getInteger("inbound_burst");
+    String[] ips = r.getArrayOfStrings("allowed_ips");
+    Map<String, Secret> credentials =
+        withCredentials ? open(id, r.getBuffer("credentials").getBytes(), "channel", id) : Map.of();
+    return new Channel(
+        id,
+        r.getString("tenant_id"),
+        Provider.fromWireName(r.getString("provider"))
+            .orElseThrow(() -> new IllegalStateException("channel " + id + ": unknown provider")),
+        r.getString("address"),
+        r.getString("meta_app_id"),
+        r.getString("public_url"),
+        credentials,
+        rate == null || burst == null ? null : new InboundLimits(rate, burst),
+        IpAllowList.parse(ips == null ? List.of() : Arrays.asList(ips)));
+  }
+
+  private Map<String, Secret> open(String context, byte[] sealed, String kind, String id) {
+    try {
+      return SealedSecrets.open(cipher, context, sealed);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(
+          "the secrets of "
+              + kind
+              + " "
+              + id
+              + " cannot be decrypted ("
+              + e.getMessage()
+              + "): is security.masterKey the key they were written with?");
+    }
+  }
+}

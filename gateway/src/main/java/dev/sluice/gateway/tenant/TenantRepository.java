@@ -1,0 +1,289 @@
+package dev.sluice.gateway.tenant;
+
+import dev.sluice.gateway.config.Secret;
+import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.privacy.CredentialCipher;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Changes to tenants, keys, Meta apps and channels in PostgreSQL. Each change is one transaction
+ * that also bumps {@code directory_version}, so it is either fully visible to every directory or
+ * not at all. Secrets are sealed before they leave this class; keys are stored as hashes.
+ *
+ * <p>The Futures fail with a {@link GatewayException} for expected rejections: 404 {@code
+ * not_found} (unknown tenant, key or channel), 409 {@code conflict} (id or address taken), 422
+ * {@code invalid} (unknown Meta app); with the PostgreSQL error otherwise. Stateless and
+ * thread-safe.
+ */
+public final class TenantRepository {
+  private static final String UNIQUE_VIOLATION = "23505";
+  private static final String FOREIGN_KEY_VIOLATION = "23503";
+
+  private final Pool pool;
+  private final CredentialCipher cipher;
+  private final DirectoryLoader rows;
+
+  public TenantRepository(Pool pool, CredentialCipher cipher) {
+    this.pool = pool;
+    this.cipher = cipher;
+    this.rows = new DirectoryLoader(pool, cipher);
+  }
+
+  /** Creates a tenant with its first API key; 409 if the id is taken. */
+  public Future<IssuedApiKey> createTenant(Tenant tenant) {
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery(
+                    "INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+                .execute(Tuple.of(tenant.id(), tenant.name()))
+                .compose(
+                    r ->
+                        r.rowCount() == 0
+                            ? Future.failedFuture(
+                                conflict("tenant '" + tenant.id() + "' already exists"))
+                            : insertKey(conn, tenant.id()))
+                .compose(key -> bumpVersion(conn).map(key)));
+  }
+
+  /** Issues another key for the tenant; the existing keys keep working. 404 if no such tenant. */
+  public Future<IssuedApiKey> addKey(String tenantId) {
+    return pool.withTransaction(
+        conn ->
+            requireTenant(conn, tenantId)
+                .compose(ok -> insertKey(conn, tenantId))
+                .compose(key -> bumpVersion(conn).map(key)));
+  }
+
+  /** Revokes the tenant's active key with this display prefix; 404 if there is none. */
+  public Future<Void> revokeKey(String tenantId, String prefix) {
+    return pool.withTransaction(
+        conn ->
+            requireTenant(conn, tenantId)
+                .compose(
+                    ok ->
+                        conn.preparedQuery(
+                                "UPDATE api_keys SET revoked_at = now()"
+                                    + " WHERE tenant_id = $1 AND prefix = $2"
+                                    + " AND revoked_at IS NULL")
+                            .execute(Tuple.of(tenantId, prefix)))
+                .compose(
+                    r ->
+                        r.rowCount() == 0
+                            ? Future.failedFuture(
+                                notFound(
+                                    "tenant '"
+                                        + tenantId
+                                        + "' has no active key with prefix '"
+                                        + prefix
+                                        + "'"))
+                            : bumpVersion(conn)));
+  }
+
+  /** Stores a new Meta app; 409 if the id is taken. */
+  public Future<Void> createMetaApp(MetaApp app) {
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery(
+                    "INSERT INTO meta_apps (id, secrets) VALUES ($1, $2)"
+                        + " ON CONFLICT (id) DO NOTHING")
+                .execute(Tuple.of(app.id(), sealMetaApp(app)))
+                .compose(
+                    r ->
+                        r.rowCount() == 0
+                            ? Future.failedFuture(
+                                conflict("meta app '" + app.id() + "' already exists"))
+                            : bumpVersion(conn)));
+  }
+
+  /**
+   * Creates or replaces a Meta app's secrets (rotation); its channels use the new ones at once.
+   *
+   * @return whether the app was created (rather than replaced)
+   */
+  public Future<Boolean> putMetaApp(MetaApp app) {
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery(
+                    "INSERT INTO meta_apps (id, secrets) VALUES ($1, $2) ON CONFLICT (id)"
+                        + " DO UPDATE SET secrets = EXCLUDED.secrets, updated_at = now()"
+                        + " RETURNING (xmax = 0) AS created")
+                .execute(Tuple.of(app.id(), sealMetaApp(app)))
+                .compose(r -> bumpVersion(conn).map(r.iterator().next().getBoolean("created"))));
+  }
+
+  /**
+   * Stores a new channel with its credentials sealed. 404 if the tenant does not exist; 409 if the
+   * channel id or the (provider, address) pair is taken; 422 if its Meta app does not exist.
+   */
+  public Future<Void> createChannel(Channel channel) {
+    byte[] sealed = SealedSecrets.seal(cipher, channel.id(), channel.credentials());
+    InboundLimits limits = channel.inboundLimits();
+    Tuple params =
+        Tuple.tuple()
+            .addString(channel.id())
+            .addString(channel.tenantId())
+            .addString(channel.provider().wireName())
+            .addString(channel.address())
+            .addString(channel.metaAppId())
+            .addString(channel.publicUrl())
+            .addBuffer(Buffer.buffer(sealed))
+            .addArrayOfString(channel.allowedIps().entries().toArray(new String[0]))
+            .addInteger(limits == null ? null : limits.perPhonePerMinute())
+            .addInteger(limits == null ? null : limits.burst());
+    return pool.withTransaction(
+            conn ->
+                requireTenant(conn, channel.tenantId())
+                    .compose(
+                        ok ->
+                            conn.preparedQuery(
+                                    "INSERT INTO channels (id, tenant_id, provider, address,"
+                                        + " meta_app_id, public_url, credentials, allowed_ips,"
+                                        + " inbound_per_phone_per_minute, inbound_burst)"
+                                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                                .execute(params))
+                    .compose(r -> bumpVersion(conn)))
+        .recover(e -> Future.failedFuture(channelFailure(e, channel)));
+  }
+
+  /** Deletes one of the tenant's channels; 404 if the tenant has no such channel. */
+  public Future<Void> deleteChannel(String tenantId, String channelId) {
+    return pool.withTransaction(
+        conn ->
+            requireTenant(conn, tenantId)
+                .compose(
+                    ok ->
+                        conn.preparedQuery("DELETE FROM channels WHERE id = $1 AND tenant_id = $2")
+                            .execute(Tuple.of(channelId, tenantId)))
+                .compose(
+                    r ->
+                        r.rowCount() == 0
+                            ? Future.failedFuture(
+                                notFound(
+                                    "tenant '" + tenantId + "' has no channel '" + channelId + "'"))
+                            : bumpVersion(conn)));
+  }
+
+  /** The tenant with its channels (without credentials) and keys (prefixes only); 404 if none. */
+  public Future<TenantDetails> describe(String tenantId) {
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery("SELECT id, name FROM tenants WHERE id = $1")
+                .execute(Tuple.of(tenantId))
+                .compose(
+                    r ->
+                        r.size() == 0
+                            ? Future.failedFuture(unknownTenant(tenantId))
+                            : details(conn, r.iterator().next())));
+  }
+
+  private Future<TenantDetails> details(SqlConnection conn, Row tenantRow) {
+    Tenant tenant = new Tenant(tenantRow.getString("id"), tenantRow.getString("name"));
+    Future<RowSet<Row>> channels =
+        conn.preparedQuery(
+                "SELECT id, tenant_id, provider, address, meta_app_id, public_url, allowed_ips,"
+                    + " inbound_per_phone_per_minute, inbound_burst"
+                    + " FROM channels WHERE tenant_id = $1 ORDER BY id")
+            .execute(Tuple.of(tenant.id()));
+    Future<RowSet<Row>> keys =
+        conn.preparedQuery(
+                "SELECT prefix, created_at, revoked_at FROM api_keys"
+                    + " WHERE tenant_id = $1 ORDER BY created_at, prefix")
+            .execute(Tuple.of(tenant.id()));
+    return Future.all(channels, keys)
+        .map(
+            all -> {
+              List<Channel> channelList = new ArrayList<>();
+              for (Row r : channels.result()) {
+                channelList.add(rows.channel(r, false));
+              }
+              List<ApiKeyInfo> keyList = new ArrayList<>();
+              for (Row r : keys.result()) {
+                keyList.add(
+                    new ApiKeyInfo(
+                        r.getString("prefix"),
+                        r.getOffsetDateTime("created_at"),
+                        r.getOffsetDateTime("revoked_at")));
+              }
+              return new TenantDetails(tenant, channelList, keyList);
+            });
+  }
+
+  private Future<IssuedApiKey> insertKey(SqlConnection conn, String tenantId) {
+    // The unique (tenant_id, prefix) index makes a prefix name one key; two keys of a tenant
+    // sharing 48 random bits is too unlikely to retry for.
+    IssuedApiKey key = ApiKeys.issue();
+    return conn.preparedQuery(
+            "INSERT INTO api_keys (key_hash, tenant_id, prefix) VALUES ($1, $2, $3)")
+        .execute(Tuple.of(Buffer.buffer(ApiKeys.hash(key.apiKey())), tenantId, key.prefix()))
+        .map(key);
+  }
+
+  private static Future<Void> requireTenant(SqlConnection conn, String tenantId) {
+    // FOR SHARE keeps the tenant from disappearing before the transaction ends.
+    return conn.preparedQuery("SELECT 1 FROM tenants WHERE id = $1 FOR SHARE")
+        .execute(Tuple.of(tenantId))
+        .compose(
+            r ->
+                r.size() == 0
+                    ? Future.failedFuture(unknownTenant(tenantId))
+                    : Future.succeededFuture());
+  }
+
+  private static Future<Void> bumpVersion(SqlConnection conn) {
+    return conn.query("UPDATE directory_version SET version = version + 1").execute().mapEmpty();
+  }
+
+  private Buffer sealMetaApp(MetaApp app) {
+    return Buffer.buffer(
+        SealedSecrets.seal(
+            cipher,
+            SealedSecrets.metaAppContext(app.id()),
+            Map.<String, Secret>of(
+                "appSecret", app.appSecret(), "verifyToken", app.verifyToken())));
+  }
+
+  private static Throwable channelFailure(Throwable e, Channel channel) {
+    if (!(e instanceof PgException pg)) {
+      return e;
+    }
+    String constraint = String.valueOf(pg.getConstraint());
+    if (UNIQUE_VIOLATION.equals(pg.getSqlState())) {
+      return constraint.equals("channels_provider_address")
+          ? conflict(
+              channel.provider().wireName()
+                  + " address '"
+                  + channel.address()
+                  + "' already belongs to a channel")
+          : conflict("channel '" + channel.id() + "' already exists");
+    }
+    if (FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())) {
+      return constraint.equals("channels_meta_app_id_fkey")
+          ? new GatewayException(
+              422, "invalid", "metaApp '" + channel.metaAppId() + "' does not exist")
+          : unknownTenant(channel.tenantId());
+    }
+    return e;
+  }
+
+  private static GatewayException conflict(String message) {
+    return new GatewayException(409, "conflict", message);
+  }
+
+  private static GatewayException notFound(String message) {
+    return GatewayException.notFound("not_found", message);
+  }
+
+  private static GatewayException unknownTenant(String tenantId) {
+    return notFound("tenant '" + tenantId + "' does not exist");
+  }
+}
