@@ -1,17 +1,26 @@
 package dev.sluice.gateway;
 
 import dev.sluice.gateway.admin.AdminRoutes;
+import dev.sluice.gateway.admission.Admission;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.db.PostgresCheck;
+import dev.sluice.gateway.delivery.EventRoutes;
 import dev.sluice.gateway.health.HealthRoutes;
 import dev.sluice.gateway.http.HttpVerticle;
 import dev.sluice.gateway.http.Routes;
+import dev.sluice.gateway.ingress.IngressMetrics;
+import dev.sluice.gateway.ingress.WebhookIngest;
+import dev.sluice.gateway.ingress.WebhookRoutes;
 import dev.sluice.gateway.metrics.Metrics;
 import dev.sluice.gateway.metrics.MetricsRoutes;
 import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.queue.EventQueue;
+import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
 import dev.sluice.gateway.redis.RedisCheck;
+import dev.sluice.gateway.tenant.TenantAuth;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import dev.sluice.gateway.tenant.TenantRepository;
 import io.vertx.core.DeploymentOptions;
@@ -20,6 +29,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.sqlclient.Pool;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -38,6 +48,7 @@ public final class Gateway {
   private final Metrics metrics;
   private final RedisBackend redis;
   private final Pool pg;
+  private final TenantDirectory directory;
   private final List<String> deployments;
 
   private Gateway(
@@ -46,12 +57,14 @@ public final class Gateway {
       Metrics metrics,
       RedisBackend redis,
       Pool pg,
+      TenantDirectory directory,
       List<String> deployments) {
     this.config = config;
     this.vertx = vertx;
     this.metrics = metrics;
     this.redis = redis;
     this.pg = pg;
+    this.directory = directory;
     this.deployments = deployments;
   }
 
@@ -62,6 +75,14 @@ public final class Gateway {
    * @throws StartupException with one line naming what is wrong when a backend is unreachable
    */
   public static Gateway start(GatewayConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts the gateway with the given clock for time-window checks (tests pin it to replay recorded
+   * webhooks).
+   */
+  public static Gateway start(GatewayConfig config, Clock clock) {
     Database.prepare(config.pg(), config.startup().backendWaitMs());
 
     int eventLoops =
@@ -77,14 +98,14 @@ public final class Gateway {
                     .setMetricsOptions(Metrics.vertxOptions()))
             .withMetrics(metrics.vertxMetricsFactory())
             .build();
-    RedisBackend redis = RedisBackend.create(vertx, config.redis(), eventLoops);
+    RedisBackend redis = RedisBackend.create(vertx, config.redis());
     Pool pg = null;
+    TenantDirectory directory = null;
     try {
       redis.awaitReadyAndLoadFunctions(config.startup().backendWaitMs());
       pg = Database.pool(vertx, config.pg());
-      Pool pool = pg;
       CredentialCipher cipher = new CredentialCipher(config.security().masterKey());
-      TenantDirectory directory = new TenantDirectory(pool, cipher);
+      directory = new TenantDirectory(pg, cipher);
       directory // main thread: the first snapshot is in place before any request
           .refresh()
           .recover(
@@ -93,24 +114,26 @@ public final class Gateway {
                       new StartupException("cannot load the tenant directory: " + e.getMessage())))
           .await();
       directory.startPolling(vertx);
-      AdminRoutes admin =
-          new AdminRoutes(config.admin().token(), new TenantRepository(pool, cipher), directory);
+      Shared shared =
+          new Shared(
+              config,
+              clock,
+              metrics,
+              redis,
+              pg,
+              directory,
+              new PhoneHasher(config.security().masterKey()),
+              new IngressMetrics(metrics.registry()),
+              new AdminRoutes(config.admin().token(), new TenantRepository(pg, cipher), directory));
       String id =
           vertx
               .deployVerticle(
-                  () ->
-                      new HttpVerticle(
-                          config.http(),
-                          v -> {
-                            List<Routes> routes = routes(config, v, metrics, redis, pool);
-                            routes.add(admin);
-                            return routes;
-                          }),
+                  () -> new HttpVerticle(config.http(), shared::routes),
                   new DeploymentOptions()
                       .setInstances(eventLoops)
                       .setThreadingModel(ThreadingModel.EVENT_LOOP))
               .await();
-      Gateway gateway = new Gateway(config, vertx, metrics, redis, pg, List.of(id));
+      Gateway gateway = new Gateway(config, vertx, metrics, redis, pg, directory, List.of(id));
       LOG.info(
           "Sluice gateway listening on {}:{} with {} event loop(s)",
           config.http().host(),
@@ -118,21 +141,47 @@ public final class Gateway {
           eventLoops);
       return gateway;
     } catch (RuntimeException e) {
+      if (directory != null) {
+        directory.stop();
+      }
       closeQuietly(vertx, redis, pg, metrics);
       throw e;
     }
   }
 
-  /** The routes of one HTTP verticle (called once per event loop). */
-  private static List<Routes> routes(
-      GatewayConfig config, Vertx vertx, Metrics metrics, RedisBackend redis, Pool pg) {
-    List<Routes> routes = new ArrayList<>();
-    routes.add(
-        new HealthRoutes(
-            List.of(new RedisCheck(redis), new PostgresCheck(pg)),
-            config.health().checkTimeoutMs()));
-    routes.add(new MetricsRoutes(vertx, metrics.registry()));
-    return routes;
+  /**
+   * What every verticle shares: thread-safe services and clients, created once. {@link #routes}
+   * builds one verticle's routes, with the state that must stay on its event loop (its pipelined
+   * Redis connection, its admission batcher).
+   */
+  private record Shared(
+      GatewayConfig config,
+      Clock clock,
+      Metrics metrics,
+      RedisBackend redis,
+      Pool pg,
+      TenantDirectory directory,
+      PhoneHasher hasher,
+      IngressMetrics ingressMetrics,
+      AdminRoutes admin) {
+
+    List<Routes> routes(Vertx vertx) {
+      PipelinedRedis connection = redis.pipelined();
+      Admission admission =
+          new Admission(vertx.getOrCreateContext(), connection, hasher, config.ingress());
+      WebhookIngest ingest = new WebhookIngest(admission, ingressMetrics, config.ingress());
+      EventQueue queue =
+          new EventQueue(
+              connection, config.ingress().partitions(), config.ingress().visibilityTimeoutMs());
+      return List.of(
+          new HealthRoutes(
+              List.of(new RedisCheck(redis), new PostgresCheck(pg)),
+              config.health().checkTimeoutMs()),
+          new MetricsRoutes(vertx, metrics.registry()),
+          new WebhookRoutes(directory, ingest, config.ingress(), clock),
+          new EventRoutes(new TenantAuth(directory), queue),
+          admin);
+    }
   }
 
   public GatewayConfig config() {
@@ -149,7 +198,11 @@ public final class Gateway {
       undeploys.add(vertx.undeploy(id));
     }
     return Future.join(undeploys)
-        .transform(ar -> Future.join(pg.close(), redis.close()))
+        .transform(
+            ar -> {
+              directory.stop();
+              return Future.join(pg.close(), redis.close());
+            })
         .transform(ar -> vertx.close())
         .onComplete(ar -> metrics.close());
   }

@@ -6,6 +6,7 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +21,15 @@ public final class PipelinedRedis {
   private static final long MIN_BACKOFF_MS = 100;
   private static final long MAX_BACKOFF_MS = 2_000;
 
-  private final Redis client;
+  private final Supplier<Redis> clients;
   private final long timeoutMs;
+
+  /**
+   * This connection's own client. A pooled client may hand a connection that broke while idle back
+   * out again after {@code close()} (it is recycled, not checked), so on a broken connection the
+   * whole client is discarded and the next connect starts from a fresh one.
+   */
+  private Redis client;
 
   private RedisConnection connection;
   private Future<RedisConnection> connecting;
@@ -29,8 +37,8 @@ public final class PipelinedRedis {
   private long backoffMs = MIN_BACKOFF_MS;
   private long lastWarnMs;
 
-  PipelinedRedis(Redis client, long timeoutMs) {
-    this.client = client;
+  PipelinedRedis(Supplier<Redis> clients, long timeoutMs) {
+    this.clients = clients;
     this.timeoutMs = timeoutMs;
   }
 
@@ -42,12 +50,30 @@ public final class PipelinedRedis {
    */
   public Future<Response> send(Request request) {
     RedisConnection c = connection;
-    if (c != null) {
-      return c.send(request)
-          .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-          .onFailure(e -> dropIfBroken(c, e));
+    if (c == null) {
+      return connect().compose(conn -> sendOn(conn, request));
     }
-    return connect().compose(conn -> send(request));
+    // A connection that broke while idle (Redis restarted) fails its next command: resend once
+    // on a new connection. Safe because every Sluice function is idempotent (admission writes
+    // the dedup marker atomically with the entry); a timeout is not resent, Redis may be busy.
+    return sendOn(c, request)
+        .recover(
+            e ->
+                isBrokenConnection(e)
+                    ? connect().compose(conn -> sendOn(conn, request))
+                    : Future.failedFuture(e));
+  }
+
+  private Future<Response> sendOn(RedisConnection c, Request request) {
+    return c.send(request)
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .onFailure(e -> dropIfBroken(c, e));
+  }
+
+  private static boolean isBrokenConnection(Throwable e) {
+    return !isServerReply(e)
+        && !(e instanceof RedisUnavailableException)
+        && !e.getClass().getSimpleName().contains("Timeout");
   }
 
   private Future<RedisConnection> connect() {
@@ -58,14 +84,19 @@ public final class PipelinedRedis {
     if (now < retryAtMs) {
       return Future.failedFuture(RedisUnavailableException.INSTANCE);
     }
+    if (client == null) {
+      client = clients.get();
+    }
+    Redis connectingClient = client;
     connecting =
-        client
+        connectingClient
             .connect()
             .timeout(timeoutMs, TimeUnit.MILLISECONDS)
             .transform(
                 ar -> {
                   connecting = null;
                   if (ar.failed()) {
+                    discardClient(connectingClient);
                     retryAtMs = System.currentTimeMillis() + backoffMs;
                     backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
                     warn("cannot connect to Redis: " + ar.cause().getMessage());
@@ -83,18 +114,22 @@ public final class PipelinedRedis {
 
   /** A server error reply leaves the connection usable; anything else may have broken it. */
   private void dropIfBroken(RedisConnection conn, Throwable e) {
-    if (isServerReply(e)) {
-      return;
-    }
-    if (connection == conn) {
-      connection = null;
-      conn.close();
+    if (!isServerReply(e)) {
+      forget(conn);
     }
   }
 
   private void forget(RedisConnection conn) {
     if (connection == conn) {
       connection = null;
+      discardClient(client);
+    }
+  }
+
+  private void discardClient(Redis c) {
+    if (c != null && client == c) {
+      client = null;
+      c.close(); // closes its connections too
     }
   }
 
@@ -112,7 +147,8 @@ public final class PipelinedRedis {
 
   /** Closes the connection (verticle stop). */
   public Future<Void> close() {
-    RedisConnection c = connection;
+    Redis c = client;
+    client = null;
     connection = null;
     return c == null ? Future.succeededFuture() : c.close();
   }

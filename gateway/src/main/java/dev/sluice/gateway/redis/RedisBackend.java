@@ -31,33 +31,34 @@ public final class RedisBackend {
   /** The function library, loaded with {@code FUNCTION LOAD REPLACE} at start. */
   static final String LIBRARY_RESOURCE = "/redis/sluice.lua";
 
+  private final Vertx vertx;
   private final GatewayConfig.Redis config;
   private final Redis client;
 
-  private RedisBackend(GatewayConfig.Redis config, Redis client) {
+  private RedisBackend(Vertx vertx, GatewayConfig.Redis config, Redis client) {
+    this.vertx = vertx;
     this.config = config;
     this.client = client;
   }
 
-  /**
-   * Creates the client; connects lazily.
-   *
-   * @param connections connections the verticles will hold (one per event loop) besides the pool
-   */
-  public static RedisBackend create(Vertx vertx, GatewayConfig.Redis config, int connections) {
-    RedisOptions options =
-        new RedisOptions()
-            .setType(config.cluster() ? RedisClientType.CLUSTER : RedisClientType.STANDALONE)
-            .setEndpoints(config.urls())
-            .setMaxPoolSize(config.maxPoolSize() + connections)
-            .setMaxPoolWaiting(4 * (config.maxPoolSize() + connections))
-            .setMaxWaitingHandlers(config.maxWaitingHandlers())
-            .setNetClientOptions(
-                new NetClientOptions()
-                    .setConnectTimeout((int) config.connectTimeoutMs())
-                    .setTcpNoDelay(true)
-                    .setTcpKeepAlive(true));
-    return new RedisBackend(config, Redis.createClient(vertx, options));
+  /** Creates the client; connects lazily. */
+  public static RedisBackend create(Vertx vertx, GatewayConfig.Redis config) {
+    return new RedisBackend(
+        vertx, config, Redis.createClient(vertx, options(config, config.maxPoolSize())));
+  }
+
+  private static RedisOptions options(GatewayConfig.Redis config, int poolSize) {
+    return new RedisOptions()
+        .setType(config.cluster() ? RedisClientType.CLUSTER : RedisClientType.STANDALONE)
+        .setEndpoints(config.urls())
+        .setMaxPoolSize(poolSize)
+        .setMaxPoolWaiting(4 * poolSize)
+        .setMaxWaitingHandlers(config.maxWaitingHandlers())
+        .setNetClientOptions(
+            new NetClientOptions()
+                .setConnectTimeout((int) config.connectTimeoutMs())
+                .setTcpNoDelay(true)
+                .setTcpKeepAlive(true));
   }
 
   public GatewayConfig.Redis config() {
@@ -71,7 +72,9 @@ public final class RedisBackend {
 
   /** A new pipelined connection for the calling verticle; use it only on that verticle's loop. */
   public PipelinedRedis pipelined() {
-    return new PipelinedRedis(client, config.commandTimeoutMs());
+    // Its own small client (a cluster connection holds one connection per master).
+    RedisOptions options = options(config, 4);
+    return new PipelinedRedis(() -> Redis.createClient(vertx, options), config.commandTimeoutMs());
   }
 
   /**

@@ -1,0 +1,135 @@
+package dev.sluice.gateway.delivery;
+
+import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.http.Routes;
+import dev.sluice.gateway.queue.EventId;
+import dev.sluice.gateway.queue.EventQueue;
+import dev.sluice.gateway.queue.Lane;
+import dev.sluice.gateway.queue.QueuedEvent;
+import dev.sluice.gateway.tenant.TenantAuth;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The tenant pull API. {@code GET /v1/events?max=N[&lane=quarantine]} leases the oldest
+ * unacknowledged events of the calling tenant (in order per conversation); {@code POST
+ * /v1/events/ack {"ids":[…]}} acknowledges them. An event not acknowledged within the visibility
+ * timeout is handed out again. A tenant only ever reads its own queue: the tenant comes from the
+ * API key, and event ids name partitions of that tenant alone.
+ */
+public final class EventRoutes implements Routes {
+  static final int DEFAULT_MAX = 100;
+  static final int MAX_MAX = 1_000;
+
+  private final Handler<RoutingContext> auth;
+  private final EventQueue queue;
+
+  public EventRoutes(Handler<RoutingContext> auth, EventQueue queue) {
+    this.auth = auth;
+    this.queue = queue;
+  }
+
+  @Override
+  public void mount(Router router) {
+    router.get("/v1/events").handler(auth).handler(this::pull);
+    router.post("/v1/events/ack").handler(auth).handler(this::ack);
+  }
+
+  private void pull(RoutingContext ctx) {
+    int max = intParam(ctx.request().getParam("max"), "max", DEFAULT_MAX, 1, MAX_MAX);
+    Lane lane =
+        Lane.fromWireName(ctx.request().getParam("lane"))
+            .orElseThrow(
+                () ->
+                    GatewayException.badRequest(
+                        "invalid_parameter", "lane must be inbound or quarantine"));
+    String tenant = TenantAuth.tenant(ctx).id();
+    queue
+        .pull(tenant, lane, max, 0)
+        .onSuccess(events -> json(ctx, new JsonObject().put("events", render(events))))
+        .onFailure(e -> ctx.fail(unavailable()));
+  }
+
+  private void ack(RoutingContext ctx) {
+    List<EventId> ids = ids(ctx.body().buffer());
+    String tenant = TenantAuth.tenant(ctx).id();
+    queue
+        .ack(tenant, ids)
+        .onSuccess(n -> json(ctx, new JsonObject().put("acknowledged", n)))
+        .onFailure(e -> ctx.fail(unavailable()));
+  }
+
+  private List<EventId> ids(Buffer body) {
+    Object parsed;
+    try {
+      parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw GatewayException.badRequest("bad_request", "the body is not valid JSON");
+    }
+    if (!(parsed instanceof JsonObject obj) || !(obj.getValue("ids") instanceof JsonArray arr)) {
+      throw GatewayException.badRequest("invalid", "the body must be {\"ids\":[…]}");
+    }
+    if (arr.isEmpty() || arr.size() > MAX_MAX) {
+      throw GatewayException.badRequest("invalid", "ids must hold 1.." + MAX_MAX + " ids");
+    }
+    List<EventId> ids = new ArrayList<>(arr.size());
+    for (int i = 0; i < arr.size(); i++) {
+      Object v = arr.getValue(i);
+      EventId id =
+          (v instanceof String s ? EventId.parse(s) : Optional.<EventId>empty())
+              .filter(e -> e.partition() < queue.partitions())
+              .orElse(null);
+      if (id == null) {
+        throw GatewayException.badRequest("invalid", "ids[" + i + "] is not an event id");
+      }
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  private static JsonArray render(List<QueuedEvent> events) {
+    JsonArray out = new JsonArray();
+    for (QueuedEvent e : events) {
+      JsonObject event = new JsonObject().put("id", e.id().toString());
+      event.mergeIn(new JsonObject(e.payload()));
+      event.put("raw", e.raw().isEmpty() ? null : Json.decodeValue(e.raw()));
+      out.add(event);
+    }
+    return out;
+  }
+
+  static int intParam(String value, String name, int defaultValue, int min, int max) {
+    if (value == null || value.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw GatewayException.badRequest(
+        "invalid_parameter", name + " must be a whole number " + min + ".." + max);
+  }
+
+  private static GatewayException unavailable() {
+    return GatewayException.unavailable(
+        "unavailable", "the event queue cannot be read right now; retry later", 5);
+  }
+
+  private static void json(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toBuffer());
+  }
+}

@@ -1,0 +1,191 @@
+package dev.sluice.gateway.ingress;
+
+import dev.sluice.gateway.admission.Admission;
+import dev.sluice.gateway.admission.AdmissionOutcome;
+import dev.sluice.gateway.admission.AdmissionRequest;
+import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.ingress.IngressMetrics.Outcome;
+import dev.sluice.gateway.ingress.parse.PayloadException;
+import dev.sluice.gateway.ingress.signature.Verdict;
+import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.tenant.InboundLimits;
+import dev.sluice.gateway.tenant.TenantDirectory;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The part every webhook shares once its signature is verified and its events parsed: admit the
+ * events into their tenants' queues, count them, and turn the result into the provider's answer.
+ * One per verticle (it holds that verticle's {@link Admission}).
+ */
+public final class WebhookIngest {
+  /** Twilio expects TwiML; an empty response means "no reply". */
+  static final String EMPTY_TWIML =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+
+  /** Seconds a provider should wait before redelivering when Redis is unavailable. */
+  static final int RETRY_AFTER_UNAVAILABLE = 5;
+
+  /** Seconds a provider should wait before redelivering to a tenant whose backlog is full. */
+  static final int RETRY_AFTER_BACKLOG = 30;
+
+  private final Admission admission;
+  private final IngressMetrics metrics;
+  private final GatewayConfig.Ingress config;
+
+  public WebhookIngest(Admission admission, IngressMetrics metrics, GatewayConfig.Ingress config) {
+    this.admission = admission;
+    this.metrics = metrics;
+    this.config = config;
+  }
+
+  IngressMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * The channel named in the path, of this provider.
+   *
+   * @throws GatewayException 404 when there is none (counted)
+   */
+  Channel channel(
+      TenantDirectory directory, WebhookSource source, Provider provider, String id, long start) {
+    Optional<Channel> channel = id == null ? Optional.empty() : directory.channel(id);
+    if (channel.isEmpty() || channel.get().provider() != provider) {
+      throw reject(
+          source,
+          Outcome.NOT_FOUND,
+          start,
+          GatewayException.notFound(
+              "unknown_channel", "no " + provider.wireName() + " channel with this id"));
+    }
+    return channel.get();
+  }
+
+  /**
+   * @throws GatewayException 401 when the signature or secret did not verify (counted by reason)
+   */
+  void requireValid(WebhookSource source, Verdict verdict, long start) {
+    if (!verdict.valid()) {
+      metrics.signatureFailure(source, verdict);
+      throw reject(
+          source,
+          Outcome.UNAUTHORIZED,
+          start,
+          GatewayException.unauthorized(
+              "invalid_signature",
+              "the webhook signature did not verify (" + verdict.reason() + ")"));
+    }
+  }
+
+  /**
+   * Runs a parser on a verified body.
+   *
+   * @throws GatewayException 400 when the payload cannot be understood (counted)
+   */
+  List<InboundEvent> parse(WebhookSource source, long start, Supplier<List<InboundEvent>> parser) {
+    try {
+      return parser.get();
+    } catch (PayloadException e) {
+      throw reject(
+          source,
+          Outcome.BAD_REQUEST,
+          start,
+          GatewayException.badRequest("invalid_payload", e.getMessage()));
+    }
+  }
+
+  /** Counts a rejected request and returns the exception to throw. */
+  GatewayException reject(WebhookSource source, Outcome outcome, long start, GatewayException e) {
+    metrics.request(source, outcome, start);
+    return e;
+  }
+
+  /**
+   * Admits the events and answers the provider: 200 once Redis confirmed all of them, 503 with
+   * Retry-After otherwise.
+   */
+  void respond(RoutingContext ctx, WebhookSource source, long start, List<RoutedEvent> routed) {
+    admit(routed)
+        .onSuccess(
+            n -> {
+              metrics.request(source, Outcome.ACCEPTED, start);
+              if (source == WebhookSource.TWILIO) {
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/xml").end(EMPTY_TWIML);
+              } else {
+                ctx.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end("{\"status\":\"accepted\",\"events\":" + n + "}");
+              }
+            })
+        .onFailure(
+            e -> {
+              boolean full = e instanceof GatewayException g && g.code().equals("backlog_full");
+              metrics.request(source, full ? Outcome.BACKLOG_FULL : Outcome.UNAVAILABLE, start);
+              ctx.fail(e);
+            });
+  }
+
+  /** The raw body bytes as received (never re-serialised: signatures cover these bytes). */
+  static byte[] body(RoutingContext ctx) {
+    Buffer b = ctx.body().buffer();
+    return b == null ? new byte[0] : b.getBytes();
+  }
+
+  /**
+   * Admits the events.
+   *
+   * @return the number of events taken; fails with a 503 {@link GatewayException} when Redis did
+   *     not confirm them all, or when a tenant's backlog is full (the provider redelivers; events
+   *     already admitted are then duplicates)
+   */
+  Future<Integer> admit(List<RoutedEvent> routed) {
+    List<AdmissionRequest> requests = new ArrayList<>(routed.size());
+    for (RoutedEvent r : routed) {
+      requests.add(request(r.channel(), r.event()));
+    }
+    return admission
+        .admit(requests)
+        .recover(
+            e ->
+                Future.failedFuture(
+                    GatewayException.unavailable(
+                        "unavailable",
+                        "the gateway cannot store events right now; retry later",
+                        RETRY_AFTER_UNAVAILABLE)))
+        .compose(
+            outcomes -> {
+              boolean refused = false;
+              for (int i = 0; i < outcomes.size(); i++) {
+                AdmissionOutcome o = outcomes.get(i);
+                metrics.event(routed.get(i).event().provider(), o);
+                refused |= o == AdmissionOutcome.REFUSED;
+              }
+              if (refused) {
+                return Future.failedFuture(
+                    GatewayException.unavailable(
+                        "backlog_full",
+                        "the tenant's queue is full; retry later",
+                        RETRY_AFTER_BACKLOG));
+              }
+              return Future.succeededFuture(outcomes.size());
+            });
+  }
+
+  private AdmissionRequest request(Channel channel, InboundEvent event) {
+    if (event.kind() == EventKind.STATUS) {
+      return new AdmissionRequest(channel.tenantId(), channel.id(), event, 0, 0);
+    }
+    InboundLimits limits = channel.inboundLimits();
+    int perMinute = limits == null ? config.perPhonePerMinute() : limits.perPhonePerMinute();
+    int burst = limits == null ? config.phoneBurst() : limits.burst();
+    return new AdmissionRequest(channel.tenantId(), channel.id(), event, perMinute, burst);
+  }
+}

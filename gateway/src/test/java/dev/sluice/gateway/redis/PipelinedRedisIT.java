@@ -1,0 +1,79 @@
+package dev.sluice.gateway.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.gateway.config.ConfigLoader;
+import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.testing.RedisServerProcess;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The per-loop connection fails fast while Redis is down and reconnects by itself after. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PipelinedRedisIT {
+  private RedisServerProcess server;
+  private Vertx vertx;
+  private RedisBackend backend;
+
+  @BeforeEach
+  void start() {
+    server = new RedisServerProcess().start();
+    vertx = Vertx.vertx();
+    GatewayConfig.Redis config =
+        ConfigLoader.load(
+                Map.of("redis.url", server.url(), "redis.commandTimeoutMs", "300"), Map.of())
+            .config()
+            .redis();
+    backend = RedisBackend.create(vertx, config);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    backend.close().await();
+    vertx.close().await();
+    server.close();
+  }
+
+  @Test
+  void aLostConnectionIsReplacedOnceRedisIsBack() throws Exception {
+    Context context = vertx.getOrCreateContext();
+    PipelinedRedis redis = onContext(context, backend::pipelined).await();
+    assertThat(ping(context, redis)).isTrue();
+
+    server.stop();
+    assertThat(ping(context, redis)).isFalse();
+
+    server.start();
+    while (!ping(context, redis)) {
+      TimeUnit.MILLISECONDS.sleep(50); // poll interval
+    }
+  }
+
+  /** PINGs on the connection's own event loop; true when Redis answered. */
+  private static boolean ping(Context context, PipelinedRedis redis) {
+    Future<Response> reply =
+        onContext(context, () -> redis.send(Request.cmd(Command.PING))).compose(f -> f);
+    try {
+      reply.await();
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private static <T> Future<T> onContext(Context context, java.util.function.Supplier<T> work) {
+    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> p.complete(work.get()));
+    return p.future();
+  }
+}

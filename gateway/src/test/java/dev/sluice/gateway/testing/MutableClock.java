@@ -1,0 +1,44 @@
+package dev.sluice.gateway.testing;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/** A clock a test can set; thread-safe. */
+public final class MutableClock extends Clock {
+  private volatile Instant now;
+
+  public MutableClock(Instant now) {
+    this.now = now;
+  }
+
+  public static MutableClock system() {
+    return new MutableClock(Instant.now());
+  }
+
+  public void set(Instant instant) {
+    this.now = instant;
+  }
+
+  /** Follows the system clock again. */
+  public void reset() {
+    this.now = null;
+  }
+
+  @Override
+  public ZoneId getZone() {
+    return ZoneOffset.UTC;
+  }
+
+  @Override
+  public Clock withZone(ZoneId zone) {
+    return this;
+  }
+
+  @Override
+  public Instant instant() {
+    Instant fixed = now;
+    return fixed == null ? Instant.now() : fixed;
+  }
+}
