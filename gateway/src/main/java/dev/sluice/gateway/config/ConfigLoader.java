@@ -134,6 +134,21 @@ public final class ConfigLoader {
             s.longIn("ingress.visibilityTimeoutMs", 30_000, 100, 86_400_000),
             s.longIn("ingress.standardToleranceSeconds", 300, 1, 86_400));
 
+    GatewayConfig.Providers providers =
+        new GatewayConfig.Providers(
+            s.nonBlank("whatsapp.baseUrl", "https://graph.facebook.com"),
+            s.nonBlank("whatsapp.apiVersion", "v23.0"),
+            s.nonBlank("telegram.baseUrl", "https://api.telegram.org"),
+            s.nonBlank("twilio.baseUrl", "https://api.twilio.com"),
+            s.longIn("providers.requestTimeoutMs", 10_000, 100, 600_000));
+    checkUrl(s, "whatsapp.baseUrl", providers.whatsappBaseUrl(), List.of("http", "https"));
+    checkUrl(s, "telegram.baseUrl", providers.telegramBaseUrl(), List.of("http", "https"));
+    checkUrl(s, "twilio.baseUrl", providers.twilioBaseUrl(), List.of("http", "https"));
+    s.check(
+        providers.whatsappApiVersion().matches("v\\d+\\.\\d+"),
+        "whatsapp.apiVersion",
+        "must look like v23.0, got '" + providers.whatsappApiVersion() + "'");
+
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
     }
@@ -144,7 +159,8 @@ public final class ConfigLoader {
       throw new ConfigException(s.problems());
     }
     return new Loaded(
-        new GatewayConfig(http, redis, pg, startup, log, admin, security, health, ingress),
+        new GatewayConfig(
+            http, redis, pg, startup, log, admin, security, health, ingress, providers),
         List.copyOf(warnings));
   }
 

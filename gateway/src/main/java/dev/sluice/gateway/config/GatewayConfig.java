@@ -17,7 +17,8 @@ public record GatewayConfig(
     Admin admin,
     Security security,
     Health health,
-    Ingress ingress) {
+    Ingress ingress,
+    Providers providers) {
 
   public GatewayConfig {
     Objects.requireNonNull(http, "http");
@@ -29,6 +30,7 @@ public record GatewayConfig(
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(health, "health");
     Objects.requireNonNull(ingress, "ingress");
+    Objects.requireNonNull(providers, "providers");
   }
 
   /**
@@ -136,6 +138,23 @@ public record GatewayConfig(
       long maxBacklogPerTenant,
       long visibilityTimeoutMs,
       long standardToleranceSeconds) {}
+
+  /**
+   * Where the provider APIs are (configurable so that tests and load runs can point them at a
+   * simulator). Infobip's base URL is per channel ({@code credentials.baseUrl}).
+   *
+   * @param whatsappBaseUrl Graph API base URL, e.g. {@code https://graph.facebook.com}
+   * @param whatsappApiVersion Graph API version in the path, e.g. {@code v23.0}
+   * @param telegramBaseUrl Bot API base URL, e.g. {@code https://api.telegram.org}
+   * @param twilioBaseUrl REST API base URL, e.g. {@code https://api.twilio.com}
+   * @param requestTimeoutMs deadline of one provider API call
+   */
+  public record Providers(
+      String whatsappBaseUrl,
+      String whatsappApiVersion,
+      String telegramBaseUrl,
+      String twilioBaseUrl,
+      long requestTimeoutMs) {}
 
   static String maskUserInfo(String url) {
     try {
