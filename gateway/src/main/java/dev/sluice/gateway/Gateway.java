@@ -16,6 +16,7 @@ import dev.sluice.gateway.metrics.Metrics;
 import dev.sluice.gateway.metrics.MetricsRoutes;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.queue.BacklogGauges;
 import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+  private static final long BACKLOG_SAMPLE_MS = 5_000;
 
   private final GatewayConfig config;
   private final Vertx vertx;
@@ -114,6 +116,9 @@ public final class Gateway {
                       new StartupException("cannot load the tenant directory: " + e.getMessage())))
           .await();
       directory.startPolling(vertx);
+      BacklogGauges backlog =
+          new BacklogGauges(redis, directory, config.ingress().partitions(), metrics.registry());
+      backlog.start(vertx, BACKLOG_SAMPLE_MS);
       Shared shared =
           new Shared(
               config,

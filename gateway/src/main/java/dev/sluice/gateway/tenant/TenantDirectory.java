@@ -43,6 +43,11 @@ public final class TenantDirectory {
   private long suppressedWarnings;
   private boolean failing;
 
+  /** Every tenant's id, from the current snapshot. */
+  public java.util.Set<String> tenantIds() {
+    return java.util.Collections.unmodifiableSet(snapshot.get().tenants.keySet());
+  }
+
   /**
    * @param cipher opens the sealed credentials and Meta app secrets
    */

@@ -212,6 +212,31 @@ class AdmissionIT {
     assertThat(h.drain(acme.apiKey(), "inbound").encode()).doesNotContain("wamid.NO");
   }
 
+  @Test
+  void metricsCountEventsByResultAndShowEachTenantsBacklog() throws Exception {
+    Tenant t = h.tenant("metrics");
+    String phoneId = digits();
+    h.channel(t.id(), whatsapp(TestBackends.uniqueId("m-wa"), phoneId, null));
+    String body = IngressHarness.whatsappText(phoneId, "15550009999", "wamid.MET1", "m");
+    h.postMeta(app, SECRET, body);
+    h.postMeta(app, SECRET, body);
+
+    String backlog =
+        "sluice_ingress_backlog_events{lane=\"inbound\",tenant=\"" + t.id() + "\"} 1.0";
+    String metrics;
+    do {
+      TimeUnit.MILLISECONDS.sleep(100); // poll interval: the gauge is sampled every few seconds
+      metrics = h.client.get("/metrics").send().await().bodyAsString();
+    } while (!metrics.contains(backlog));
+
+    assertThat(metrics)
+        .containsPattern(
+            "sluice_ingress_events_total\\{provider=\"whatsapp\",result=\"duplicate\"\\} [1-9]")
+        .containsPattern(
+            "sluice_ingress_requests_total\\{outcome=\"accepted\",source=\"meta\"\\} [1-9]")
+        .contains("sluice_ingress_latency_seconds_bucket");
+  }
+
   private static JsonArray fromPhone(JsonArray events, String phone) {
     JsonArray out = new JsonArray();
     events.forEach(
