@@ -8,6 +8,7 @@ import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.tenant.ApiKeyInfo;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.MetaApp;
+import dev.sluice.gateway.tenant.OutboundLimits;
 import dev.sluice.gateway.tenant.Tenant;
 import dev.sluice.gateway.tenant.TenantAuth;
 import dev.sluice.gateway.tenant.TenantDetails;
@@ -295,6 +296,17 @@ public final class AdminRoutes implements Routes {
                   new JsonObject()
                       .put("perPhonePerMinute", c.inboundLimits().perPhonePerMinute())
                       .put("burst", c.inboundLimits().burst()));
+    }
+    if (c.outboundLimits() != null) {
+      OutboundLimits o = c.outboundLimits();
+      limits = limits == null ? new JsonObject() : limits;
+      limits.put(
+          "outbound",
+          new JsonObject()
+              .put("perSecond", o.perSecond())
+              .put("burst", o.burst())
+              .put("perRecipientPerMinute", o.perRecipientPerMinute())
+              .put("recipientBurst", o.recipientBurst()));
     }
     return new JsonObject()
         .put("id", c.id())

@@ -8,6 +8,7 @@ import dev.sluice.gateway.ingress.signature.IpAllowList;
 import dev.sluice.gateway.ingress.signature.StandardWebhookVerifier;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.InboundLimits;
+import dev.sluice.gateway.tenant.OutboundLimits;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Arrays;
@@ -116,6 +117,7 @@ final class ChannelRequest {
     }
     JsonFields limits = body.object("limits");
     JsonFields inbound = limits == null ? null : limits.object("inbound");
+    JsonFields outbound = limits == null ? null : limits.object("outbound");
 
     body.allowOnly(FIELDS);
     if (id == null || id.isEmpty()) {
@@ -179,7 +181,17 @@ final class ChannelRequest {
 
     InboundLimits inboundLimits = null;
     if (limits != null) {
-      limits.allowOnly(Set.of("inbound"));
+      limits.allowOnly(Set.of("inbound", "outbound"));
+    }
+    OutboundLimits outboundLimits = null;
+    if (outbound != null) {
+      outbound.allowOnly(Set.of("perSecond", "burst", "perRecipientPerMinute", "recipientBurst"));
+      outboundLimits =
+          new OutboundLimits(
+              outbound.optionalInt("perSecond", 1, MAX_LIMIT),
+              outbound.optionalInt("burst", 0, MAX_LIMIT),
+              outbound.optionalInt("perRecipientPerMinute", 1, MAX_LIMIT),
+              outbound.optionalInt("recipientBurst", 0, MAX_LIMIT));
     }
     if (inbound != null) {
       inbound.allowOnly(Set.of("perPhonePerMinute", "burst"));
@@ -189,7 +201,16 @@ final class ChannelRequest {
               inbound.requiredInt("burst", 0, MAX_LIMIT));
     }
     return new Channel(
-        id, tenantId, provider, address, metaApp, publicUrl, secrets, inboundLimits, ipAllowList);
+        id,
+        tenantId,
+        provider,
+        address,
+        metaApp,
+        publicUrl,
+        secrets,
+        inboundLimits,
+        ipAllowList,
+        outboundLimits);
   }
 
   private static void checkProviderFormats(Provider provider, Map<String, String> credentials) {

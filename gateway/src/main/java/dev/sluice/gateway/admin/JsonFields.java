@@ -123,6 +123,11 @@ final class JsonFields {
     return n.intValue();
   }
 
+  /** An optional integer in {@code [min, max]}; {@code null} when absent. */
+  Integer optionalInt(String name, long min, long max) {
+    return json.getValue(name) == null ? null : requiredInt(name, min, max);
+  }
+
   static GatewayException invalid(String message) {
     return new GatewayException(422, "invalid", message);
   }

@@ -22,6 +22,7 @@ import java.util.Objects;
  *     provider); empty where credentials were not loaded
  * @param inboundLimits {@code null} to use the gateway default
  * @param allowedIps infobip's optional source allow-list; allows all when built from an empty list
+ * @param outboundLimits sending limits; {@code null} = the provider's defaults
  */
 public record Channel(
     String id,
@@ -32,7 +33,8 @@ public record Channel(
     String publicUrl,
     Map<String, Secret> credentials,
     InboundLimits inboundLimits,
-    IpAllowList allowedIps) {
+    IpAllowList allowedIps,
+    OutboundLimits outboundLimits) {
 
   private static final IpAllowList ALLOW_ALL = IpAllowList.parse(List.of());
 
@@ -52,6 +54,15 @@ public record Channel(
   /** This channel without its credentials, for views that must never carry them. */
   public Channel withoutCredentials() {
     return new Channel(
-        id, tenantId, provider, address, metaAppId, publicUrl, Map.of(), inboundLimits, allowedIps);
+        id,
+        tenantId,
+        provider,
+        address,
+        metaAppId,
+        publicUrl,
+        Map.of(),
+        inboundLimits,
+        allowedIps,
+        outboundLimits);
   }
 }

@@ -61,7 +61,9 @@ final class DirectoryLoader {
               conn.query(
                       "SELECT id, tenant_id, provider, address, meta_app_id, public_url,"
                           + " credentials, allowed_ips, inbound_per_phone_per_minute,"
-                          + " inbound_burst FROM channels")
+                          + " inbound_burst, outbound_per_second, outbound_burst,"
+                          + " outbound_per_recipient_per_minute, outbound_recipient_burst"
+                          + " FROM channels")
                   .execute();
           return Future.all(version, tenants, keys, metaApps, channels)
               .map(
@@ -114,6 +116,17 @@ final class DirectoryLoader {
     return new DirectorySnapshot(version, tenants, byKey, channels, metaApps);
   }
 
+  private static OutboundLimits outboundLimits(Row r) {
+    Integer perSecond = r.getInteger("outbound_per_second");
+    Integer burst = r.getInteger("outbound_burst");
+    Integer perRecipient = r.getInteger("outbound_per_recipient_per_minute");
+    Integer recipientBurst = r.getInteger("outbound_recipient_burst");
+    if (perSecond == null && burst == null && perRecipient == null && recipientBurst == null) {
+      return null;
+    }
+    return new OutboundLimits(perSecond, burst, perRecipient, recipientBurst);
+  }
+
   /** A channel from a {@code channels} row, with or without its decrypted credentials. */
   Channel channel(Row r, boolean withCredentials) {
     String id = r.getString("id");
@@ -132,7 +145,8 @@ final class DirectoryLoader {
         r.getString("public_url"),
         credentials,
         rate == null || burst == null ? null : new InboundLimits(rate, burst),
-        IpAllowList.parse(ips == null ? List.of() : Arrays.asList(ips)));
+        IpAllowList.parse(ips == null ? List.of() : Arrays.asList(ips)),
+        outboundLimits(r));
   }
 
   private Map<String, Secret> open(String context, byte[] sealed, String kind, String id) {

@@ -140,6 +140,12 @@ public final class TenantRepository {
             .addArrayOfString(channel.allowedIps().entries().toArray(new String[0]))
             .addInteger(limits == null ? null : limits.perPhonePerMinute())
             .addInteger(limits == null ? null : limits.burst());
+    OutboundLimits out = channel.outboundLimits();
+    params
+        .addInteger(out == null ? null : out.perSecond())
+        .addInteger(out == null ? null : out.burst())
+        .addInteger(out == null ? null : out.perRecipientPerMinute())
+        .addInteger(out == null ? null : out.recipientBurst());
     return pool.withTransaction(
             conn ->
                 requireTenant(conn, channel.tenantId())
@@ -148,8 +154,11 @@ public final class TenantRepository {
                             conn.preparedQuery(
                                     "INSERT INTO channels (id, tenant_id, provider, address,"
                                         + " meta_app_id, public_url, credentials, allowed_ips,"
-                                        + " inbound_per_phone_per_minute, inbound_burst)"
-                                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                                        + " inbound_per_phone_per_minute, inbound_burst,"
+                                        + " outbound_per_second, outbound_burst,"
+                                        + " outbound_per_recipient_per_minute,"
+                                        + " outbound_recipient_burst) VALUES ($1, $2, $3, $4, $5,"
+                                        + " $6, $7, $8, $9, $10, $11, $12, $13, $14)")
                                 .execute(params))
                     .compose(r -> bumpVersion(conn)))
         .recover(e -> Future.failedFuture(channelFailure(e, channel)));
@@ -191,8 +200,9 @@ public final class TenantRepository {
     Future<RowSet<Row>> channels =
         conn.preparedQuery(
                 "SELECT id, tenant_id, provider, address, meta_app_id, public_url, allowed_ips,"
-                    + " inbound_per_phone_per_minute, inbound_burst"
-                    + " FROM channels WHERE tenant_id = $1 ORDER BY id")
+                    + " inbound_per_phone_per_minute, inbound_burst, outbound_per_second,"
+                    + " outbound_burst, outbound_per_recipient_per_minute,"
+                    + " outbound_recipient_burst FROM channels WHERE tenant_id = $1 ORDER BY id")
             .execute(Tuple.of(tenant.id()));
     Future<RowSet<Row>> keys =
         conn.preparedQuery(

@@ -102,6 +102,7 @@ class TenantDirectoryIT {
                 null,
                 Map.of("accessToken", Secret.of("EAAG-token")),
                 new InboundLimits(30, 10),
+                null,
                 null))
         .await();
 
@@ -152,7 +153,8 @@ class TenantDirectoryIT {
                 null,
                 Map.of("apiKey", Secret.of("k"), "baseUrl", Secret.of("https://x.api.infobip.com")),
                 null,
-                IpAllowList.parse(List.of("10.0.0.0/8", "2001:db8::/32"))))
+                IpAllowList.parse(List.of("10.0.0.0/8", "2001:db8::/32")),
+                null))
         .await();
     instanceA.refresh().await();
 
@@ -196,6 +198,7 @@ class TenantDirectoryIT {
                 null,
                 null,
                 Map.of("botToken", Secret.of("1:x"), "secretToken", Secret.of("s")),
+                null,
                 null,
                 null))
         .await();
@@ -285,6 +288,7 @@ class TenantDirectoryIT {
                 null,
                 null,
                 Map.of("secret", Secret.of("whsec_c2VjcmV0")),
+                null,
                 null,
                 null))
         .await();
