@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FakeProvider implements AutoCloseable {
 
-  /** A scripted answer; {@code hang} answers never. */
-  private record Answer(int status, MultiMap headers, String body, boolean hang) {}
+  /** A scripted answer; {@code hang} answers never, {@code drop} closes the connection. */
+  private record Answer(int status, MultiMap headers, String body, boolean hang, boolean drop) {}
 
   /** One request as the provider saw it. */
   public record Received(HttpMethod method, String path, MultiMap headers, Buffer body) {
@@ -75,7 +75,7 @@ public final class FakeProvider implements AutoCloseable {
     for (int i = 0; i < headers.length; i += 2) {
       h.add(headers[i], headers[i + 1]);
     }
-    answers.add(new Answer(status, h, body, false));
+    answers.add(new Answer(status, h, body, false, false));
     return this;
   }
 
@@ -90,7 +90,13 @@ public final class FakeProvider implements AutoCloseable {
 
   /** Reads the next request and never answers it. */
   public FakeProvider hang() {
-    answers.add(new Answer(0, null, null, true));
+    answers.add(new Answer(0, null, null, true, false));
+    return this;
+  }
+
+  /** Reads the next request and closes the connection without answering. */
+  public FakeProvider drop() {
+    answers.add(new Answer(0, null, null, false, true));
     return this;
   }
 
@@ -131,6 +137,8 @@ public final class FakeProvider implements AutoCloseable {
               Answer a = answers.poll();
               if (a == null) {
                 request.response().setStatusCode(599).end("no scripted answer");
+              } else if (a.drop()) {
+                request.connection().close();
               } else if (!a.hang()) {
                 request.response().setStatusCode(a.status()).headers().addAll(a.headers());
                 request.response().end(a.body());
