@@ -150,11 +150,195 @@ local function backlog(keys, args)
   return { redis.call('XLEN', keys[1]), redis.call('XLEN', keys[2]) }
 end
 
+
+--------------------------------------------------------------------------------------------------
+-- Outbound. A partition has a high and a low lane (stream + lease set each), an attempts hash and
+-- a dead-letter stream. As inbound, a stream holds exactly the messages not yet finished; a lease
+-- marks a message in flight or waiting (pacing, retry, open breaker) until its time comes. Only one
+-- message per conversation (channel + recipient) is handed out at a time, so a waiting message
+-- holds back later messages to the same recipient and nothing else.
+--------------------------------------------------------------------------------------------------
+
+--[[
+sluice_out_enqueue: accept outbound messages of one tenant partition.
+KEYS[1] high lane stream, KEYS[2] low lane stream, KEYS[3] opted-out conversations (set),
+KEYS[3+i] message i's idempotency marker
+ARGV[1] idempotency TTL (seconds)
+then 5 per message: lane ('hi'|'lo'), conversation, message id, payload, has key ('1'|'0')
+Returns one string per message: '' when it was enqueued; the id of the message first accepted
+under the same idempotency key (nothing is enqueued again); or '!optout' when the recipient opted
+out on that channel (nothing is enqueued).
+]]
+local function out_enqueue(keys, args)
+  local ttl = tonumber(args[1])
+  local out = {}
+  local n = #keys - 3
+  for i = 1, n do
+    local a = 1 + (i - 1) * 5
+    local lane, conv, id, payload, keyed = args[a + 1], args[a + 2], args[a + 3], args[a + 4], args[a + 5]
+    local existing = false
+    if keyed == '1' then existing = redis.call('GET', keys[3 + i]) end
+    if existing then
+      out[i] = existing
+    elseif redis.call('SISMEMBER', keys[3], conv) == 1 then
+      out[i] = '!optout'
+    else
+      local stream = keys[1]
+      if lane == 'lo' then stream = keys[2] end
+      redis.call('XADD', stream, '*', 'c', conv, 'm', payload)
+      if keyed == '1' then redis.call('SET', keys[3 + i], id, 'EX', ttl) end
+      out[i] = ''
+    end
+  end
+  return out
+end
+
+--[[
+sluice_out_pull: lease the next messages to send from one partition, high lane first.
+KEYS[1] high stream, KEYS[2] its leases, KEYS[3] low stream, KEYS[4] its leases, KEYS[5] attempts
+ARGV[1] most messages, ARGV[2] lease (ms), ARGV[3] most entries to scan per lane
+Returns { next, lane, entry id, payload, attempts, lane, ... } where next is the earliest time (ms)
+a waiting message becomes due (0 when none waits).
+]]
+local function out_pull(keys, args)
+  local max, lease_ms, scan_limit = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
+  local now = now_ms()
+  local blocked, out = {}, { 0 }
+  local count, next_due = 0, 0
+  local lanes = { { keys[1], keys[2], 'hi' }, { keys[3], keys[4], 'lo' } }
+  for _, lane in ipairs(lanes) do
+    local stream, leases, name = lane[1], lane[2], lane[3]
+    local scanned, cursor = 0, '-'
+    while count < max and scanned < scan_limit do
+      local entries = redis.call('XRANGE', stream, cursor, '+', 'COUNT', 100)
+      if #entries == 0 then break end
+      for _, entry in ipairs(entries) do
+        local id, f = entry[1], entry[2]
+        scanned = scanned + 1
+        local conv, payload = id, ''
+        for j = 1, #f, 2 do
+          if f[j] == 'c' then conv = f[j + 1] elseif f[j] == 'm' then payload = f[j + 1] end
+        end
+        if not blocked[conv] then
+          blocked[conv] = true
+          local until_ms = tonumber(redis.call('ZSCORE', leases, id) or '0')
+          if until_ms > now then
+            if next_due == 0 or until_ms < next_due then next_due = until_ms end
+          else
+            redis.call('ZADD', leases, now + lease_ms, id)
+            out[#out + 1] = name
+            out[#out + 1] = id
+            out[#out + 1] = payload
+            out[#out + 1] = tonumber(redis.call('HGET', keys[5], id) or '0')
+            count = count + 1
+            if count >= max then break end
+          end
+        end
+        if scanned >= scan_limit then break end
+      end
+      cursor = '(' .. entries[#entries][1]
+    end
+  end
+  out[1] = next_due
+  return out
+end
+
+--[[
+sluice_out_done: record what happened to one message handed out by sluice_out_pull.
+KEYS[1] its lane stream, KEYS[2] that lane's leases, KEYS[3] attempts, KEYS[4] dead letters,
+KEYS[5] the tenant's inbound stream (status events), KEYS[6] the status event's dedup marker,
+KEYS[7] opted-out conversations (set)
+ARGV[1] action: 'finish' (sent, or failed for good), 'wait' (not attempted: pacing, open breaker),
+        'retry' (attempted, failed, to try again), 'dead' (retry budget spent)
+ARGV[2] entry id, ARGV[3] due time in ms (wait, retry)
+ARGV[4] status event payload ('' = none), ARGV[5] its raw object, ARGV[6] its conversation,
+ARGV[7] dedup TTL (seconds), ARGV[8] dead-letter record ('' unless dead),
+ARGV[9] conversation to add to the opt-out set ('' = none)
+Returns the number of attempts made so far.
+]]
+local function out_done(keys, args)
+  local action, id = args[1], args[2]
+  local attempts = tonumber(redis.call('HGET', keys[3], id) or '0')
+  if action == 'wait' then
+    redis.call('ZADD', keys[2], tonumber(args[3]), id)
+    return attempts
+  end
+  if action == 'retry' then
+    attempts = redis.call('HINCRBY', keys[3], id, 1)
+    redis.call('ZADD', keys[2], tonumber(args[3]), id)
+    return attempts
+  end
+  if action == 'dead' then
+    redis.call('XADD', keys[4], '*', 'm', args[8])
+  end
+  redis.call('XDEL', keys[1], id)
+  redis.call('ZREM', keys[2], id)
+  redis.call('HDEL', keys[3], id)
+  if args[9] ~= '' then redis.call('SADD', keys[7], args[9]) end
+  if args[4] ~= '' and redis.call('SET', keys[6], '1', 'NX', 'EX', tonumber(args[7])) then
+    redis.call('XADD', keys[5], '*', 'c', args[6], 'e', args[4], 'r', args[5])
+  end
+  return attempts
+end
+
+--[[
+sluice_out_len: messages not yet finished in one partition.
+KEYS[1] high stream, KEYS[2] low stream. Returns the sum of both lengths.
+]]
+local function out_len(keys, args)
+  return redis.call('XLEN', keys[1]) + redis.call('XLEN', keys[2])
+end
+
+--[[
+sluice_claim: claim due dispatch work units (tenant partitions with messages).
+KEYS[1] the work set {dispatch}:work (member "tenant:partition", score = when it is due, ms)
+ARGV[1] most units, ARGV[2] claim length (ms)
+Returns the claimed members; each is due again after the claim length, so a unit claimed by an
+instance that dies is taken up by another one.
+]]
+local function claim(keys, args)
+  local now = now_ms()
+  local due = redis.call('ZRANGEBYSCORE', keys[1], '-inf', now, 'LIMIT', 0, tonumber(args[1]))
+  for _, member in ipairs(due) do
+    redis.call('ZADD', keys[1], 'XX', now + tonumber(args[2]), member)
+  end
+  return due
+end
+
+--[[
+sluice_pace: GCRA pacing of one message, for its sender and its recipient on one channel.
+KEYS[1] the sender's state {c:<channel>}:rate, KEYS[2] the recipient's {c:<channel>}:r:<hash>
+ARGV[1] sender emission interval (ms, may be fractional), ARGV[2] sender tolerance (ms),
+ARGV[3] recipient emission interval (ms), ARGV[4] recipient tolerance (ms)
+Returns 0 when the message may go now (both states advanced), else the ms to wait (nothing
+changed). States are stored with string.format so fractional milliseconds survive.
+]]
+local function pace(keys, args)
+  local now = now_ms()
+  local si, st = tonumber(args[1]), tonumber(args[2])
+  local ri, rt = tonumber(args[3]), tonumber(args[4])
+  local s_tat = math.max(tonumber(redis.call('GET', keys[1]) or '0'), now)
+  local r_tat = math.max(tonumber(redis.call('GET', keys[2]) or '0'), now)
+  local wait = math.max(s_tat - now - st, r_tat - now - rt, 0)
+  if wait > 0 then return math.ceil(wait) end
+  local s_next, r_next = s_tat + si, r_tat + ri
+  redis.call('SET', keys[1], string.format('%.3f', s_next), 'PX', math.ceil(s_next - now) + 1)
+  redis.call('SET', keys[2], string.format('%.3f', r_next), 'PX', math.ceil(r_next - now) + 1)
+  return 0
+end
+
 -- sluice_version: the library version, so a gateway can see what is loaded. No keys.
 redis.register_function{ function_name = 'sluice_version',
-  callback = function(keys, args) return 2 end, flags = { 'no-writes' } }
+  callback = function(keys, args) return 3 end, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_admit', callback = admit }
 redis.register_function{ function_name = 'sluice_pull', callback = pull }
 redis.register_function{ function_name = 'sluice_ack', callback = ack }
 redis.register_function{ function_name = 'sluice_backlog', callback = backlog,
   flags = { 'no-writes' } }
+redis.register_function{ function_name = 'sluice_out_enqueue', callback = out_enqueue }
+redis.register_function{ function_name = 'sluice_out_pull', callback = out_pull }
+redis.register_function{ function_name = 'sluice_out_done', callback = out_done }
+redis.register_function{ function_name = 'sluice_out_len', callback = out_len,
+  flags = { 'no-writes' } }
+redis.register_function{ function_name = 'sluice_claim', callback = claim }
+redis.register_function{ function_name = 'sluice_pace', callback = pace }

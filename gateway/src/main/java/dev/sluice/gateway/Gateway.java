@@ -3,17 +3,27 @@ package dev.sluice.gateway;
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.admission.Admission;
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.connector.Connectors;
 import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.db.PostgresCheck;
 import dev.sluice.gateway.delivery.EventRoutes;
+import dev.sluice.gateway.dispatch.Breakers;
+import dev.sluice.gateway.dispatch.DispatchMetrics;
+import dev.sluice.gateway.dispatch.Dispatcher;
 import dev.sluice.gateway.health.HealthRoutes;
 import dev.sluice.gateway.http.HttpVerticle;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.ingress.IngressMetrics;
 import dev.sluice.gateway.ingress.WebhookIngest;
 import dev.sluice.gateway.ingress.WebhookRoutes;
+import dev.sluice.gateway.ledger.Ledger;
+import dev.sluice.gateway.ledger.LedgerRepository;
+import dev.sluice.gateway.ledger.LedgerWriter;
 import dev.sluice.gateway.metrics.Metrics;
 import dev.sluice.gateway.metrics.MetricsRoutes;
+import dev.sluice.gateway.outbound.MessageValidator;
+import dev.sluice.gateway.outbound.OutboundQueue;
+import dev.sluice.gateway.outbound.OutboundRoutes;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.BacklogGauges;
@@ -29,10 +39,15 @@ import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,6 +134,8 @@ public final class Gateway {
       BacklogGauges backlog =
           new BacklogGauges(redis, directory, config.ingress().partitions(), metrics.registry());
       backlog.start(vertx, BACKLOG_SAMPLE_MS);
+      PhoneHasher hasher = new PhoneHasher(config.security().masterKey());
+      LedgerRepository ledger = new LedgerRepository(pg);
       Shared shared =
           new Shared(
               config,
@@ -127,18 +144,57 @@ public final class Gateway {
               redis,
               pg,
               directory,
-              new PhoneHasher(config.security().masterKey()),
+              hasher,
               new IngressMetrics(metrics.registry()),
-              new AdminRoutes(config.admin().token(), new TenantRepository(pg, cipher), directory));
-      String id =
+              new AdminRoutes(config.admin().token(), new TenantRepository(pg, cipher), directory),
+              new MessageValidator(directory, clock),
+              ledger);
+      List<String> deployments = new ArrayList<>();
+      // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
+      String instance = UUID.randomUUID().toString();
+      deployments.add(
+          vertx
+              .deployVerticle(
+                  () -> new LedgerWriter(redis, ledger, instance, metrics.registry()),
+                  new DeploymentOptions().setInstances(1))
+              .await());
+      if (config.dispatch().enabled()) {
+        WebClient web =
+            WebClient.create(
+                vertx,
+                new WebClientOptions()
+                    .setUserAgent("sluice-gateway")
+                    .setKeepAlive(true)
+                    .setConnectTimeout((int) config.providers().requestTimeoutMs()),
+                new PoolOptions().setHttp1MaxSize(64));
+        Connectors connectors = new Connectors(web, config.providers(), config.http().publicUrl());
+        Breakers breakers =
+            new Breakers(Duration.ofMillis(config.dispatch().breakerOpenMs()), metrics.registry());
+        DispatchMetrics dispatchMetrics = new DispatchMetrics(metrics.registry());
+        deployments.add(
+            vertx
+                .deployVerticle(
+                    () ->
+                        new Dispatcher(
+                            redis,
+                            shared.directory(),
+                            connectors,
+                            breakers,
+                            dispatchMetrics,
+                            hasher,
+                            config),
+                    new DeploymentOptions().setInstances(eventLoops))
+                .await());
+      }
+      deployments.add(
           vertx
               .deployVerticle(
                   () -> new HttpVerticle(config.http(), shared::routes),
                   new DeploymentOptions()
                       .setInstances(eventLoops)
                       .setThreadingModel(ThreadingModel.EVENT_LOOP))
-              .await();
-      Gateway gateway = new Gateway(config, vertx, metrics, redis, pg, directory, List.of(id));
+              .await());
+      Gateway gateway = new Gateway(config, vertx, metrics, redis, pg, directory, deployments);
       LOG.info(
           "Sluice gateway listening on {}:{} with {} event loop(s)",
           config.http().host(),
@@ -168,13 +224,17 @@ public final class Gateway {
       TenantDirectory directory,
       PhoneHasher hasher,
       IngressMetrics ingressMetrics,
-      AdminRoutes admin) {
+      AdminRoutes admin,
+      MessageValidator validator,
+      LedgerRepository ledgerRepository) {
 
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
+      Ledger ledger = new Ledger(connection);
       Admission admission =
           new Admission(vertx.getOrCreateContext(), connection, hasher, config.ingress());
-      WebhookIngest ingest = new WebhookIngest(admission, ingressMetrics, config.ingress());
+      WebhookIngest ingest = new WebhookIngest(admission, ledger, ingressMetrics, config.ingress());
+      TenantAuth auth = new TenantAuth(directory);
       EventQueue queue =
           new EventQueue(
               connection, config.ingress().partitions(), config.ingress().visibilityTimeoutMs());
@@ -184,7 +244,13 @@ public final class Gateway {
               config.health().checkTimeoutMs()),
           new MetricsRoutes(vertx, metrics.registry()),
           new WebhookRoutes(directory, ingest, config.ingress(), clock),
-          new EventRoutes(new TenantAuth(directory), queue),
+          new EventRoutes(auth, queue),
+          new OutboundRoutes(
+              auth,
+              validator,
+              new OutboundQueue(connection, hasher, config.ingress().partitions()),
+              ledger,
+              ledgerRepository),
           admin);
     }
   }
@@ -198,11 +264,13 @@ public final class Gateway {
    * http.shutdownGraceMs}), then closes the clients and Vert.x.
    */
   public Future<Void> close() {
-    List<Future<?>> undeploys = new ArrayList<>();
-    for (String id : deployments) {
-      undeploys.add(vertx.undeploy(id));
+    // HTTP first (stop taking work, drain), then dispatchers and the ledger writer.
+    Future<Void> undeployed = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      undeployed = undeployed.transform(ar -> vertx.undeploy(id));
     }
-    return Future.join(undeploys)
+    return undeployed
         .transform(
             ar -> {
               directory.stop();

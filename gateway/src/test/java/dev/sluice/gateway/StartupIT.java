@@ -91,11 +91,19 @@ class StartupIT {
 
       try (Socket inFlight = new Socket("127.0.0.1", port)) {
         OutputStream out = inFlight.getOutputStream();
-        // A request whose body is still arriving when SIGTERM comes.
+        BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(inFlight.getInputStream(), StandardCharsets.US_ASCII));
+        // A request whose body is still arriving when SIGTERM comes. The server's "100 Continue"
+        // proves it has taken the request in before the signal is sent.
         out.write(
-            ("POST /health/live HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "3\r\nabc\r\n")
+            ("POST /health/live HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        assertThat(in.readLine()).isEqualTo("HTTP/1.1 100 Continue");
+        assertThat(in.readLine()).isEmpty();
+        out.write("3\r\nabc\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
 
         gateway.toHandle().destroy(); // SIGTERM
@@ -103,11 +111,7 @@ class StartupIT {
 
         out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        String statusLine =
-            new BufferedReader(
-                    new InputStreamReader(inFlight.getInputStream(), StandardCharsets.US_ASCII))
-                .readLine();
-        assertThat(statusLine).startsWith("HTTP/1.1 405"); // answered, not cut off
+        assertThat(in.readLine()).startsWith("HTTP/1.1 405"); // answered, not cut off
       }
 
       assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -149,6 +149,22 @@ public final class ConfigLoader {
         "whatsapp.apiVersion",
         "must look like v23.0, got '" + providers.whatsappApiVersion() + "'");
 
+    GatewayConfig.Dispatch dispatch =
+        new GatewayConfig.Dispatch(
+            s.bool("dispatch.enabled", true),
+            s.intIn("dispatch.maxAttempts", 10, 1, 1000),
+            s.longIn("dispatch.retryBaseMs", 1_000, 1, 3_600_000),
+            s.longIn("dispatch.retryMaxMs", 300_000, 1, 86_400_000),
+            s.longIn("dispatch.breakerOpenMs", 10_000, 10, 3_600_000),
+            s.longIn("dispatch.claimMs", 30_000, 100, 3_600_000),
+            s.longIn("dispatch.idlePollMs", 50, 1, 60_000),
+            s.intIn("dispatch.unitsPerClaim", 8, 1, 1000),
+            s.intIn("dispatch.messagesPerUnit", 16, 1, 1000));
+    s.check(
+        dispatch.claimMs() > providers.requestTimeoutMs(),
+        "dispatch.claimMs",
+        "must be longer than providers.requestTimeoutMs, or a partition may be claimed twice");
+
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
     }
@@ -160,7 +176,7 @@ public final class ConfigLoader {
     }
     return new Loaded(
         new GatewayConfig(
-            http, redis, pg, startup, log, admin, security, health, ingress, providers),
+            http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch),
         List.copyOf(warnings));
   }
 

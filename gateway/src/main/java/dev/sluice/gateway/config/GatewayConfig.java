@@ -18,7 +18,8 @@ public record GatewayConfig(
     Security security,
     Health health,
     Ingress ingress,
-    Providers providers) {
+    Providers providers,
+    Dispatch dispatch) {
 
   public GatewayConfig {
     Objects.requireNonNull(http, "http");
@@ -31,6 +32,7 @@ public record GatewayConfig(
     Objects.requireNonNull(health, "health");
     Objects.requireNonNull(ingress, "ingress");
     Objects.requireNonNull(providers, "providers");
+    Objects.requireNonNull(dispatch, "dispatch");
   }
 
   /**
@@ -155,6 +157,31 @@ public record GatewayConfig(
       String telegramBaseUrl,
       String twilioBaseUrl,
       long requestTimeoutMs) {}
+
+  /**
+   * The dispatcher, which sends queued messages.
+   *
+   * @param enabled whether this instance dispatches (an instance may serve only the API)
+   * @param maxAttempts attempts per message before it is dead-lettered and failed
+   * @param retryBaseMs first retry delay; doubles per attempt, with full jitter
+   * @param retryMaxMs longest retry delay (a provider's Retry-After may ask for more)
+   * @param breakerOpenMs how long a channel's open circuit breaker holds messages back
+   * @param claimMs how long a claimed tenant partition stays with one instance before another may
+   *     take it (the bound on how long a dead instance's work waits)
+   * @param idlePollMs how often an idle dispatcher looks for due work
+   * @param unitsPerClaim tenant partitions one dispatcher claims at a time
+   * @param messagesPerUnit messages taken from one partition per claim (fairness between tenants)
+   */
+  public record Dispatch(
+      boolean enabled,
+      int maxAttempts,
+      long retryBaseMs,
+      long retryMaxMs,
+      long breakerOpenMs,
+      long claimMs,
+      long idlePollMs,
+      int unitsPerClaim,
+      int messagesPerUnit) {}
 
   static String maskUserInfo(String url) {
     try {

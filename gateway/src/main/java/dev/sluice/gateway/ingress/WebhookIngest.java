@@ -8,6 +8,9 @@ import dev.sluice.gateway.http.GatewayException;
 import dev.sluice.gateway.ingress.IngressMetrics.Outcome;
 import dev.sluice.gateway.ingress.parse.PayloadException;
 import dev.sluice.gateway.ingress.signature.Verdict;
+import dev.sluice.gateway.ledger.Ledger;
+import dev.sluice.gateway.ledger.LedgerEvent;
+import dev.sluice.gateway.ledger.MessageStatus;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.InboundLimits;
 import dev.sluice.gateway.tenant.TenantDirectory;
@@ -37,11 +40,14 @@ public final class WebhookIngest {
   static final int RETRY_AFTER_BACKLOG = 30;
 
   private final Admission admission;
+  private final Ledger ledger;
   private final IngressMetrics metrics;
   private final GatewayConfig.Ingress config;
 
-  public WebhookIngest(Admission admission, IngressMetrics metrics, GatewayConfig.Ingress config) {
+  public WebhookIngest(
+      Admission admission, Ledger ledger, IngressMetrics metrics, GatewayConfig.Ingress config) {
     this.admission = admission;
+    this.ledger = ledger;
     this.metrics = metrics;
     this.config = config;
   }
@@ -153,13 +159,6 @@ public final class WebhookIngest {
     }
     return admission
         .admit(requests)
-        .recover(
-            e ->
-                Future.failedFuture(
-                    GatewayException.unavailable(
-                        "unavailable",
-                        "the gateway cannot store events right now; retry later",
-                        RETRY_AFTER_UNAVAILABLE)))
         .compose(
             outcomes -> {
               boolean refused = false;
@@ -175,8 +174,42 @@ public final class WebhookIngest {
                         "the tenant's queue is full; retry later",
                         RETRY_AFTER_BACKLOG));
               }
-              return Future.succeededFuture(outcomes.size());
-            });
+              return ledger.append(statuses(routed)).map(outcomes.size());
+            })
+        .recover(
+            e ->
+                Future.failedFuture(
+                    e instanceof GatewayException
+                        ? e
+                        : GatewayException.unavailable(
+                            "unavailable",
+                            "the gateway cannot store events right now; retry later",
+                            RETRY_AFTER_UNAVAILABLE)));
+  }
+
+  /**
+   * Status reports go to the ledger too, duplicates included: the ledger ignores repeats, and a
+   * redelivery after a failed append must still reach it.
+   */
+  private static List<LedgerEvent> statuses(List<RoutedEvent> routed) {
+    List<LedgerEvent> out = new ArrayList<>();
+    for (RoutedEvent r : routed) {
+      InboundEvent e = r.event();
+      if (e.kind() != EventKind.STATUS || e.providerMessageId() == null || e.status() == null) {
+        continue;
+      }
+      MessageStatus.fromWireName(e.status())
+          .ifPresent(
+              s ->
+                  out.add(
+                      LedgerEvent.fromProvider(
+                          e.provider().wireName(),
+                          e.providerMessageId(),
+                          s,
+                          e.timestamp() > 0 ? e.timestamp() * 1000 : System.currentTimeMillis(),
+                          e.errorCode())));
+    }
+    return out;
   }
 
   private AdmissionRequest request(Channel channel, InboundEvent event) {

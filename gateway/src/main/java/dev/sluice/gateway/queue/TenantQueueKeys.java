@@ -42,6 +42,36 @@ public final class TenantQueueKeys {
     return tag + ":dd:" + channelId + ":" + eventId;
   }
 
+  /** Outbound messages of a lane, {@code hi} or {@code lo} (stream). */
+  public String outbound(String lane) {
+    return tag + ":out:" + lane;
+  }
+
+  /** Leases of a lane's outbound messages: in flight or waiting (sorted set). */
+  public String outboundLeases(String lane) {
+    return outbound(lane) + ":lease";
+  }
+
+  /** Attempts made per outbound entry (hash). */
+  public String attempts() {
+    return tag + ":out:att";
+  }
+
+  /** Outbound messages whose retry budget is spent (stream). */
+  public String deadLetters() {
+    return tag + ":dlq";
+  }
+
+  /** Conversations (channel + recipient hash) that opted out (set). */
+  public String optOuts() {
+    return tag + ":optout";
+  }
+
+  /** The message id first accepted under an idempotency key (string with TTL). */
+  public String idempotency(String keyHash) {
+    return tag + ":idem:" + keyHash;
+  }
+
   /** GCRA state of one end user on one channel (string with TTL). */
   public String rate(String channelId, String phoneHash) {
     return tag + ":rl:" + channelId + ":" + phoneHash;

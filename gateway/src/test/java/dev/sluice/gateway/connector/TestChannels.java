@@ -70,6 +70,7 @@ public final class TestChannels {
         publicUrl,
         secrets,
         null,
+        null,
         null);
   }
 }

@@ -1,0 +1,44 @@
+package dev.sluice.gateway.dispatch;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+
+/**
+ * One circuit breaker per channel, per instance (Resilience4j). Driven by hand from Futures: {@code
+ * tryAcquirePermission()} before a call, {@code onSuccess}/{@code onError} after it — never the
+ * blocking decorators. Only outages count as errors (timeouts, network errors, 5xx); a provider
+ * saying "slow down" or "invalid number" is the provider working. State is exported as {@code
+ * resilience4j_circuitbreaker_state{name=<channel>}}. Thread-safe.
+ */
+public final class Breakers {
+  private final CircuitBreakerRegistry registry;
+  private final Duration openFor;
+
+  public Breakers(Duration openFor, MeterRegistry meters) {
+    this.openFor = openFor;
+    this.registry =
+        CircuitBreakerRegistry.of(
+            CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(20)
+                .minimumNumberOfCalls(5)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(openFor)
+                .permittedNumberOfCallsInHalfOpenState(2)
+                .build());
+    TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry).bindTo(meters);
+  }
+
+  public CircuitBreaker forChannel(String channelId) {
+    return registry.circuitBreaker(channelId);
+  }
+
+  /** How long a message waits when the breaker does not let it through. */
+  public Duration openFor() {
+    return openFor;
+  }
+}

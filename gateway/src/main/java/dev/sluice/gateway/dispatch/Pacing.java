@@ -1,0 +1,45 @@
+package dev.sluice.gateway.dispatch;
+
+import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.tenant.OutboundLimits;
+
+/**
+ * A channel's sending limits as GCRA parameters, from the provider's documented limits unless the
+ * channel overrides them ({@code limits.outbound}).
+ *
+ * <p>Defaults, with their sources in {@code provider-facts.md}: WhatsApp Cloud API 80 messages per
+ * second per business number, and the pair limit of about one message per 6 seconds to one user (10
+ * a minute; Meta allows short bursts, we allow 5); Telegram about 30 per second per bot and one per
+ * second per chat; Twilio 10 per second per sender (a long code does 1, a short code or a Messaging
+ * Service far more: set it per channel); Infobip 100 per second.
+ */
+public record Pacing(
+    double senderIntervalMs,
+    double senderToleranceMs,
+    double recipientIntervalMs,
+    double recipientToleranceMs) {
+
+  static Pacing of(Channel channel) {
+    int[] d = defaults(channel.provider());
+    OutboundLimits o = channel.outboundLimits();
+    int perSecond = o != null && o.perSecond() != null ? o.perSecond() : d[0];
+    int burst = o != null && o.burst() != null ? o.burst() : d[1];
+    int perMinute =
+        o != null && o.perRecipientPerMinute() != null ? o.perRecipientPerMinute() : d[2];
+    int recipientBurst = o != null && o.recipientBurst() != null ? o.recipientBurst() : d[3];
+    double si = 1000.0 / perSecond;
+    double ri = 60_000.0 / perMinute;
+    return new Pacing(si, si * burst, ri, ri * recipientBurst);
+  }
+
+  /** {perSecond, burst, perRecipientPerMinute, recipientBurst}. */
+  static int[] defaults(Provider p) {
+    return switch (p) {
+      case WHATSAPP -> new int[] {80, 20, 10, 5};
+      case TELEGRAM -> new int[] {30, 10, 60, 2};
+      case TWILIO -> new int[] {10, 10, 60, 5};
+      default -> new int[] {100, 100, 60, 5};
+    };
+  }
+}

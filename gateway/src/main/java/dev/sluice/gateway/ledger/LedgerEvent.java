@@ -1,0 +1,95 @@
+package dev.sluice.gateway.ledger;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Objects;
+
+/**
+ * One status change for the ledger. Either about one of our messages ({@code messageId} set; it
+ * carries everything needed to create the message's row, so events may arrive in any order), or a
+ * provider's status report ({@code messageId} null), correlated later by provider message id.
+ *
+ * @param source {@code api}, {@code dispatcher} or {@code webhook}
+ * @param at when it happened, ms since the epoch
+ */
+public record LedgerEvent(
+    String messageId,
+    String tenantId,
+    String channelId,
+    String provider,
+    String recipient,
+    String lane,
+    String clientRef,
+    long createdAt,
+    MessageStatus status,
+    long at,
+    String providerMessageId,
+    String errorCode,
+    String errorMessage,
+    String source) {
+
+  public LedgerEvent {
+    Objects.requireNonNull(provider, "provider");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(source, "source");
+  }
+
+  /** A provider's status report on a message it knows as {@code providerMessageId}. */
+  public static LedgerEvent fromProvider(
+      String provider, String providerMessageId, MessageStatus status, long at, String errorCode) {
+    return new LedgerEvent(
+        null,
+        null,
+        null,
+        provider,
+        null,
+        null,
+        null,
+        0,
+        status,
+        at,
+        providerMessageId,
+        errorCode,
+        null,
+        "webhook");
+  }
+
+  public boolean aboutOurMessage() {
+    return messageId != null;
+  }
+
+  JsonObject toJson() {
+    return new JsonObject()
+        .put("id", messageId)
+        .put("tenant", tenantId)
+        .put("channel", channelId)
+        .put("provider", provider)
+        .put("recipient", recipient)
+        .put("lane", lane)
+        .put("clientRef", clientRef)
+        .put("createdAt", createdAt)
+        .put("status", status.wireName())
+        .put("at", at)
+        .put("providerMessageId", providerMessageId)
+        .put("errorCode", errorCode)
+        .put("errorMessage", errorMessage)
+        .put("source", source);
+  }
+
+  static LedgerEvent fromJson(JsonObject o) {
+    return new LedgerEvent(
+        o.getString("id"),
+        o.getString("tenant"),
+        o.getString("channel"),
+        o.getString("provider"),
+        o.getString("recipient"),
+        o.getString("lane"),
+        o.getString("clientRef"),
+        o.getLong("createdAt", 0L),
+        MessageStatus.fromWireName(o.getString("status")).orElseThrow(),
+        o.getLong("at"),
+        o.getString("providerMessageId"),
+        o.getString("errorCode"),
+        o.getString("errorMessage"),
+        o.getString("source"));
+  }
+}

@@ -1,0 +1,280 @@
+package dev.sluice.gateway.ledger;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The ledger in PostgreSQL: one transaction per batch, one statement per kind of write, every row
+ * passed as arrays through {@code unnest} (never one statement per event).
+ */
+public final class LedgerRepository {
+  private static final String UPSERT_MESSAGES =
+      """
+      INSERT INTO messages AS m (id, tenant_id, channel_id, provider, recipient, lane, client_ref,
+          status, status_rank, provider_message_id, error_code, error_message, created_at)
+      SELECT DISTINCT ON (id) id, tenant_id, channel_id, provider, recipient, lane, client_ref,
+          status, status_rank, provider_message_id, error_code, error_message, created_at
+      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+          $7::text[], $8::text[], $9::int2[], $10::text[], $11::text[], $12::text[],
+          $13::timestamptz[])
+        AS t(id, tenant_id, channel_id, provider, recipient, lane, client_ref, status,
+          status_rank, provider_message_id, error_code, error_message, created_at)
+      ORDER BY id, status_rank DESC
+      ON CONFLICT (id) DO UPDATE SET
+        status = CASE WHEN EXCLUDED.status_rank > m.status_rank
+            THEN EXCLUDED.status ELSE m.status END,
+        error_code = CASE WHEN EXCLUDED.status_rank > m.status_rank
+            THEN COALESCE(EXCLUDED.error_code, m.error_code) ELSE m.error_code END,
+        error_message = CASE WHEN EXCLUDED.status_rank > m.status_rank
+            THEN COALESCE(EXCLUDED.error_message, m.error_message) ELSE m.error_message END,
+        status_rank = GREATEST(m.status_rank, EXCLUDED.status_rank),
+        provider_message_id = COALESCE(m.provider_message_id, EXCLUDED.provider_message_id),
+        updated_at = now()
+      """;
+
+  private static final String INSERT_EVENTS =
+      """
+      INSERT INTO message_events (message_id, status, at, source, provider_message_id,
+          error_code, error_message)
+      SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+          $6::text[], $7::text[])
+      """;
+
+  private static final String INSERT_PROVIDER_STATUSES =
+      """
+      INSERT INTO provider_statuses (provider, provider_message_id, status, status_rank, at,
+          error_code)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int2[], $5::timestamptz[],
+          $6::text[])
+      ON CONFLICT DO NOTHING
+      """;
+
+  /** Applies the best provider status of every provider id touched by this batch. */
+  private static final String APPLY_PROVIDER_STATUSES =
+      """
+      WITH touched AS (
+        SELECT DISTINCT provider, pmid FROM unnest($1::text[], $2::text[]) AS t(provider, pmid)),
+      best AS (
+        SELECT DISTINCT ON (ps.provider, ps.provider_message_id)
+            ps.provider, ps.provider_message_id, ps.status, ps.status_rank, ps.error_code
+        FROM provider_statuses ps
+        JOIN touched t ON ps.provider = t.provider AND ps.provider_message_id = t.pmid
+        ORDER BY ps.provider, ps.provider_message_id, ps.status_rank DESC)
+      UPDATE messages m SET status = best.status, status_rank = best.status_rank,
+          error_code = COALESCE(best.error_code, m.error_code), updated_at = now()
+      FROM best
+      WHERE m.provider = best.provider AND m.provider_message_id = best.provider_message_id
+        AND best.status_rank > m.status_rank
+      """;
+
+  private final Pool pool;
+
+  public LedgerRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Writes a batch in one transaction; fails as a whole (the writer retries the batch). */
+  public Future<Void> write(List<LedgerEvent> events) {
+    List<LedgerEvent> ours = new ArrayList<>();
+    List<LedgerEvent> providers = new ArrayList<>();
+    for (LedgerEvent e : events) {
+      (e.aboutOurMessage() ? ours : providers).add(e);
+    }
+    return pool.withTransaction(
+        conn ->
+            upsertMessages(conn, ours)
+                .compose(v -> insertEvents(conn, ours))
+                .compose(v -> insertProviderStatuses(conn, providers))
+                .compose(v -> applyProviderStatuses(conn, events)));
+  }
+
+  private static Future<Void> upsertMessages(SqlConnection conn, List<LedgerEvent> ours) {
+    if (ours.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = ours.size();
+    UUID[] id = new UUID[n];
+    String[] tenant = new String[n];
+    String[] channel = new String[n];
+    String[] provider = new String[n];
+    String[] recipient = new String[n];
+    String[] lane = new String[n];
+    String[] clientRef = new String[n];
+    String[] status = new String[n];
+    Short[] rank = new Short[n];
+    String[] pmid = new String[n];
+    String[] code = new String[n];
+    String[] message = new String[n];
+    OffsetDateTime[] created = new OffsetDateTime[n];
+    for (int i = 0; i < n; i++) {
+      LedgerEvent e = ours.get(i);
+      id[i] = UUID.fromString(e.messageId());
+      tenant[i] = e.tenantId();
+      channel[i] = e.channelId();
+      provider[i] = e.provider();
+      recipient[i] = e.recipient();
+      lane[i] = e.lane();
+      clientRef[i] = e.clientRef();
+      status[i] = e.status().wireName();
+      rank[i] = (short) e.status().rank();
+      pmid[i] = e.providerMessageId();
+      code[i] = e.errorCode();
+      message[i] = e.errorMessage();
+      created[i] = time(e.createdAt() > 0 ? e.createdAt() : e.at());
+    }
+    return conn.preparedQuery(UPSERT_MESSAGES)
+        .execute(
+            Tuple.of(id, tenant, channel, provider, recipient, lane, clientRef, status, rank)
+                .addValue(pmid)
+                .addValue(code)
+                .addValue(message)
+                .addValue(created))
+        .mapEmpty();
+  }
+
+  private static Future<Void> insertEvents(SqlConnection conn, List<LedgerEvent> ours) {
+    if (ours.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = ours.size();
+    UUID[] id = new UUID[n];
+    String[] status = new String[n];
+    OffsetDateTime[] at = new OffsetDateTime[n];
+    String[] source = new String[n];
+    String[] pmid = new String[n];
+    String[] code = new String[n];
+    String[] message = new String[n];
+    for (int i = 0; i < n; i++) {
+      LedgerEvent e = ours.get(i);
+      id[i] = UUID.fromString(e.messageId());
+      status[i] = e.status().wireName();
+      at[i] = time(e.at());
+      source[i] = e.source();
+      pmid[i] = e.providerMessageId();
+      code[i] = e.errorCode();
+      message[i] = e.errorMessage();
+    }
+    return conn.preparedQuery(INSERT_EVENTS)
+        .execute(Tuple.of(id, status, at, source, pmid, code, message))
+        .mapEmpty();
+  }
+
+  private static Future<Void> insertProviderStatuses(
+      SqlConnection conn, List<LedgerEvent> providers) {
+    if (providers.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = providers.size();
+    String[] provider = new String[n];
+    String[] pmid = new String[n];
+    String[] status = new String[n];
+    Short[] rank = new Short[n];
+    OffsetDateTime[] at = new OffsetDateTime[n];
+    String[] code = new String[n];
+    for (int i = 0; i < n; i++) {
+      LedgerEvent e = providers.get(i);
+      provider[i] = e.provider();
+      pmid[i] = e.providerMessageId();
+      status[i] = e.status().wireName();
+      rank[i] = (short) e.status().rank();
+      at[i] = time(e.at());
+      code[i] = e.errorCode();
+    }
+    return conn.preparedQuery(INSERT_PROVIDER_STATUSES)
+        .execute(Tuple.of(provider, pmid, status, rank, at, code))
+        .mapEmpty();
+  }
+
+  private static Future<Void> applyProviderStatuses(SqlConnection conn, List<LedgerEvent> all) {
+    List<String> provider = new ArrayList<>();
+    List<String> pmid = new ArrayList<>();
+    for (LedgerEvent e : all) {
+      if (e.providerMessageId() != null) {
+        provider.add(e.provider());
+        pmid.add(e.providerMessageId());
+      }
+    }
+    if (provider.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(APPLY_PROVIDER_STATUSES)
+        .execute(Tuple.of(provider.toArray(new String[0]), pmid.toArray(new String[0])))
+        .mapEmpty();
+  }
+
+  /** One message of a tenant with its history, oldest first; empty when there is none. */
+  public Future<Optional<MessageRecord>> find(String tenantId, UUID id) {
+    return pool.preparedQuery(
+            "SELECT id, channel_id, recipient, lane, client_ref, status, provider_message_id,"
+                + " error_code, error_message, created_at, updated_at"
+                + " FROM messages WHERE id = $1 AND tenant_id = $2")
+        .execute(Tuple.of(id, tenantId))
+        .compose(
+            rows -> {
+              if (rows.size() == 0) {
+                return Future.succeededFuture(Optional.empty());
+              }
+              Row m = rows.iterator().next();
+              return history(id)
+                  .map(
+                      h ->
+                          Optional.of(
+                              new MessageRecord(
+                                  m.getUUID("id").toString(),
+                                  m.getString("channel_id"),
+                                  m.getString("recipient"),
+                                  m.getString("lane"),
+                                  m.getString("client_ref"),
+                                  m.getString("status"),
+                                  m.getString("provider_message_id"),
+                                  m.getString("error_code"),
+                                  m.getString("error_message"),
+                                  m.getOffsetDateTime("created_at").toInstant(),
+                                  m.getOffsetDateTime("updated_at").toInstant(),
+                                  h)));
+            });
+  }
+
+  private Future<List<MessageRecord.HistoryEntry>> history(UUID id) {
+    return pool.preparedQuery(
+            """
+            SELECT status, at, source, error_code, error_message FROM message_events
+            WHERE message_id = $1
+            UNION ALL
+            SELECT ps.status, ps.at, 'provider', ps.error_code, NULL
+            FROM provider_statuses ps JOIN messages m
+              ON m.provider = ps.provider AND m.provider_message_id = ps.provider_message_id
+            WHERE m.id = $1
+            ORDER BY at, status
+            """)
+        .execute(Tuple.of(id))
+        .map(
+            rows -> {
+              List<MessageRecord.HistoryEntry> out = new ArrayList<>();
+              for (Row r : rows) {
+                out.add(
+                    new MessageRecord.HistoryEntry(
+                        r.getString("status"),
+                        r.getOffsetDateTime("at").toInstant(),
+                        r.getString("source"),
+                        r.getString("error_code"),
+                        r.getString("error_message")));
+              }
+              return out;
+            });
+  }
+
+  private static OffsetDateTime time(long epochMs) {
+    return OffsetDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
+  }
+}

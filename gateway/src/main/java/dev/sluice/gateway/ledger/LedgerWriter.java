@@ -1,0 +1,224 @@
+package dev.sluice.gateway.ledger;
+
+import dev.sluice.gateway.redis.PipelinedRedis;
+import dev.sluice.gateway.redis.RedisBackend;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves the ledger stream into PostgreSQL in batches. Every instance runs one, in the consumer
+ * group {@code ledger}; an entry is acknowledged (and deleted) only after its batch committed, so a
+ * writer that dies loses nothing: its pending entries are claimed by another writer after a minute.
+ * While PostgreSQL is down, entries wait in Redis and history is late; sending goes on.
+ */
+public final class LedgerWriter extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
+  static final String GROUP = "ledger";
+  static final int BATCH = 500;
+  static final long BLOCK_MS = 200;
+  static final long CLAIM_IDLE_MS = 60_000;
+  static final long RETRY_MS = 1_000;
+
+  private final RedisBackend backend;
+  private final LedgerRepository repository;
+  private final String consumer;
+  private final DistributionSummary batchSize;
+  private final Timer lag;
+  private PipelinedRedis redis;
+  private boolean stopped;
+  private boolean ownPendingFirst = true;
+  private long lastClaimMs;
+  private long lastWarnMs;
+
+  public LedgerWriter(
+      RedisBackend backend, LedgerRepository repository, String consumer, MeterRegistry registry) {
+    this.backend = backend;
+    this.repository = repository;
+    this.consumer = consumer;
+    this.batchSize =
+        DistributionSummary.builder("sluice.ledger.batch.size")
+            .description("Status events written to PostgreSQL per batch")
+            .baseUnit("events")
+            .register(registry);
+    this.lag =
+        Timer.builder("sluice.ledger.lag")
+            .description("Time from a status change to its row in PostgreSQL")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(10))
+            .register(registry);
+  }
+
+  @Override
+  public Future<?> start() {
+    redis = backend.pipelined();
+    redis
+        .send(
+            Request.cmd(Command.XGROUP)
+                .arg("CREATE")
+                .arg(Ledger.STREAM)
+                .arg(GROUP)
+                .arg("0")
+                .arg("MKSTREAM"))
+        .onComplete(ar -> next());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    return redis.close();
+  }
+
+  private void next() {
+    if (stopped) {
+      return;
+    }
+    Future<List<Entry>> read;
+    long now = System.currentTimeMillis();
+    if (now - lastClaimMs > CLAIM_IDLE_MS / 2) {
+      lastClaimMs = now;
+      read = claimAbandoned();
+    } else {
+      read = read(ownPendingFirst ? "0" : ">");
+    }
+    read.compose(this::write)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                warn(ar.cause());
+                ownPendingFirst = true;
+                vertx.setTimer(RETRY_MS, id -> next());
+              } else {
+                vertx.runOnContext(v -> next());
+              }
+            });
+  }
+
+  private Future<List<Entry>> read(String from) {
+    Request r =
+        Request.cmd(Command.XREADGROUP)
+            .arg("GROUP")
+            .arg(GROUP)
+            .arg(consumer)
+            .arg("COUNT")
+            .arg(BATCH);
+    if (from.equals(">")) {
+      r.arg("BLOCK").arg(BLOCK_MS);
+    }
+    r.arg("STREAMS").arg(Ledger.STREAM).arg(from);
+    return redis
+        .send(r)
+        .map(
+            reply -> {
+              List<Entry> entries = entries(streamEntries(reply));
+              if (from.equals("0") && entries.isEmpty()) {
+                ownPendingFirst = false;
+              }
+              return entries;
+            });
+  }
+
+  /** Entries another writer read but never acknowledged (it died): take them over. */
+  private Future<List<Entry>> claimAbandoned() {
+    return redis
+        .send(
+            Request.cmd(Command.XAUTOCLAIM)
+                .arg(Ledger.STREAM)
+                .arg(GROUP)
+                .arg(consumer)
+                .arg(CLAIM_IDLE_MS)
+                .arg("0-0")
+                .arg("COUNT")
+                .arg(BATCH))
+        .map(reply -> entries(reply == null ? null : reply.get(1)));
+  }
+
+  /** The entries of our one stream in an XREADGROUP reply (map or array, RESP3 or RESP2). */
+  private static Response streamEntries(Response reply) {
+    if (reply == null || reply.size() == 0) {
+      return null;
+    }
+    Response first = reply.containsKey(Ledger.STREAM) ? reply.get(Ledger.STREAM) : null;
+    if (first != null) {
+      return first;
+    }
+    Response pair = reply.get(0);
+    return pair == null ? null : pair.get(1);
+  }
+
+  private record Entry(String id, List<LedgerEvent> events) {}
+
+  private List<Entry> entries(Response list) {
+    List<Entry> out = new ArrayList<>();
+    if (list == null) {
+      return out;
+    }
+    for (Response entry : list) {
+      if (entry == null || entry.size() < 2 || entry.get(1) == null) {
+        continue;
+      }
+      String id = entry.get(0).toString();
+      Response fields = entry.get(1);
+      List<LedgerEvent> events = new ArrayList<>();
+      for (int i = 0; i + 1 < fields.size(); i += 2) {
+        if ("e".equals(fields.get(i).toString())) {
+          try {
+            JsonArray batch = new JsonArray(fields.get(i + 1).toString());
+            for (int j = 0; j < batch.size(); j++) {
+              events.add(LedgerEvent.fromJson(batch.getJsonObject(j)));
+            }
+          } catch (RuntimeException e) {
+            LOG.error("unreadable ledger entry {} skipped", id);
+          }
+        }
+      }
+      out.add(new Entry(id, events));
+    }
+    return out;
+  }
+
+  private Future<Void> write(List<Entry> entries) {
+    if (entries.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<LedgerEvent> events = new ArrayList<>();
+    entries.forEach(e -> events.addAll(e.events()));
+    return repository
+        .write(events)
+        .compose(
+            v -> {
+              long now = System.currentTimeMillis();
+              batchSize.record(events.size());
+              events.forEach(e -> lag.record(Math.max(0, now - e.at()), TimeUnit.MILLISECONDS));
+              Request ack = Request.cmd(Command.XACK).arg(Ledger.STREAM).arg(GROUP);
+              Request del = Request.cmd(Command.XDEL).arg(Ledger.STREAM);
+              for (Entry e : entries) {
+                ack.arg(e.id());
+                del.arg(e.id());
+              }
+              return redis.send(ack).compose(r -> redis.send(del)).mapEmpty();
+            });
+  }
+
+  private void warn(Throwable e) {
+    long now = System.currentTimeMillis();
+    if (now - lastWarnMs > 30_000) {
+      lastWarnMs = now;
+      LOG.warn("ledger writer cannot write, retrying: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package dev.sluice.gateway.ledger;
+
+import java.time.Instant;
+import java.util.List;
+
+/** A message as {@code GET /v1/messages/{id}} shows it. */
+public record MessageRecord(
+    String id,
+    String channelId,
+    String recipient,
+    String lane,
+    String clientRef,
+    String status,
+    String providerMessageId,
+    String errorCode,
+    String errorMessage,
+    Instant createdAt,
+    Instant updatedAt,
+    List<HistoryEntry> history) {
+
+  /** One status change; {@code source} is api, dispatcher or provider. */
+  public record HistoryEntry(
+      String status, Instant at, String source, String errorCode, String errorMessage) {}
+}

@@ -1,0 +1,259 @@
+package dev.sluice.gateway.outbound;
+
+import com.fasterxml.uuid.Generators;
+import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import dev.sluice.gateway.connector.MessageContent;
+import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.tenant.TenantDirectory;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a tenant's message request into a {@link QueuedMessage}, or refuses it with a 422 naming
+ * the field. Phone numbers are validated and normalised to E.164 with libphonenumber. Thread-safe.
+ */
+public final class MessageValidator {
+  static final Set<String> FIELDS =
+      Set.of("channel", "to", "type", "text", "template", "media", "lane", "clientRef");
+  static final Set<Provider> SENDABLE =
+      EnumSet.of(Provider.WHATSAPP, Provider.TELEGRAM, Provider.TWILIO, Provider.INFOBIP);
+  private static final Pattern TELEGRAM_CHAT = Pattern.compile("-?\\d{1,20}|@[A-Za-z0-9_]{5,32}");
+  private static final Pattern TEMPLATE_NAME = Pattern.compile("[a-z0-9_]{1,512}");
+  private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?");
+  private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+
+  private final TenantDirectory directory;
+  private final Clock clock;
+  private final TimeBasedEpochGenerator ids = Generators.timeBasedEpochGenerator();
+
+  public MessageValidator(TenantDirectory directory, Clock clock) {
+    this.directory = directory;
+    this.clock = clock;
+  }
+
+  /**
+   * @param extraFields fields besides the message's own that the caller handles (batch items)
+   * @throws GatewayException 422 naming the first invalid field
+   */
+  public QueuedMessage validate(String tenantId, JsonObject body, Set<String> extraFields) {
+    for (String name : body.fieldNames()) {
+      if (!FIELDS.contains(name) && !extraFields.contains(name)) {
+        throw invalid(name + " is not a known field");
+      }
+    }
+    Channel channel =
+        directory
+            .channel(string(body, "channel", true, 64))
+            .filter(c -> c.tenantId().equals(tenantId))
+            .orElseThrow(() -> invalid("channel does not name one of your channels"));
+    if (!SENDABLE.contains(channel.provider())) {
+      throw invalid(
+          "channel: sending through " + channel.provider().wireName() + " is not supported");
+    }
+    String rawTo = string(body, "to", true, 64);
+    String to;
+    String recipient;
+    if (channel.provider() == Provider.TELEGRAM) {
+      if (!TELEGRAM_CHAT.matcher(rawTo).matches()) {
+        throw invalid("to must be a Telegram chat id or @channelusername");
+      }
+      to = rawTo;
+      recipient = rawTo;
+    } else {
+      to = e164(rawTo);
+      recipient = to.substring(1);
+    }
+    OutboundLane lane =
+        OutboundLane.fromWireName(string(body, "lane", false, 8))
+            .orElseThrow(() -> invalid("lane must be high or low"));
+    String clientRef = string(body, "clientRef", false, 128);
+    MessageContent content = content(body, channel.provider());
+    return new QueuedMessage(
+        ids.generate().toString(),
+        tenantId,
+        channel.id(),
+        channel.provider(),
+        to,
+        recipient,
+        lane,
+        clientRef,
+        clock.millis(),
+        content);
+  }
+
+  private MessageContent content(JsonObject body, Provider provider) {
+    String type = string(body, "type", false, 16);
+    if (type == null) {
+      type = "text";
+    }
+    switch (type) {
+      case "text" -> {
+        int max = provider == Provider.TWILIO || provider == Provider.INFOBIP ? 1600 : 4096;
+        String text = string(body, "text", true, max);
+        if (text.isBlank()) {
+          throw invalid("text must not be blank");
+        }
+        only(body, "text");
+        return new MessageContent.Text(text);
+      }
+      case "template" -> {
+        if (provider != Provider.WHATSAPP) {
+          throw invalid("type template is for WhatsApp channels");
+        }
+        JsonObject t = object(body, "template");
+        String name = string(t, "name", true, 512, "template.");
+        if (!TEMPLATE_NAME.matcher(name).matches()) {
+          throw invalid("template.name must be lowercase letters, digits and _");
+        }
+        String language = string(t, "language", true, 16, "template.");
+        if (!LANGUAGE.matcher(language).matches()) {
+          throw invalid("template.language must be a language code such as en_US");
+        }
+        Object components = t.getValue("components");
+        if (components != null && !(components instanceof JsonArray)) {
+          throw invalid("template.components must be an array");
+        }
+        for (String f : t.fieldNames()) {
+          if (!Set.of("name", "language", "components").contains(f)) {
+            throw invalid("template." + f + " is not a known field");
+          }
+        }
+        only(body, "template");
+        return new MessageContent.Template(
+            name, language, components == null ? null : ((JsonArray) components).encode());
+      }
+      case "media" -> {
+        if (provider != Provider.WHATSAPP && provider != Provider.TWILIO) {
+          throw invalid("type media is for WhatsApp and Twilio channels");
+        }
+        JsonObject m = object(body, "media");
+        String kind = string(m, "kind", true, 16, "media.");
+        if (!MessageContent.Media.KINDS.contains(kind)) {
+          throw invalid("media.kind must be image, document, audio or video");
+        }
+        String link = string(m, "link", false, 2048, "media.");
+        String id = string(m, "id", false, 128, "media.");
+        if ((link == null) == (id == null)) {
+          throw invalid("media needs exactly one of link and id");
+        }
+        if (link != null) {
+          checkLink(link);
+        }
+        if (id != null && provider == Provider.TWILIO) {
+          throw invalid("media.id is for WhatsApp; Twilio needs media.link");
+        }
+        String caption = string(m, "caption", false, 1024, "media.");
+        String filename = string(m, "filename", false, 240, "media.");
+        for (String f : m.fieldNames()) {
+          if (!Set.of("kind", "link", "id", "caption", "filename").contains(f)) {
+            throw invalid("media." + f + " is not a known field");
+          }
+        }
+        only(body, "media");
+        return new MessageContent.Media(kind, link, id, caption, filename);
+      }
+      default -> throw invalid("type must be text, template or media");
+    }
+  }
+
+  /** The content field present must be the one of its type. */
+  private static void only(JsonObject body, String field) {
+    for (String other : new String[] {"text", "template", "media"}) {
+      if (!other.equals(field) && body.containsKey(other)) {
+        throw invalid(other + " does not go with type " + typeOf(field));
+      }
+    }
+  }
+
+  private static String typeOf(String field) {
+    return field;
+  }
+
+  private static void checkLink(String link) {
+    try {
+      URI uri = new URI(link);
+      if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())
+          || uri.getHost() == null) {
+        throw invalid("media.link must be an http(s) URL");
+      }
+    } catch (java.net.URISyntaxException e) {
+      throw invalid("media.link must be an http(s) URL");
+    }
+  }
+
+  static String e164(String raw) {
+    if (!raw.startsWith("+")) {
+      throw invalid("to must be an E.164 phone number starting with +");
+    }
+    try {
+      PhoneNumber n = PHONES.parse(raw, null);
+      if (!PHONES.isValidNumber(n)) {
+        throw invalid("to is not a valid phone number");
+      }
+      return PHONES.format(n, PhoneNumberUtil.PhoneNumberFormat.E164);
+    } catch (NumberParseException e) {
+      throw invalid("to is not a phone number");
+    }
+  }
+
+  private static JsonObject object(JsonObject body, String name) {
+    Object v = body.getValue(name);
+    if (!(v instanceof JsonObject o)) {
+      throw invalid(name + " must be an object");
+    }
+    return o;
+  }
+
+  private static String string(JsonObject body, String name, boolean required, int maxLength) {
+    return string(body, name, required, maxLength, "");
+  }
+
+  private static String string(
+      JsonObject body, String name, boolean required, int maxLength, String prefix) {
+    Object v = body.getValue(name);
+    if (v == null) {
+      if (required) {
+        throw invalid(prefix + name + " is required");
+      }
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw invalid(prefix + name + " must be a string");
+    }
+    if (s.length() > maxLength) {
+      throw invalid(prefix + name + " must be at most " + maxLength + " characters");
+    }
+    return s;
+  }
+
+  /** Parses a request body that must be a JSON object (400 otherwise). */
+  public static JsonObject jsonObject(io.vertx.core.buffer.Buffer body) {
+    if (body == null || body.length() == 0) {
+      throw GatewayException.badRequest("bad_request", "the body must be a JSON object");
+    }
+    try {
+      Object v = io.vertx.core.json.Json.decodeValue(body);
+      if (v instanceof JsonObject o) {
+        return o;
+      }
+    } catch (DecodeException e) {
+      // reported below
+    }
+    throw GatewayException.badRequest("bad_request", "the body must be a JSON object");
+  }
+
+  static GatewayException invalid(String message) {
+    return new GatewayException(422, "invalid", message);
+  }
+}

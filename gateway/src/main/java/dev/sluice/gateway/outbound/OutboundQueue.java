@@ -1,0 +1,150 @@
+package dev.sluice.gateway.outbound;
+
+import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.queue.TenantQueueKeys;
+import dev.sluice.gateway.redis.PipelinedRedis;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Puts accepted messages on their tenant's outbound queue ({@code sluice_out_enqueue}, one call per
+ * partition) and marks the partitions due in the dispatch work set. A message's partition is chosen
+ * by its recipient, so all of a conversation's messages share one partition and go out in order.
+ * One per verticle, on its event loop.
+ */
+public final class OutboundQueue {
+  /** Tenant partitions with messages to send: member {@code tenant:partition}, score = due (ms). */
+  public static final String WORK = "{dispatch}:work";
+
+  static final long IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+  private final PipelinedRedis redis;
+  private final PhoneHasher hasher;
+  private final int partitions;
+
+  public OutboundQueue(PipelinedRedis redis, PhoneHasher hasher, int partitions) {
+    this.redis = redis;
+    this.hasher = hasher;
+    this.partitions = partitions;
+  }
+
+  /** A message to enqueue, with the tenant's idempotency key or {@code null}. */
+  public record Item(QueuedMessage message, String idempotencyKey) {}
+
+  /**
+   * What became of an item.
+   *
+   * @param id the id of the queued message: the item's own, or for a repeated idempotency key the
+   *     id first accepted under it
+   * @param replayed true when nothing new was queued because of the idempotency key
+   * @param optedOut true when the recipient opted out on this channel (nothing queued)
+   */
+  public record Result(String id, boolean replayed, boolean optedOut) {}
+
+  /** The conversation key of a message: channel + keyed hash of the recipient. */
+  public String conversation(QueuedMessage m) {
+    return m.channelId() + ":" + hasher.hash(m.recipient());
+  }
+
+  /** The partition of a recipient (the same one ingress picks for that end user). */
+  public int partition(String recipient) {
+    return PhoneHasher.partition(hasher.hash(recipient), partitions);
+  }
+
+  /**
+   * Enqueues the items.
+   *
+   * @return one result per item, in order; fails when Redis did not confirm them all (the caller
+   *     answers 503; a retry with the same idempotency keys cannot queue a message twice)
+   */
+  public Future<List<Result>> enqueue(List<Item> items) {
+    Map<Integer, List<Integer>> byPartition = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      byPartition
+          .computeIfAbsent(partition(items.get(i).message().recipient()), k -> new ArrayList<>())
+          .add(i);
+    }
+    Result[] results = new Result[items.size()];
+    List<Future<Void>> calls = new ArrayList<>();
+    for (Map.Entry<Integer, List<Integer>> group : byPartition.entrySet()) {
+      calls.add(enqueue(group.getKey(), group.getValue(), items, results));
+    }
+    return Future.all(calls).map(v -> List.of(results));
+  }
+
+  private Future<Void> enqueue(int p, List<Integer> indexes, List<Item> items, Result[] results) {
+    String tenant = items.get(indexes.get(0)).message().tenantId();
+    TenantQueueKeys keys = new TenantQueueKeys(tenant, p);
+    Request fcall =
+        Request.cmd(Command.FCALL)
+            .arg("sluice_out_enqueue")
+            .arg(3 + indexes.size())
+            .arg(keys.outbound("hi"))
+            .arg(keys.outbound("lo"))
+            .arg(keys.optOuts());
+    for (int i : indexes) {
+      String key = items.get(i).idempotencyKey();
+      fcall.arg(keys.idempotency(key == null ? "-" : sha256(key)));
+    }
+    fcall.arg(IDEMPOTENCY_TTL_SECONDS);
+    for (int i : indexes) {
+      Item item = items.get(i);
+      QueuedMessage m = item.message();
+      fcall
+          .arg(m.lane().shortName())
+          .arg(conversation(m))
+          .arg(m.id())
+          .arg(MessageCodec.encode(m).getBytes(StandardCharsets.UTF_8))
+          .arg(item.idempotencyKey() == null ? "0" : "1");
+    }
+    return redis
+        .send(fcall)
+        .compose(
+            reply -> {
+              boolean queued = false;
+              for (int k = 0; k < indexes.size(); k++) {
+                int i = indexes.get(k);
+                String r = reply.get(k).toString();
+                if (r.isEmpty()) {
+                  results[i] = new Result(items.get(i).message().id(), false, false);
+                  queued = true;
+                } else if (r.equals("!optout")) {
+                  results[i] = new Result(null, false, true);
+                } else {
+                  results[i] = new Result(r, true, false);
+                }
+              }
+              return queued ? markDue(tenant, p) : Future.succeededFuture();
+            });
+  }
+
+  /** Makes the partition due now (or keeps an earlier due time). */
+  private Future<Void> markDue(String tenant, int partition) {
+    return redis
+        .send(
+            Request.cmd(Command.ZADD)
+                .arg(WORK)
+                .arg("LT")
+                .arg(System.currentTimeMillis())
+                .arg(tenant + ":" + partition))
+        .mapEmpty();
+  }
+
+  static String sha256(String s) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(h, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.sluice.gateway.outbound;
+
+import dev.sluice.gateway.connector.MessageContent;
+import dev.sluice.gateway.connector.OutboundMessage;
+import dev.sluice.gateway.ingress.Provider;
+import java.util.Objects;
+
+/**
+ * A message accepted from a tenant, as it waits in the outbound queue.
+ *
+ * @param to the address as the provider takes it: E.164 with {@code +} for phone channels, the chat
+ *     id for Telegram
+ * @param recipient the conversation key: the phone number's digits, or the chat id — the same key
+ *     ingress uses for the end user, so a conversation's inbound and outbound share a partition
+ * @param acceptedAt when the API accepted it (ms since the epoch)
+ */
+public record QueuedMessage(
+    String id,
+    String tenantId,
+    String channelId,
+    Provider provider,
+    String to,
+    String recipient,
+    OutboundLane lane,
+    String clientRef,
+    long acceptedAt,
+    MessageContent content) {
+
+  public QueuedMessage {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(tenantId, "tenantId");
+    Objects.requireNonNull(channelId, "channelId");
+    Objects.requireNonNull(provider, "provider");
+    Objects.requireNonNull(to, "to");
+    Objects.requireNonNull(recipient, "recipient");
+    Objects.requireNonNull(lane, "lane");
+    Objects.requireNonNull(content, "content");
+  }
+
+  /** What a connector needs to send it. */
+  public OutboundMessage toOutbound() {
+    return new OutboundMessage(id, to, content);
+  }
+}
