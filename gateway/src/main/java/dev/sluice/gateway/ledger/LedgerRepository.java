@@ -134,11 +134,9 @@ public final class LedgerRepository {
     }
     return conn.preparedQuery(UPSERT_MESSAGES)
         .execute(
-            Tuple.of(id, tenant, channel, provider, recipient, lane, clientRef, status, rank)
-                .addValue(pmid)
-                .addValue(code)
-                .addValue(message)
-                .addValue(created))
+            arrays(
+                id, tenant, channel, provider, recipient, lane, clientRef, status, rank, pmid, code,
+                message, created))
         .mapEmpty();
   }
 
@@ -165,7 +163,7 @@ public final class LedgerRepository {
       message[i] = e.errorMessage();
     }
     return conn.preparedQuery(INSERT_EVENTS)
-        .execute(Tuple.of(id, status, at, source, pmid, code, message))
+        .execute(arrays(id, status, at, source, pmid, code, message))
         .mapEmpty();
   }
 
@@ -191,7 +189,7 @@ public final class LedgerRepository {
       code[i] = e.errorCode();
     }
     return conn.preparedQuery(INSERT_PROVIDER_STATUSES)
-        .execute(Tuple.of(provider, pmid, status, rank, at, code))
+        .execute(arrays(provider, pmid, status, rank, at, code))
         .mapEmpty();
   }
 
@@ -208,7 +206,7 @@ public final class LedgerRepository {
       return Future.succeededFuture();
     }
     return conn.preparedQuery(APPLY_PROVIDER_STATUSES)
-        .execute(Tuple.of(provider.toArray(new String[0]), pmid.toArray(new String[0])))
+        .execute(arrays(provider.toArray(new String[0]), pmid.toArray(new String[0])))
         .mapEmpty();
   }
 
@@ -272,6 +270,18 @@ public final class LedgerRepository {
               }
               return out;
             });
+  }
+
+  /**
+   * A tuple of array parameters, one per {@code unnest} column. ({@code Tuple.of(a, b)} would
+   * spread an array passed as the varargs part into separate parameters.)
+   */
+  private static Tuple arrays(Object... columns) {
+    Tuple t = Tuple.tuple();
+    for (Object c : columns) {
+      t.addValue(c);
+    }
+    return t;
   }
 
   private static OffsetDateTime time(long epochMs) {

@@ -31,13 +31,14 @@ public final class IngressHarness implements AutoCloseable {
 
   public final MutableClock clock = MutableClock.system();
   public final String database = TestBackends.uniqueId("sluice_in").replace('-', '_');
+  private final Map<String, String> settings;
   private final Gateway gateway;
   private final Vertx vertx;
   public final WebClient client;
 
   private IngressHarness(Map<String, String> overrides) {
     int port = FreePorts.find();
-    Map<String, String> settings = TestGateways.settings(port, database);
+    settings = TestGateways.settings(port, database);
     settings.putAll(overrides);
     gateway = Gateway.start(TestGateways.config(settings), clock);
     vertx = Vertx.vertx();
@@ -63,6 +64,17 @@ public final class IngressHarness implements AutoCloseable {
     } finally {
       TestGateways.dropDatabase(database);
     }
+  }
+
+  /**
+   * Starts another gateway instance on the same Redis and database (with its own port and the given
+   * overrides); the caller closes it.
+   */
+  public Gateway anotherInstance(Map<String, String> overrides) {
+    Map<String, String> s = new java.util.HashMap<>(settings);
+    s.put("http.port", Integer.toString(FreePorts.find()));
+    s.putAll(overrides);
+    return Gateway.start(TestGateways.config(s), clock);
   }
 
   // ---- operator API ----

