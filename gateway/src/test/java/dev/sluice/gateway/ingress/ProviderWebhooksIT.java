@@ -251,6 +251,33 @@ class ProviderWebhooksIT {
   }
 
   @Test
+  void twilioInboundSmsWithTheLongestBodyTwilioSendsLandsWhole() {
+    Tenant t = h.tenant("pw-twl");
+    String token = "twilio-auth-token-long";
+    String channel = twilioChannel(t, token);
+    // Twilio concatenates up to 1600 characters into one Body; non-ASCII triples when escaped.
+    String text = "Grüße aus Zürich! ".repeat(89).substring(0, 1600);
+    byte[] body =
+        ("MessageSid=SMlong0000000000000000000000000001&From=%2B14155551234&To=%2B15557654321"
+                + "&NumMedia=0&Body="
+                + java.net.URLEncoder.encode(text, StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.UTF_8);
+
+    HttpResponse<Buffer> r =
+        h.post(
+            "/webhooks/twilio/" + channel,
+            MultiMap.caseInsensitiveMultiMap()
+                .add("Content-Type", "application/x-www-form-urlencoded")
+                .add(
+                    "X-Twilio-Signature",
+                    WebhookSigning.twilioForm(token, publicUrl(channel), body)),
+            body);
+
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(only(h.drain(t.apiKey(), "inbound")).getString("text")).isEqualTo(text);
+  }
+
+  @Test
   void twilioStatusCallbackWithAQueryStringLandsAsAStatus() {
     Tenant t = h.tenant("pw-tws");
     String token = "twilio-auth-token-status";
