@@ -46,9 +46,9 @@ public final class EventRoutes implements Routes {
   }
 
   private void pull(RoutingContext ctx) {
-    int max = intParam(ctx.request().getParam("max"), "max", DEFAULT_MAX, 1, MAX_MAX);
+    int max = intParam(param(ctx, "max"), "max", DEFAULT_MAX, 1, MAX_MAX);
     Lane lane =
-        Lane.fromWireName(ctx.request().getParam("lane"))
+        Lane.fromWireName(param(ctx, "lane"))
             .orElseThrow(
                 () ->
                     GatewayException.badRequest(
@@ -106,6 +106,20 @@ public final class EventRoutes implements Routes {
       out.add(event);
     }
     return out;
+  }
+
+  /**
+   * A query parameter. Vert.x decodes the whole query on first access and throws {@link
+   * IllegalArgumentException} for a malformed {@code %}-escape anywhere in it, which would
+   * otherwise surface as a 500.
+   */
+  private static String param(RoutingContext ctx, String name) {
+    try {
+      return ctx.request().getParam(name);
+    } catch (IllegalArgumentException e) {
+      throw GatewayException.badRequest(
+          "invalid_parameter", "the query string is not valid URL encoding");
+    }
   }
 
   static int intParam(String value, String name, int defaultValue, int min, int max) {
