@@ -97,9 +97,12 @@ public final class OutboundRoutes implements Routes {
         if (!(items.getValue(i) instanceof JsonObject item)) {
           throw new GatewayException(422, "invalid", "must be an object");
         }
-        String key =
-            idempotencyKey(
-                item.getValue("idempotencyKey") instanceof String s ? s : null, "idempotencyKey");
+        Object rawKey = item.getValue("idempotencyKey");
+        if (rawKey != null && !(rawKey instanceof String)) {
+          throw GatewayException.badRequest(
+              "invalid_idempotency_key", "idempotencyKey must be a string");
+        }
+        String key = idempotencyKey((String) rawKey, "idempotencyKey");
         valid.add(
             new OutboundQueue.Item(
                 validator.validate(tenant, item, Set.of("idempotencyKey")), key));
