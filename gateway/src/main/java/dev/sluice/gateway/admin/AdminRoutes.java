@@ -134,11 +134,11 @@ public final class AdminRoutes implements Routes {
   }
 
   private Future<Reply> describeTenant(RoutingContext ctx) {
-    return repository.describe(ctx.pathParam("tenant")).map(d -> new Reply(200, json(d)));
+    return repository.describe(pathId(ctx, "tenant")).map(d -> new Reply(200, json(d)));
   }
 
   private Future<Reply> addKey(RoutingContext ctx) {
-    String tenantId = ctx.pathParam("tenant");
+    String tenantId = pathId(ctx, "tenant");
     return repository
         .addKey(tenantId)
         .compose(this::refreshed)
@@ -151,8 +151,8 @@ public final class AdminRoutes implements Routes {
   }
 
   private Future<Reply> revokeKey(RoutingContext ctx) {
-    String tenantId = ctx.pathParam("tenant");
-    String prefix = ctx.pathParam("prefix");
+    String tenantId = pathId(ctx, "tenant");
+    String prefix = pathId(ctx, "prefix");
     return repository
         .revokeKey(tenantId, prefix)
         .compose(this::refreshed)
@@ -179,7 +179,7 @@ public final class AdminRoutes implements Routes {
 
   private Future<Reply> putMetaApp(RoutingContext ctx) {
     JsonFields body = JsonFields.body(ctx.body().buffer());
-    String id = ctx.pathParam("id");
+    String id = pathId(ctx, "id");
     String bodyId = body.string("id");
     if (bodyId != null && !bodyId.equals(id)) {
       throw invalid("id must match the path or be left out");
@@ -196,7 +196,7 @@ public final class AdminRoutes implements Routes {
   }
 
   private Future<Reply> createChannel(RoutingContext ctx) {
-    String tenantId = ctx.pathParam("tenant");
+    String tenantId = pathId(ctx, "tenant");
     Channel channel = ChannelRequest.parse(tenantId, JsonFields.body(ctx.body().buffer()));
     return repository
         .createChannel(channel)
@@ -213,8 +213,8 @@ public final class AdminRoutes implements Routes {
   }
 
   private Future<Reply> deleteChannel(RoutingContext ctx) {
-    String tenantId = ctx.pathParam("tenant");
-    String channelId = ctx.pathParam("channel");
+    String tenantId = pathId(ctx, "tenant");
+    String channelId = pathId(ctx, "channel");
     return repository
         .deleteChannel(tenantId, channelId)
         .compose(this::refreshed)
@@ -283,6 +283,21 @@ public final class AdminRoutes implements Routes {
         .put("name", details.tenant().name())
         .put("channels", channels)
         .put("keys", keys);
+  }
+
+  private static final java.util.regex.Pattern PATH_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+  /**
+   * An id from the path; 404 when it cannot be an id at all (so odd bytes such as NUL never reach
+   * PostgreSQL).
+   */
+  private static String pathId(RoutingContext ctx, String name) {
+    String id = ctx.pathParam(name);
+    if (id == null || !PATH_ID.matcher(id).matches()) {
+      throw GatewayException.notFound("not_found", "no such " + name);
+    }
+    return id;
   }
 
   /** The channel as the API shows it: everything but the credentials. */

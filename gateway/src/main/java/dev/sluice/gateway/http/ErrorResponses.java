@@ -28,12 +28,20 @@ public final class ErrorResponses {
       return;
     }
     int status = ctx.statusCode();
-    if (failure == null && status >= 400 && status < 500) {
+    if (status == 413 || (failure != null && isTooLarge(failure))) {
+      send(ctx.response(), 413, "body_too_large", messageFor(413));
+      return;
+    }
+    if (status >= 400 && status < 500) {
+      // Vert.x Web's own refusals: no route (404), wrong method (405), a malformed URI (400).
       send(ctx.response(), status, codeFor(status), messageFor(status));
       return;
     }
-    if (status == 413 || (failure != null && isTooLarge(failure))) {
-      send(ctx.response(), 413, "body_too_large", messageFor(413));
+    if (failure == null || !HttpVerticle.bodyWasRead(ctx)) {
+      // Failed before any route of ours ran, or without an exception (our code always fails with
+      // one): the request itself could not be read (a form body the decoder refuses, a URI the
+      // router cannot match). The client's problem, not ours.
+      send(ctx.response(), 400, "bad_request", "the request cannot be read");
       return;
     }
     String route = ctx.currentRoute() == null ? "?" : ctx.currentRoute().getPath();

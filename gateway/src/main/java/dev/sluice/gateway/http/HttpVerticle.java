@@ -7,7 +7,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -18,6 +21,8 @@ import java.util.function.Function;
  * connections) belongs to this verticle's event loop alone.
  */
 public final class HttpVerticle extends VerticleBase {
+  private static final String BODY_READ = "sluice.bodyRead";
+
   private final GatewayConfig.Http config;
   private final Function<Vertx, List<Routes>> routes;
   private HttpServer server;
@@ -33,6 +38,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().handler(HttpVerticle::requireReadableUri);
     // Raw bytes are kept for signature checks; form bodies are not merged into params.
     router
         .route()
@@ -40,11 +46,12 @@ public final class HttpVerticle extends VerticleBase {
             BodyHandler.create(false)
                 .setBodyLimit(config.maxBodyBytes())
                 .setMergeFormAttributes(false));
+    router.route().handler(ctx -> ctx.put(BODY_READ, Boolean.TRUE).next());
     for (Routes r : routes.apply(vertx)) {
       r.mount(router);
     }
     router.route().failureHandler(ErrorResponses::handle);
-    for (int status : new int[] {404, 405, 413}) {
+    for (int status : new int[] {400, 404, 405, 413, 500}) {
       router.errorHandler(status, ErrorResponses::handle);
     }
     server =
@@ -55,6 +62,26 @@ public final class HttpVerticle extends VerticleBase {
                 .setCompressionSupported(false)
                 .setIdleTimeout(120));
     return server.requestHandler(router).listen();
+  }
+
+  /**
+   * Refuses a path or query with a malformed %-escape (400) before any route tries to decode it;
+   * left to the router, it would fail deep inside route matching with no cause to report.
+   */
+  static void requireReadableUri(RoutingContext ctx) {
+    try {
+      URLDecoder.decode(ctx.request().path().replace("+", "%2B"), StandardCharsets.UTF_8);
+      ctx.request().params();
+    } catch (IllegalArgumentException e) {
+      ctx.fail(GatewayException.badRequest("bad_request", "the request URI is malformed"));
+      return;
+    }
+    ctx.next();
+  }
+
+  /** Whether the body was read and routing reached our own handlers. */
+  static boolean bodyWasRead(RoutingContext ctx) {
+    return ctx.get(BODY_READ) != null;
   }
 
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes. */

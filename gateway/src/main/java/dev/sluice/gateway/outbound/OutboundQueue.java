@@ -67,11 +67,52 @@ public final class OutboundQueue {
    *     answers 503; a retry with the same idempotency keys cannot queue a message twice)
    */
   public Future<List<Result>> enqueue(List<Item> items) {
+    return owners(items).compose(partitions -> enqueue(items, partitions));
+  }
+
+  /**
+   * The partition each item goes to: its recipient's, unless its idempotency key was first used for
+   * a message in another partition — then that one, where the atomic enqueue finds the key and
+   * replays the first answer. The key's owner is recorded tenant-wide ({@code SET NX GET}).
+   */
+  private Future<int[]> owners(List<Item> items) {
+    int[] partitions = new int[items.size()];
+    List<Future<Void>> lookups = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      Item item = items.get(i);
+      int own = partition(item.message().recipient());
+      partitions[i] = own;
+      if (item.idempotencyKey() == null) {
+        continue;
+      }
+      int index = i;
+      lookups.add(
+          redis
+              .send(
+                  Request.cmd(Command.SET)
+                      .arg(
+                          TenantQueueKeys.idempotencyOwner(
+                              item.message().tenantId(), sha256(item.idempotencyKey())))
+                      .arg(own)
+                      .arg("NX")
+                      .arg("GET")
+                      .arg("EX")
+                      .arg(IDEMPOTENCY_TTL_SECONDS))
+              .map(
+                  previous -> {
+                    if (previous != null) {
+                      partitions[index] = previous.toInteger();
+                    }
+                    return null;
+                  }));
+    }
+    return Future.all(lookups).map(partitions);
+  }
+
+  private Future<List<Result>> enqueue(List<Item> items, int[] partitions) {
     Map<Integer, List<Integer>> byPartition = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
-      byPartition
-          .computeIfAbsent(partition(items.get(i).message().recipient()), k -> new ArrayList<>())
-          .add(i);
+      byPartition.computeIfAbsent(partitions[i], k -> new ArrayList<>()).add(i);
     }
     Result[] results = new Result[items.size()];
     List<Future<Void>> calls = new ArrayList<>();

@@ -83,6 +83,11 @@ public final class OutboundRoutes implements Routes {
   private void sendBatch(RoutingContext ctx) {
     String tenant = TenantAuth.tenant(ctx).id();
     JsonObject body = MessageValidator.jsonObject(ctx.body().buffer());
+    for (String field : body.fieldNames()) {
+      if (!field.equals("messages")) {
+        throw new GatewayException(422, "invalid", field + " is not a known field");
+      }
+    }
     if (!(body.getValue("messages") instanceof JsonArray items)
         || items.isEmpty()
         || items.size() > MAX_BATCH) {
@@ -120,7 +125,7 @@ public final class OutboundRoutes implements Routes {
                 out[positions.get(k)] =
                     r.optedOut()
                         ? error("recipient_opted_out", "the recipient opted out on this channel")
-                        : accepted(r.id());
+                        : r.replayed() ? accepted(r.id()).put("replayed", true) : accepted(r.id());
               }
               JsonArray list = new JsonArray();
               for (int i = 0; i < out.length; i++) {

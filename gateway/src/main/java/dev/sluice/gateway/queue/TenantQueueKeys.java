@@ -72,6 +72,14 @@ public final class TenantQueueKeys {
     return tag + ":idem:" + keyHash;
   }
 
+  /**
+   * The partition that first took a message under an idempotency key (string with TTL). Its tag is
+   * the tenant's, not a partition's: the key must be found whatever the recipient.
+   */
+  public static String idempotencyOwner(String tenantId, String keyHash) {
+    return "{t:" + tenantId + "}:idem:" + keyHash;
+  }
+
   /** GCRA state of one end user on one channel (string with TTL). */
   public String rate(String channelId, String phoneHash) {
     return tag + ":rl:" + channelId + ":" + phoneHash;

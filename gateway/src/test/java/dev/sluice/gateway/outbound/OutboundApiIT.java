@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -406,7 +405,6 @@ class OutboundApiIT {
    * lives in the queue partition of the recipient ({@code {t:T:p}:idem:…}), so the same key with
    * another recipient in another partition finds no marker and queues a second message.
    */
-  @Disabled("known bug: idempotency markers are per queue partition (recipient), not per tenant")
   @Test
   void anIdempotencyKeyReusedForAnotherRecipientReplaysTheFirstMessage() {
     Fixture f = fixture(h);
