@@ -129,10 +129,11 @@ public final class ProviderSimulator extends VerticleBase {
     webhooks = new StatusWebhooks(vertx, client, () -> settings, () -> stats);
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(1 << 20));
+    router.post("/sms/3/messages").handler(this::infobip);
+    // After Infobip: /sms/3/messages would match the WhatsApp pattern too.
     router.post("/:version/:phoneNumberId/messages").handler(this::whatsApp);
     router.postWithRegex("/bot([^/]+)/(?i:sendMessage)").handler(this::telegram);
     router.post("/2010-04-01/Accounts/:sid/Messages.json").handler(this::twilio);
-    router.post("/sms/3/messages").handler(this::infobip);
     router.get("/control").handler(ctx -> json(ctx, 200, settings.toJson()));
     router.post("/control").handler(this::control);
     router
