@@ -40,6 +40,7 @@ public final class IngressLoad {
   /** Runs the load and returns its summary; also writes {@code <out>.acked}. */
   static JsonObject run(LoadSettings s) throws IOException {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(s.loops()));
+    long cpuStart = processCpuNanos();
     try {
       long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
       long epochStart = System.currentTimeMillis() / 1000;
@@ -58,7 +59,8 @@ public final class IngressLoad {
       Future.all(loops.stream().map(LoadVerticle::done).toList())
           .timeout(bound, TimeUnit.MILLISECONDS)
           .await();
-      return summarize(s, loops);
+      return summarize(s, loops)
+          .put("generatorCpuS", Math.round((processCpuNanos() - cpuStart) / 1e7) / 100.0);
     } finally {
       vertx.close().await();
     }
@@ -148,6 +150,14 @@ public final class IngressLoad {
         .put("uniqueAcked", acked.cardinality())
         .put("redeliveries", redeliveries)
         .put("timeline", timeline);
+  }
+
+  /** CPU time of this JVM, so a run can show how much of the machine the generator itself took. */
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : 0;
   }
 
   static double ms(long micros) {

@@ -121,6 +121,18 @@ public final class ResultTable {
         "n/a",
         "",
         "");
+    Path cpu = dir.resolve("cpu.txt");
+    if (Files.exists(cpu)) {
+      t.append(
+              "\nCPU of the 2-core machine during each phase (% of all cores; `others` = processes")
+          .append(" outside this benchmark):\n\n| phase | busy | gateway/baseline | redis |")
+          .append(" generator | others |\n|---|---:|---:|---:|---:|---:|\n");
+      for (String line : Files.readAllLines(cpu)) {
+        if (!line.isBlank()) {
+          t.append("| ").append(String.join(" | ", line.trim().split("\\s+"))).append(" |\n");
+        }
+      }
+    }
     System.out.print(t);
     Files.writeString(dir.resolve("table.md"), t.toString());
   }
