@@ -26,6 +26,7 @@ public final class JfrTop {
     Map<String, Long> self = new HashMap<>();
     Map<String, Long> total = new HashMap<>();
     Map<String, Long> ours = new HashMap<>();
+    Map<String, Long> components = new HashMap<>();
     long samples = 0;
     for (RecordedEvent e : RecordingFile.readAllEvents(Path.of(a.required("file")))) {
       if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) {
@@ -38,11 +39,17 @@ public final class JfrTop {
       }
       self.merge(name(frames.get(0)), 1L, Long::sum);
       Set<String> once = new HashSet<>();
+      Set<String> parts = new HashSet<>();
       boolean firstOurs = true;
       for (RecordedFrame f : frames) {
         String n = name(f);
         if (once.add(n)) {
           total.merge(n, 1L, Long::sum);
+        }
+        String part = component(n);
+        if (part != null && parts.isEmpty()) {
+          parts.add(part); // innermost known component gets the sample, callees included
+          components.merge(part, 1L, Long::sum);
         }
         if (firstOurs && n.startsWith(prefix)) {
           ours.merge(n, 1L, Long::sum);
@@ -57,7 +64,41 @@ public final class JfrTop {
         ours,
         samples,
         top);
+    print(
+        "components (each sample to the innermost frame of a known component, JDK callees included)",
+        components,
+        samples,
+        top);
     print("total (anywhere on the stack)", total, samples, top);
+  }
+
+  private static final String[][] COMPONENTS = {
+    {"com.fasterxml.jackson.databind", "Jackson databind (JSON trees, serialisation)"},
+    {"com.fasterxml.jackson.core", "Jackson core (JSON tokens)"},
+    {"io.vertx.core.json", "Vert.x JsonObject"},
+    {"io.micrometer", "Micrometer"},
+    {"io.vertx.micrometer", "Vert.x Micrometer metrics"},
+    {"io.vertx.ext.web", "Vert.x Web (router, body handler)"},
+    {"io.vertx.redis", "Vert.x Redis client"},
+    {"io.netty.handler.codec.http", "Netty HTTP codec"},
+    {"javax.crypto", "JCE (HMAC)"},
+    {"com.sun.crypto", "JCE (HMAC)"},
+    {"dev.sluice.gateway.ingress.parse", "Sluice payload parsing"},
+    {"dev.sluice.gateway.ingress.signature", "Sluice signature check"},
+    {"dev.sluice.gateway.admission", "Sluice admission (batching, FCALL arguments)"},
+    {"dev.sluice.gateway.privacy", "Sluice phone hashing"},
+    {"dev.sluice.gateway.tenant", "Sluice tenant directory"},
+    {"dev.sluice.gateway.ingress.IngressMetrics", "Sluice ingress metrics"},
+    {"io.netty.channel.nio", "Netty I/O (socket reads and writes)"},
+  };
+
+  private static String component(String method) {
+    for (String[] c : COMPONENTS) {
+      if (method.startsWith(c[0])) {
+        return c[1];
+      }
+    }
+    return null;
   }
 
   private static String name(RecordedFrame f) {

@@ -75,6 +75,7 @@ public final class IngressLoad {
     long redeliveries = 0;
     long unique = 0;
     JsonArray timeline = new JsonArray();
+    long completedTotal = 0;
     for (int sec = 0; sec < seconds; sec++) {
       Histogram h = new Histogram(LoadVerticle.HIGHEST_MICROS, 3);
       long errors = 0;
@@ -82,6 +83,7 @@ public final class IngressLoad {
         h.add(v.perSecond[sec]);
         errors += v.errorsPerSecond[sec];
       }
+      completedTotal += h.getTotalCount();
       if (sec >= s.warmupS() && sec < s.warmupS() + s.durationS()) {
         total.add(h);
       }
@@ -140,6 +142,7 @@ public final class IngressLoad {
         .put("coordinatedOmissionCorrected", s.openModel())
         .put("issued", issued)
         .put("completed", completed)
+        .put("completedTotal", completedTotal)
         .put("ok", ok)
         .put("errors", completed - ok + Math.max(0, issued - completed))
         .put("throughputPerSec", Math.round(ok * 10.0 / s.durationS()) / 10.0)

@@ -123,10 +123,11 @@ public final class ResultTable {
         "");
     Path cpu = dir.resolve("cpu.txt");
     if (Files.exists(cpu)) {
-      t.append(
-              "\nCPU of the 2-core machine during each phase (% of all cores; `others` = processes")
-          .append(" outside this benchmark):\n\n| phase | busy | gateway/baseline | redis |")
-          .append(" generator | others |\n|---|---:|---:|---:|---:|---:|\n");
+      t.append("\nCPU of the machine during each phase (% of all cores; `others` = processes")
+          .append(" outside this benchmark), and CPU time per request (warm-up included) of the")
+          .append(" server and of Redis:\n\n| phase | busy | gateway/baseline | redis |")
+          .append(" generator | others | server µs/request | redis µs/request |\n")
+          .append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
       for (String line : Files.readAllLines(cpu)) {
         if (!line.isBlank()) {
           t.append("| ").append(String.join(" | ", line.trim().split("\\s+"))).append(" |\n");
