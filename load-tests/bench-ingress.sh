@@ -247,6 +247,7 @@ best() { # name: copy the round with the highest throughput to <name>.json/.html
   cp "${best_file%.json}.html" "$OUT/$1.html"
 }
 
+wait_quiet
 if [ "$PROFILE" = 1 ]; then
   # The "profile" settings, sampling every 1 ms instead of 10 ms for more samples in a short phase.
   jfc="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc"
@@ -254,7 +255,6 @@ if [ "$PROFILE" = 1 ]; then
   jcmd "$gw_pid" JFR.start name=bench settings="$OUT/sampling.jfc" delay="${WARMUP_S}s" \
     duration="${MAX_S}s" filename="$OUT/gateway.jfr" >/dev/null
 fi
-wait_quiet
 expect=()
 for r in $(seq 1 "$ROUNDS"); do
   load "sluice-max-r$r" "$gw_pid" "$sluice_url" max "smax$r"
