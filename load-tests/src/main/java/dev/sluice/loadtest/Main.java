@@ -1,0 +1,47 @@
+package dev.sluice.loadtest;
+
+import dev.sluice.loadtest.baseline.BareIngressServer;
+import dev.sluice.loadtest.ingress.BenchSetup;
+import dev.sluice.loadtest.ingress.IngressLoad;
+import dev.sluice.loadtest.ingress.QueueDrain;
+import dev.sluice.loadtest.ingress.ResultTable;
+import dev.sluice.loadtest.simulator.ProviderSimulator;
+import java.util.Arrays;
+
+/** {@code java -jar sluice-load-tests.jar <tool> [options]}: one jar for every tool of the kit. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] argv) throws Exception {
+    if (argv.length == 0) {
+      usage();
+      System.exit(2);
+    }
+    String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
+    try {
+      switch (argv[0]) {
+        case "simulator" -> ProviderSimulator.main(rest);
+        case "baseline" -> BareIngressServer.main(rest);
+        case "setup" -> BenchSetup.main(rest);
+        case "ingress" -> IngressLoad.main(rest);
+        case "drain" -> QueueDrain.main(rest);
+        case "table" -> ResultTable.main(rest);
+        case "jfr-top" -> JfrTop.main(rest);
+        default -> {
+          usage();
+          System.exit(2);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println(argv[0] + ": " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  private static void usage() {
+    System.err.println(
+        "usage: java -jar sluice-load-tests.jar"
+            + " simulator|baseline|setup|ingress|drain|table|jfr-top [--option value ...]\n"
+            + "  see load-tests/README.md");
+  }
+}

@@ -1,0 +1,105 @@
+package dev.sluice.loadtest.baseline;
+
+import dev.sluice.loadtest.Args;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts the bare baseline: one {@link BareIngressVerticle} per event loop on one port.
+ *
+ * <pre>
+ * --host 127.0.0.1 --port 0 [--port-file F] --redis-url redis://127.0.0.1:6379 --app-secret S
+ * [--loops nproc] [--partitions 16] [--dedup-ttl-s 604800] [--per-minute 600] [--burst 100]
+ * [--backlog-bound 62500] [--max-lifetime-s 3600]
+ * </pre>
+ */
+public final class BareIngressServer {
+  private BareIngressServer() {}
+
+  /** What every verticle needs; immutable. */
+  record Settings(
+      String host,
+      int port,
+      String redisUrl,
+      String appSecret,
+      int partitions,
+      long dedupTtlSeconds,
+      long intervalMs,
+      long toleranceMs,
+      long backlogBound) {}
+
+  public static void main(String[] argv) throws IOException {
+    Args a = Args.parse(argv);
+    int loops = a.integer("loops", Runtime.getRuntime().availableProcessors());
+    int perMinute = a.integer("per-minute", 600);
+    long interval = Math.max(1, Math.round(60_000.0 / perMinute));
+    Settings s =
+        new Settings(
+            a.string("host", "127.0.0.1"),
+            a.integer("port", 0),
+            a.string("redis-url", "redis://127.0.0.1:6379"),
+            a.required("app-secret"),
+            a.integer("partitions", 16),
+            a.longValue("dedup-ttl-s", 604_800),
+            interval,
+            interval * a.integer("burst", 100),
+            a.longValue("backlog-bound", 62_500));
+
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+    loadFunctions(vertx, s.redisUrl());
+    BareIngressVerticle[] first = new BareIngressVerticle[1];
+    vertx
+        .deployVerticle(
+            () -> {
+              BareIngressVerticle v = new BareIngressVerticle(s);
+              if (first[0] == null) {
+                first[0] = v;
+              }
+              return v;
+            },
+            new DeploymentOptions().setInstances(loops))
+        .await();
+    int port = first[0].port();
+    System.out.println(
+        "bare ingress baseline listening on http://"
+            + s.host()
+            + ":"
+            + port
+            + " ("
+            + loops
+            + " event loops)");
+    String portFile = a.string("port-file", null);
+    if (portFile != null) {
+      Files.writeString(Path.of(portFile), Integer.toString(port));
+    }
+    vertx.setTimer(
+        TimeUnit.SECONDS.toMillis(a.longValue("max-lifetime-s", 3600)), t -> vertx.close());
+  }
+
+  private static void loadFunctions(Vertx vertx, String url) throws IOException {
+    String lua;
+    try (InputStream in = BareIngressServer.class.getResourceAsStream("/baseline/bare.lua")) {
+      lua = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url));
+    try {
+      redis
+          .send(Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(lua))
+          .timeout(5, TimeUnit.SECONDS)
+          .await();
+    } finally {
+      redis.close();
+    }
+  }
+}
