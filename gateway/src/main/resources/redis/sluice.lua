@@ -144,10 +144,13 @@ end
 
 --[[
 sluice_backlog: entries waiting in one partition.
-KEYS[1] inbound stream, KEYS[2] quarantine stream. Returns {inbound, quarantine}.
+KEYS[1] inbound stream, KEYS[2] quarantine stream, KEYS[3] outbound high lane, KEYS[4] outbound
+low lane. Returns {inbound, quarantine, high, low}.
 ]]
 local function backlog(keys, args)
-  return { redis.call('XLEN', keys[1]), redis.call('XLEN', keys[2]) }
+  local out = {}
+  for i = 1, #keys do out[i] = redis.call('XLEN', keys[i]) end
+  return out
 end
 
 

@@ -16,9 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code sluice_ingress_backlog{tenant, lane}}: unacknowledged events per tenant lane, sampled
- * every few seconds (one {@code sluice_backlog} call per tenant partition, through the pool). The
- * tenant tag is bounded by the operator's tenant list; a tenant that is removed drops out.
+ * {@code sluice_ingress_backlog{tenant, lane}}: unacknowledged events per tenant lane, and {@code
+ * sluice_dispatch_backlog{tenant, lane}}: outbound messages not yet finished, sampled every few
+ * seconds (one {@code sluice_backlog} call per tenant partition, through the pool). The tenant tag
+ * is bounded by the operator's tenant list; a tenant that is removed drops out.
  */
 public final class BacklogGauges {
   private static final Logger LOG = LoggerFactory.getLogger(BacklogGauges.class);
@@ -27,6 +28,7 @@ public final class BacklogGauges {
   private final TenantDirectory directory;
   private final int partitions;
   private final MultiGauge gauge;
+  private final MultiGauge outbound;
   private long timer = -1;
   private boolean sampling;
 
@@ -39,6 +41,11 @@ public final class BacklogGauges {
         MultiGauge.builder("sluice.ingress.backlog")
             .description("Unacknowledged events waiting for each tenant, by lane")
             .baseUnit("events")
+            .register(registry);
+    this.outbound =
+        MultiGauge.builder("sluice.dispatch.backlog")
+            .description("Outbound messages not yet finished for each tenant, by lane")
+            .baseUnit("messages")
             .register(registry);
   }
 
@@ -70,6 +77,7 @@ public final class BacklogGauges {
             ar -> {
               sampling = false;
               List<MultiGauge.Row<?>> rows = new ArrayList<>();
+              List<MultiGauge.Row<?>> outRows = new ArrayList<>();
               for (int i = 0; i < tenants.size(); i++) {
                 Future<long[]> f = totals.get(i);
                 if (f.succeeded()) {
@@ -80,9 +88,14 @@ public final class BacklogGauges {
                   rows.add(
                       MultiGauge.Row.of(
                           Tags.of("tenant", tenants.get(i), "lane", "quarantine"), t[1]));
+                  outRows.add(
+                      MultiGauge.Row.of(Tags.of("tenant", tenants.get(i), "lane", "high"), t[2]));
+                  outRows.add(
+                      MultiGauge.Row.of(Tags.of("tenant", tenants.get(i), "lane", "low"), t[3]));
                 }
               }
               gauge.register(rows, true);
+              outbound.register(outRows, true);
               if (ar.failed()) {
                 LOG.debug("backlog sample incomplete: {}", ar.cause().toString());
               }
@@ -98,18 +111,21 @@ public final class BacklogGauges {
           redis.send(
               Request.cmd(Command.FCALL)
                   .arg("sluice_backlog")
-                  .arg(2)
+                  .arg(4)
                   .arg(keys.inbound())
-                  .arg(keys.quarantine())));
+                  .arg(keys.quarantine())
+                  .arg(keys.outbound("hi"))
+                  .arg(keys.outbound("lo"))));
     }
     return Future.all(calls)
         .map(
             all -> {
-              long[] sum = new long[2];
+              long[] sum = new long[4];
               for (int i = 0; i < all.size(); i++) {
                 Response r = all.resultAt(i);
-                sum[0] += r.get(0).toLong();
-                sum[1] += r.get(1).toLong();
+                for (int k = 0; k < sum.length; k++) {
+                  sum[k] += r.get(k).toLong();
+                }
               }
               return sum;
             });

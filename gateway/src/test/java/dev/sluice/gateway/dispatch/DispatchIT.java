@@ -12,6 +12,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -278,6 +281,49 @@ class DispatchIT {
     assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("131026");
     assertThat(fake.callsFor(line.phoneNumberId())).hasSize(1);
     assertThat(statuses(failed)).containsExactly("accepted", "failed");
+  }
+
+  @Test
+  void aMessageOutOfAttemptsIsDeadLetteredAndFailsWithTheLastCode() {
+    Line line = line("dead", null);
+    // Throttled on every try: not an outage, so the breaker stays closed and attempts are spent.
+    fake.script(line.phoneNumberId(), c -> Reply.error(429, 4, "API Too Many Calls", Map.of()));
+
+    String id = text(line, "+4915112340080", "never");
+    JsonObject failed = awaitStatus(line, id, "failed");
+
+    assertThat(fake.callsFor(line.phoneNumberId())).hasSize(10);
+    assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("4");
+    assertThat(failed.getJsonObject("error").getString("message")).contains("retry budget spent");
+    Redis redis = Redis.createClient(fake.vertx(), h.redisUrl());
+    try {
+      long deadLetters = 0;
+      for (int p = 0; p < 16; p++) {
+        deadLetters +=
+            redis
+                .send(Request.cmd(Command.XLEN).arg("{t:" + line.tenant().id() + ":" + p + "}:dlq"))
+                .await()
+                .toLong();
+      }
+      assertThat(deadLetters).isEqualTo(1);
+    } finally {
+      redis.close();
+    }
+    String metrics = h.client.get("/metrics").send().await().bodyAsString();
+    assertThat(metrics)
+        .containsPattern("sluice_dispatch_dead_letters_total\\{provider=\"whatsapp\"\\} [1-9]");
+  }
+
+  @Test
+  void theOutboundBacklogIsExportedPerTenantLane() {
+    Line line = line("backlog", null);
+    fake.script(line.phoneNumberId(), c -> new Reply(503, "{}", Map.of(), null));
+    text(line, "+4915112340090", "stuck for now");
+
+    String high =
+        "sluice_dispatch_backlog_messages{lane=\"high\",tenant=\"" + line.tenant().id() + "\"} 1.0";
+    await(() -> h.client.get("/metrics").send().await().bodyAsString().contains(high));
+    fake.script(line.phoneNumberId(), c -> null);
   }
 
   @Test

@@ -66,6 +66,11 @@ public final class IngressHarness implements AutoCloseable {
     }
   }
 
+  /** The Redis URL (and logical database) this gateway uses. */
+  public String redisUrl() {
+    return settings.get("redis.url");
+  }
+
   /**
    * Starts another gateway instance on the same Redis and database (with its own port and the given
    * overrides); the caller closes it.
