@@ -344,15 +344,7 @@ public final class Dispatcher extends VerticleBase {
 
   private Future<Void> record(QueuedMessage m, MessageStatus status, SendResult r) {
     LedgerEvent event =
-        new LedgerEvent(
-            m.id(),
-            m.tenantId(),
-            m.channelId(),
-            m.provider().wireName(),
-            m.to(),
-            m.lane().wireName(),
-            m.clientRef(),
-            m.acceptedAt(),
+        m.ledgerEvent(
             status,
             System.currentTimeMillis(),
             r.providerMessageId(),

@@ -169,21 +169,7 @@ public final class OutboundRoutes implements Routes {
   }
 
   static LedgerEvent acceptedEvent(QueuedMessage m) {
-    return new LedgerEvent(
-        m.id(),
-        m.tenantId(),
-        m.channelId(),
-        m.provider().wireName(),
-        m.to(),
-        m.lane().wireName(),
-        m.clientRef(),
-        m.acceptedAt(),
-        MessageStatus.ACCEPTED,
-        m.acceptedAt(),
-        null,
-        null,
-        null,
-        "api");
+    return m.ledgerEvent(MessageStatus.ACCEPTED, m.acceptedAt(), null, null, null, "api");
   }
 
   private void get(RoutingContext ctx) {

@@ -3,6 +3,8 @@ package dev.sluice.gateway.outbound;
 import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.ledger.LedgerEvent;
+import dev.sluice.gateway.ledger.MessageStatus;
 import java.util.Objects;
 
 /**
@@ -35,6 +37,31 @@ public record QueuedMessage(
     Objects.requireNonNull(recipient, "recipient");
     Objects.requireNonNull(lane, "lane");
     Objects.requireNonNull(content, "content");
+  }
+
+  /** A ledger event about this message (everything needed to create its row comes along). */
+  public LedgerEvent ledgerEvent(
+      MessageStatus status,
+      long atMs,
+      String providerMessageId,
+      String errorCode,
+      String errorMessage,
+      String source) {
+    return new LedgerEvent(
+        id,
+        tenantId,
+        channelId,
+        provider.wireName(),
+        to,
+        lane.wireName(),
+        clientRef,
+        acceptedAt,
+        status,
+        atMs,
+        providerMessageId,
+        errorCode,
+        errorMessage,
+        source);
   }
 
   /** What a connector needs to send it. */

@@ -67,6 +67,8 @@ class ProviderSimulatorIT {
   private Answer post(String path, String contentType, String body, String authorization) {
     RequestOptions o =
         new RequestOptions()
+            // A request that gets no answer fails here, naming itself, not at the class timeout.
+            .setIdleTimeout(10_000)
             .setMethod(HttpMethod.POST)
             .setHost("127.0.0.1")
             .setPort(port)
@@ -100,6 +102,7 @@ class ProviderSimulatorIT {
         .request(HttpMethod.GET, port, "127.0.0.1", path)
         .compose(req -> req.send())
         .compose(resp -> resp.body())
+        .timeout(10, java.util.concurrent.TimeUnit.SECONDS)
         .await()
         .toJsonObject();
   }
