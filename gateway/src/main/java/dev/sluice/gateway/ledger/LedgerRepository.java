@@ -119,17 +119,17 @@ public final class LedgerRepository {
     for (int i = 0; i < n; i++) {
       LedgerEvent e = ours.get(i);
       id[i] = UUID.fromString(e.messageId());
-      tenant[i] = e.tenantId();
-      channel[i] = e.channelId();
-      provider[i] = e.provider();
-      recipient[i] = e.recipient();
-      lane[i] = e.lane();
-      clientRef[i] = e.clientRef();
+      tenant[i] = text(e.tenantId());
+      channel[i] = text(e.channelId());
+      provider[i] = text(e.provider());
+      recipient[i] = text(e.recipient());
+      lane[i] = text(e.lane());
+      clientRef[i] = text(e.clientRef());
       status[i] = e.status().wireName();
       rank[i] = (short) e.status().rank();
-      pmid[i] = e.providerMessageId();
-      code[i] = e.errorCode();
-      message[i] = e.errorMessage();
+      pmid[i] = text(e.providerMessageId());
+      code[i] = text(e.errorCode());
+      message[i] = text(e.errorMessage());
       created[i] = time(e.createdAt() > 0 ? e.createdAt() : e.at());
     }
     return conn.preparedQuery(UPSERT_MESSAGES)
@@ -157,10 +157,10 @@ public final class LedgerRepository {
       id[i] = UUID.fromString(e.messageId());
       status[i] = e.status().wireName();
       at[i] = time(e.at());
-      source[i] = e.source();
-      pmid[i] = e.providerMessageId();
-      code[i] = e.errorCode();
-      message[i] = e.errorMessage();
+      source[i] = text(e.source());
+      pmid[i] = text(e.providerMessageId());
+      code[i] = text(e.errorCode());
+      message[i] = text(e.errorMessage());
     }
     return conn.preparedQuery(INSERT_EVENTS)
         .execute(arrays(id, status, at, source, pmid, code, message))
@@ -181,12 +181,12 @@ public final class LedgerRepository {
     String[] code = new String[n];
     for (int i = 0; i < n; i++) {
       LedgerEvent e = providers.get(i);
-      provider[i] = e.provider();
-      pmid[i] = e.providerMessageId();
+      provider[i] = text(e.provider());
+      pmid[i] = text(e.providerMessageId());
       status[i] = e.status().wireName();
       rank[i] = (short) e.status().rank();
       at[i] = time(e.at());
-      code[i] = e.errorCode();
+      code[i] = text(e.errorCode());
     }
     return conn.preparedQuery(INSERT_PROVIDER_STATUSES)
         .execute(arrays(provider, pmid, status, rank, at, code))
@@ -282,6 +282,14 @@ public final class LedgerRepository {
       t.addValue(c);
     }
     return t;
+  }
+
+  /**
+   * PostgreSQL text cannot hold NUL; provider error messages and tenant references are foreign
+   * input, so a NUL becomes U+FFFD rather than failing the batch.
+   */
+  static String text(String s) {
+    return s == null || s.indexOf('\u0000') < 0 ? s : s.replace('\u0000', '\uFFFD');
   }
 
   private static OffsetDateTime time(long epochMs) {

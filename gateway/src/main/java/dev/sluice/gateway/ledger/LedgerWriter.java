@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
+import io.vertx.pgclient.PgException;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
 public final class LedgerWriter extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
   static final String GROUP = "ledger";
+
+  /** Entries PostgreSQL refused for their data, kept for an operator. */
+  static final String DEAD = "{ledger}:dead";
+
   static final int BATCH = 500;
   static final long BLOCK_MS = 200;
   static final long CLAIM_IDLE_MS = 60_000;
@@ -199,6 +204,11 @@ public final class LedgerWriter extends VerticleBase {
     entries.forEach(e -> events.addAll(e.events()));
     return repository
         .write(events)
+        .recover(
+            e ->
+                isDataError(e) && entries.size() > 1
+                    ? writeOneByOne(entries)
+                    : isDataError(e) ? park(entries.get(0), e) : Future.failedFuture(e))
         .compose(
             v -> {
               long now = System.currentTimeMillis();
@@ -212,6 +222,47 @@ public final class LedgerWriter extends VerticleBase {
               }
               return redis.send(ack).compose(r -> redis.send(del)).mapEmpty();
             });
+  }
+
+  /**
+   * A batch PostgreSQL refused for its data (not for being down): write its entries one at a time
+   * so one bad entry cannot hold the ledger back; an entry refused on its own is parked.
+   */
+  private Future<Void> writeOneByOne(List<Entry> entries) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Entry entry : entries) {
+      chain =
+          chain.compose(
+              v ->
+                  repository
+                      .write(entry.events())
+                      .recover(e -> isDataError(e) ? park(entry, e) : Future.failedFuture(e)));
+    }
+    return chain;
+  }
+
+  /** Moves an entry PostgreSQL will never take to {@code {ledger}:dead}, for an operator. */
+  private Future<Void> park(Entry entry, Throwable cause) {
+    LOG.error("ledger entry {} refused by PostgreSQL and parked: {}", entry.id(), cause.toString());
+    JsonArray events = new JsonArray();
+    entry.events().forEach(ev -> events.add(ev.toJson()));
+    return redis
+        .send(
+            Request.cmd(Command.XADD)
+                .arg(DEAD)
+                .arg("*")
+                .arg("id")
+                .arg(entry.id())
+                .arg("e")
+                .arg(events.encode()))
+        .mapEmpty();
+  }
+
+  /** SQLSTATE classes 22 (data exception) and 23 (integrity): retrying cannot help. */
+  static boolean isDataError(Throwable e) {
+    return e instanceof PgException pg
+        && pg.getSqlState() != null
+        && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
   }
 
   private void warn(Throwable e) {

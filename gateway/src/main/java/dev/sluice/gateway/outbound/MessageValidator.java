@@ -78,6 +78,9 @@ public final class MessageValidator {
         OutboundLane.fromWireName(string(body, "lane", false, 8))
             .orElseThrow(() -> invalid("lane must be high or low"));
     String clientRef = string(body, "clientRef", false, 128);
+    if (clientRef != null && !clientRef.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
+      throw invalid("clientRef must not contain control characters");
+    }
     MessageContent content = content(body, channel.provider());
     return new QueuedMessage(
         ids.generate().toString(),
@@ -103,6 +106,9 @@ public final class MessageValidator {
         String text = string(body, "text", true, max);
         if (text.isBlank()) {
           throw invalid("text must not be blank");
+        }
+        if (text.indexOf('\u0000') >= 0) {
+          throw invalid("text must not contain NUL characters");
         }
         only(body, "text");
         return new MessageContent.Text(text);

@@ -1,0 +1,133 @@
+package dev.sluice.gateway.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.gateway.TestGateways;
+import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.db.Database;
+import dev.sluice.gateway.testing.TestBackends;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The ledger's PostgreSQL side: monotonic statuses, late correlation, foreign input. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LedgerRepositoryIT {
+  private static final String DB = TestBackends.uniqueId("sluice_ledger").replace('-', '_');
+
+  private static Vertx vertx;
+  private static Pool pool;
+  private static LedgerRepository ledger;
+
+  @BeforeAll
+  static void start() {
+    GatewayConfig.Postgres pg = TestGateways.config(Map.of("pg.url", TestGateways.pgUrl(DB))).pg();
+    Database.prepare(pg, 3_000);
+    vertx = Vertx.vertx();
+    pool = Database.pool(vertx, pg);
+    ledger = new LedgerRepository(pool);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    pool.close().await();
+    vertx.close().await();
+    TestGateways.dropDatabase(DB);
+  }
+
+  private static LedgerEvent ours(
+      String id, MessageStatus status, long at, String providerId, String clientRef) {
+    return new LedgerEvent(
+        id,
+        "acme",
+        "acme-wa",
+        "whatsapp",
+        "+4915112345678",
+        "high",
+        clientRef,
+        1_000,
+        status,
+        at,
+        providerId,
+        null,
+        null,
+        "dispatcher");
+  }
+
+  private static MessageRecord find(String id) {
+    return ledger.find("acme", UUID.fromString(id)).await().orElseThrow();
+  }
+
+  @Test
+  void statusesOnlyMoveForwardWhateverTheOrderOfUpdates() {
+    String id = UUID.randomUUID().toString();
+    ledger.write(List.of(ours(id, MessageStatus.ACCEPTED, 1_000, null, null))).await();
+    ledger
+        .write(
+            List.of(
+                LedgerEvent.fromProvider("whatsapp", "wamid.M1", MessageStatus.READ, 4_000, null),
+                ours(id, MessageStatus.SENT, 2_000, "wamid.M1", null)))
+        .await();
+    ledger
+        .write(
+            List.of(
+                LedgerEvent.fromProvider(
+                    "whatsapp", "wamid.M1", MessageStatus.DELIVERED, 3_000, null),
+                LedgerEvent.fromProvider("whatsapp", "wamid.M1", MessageStatus.READ, 4_000, null)))
+        .await();
+
+    MessageRecord m = find(id);
+    assertThat(m.status()).isEqualTo("read");
+    assertThat(m.providerMessageId()).isEqualTo("wamid.M1");
+    assertThat(m.history())
+        .extracting(MessageRecord.HistoryEntry::status)
+        .containsExactly("accepted", "sent", "delivered", "read");
+  }
+
+  @Test
+  void aProviderReportBeforeTheSendIsRecordedIsAppliedOnceItIs() {
+    String id = UUID.randomUUID().toString();
+    ledger
+        .write(
+            List.of(
+                LedgerEvent.fromProvider(
+                    "whatsapp", "wamid.EARLY", MessageStatus.DELIVERED, 3_000, null)))
+        .await();
+    ledger.write(List.of(ours(id, MessageStatus.SENT, 2_000, "wamid.EARLY", null))).await();
+
+    assertThat(find(id).status()).isEqualTo("delivered");
+  }
+
+  @Test
+  void failedIsTerminal() {
+    String id = UUID.randomUUID().toString();
+    ledger.write(List.of(ours(id, MessageStatus.SENT, 2_000, "wamid.F", null))).await();
+    ledger
+        .write(
+            List.of(
+                LedgerEvent.fromProvider(
+                    "whatsapp", "wamid.F", MessageStatus.FAILED, 3_000, "131026"),
+                LedgerEvent.fromProvider(
+                    "whatsapp", "wamid.F", MessageStatus.DELIVERED, 2_500, null)))
+        .await();
+
+    MessageRecord m = find(id);
+    assertThat(m.status()).isEqualTo("failed");
+    assertThat(m.errorCode()).isEqualTo("131026");
+  }
+
+  @Test
+  void aNulInForeignTextIsStoredReplacedInsteadOfFailingTheBatch() {
+    String id = UUID.randomUUID().toString();
+    ledger.write(List.of(ours(id, MessageStatus.ACCEPTED, 1_000, null, "ref\u0000x"))).await();
+
+    assertThat(find(id).clientRef()).isEqualTo("ref\uFFFDx");
+  }
+}
