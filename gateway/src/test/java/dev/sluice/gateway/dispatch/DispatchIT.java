@@ -317,7 +317,10 @@ class DispatchIT {
   @Test
   void theOutboundBacklogIsExportedPerTenantLane() {
     Line line = line("backlog", null);
-    fake.script(line.phoneNumberId(), c -> new Reply(503, "{}", Map.of(), null));
+    // The provider asks for a minute's wait: the message stays queued while the gauge is read.
+    fake.script(
+        line.phoneNumberId(),
+        c -> Reply.error(429, 130429, "Rate limit hit", Map.of("Retry-After", "60")));
     text(line, "+4915112340090", "stuck for now");
 
     String high =
