@@ -222,6 +222,17 @@ class DispatchIT {
     assertThat(sent.getString("providerMessageId")).startsWith("wamid.FAKE");
     assertThat(sent.getString("to")).isEqualTo("+4915112345678");
     assertThat(statuses(sent)).containsExactly("accepted", "sent");
+
+    // Each status change also reaches the tenant's event queue, carrying our message id.
+    JsonObject event =
+        h.drain(line.tenant().apiKey(), "inbound").stream()
+            .map(JsonObject.class::cast)
+            .filter(e -> textId.equals(e.getString("messageId")))
+            .findFirst()
+            .orElseThrow();
+    assertThat(event.getString("kind")).isEqualTo("status");
+    assertThat(event.getString("status")).isEqualTo("sent");
+    assertThat(event.getString("providerMessageId")).isEqualTo(sent.getString("providerMessageId"));
   }
 
   private static JsonObject find(List<Call> calls, String to) {
