@@ -69,8 +69,12 @@ public final class BacklogGauges {
     sampling = true;
     List<String> tenants = new ArrayList<>(directory.tenantIds());
     List<Future<long[]>> totals = new ArrayList<>(tenants.size());
+    // One tenant at a time: all tenants' partitions at once would overflow the client's pool.
+    Future<?> previous = Future.succeededFuture();
     for (String tenant : tenants) {
-      totals.add(backlog(tenant));
+      Future<long[]> total = previous.transform(ar -> backlog(tenant));
+      totals.add(total);
+      previous = total;
     }
     return Future.join(totals)
         .transform(
