@@ -177,13 +177,9 @@ public final class MessageValidator {
   private static void only(JsonObject body, String field) {
     for (String other : new String[] {"text", "template", "media"}) {
       if (!other.equals(field) && body.containsKey(other)) {
-        throw invalid(other + " does not go with type " + typeOf(field));
+        throw invalid(other + " does not go with type " + field);
       }
     }
-  }
-
-  private static String typeOf(String field) {
-    return field;
   }
 
   private static void checkLink(String link) {
