@@ -330,9 +330,229 @@ local function pace(keys, args)
   return 0
 end
 
+
+--------------------------------------------------------------------------------------------------
+-- Push delivery. A tenant in push mode has its inbound stream delivered to its endpoint. As with
+-- pulls, an event handed out is leased; a failed attempt leases it until its retry is due, which
+-- holds back the later events of its conversation and nothing else. Attempts are counted per entry
+-- ({t:T:P}:in:att). Events older than the maximum age go to the dead-letter lane
+-- ({t:T:P}:in:dlq); delivered events are kept for replay ({t:T:P}:in:done), trimmed by age and
+-- length.
+--------------------------------------------------------------------------------------------------
+
+local function entry_ms(id)
+  return tonumber(string.match(id, '^(%d+)'))
+end
+
+local function fields_of(f)
+  local fields = {}
+  for j = 1, #f, 2 do fields[f[j]] = f[j + 1] end
+  return fields
+end
+
+--[[
+sluice_push_pull: lease the next events of one partition for one delivery request.
+KEYS[1] inbound stream, KEYS[2] its leases, KEYS[3] attempts, KEYS[4] dead-letter lane
+ARGV[1] most events, ARGV[2] lease (ms), ARGV[3] most entries to scan,
+ARGV[4] oldest admissible arrival time (ms): an older event not under a live lease is moved to the
+        dead-letter lane (reason 'expired') instead of being handed out
+Returns { next, dead, id1, conv1, payload1, raw1, attempts1, id2, ... }: next is the earliest time
+(ms) a leased conversation head becomes due (0 when none), dead the number of events dead-lettered.
+One event per conversation: a conversation's next event goes only after the previous one was
+acknowledged, and a conversation whose oldest event is leased is skipped.
+]]
+local function push_pull(keys, args)
+  local stream, leases, att, dlq = keys[1], keys[2], keys[3], keys[4]
+  local max, lease_ms = tonumber(args[1]), tonumber(args[2])
+  local scan_limit, oldest = tonumber(args[3]), tonumber(args[4])
+  local now = now_ms()
+  local blocked, out = {}, { 0, 0 }
+  local count, scanned, dead, next_due, cursor = 0, 0, 0, 0, '-'
+  while count < max and scanned < scan_limit do
+    local entries = redis.call('XRANGE', stream, cursor, '+', 'COUNT', 100)
+    if #entries == 0 then break end
+    for _, entry in ipairs(entries) do
+      local id = entry[1]
+      scanned = scanned + 1
+      local fields = fields_of(entry[2])
+      local conv = fields['c'] or id
+      if not blocked[conv] then
+        local until_ms = tonumber(redis.call('ZSCORE', leases, id) or '0')
+        if until_ms > now then
+          blocked[conv] = true
+          if next_due == 0 or until_ms < next_due then next_due = until_ms end
+        elseif entry_ms(id) < oldest then
+          local attempts = redis.call('HGET', att, id) or '0'
+          redis.call('XADD', dlq, '*', 'id', id, 'c', conv, 'e', fields['e'] or '',
+            'r', fields['r'] or '', 'reason', 'expired', 'attempts', attempts)
+          redis.call('XDEL', stream, id)
+          redis.call('ZREM', leases, id)
+          redis.call('HDEL', att, id)
+          dead = dead + 1
+        else
+          blocked[conv] = true
+          redis.call('ZADD', leases, now + lease_ms, id)
+          out[#out + 1] = id
+          out[#out + 1] = conv
+          out[#out + 1] = fields['e'] or ''
+          out[#out + 1] = fields['r'] or ''
+          out[#out + 1] = tonumber(redis.call('HGET', att, id) or '0')
+          count = count + 1
+          if count >= max then break end
+        end
+      end
+      if scanned >= scan_limit then break end
+    end
+    cursor = '(' .. entries[#entries][1]
+  end
+  out[1] = next_due
+  out[2] = dead
+  return out
+end
+
+--[[
+sluice_push_done: record the outcome of one delivery request.
+KEYS[1] inbound stream, KEYS[2] its leases, KEYS[3] attempts, KEYS[4] replay archive
+ARGV[1] 'ok' (acknowledged: delete, keep a copy for replay) or 'retry' (lease until due, count the
+        attempt)
+ok:    ARGV[2] archive length bound (0 = keep none), ARGV[3] archive age bound (oldest ms kept),
+       ARGV[4..] entry ids
+retry: ARGV[2..] entry id, due time (ms), entry id, due time, ...
+Returns the number of entries acknowledged (ok) or leased for a retry.
+]]
+local function push_done(keys, args)
+  local stream, leases, att, archive = keys[1], keys[2], keys[3], keys[4]
+  local n = 0
+  if args[1] == 'ok' then
+    local keep, min_ms = tonumber(args[2]), tonumber(args[3])
+    for i = 4, #args do
+      local id = args[i]
+      local entry = redis.call('XRANGE', stream, id, id)
+      if #entry == 1 then
+        if keep > 0 then
+          local fields = fields_of(entry[1][2])
+          redis.call('XADD', archive, 'MAXLEN', '~', keep, '*', 'id', id, 'c', fields['c'] or id,
+            'e', fields['e'] or '', 'r', fields['r'] or '')
+        end
+        n = n + redis.call('XDEL', stream, id)
+      end
+      redis.call('ZREM', leases, id)
+      redis.call('HDEL', att, id)
+    end
+    if keep > 0 then redis.call('XTRIM', archive, 'MINID', '~', min_ms) end
+    return n
+  end
+  for i = 2, #args - 1, 2 do
+    local id = args[i]
+    if redis.call('ZSCORE', leases, id) then
+      redis.call('HINCRBY', att, id, 1)
+      redis.call('ZADD', leases, tonumber(args[i + 1]), id)
+      n = n + 1
+    end
+  end
+  return n
+end
+
+--[[
+sluice_redrive: move dead letters back onto the inbound stream (as new events, attempts afresh).
+KEYS[1] dead-letter lane, KEYS[2] inbound stream
+ARGV[1] most entries to move, ARGV[2..] dead-letter entry ids (none = the oldest, up to the bound)
+Returns the number moved.
+]]
+local function redrive(keys, args)
+  local dlq, stream = keys[1], keys[2]
+  local max = tonumber(args[1])
+  local entries = {}
+  if #args > 1 then
+    for i = 2, #args do
+      local e = redis.call('XRANGE', dlq, args[i], args[i])
+      if #e == 1 then entries[#entries + 1] = e[1] end
+    end
+  else
+    entries = redis.call('XRANGE', dlq, '-', '+', 'COUNT', max)
+  end
+  local n = 0
+  for _, entry in ipairs(entries) do
+    if n >= max then break end
+    local fields = fields_of(entry[2])
+    redis.call('XADD', stream, '*', 'c', fields['c'] or entry[1], 'e', fields['e'] or '',
+      'r', fields['r'] or '')
+    redis.call('XDEL', dlq, entry[1])
+    n = n + 1
+  end
+  return n
+end
+
+--[[
+sluice_replay: put delivered events back on the inbound stream, as new events.
+KEYS[1] replay archive, KEYS[2] inbound stream
+ARGV[1] 'range' or 'ids', ARGV[2] from (ms, arrival time), ARGV[3] to (ms, inclusive),
+ARGV[4] most events to replay, ARGV[5] most archive entries to scan, ARGV[6..] entry ids (ids mode)
+An archive entry is written when an event is delivered, never before it arrived, so the scan
+starts at 'from' (or the earliest id asked for).
+Returns { replayed, id1, id2, ... } with the original entry ids replayed.
+]]
+local function replay(keys, args)
+  local archive, stream = keys[1], keys[2]
+  local mode, from, to = args[1], tonumber(args[2]), tonumber(args[3])
+  local max, scan_limit = tonumber(args[4]), tonumber(args[5])
+  local wanted = nil
+  if mode == 'ids' then
+    wanted = {}
+    for i = 6, #args do
+      wanted[args[i]] = true
+      local ms = entry_ms(args[i])
+      if ms and ms < from then from = ms end
+    end
+  end
+  local out = { 0 }
+  local n, scanned, cursor = 0, 0, tostring(from)
+  while n < max and scanned < scan_limit do
+    local entries = redis.call('XRANGE', archive, cursor, '+', 'COUNT', 100)
+    if #entries == 0 then break end
+    for _, entry in ipairs(entries) do
+      scanned = scanned + 1
+      local fields = fields_of(entry[2])
+      local id = fields['id'] or ''
+      local ms = entry_ms(id) or 0
+      local take
+      if wanted then
+        take = wanted[id]
+        wanted[id] = nil
+      else
+        take = ms >= from and ms <= to
+      end
+      if take then
+        redis.call('XADD', stream, '*', 'c', fields['c'] or id, 'e', fields['e'] or '',
+          'r', fields['r'] or '')
+        n = n + 1
+        out[#out + 1] = id
+        if n >= max then break end
+      end
+      if scanned >= scan_limit then break end
+    end
+    cursor = '(' .. entries[#entries][1]
+  end
+  out[1] = n
+  return out
+end
+
+--[[
+sluice_release: hand a claimed work unit back, due at ARGV[2].
+KEYS[1] a work set; ARGV[1] the member, ARGV[2] when it is next due (ms).
+A unit whose score was lowered to now or earlier while it was worked (new events arrived: the
+producer's ZADD LT) stays due; otherwise it gets the new time.
+]]
+local function release(keys, args)
+  local cur = redis.call('ZSCORE', keys[1], args[1])
+  if cur and tonumber(cur) <= now_ms() then return 0 end
+  redis.call('ZADD', keys[1], tonumber(args[2]), args[1])
+  return 1
+end
+
 -- sluice_version: the library version, so a gateway can see what is loaded. No keys.
 redis.register_function{ function_name = 'sluice_version',
-  callback = function(keys, args) return 3 end, flags = { 'no-writes' } }
+  callback = function(keys, args) return 4 end, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_admit', callback = admit }
 redis.register_function{ function_name = 'sluice_pull', callback = pull }
 redis.register_function{ function_name = 'sluice_ack', callback = ack }
@@ -345,3 +565,8 @@ redis.register_function{ function_name = 'sluice_out_len', callback = out_len,
   flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_claim', callback = claim }
 redis.register_function{ function_name = 'sluice_pace', callback = pace }
+redis.register_function{ function_name = 'sluice_push_pull', callback = push_pull }
+redis.register_function{ function_name = 'sluice_push_done', callback = push_done }
+redis.register_function{ function_name = 'sluice_redrive', callback = redrive }
+redis.register_function{ function_name = 'sluice_replay', callback = replay }
+redis.register_function{ function_name = 'sluice_release', callback = release }

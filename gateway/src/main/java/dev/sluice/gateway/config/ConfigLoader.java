@@ -165,6 +165,29 @@ public final class ConfigLoader {
         "dispatch.claimMs",
         "must be longer than providers.requestTimeoutMs, or a partition may be claimed twice");
 
+    GatewayConfig.Delivery delivery =
+        new GatewayConfig.Delivery(
+            s.bool("delivery.enabled", true),
+            s.bool("delivery.allowHttp", false),
+            s.bool("delivery.allowPrivate", false),
+            s.longIn("delivery.requestTimeoutMs", 10_000, 100, 120_000),
+            s.longIn("delivery.maxAgeSeconds", 259_200, 1, 2_592_000),
+            s.longIn("delivery.retryBaseMs", 1_000, 1, 3_600_000),
+            s.longIn("delivery.retryMaxMs", 3_600_000, 1, 86_400_000),
+            s.intIn("delivery.concurrencyPerTenant", 4, 1, 256),
+            s.longIn("delivery.breakerOpenMs", 30_000, 10, 3_600_000),
+            s.longIn("delivery.claimMs", 60_000, 100, 3_600_000),
+            s.longIn("delivery.idlePollMs", 50, 1, 60_000),
+            s.intIn("delivery.unitsPerClaim", 16, 1, 1000),
+            s.intIn("delivery.maxUnitsInFlight", 256, 1, 100_000),
+            s.longIn("delivery.secretGraceHours", 24, 0, 720),
+            s.longIn("delivery.replayRetentionHours", 24, 0, 720),
+            s.intIn("delivery.replayMaxPerPartition", 100_000, 0, 10_000_000));
+    s.check(
+        delivery.claimMs() > delivery.requestTimeoutMs(),
+        "delivery.claimMs",
+        "must be longer than delivery.requestTimeoutMs, or a partition may be claimed twice");
+
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
     }
@@ -176,7 +199,8 @@ public final class ConfigLoader {
     }
     return new Loaded(
         new GatewayConfig(
-            http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch),
+            http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch,
+            delivery),
         List.copyOf(warnings));
   }
 

@@ -19,7 +19,8 @@ public record GatewayConfig(
     Health health,
     Ingress ingress,
     Providers providers,
-    Dispatch dispatch) {
+    Dispatch dispatch,
+    Delivery delivery) {
 
   public GatewayConfig {
     Objects.requireNonNull(http, "http");
@@ -33,6 +34,7 @@ public record GatewayConfig(
     Objects.requireNonNull(ingress, "ingress");
     Objects.requireNonNull(providers, "providers");
     Objects.requireNonNull(dispatch, "dispatch");
+    Objects.requireNonNull(delivery, "delivery");
   }
 
   /**
@@ -182,6 +184,44 @@ public record GatewayConfig(
       long idlePollMs,
       int unitsPerClaim,
       int messagesPerUnit) {}
+
+  /**
+   * Push delivery of tenant queues to tenants' endpoints.
+   *
+   * @param enabled whether this instance delivers (every instance may; partitions are claimed)
+   * @param allowHttp accept {@code http://} endpoint URLs (tests, local use)
+   * @param allowPrivate accept endpoints on loopback and private addresses (tests, local use)
+   * @param requestTimeoutMs deadline of one delivery request
+   * @param maxAgeSeconds how long an event is retried before it goes to the dead-letter lane
+   * @param retryBaseMs first retry delay (doubling per attempt, full jitter)
+   * @param retryMaxMs longest retry delay
+   * @param concurrencyPerTenant requests in flight to one tenant per instance
+   * @param breakerOpenMs how long an open tenant breaker holds deliveries back
+   * @param claimMs how long a claimed partition stays with one instance
+   * @param idlePollMs how often an idle deliverer looks for due work
+   * @param unitsPerClaim partitions claimed at a time
+   * @param maxUnitsInFlight partitions one deliverer works at once
+   * @param secretGraceHours how long a rotated-out signing secret still signs
+   * @param replayRetentionHours how long delivered events stay replayable
+   * @param replayMaxPerPartition most delivered events kept replayable per partition
+   */
+  public record Delivery(
+      boolean enabled,
+      boolean allowHttp,
+      boolean allowPrivate,
+      long requestTimeoutMs,
+      long maxAgeSeconds,
+      long retryBaseMs,
+      long retryMaxMs,
+      int concurrencyPerTenant,
+      long breakerOpenMs,
+      long claimMs,
+      long idlePollMs,
+      int unitsPerClaim,
+      int maxUnitsInFlight,
+      long secretGraceHours,
+      long replayRetentionHours,
+      int replayMaxPerPartition) {}
 
   static String maskUserInfo(String url) {
     try {

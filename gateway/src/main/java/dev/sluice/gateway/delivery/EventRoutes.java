@@ -5,7 +5,6 @@ import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.queue.EventId;
 import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.queue.Lane;
-import dev.sluice.gateway.queue.QueuedEvent;
 import dev.sluice.gateway.tenant.TenantAuth;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -56,7 +55,7 @@ public final class EventRoutes implements Routes {
     String tenant = TenantAuth.tenant(ctx).id();
     queue
         .pull(tenant, lane, max, 0)
-        .onSuccess(events -> json(ctx, new JsonObject().put("events", render(events))))
+        .onSuccess(events -> json(ctx, new JsonObject().put("events", EventJson.render(events))))
         .onFailure(e -> ctx.fail(unavailable()));
   }
 
@@ -95,17 +94,6 @@ public final class EventRoutes implements Routes {
       ids.add(id);
     }
     return ids;
-  }
-
-  private static JsonArray render(List<QueuedEvent> events) {
-    JsonArray out = new JsonArray();
-    for (QueuedEvent e : events) {
-      JsonObject event = new JsonObject().put("id", e.id().toString());
-      event.mergeIn(new JsonObject(e.payload()));
-      event.put("raw", e.raw().isEmpty() ? null : Json.decodeValue(e.raw()));
-      out.add(event);
-    }
-    return out;
   }
 
   /**

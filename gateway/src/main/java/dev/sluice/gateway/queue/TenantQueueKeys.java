@@ -37,6 +37,26 @@ public final class TenantQueueKeys {
     return lane == Lane.QUARANTINE ? quarantine() : inbound();
   }
 
+  /** Delivery attempts made per inbound entry in push mode (hash). */
+  public String inboundAttempts() {
+    return tag + ":in:att";
+  }
+
+  /** Inbound events whose delivery to the tenant's endpoint gave up (stream). */
+  public String inboundDeadLetters() {
+    return tag + ":in:dlq";
+  }
+
+  /** Inbound events delivered to the tenant's endpoint, kept for replay (stream). */
+  public String delivered() {
+    return tag + ":in:done";
+  }
+
+  /** The recent delivery attempts of a tenant (stream, capped). */
+  public static String deliveryLog(String tenantId) {
+    return "{t:" + tenantId + "}:deliveries";
+  }
+
   /** Dedup marker of one provider event on one channel (string with TTL). */
   public String dedup(String channelId, String eventId) {
     return tag + ":dd:" + channelId + ":" + eventId;

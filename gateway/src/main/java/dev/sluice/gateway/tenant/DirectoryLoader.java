@@ -65,7 +65,12 @@ final class DirectoryLoader {
                           + " outbound_per_recipient_per_minute, outbound_recipient_burst"
                           + " FROM channels")
                   .execute();
-          return Future.all(version, tenants, keys, metaApps, channels)
+          Future<RowSet<Row>> endpoints =
+              conn.query(
+                      "SELECT tenant_id, url, batch_size, secrets, previous_valid_until"
+                          + " FROM endpoints")
+                  .execute();
+          return Future.all(List.of(version, tenants, keys, metaApps, channels, endpoints))
               .map(
                   all ->
                       snapshot(
@@ -73,7 +78,8 @@ final class DirectoryLoader {
                           tenants.result(),
                           keys.result(),
                           metaApps.result(),
-                          channels.result()));
+                          channels.result(),
+                          endpoints.result()));
         });
   }
 
@@ -82,7 +88,8 @@ final class DirectoryLoader {
       RowSet<Row> tenantRows,
       RowSet<Row> keyRows,
       RowSet<Row> metaAppRows,
-      RowSet<Row> channelRows) {
+      RowSet<Row> channelRows,
+      RowSet<Row> endpointRows) {
     long version = versionRows.iterator().next().getLong(0);
     Map<String, Tenant> tenants = new HashMap<>();
     for (Row r : tenantRows) {
@@ -113,7 +120,27 @@ final class DirectoryLoader {
       Channel c = channel(r, true);
       channels.put(c.id(), c);
     }
-    return new DirectorySnapshot(version, tenants, byKey, channels, metaApps);
+    Map<String, Endpoint> endpoints = new HashMap<>();
+    for (Row r : endpointRows) {
+      Endpoint e = endpoint(r);
+      endpoints.put(e.tenantId(), e);
+    }
+    return new DirectorySnapshot(version, tenants, byKey, channels, metaApps, endpoints);
+  }
+
+  /** An endpoint from an {@code endpoints} row, with its decrypted secrets. */
+  Endpoint endpoint(Row r) {
+    String tenant = r.getString("tenant_id");
+    Map<String, Secret> secrets =
+        open(Endpoint.sealContext(tenant), r.getBuffer("secrets").getBytes(), "endpoint", tenant);
+    java.time.OffsetDateTime until = r.getOffsetDateTime("previous_valid_until");
+    return new Endpoint(
+        tenant,
+        java.net.URI.create(r.getString("url")),
+        r.getInteger("batch_size"),
+        secrets.getOrDefault("secret", Secret.empty()),
+        secrets.get("previous"),
+        until == null ? null : until.toInstant());
   }
 
   private static OutboundLimits outboundLimits(Row r) {

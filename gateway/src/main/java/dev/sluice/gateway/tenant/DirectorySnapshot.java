@@ -11,7 +11,7 @@ import java.util.Map;
  */
 final class DirectorySnapshot {
   static final DirectorySnapshot EMPTY =
-      new DirectorySnapshot(Long.MIN_VALUE, Map.of(), Map.of(), Map.of(), Map.of());
+      new DirectorySnapshot(Long.MIN_VALUE, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
   final long version;
   final Map<String, Tenant> tenants;
@@ -19,18 +19,21 @@ final class DirectorySnapshot {
   final Map<String, Channel> channels;
   final Map<Provider, Map<String, Channel>> channelsByAddress;
   final Map<String, MetaApp> metaApps;
+  final Map<String, Endpoint> endpoints;
 
   DirectorySnapshot(
       long version,
       Map<String, Tenant> tenants,
       Map<String, Tenant> tenantsByKeyHash,
       Map<String, Channel> channels,
-      Map<String, MetaApp> metaApps) {
+      Map<String, MetaApp> metaApps,
+      Map<String, Endpoint> endpoints) {
     this.version = version;
     this.tenants = Map.copyOf(tenants);
     this.tenantsByKeyHash = Map.copyOf(tenantsByKeyHash);
     this.channels = Map.copyOf(channels);
     this.metaApps = Map.copyOf(metaApps);
+    this.endpoints = Map.copyOf(endpoints);
     Map<Provider, Map<String, Channel>> byAddress = new EnumMap<>(Provider.class);
     for (Channel c : channels.values()) {
       if (c.address() != null) {

@@ -89,6 +89,18 @@ public final class TenantDirectory {
     return byAddress == null ? Optional.empty() : Optional.ofNullable(byAddress.get(address));
   }
 
+  /** The tenant's push endpoint; empty for a tenant in pull mode. */
+  public Optional<Endpoint> endpoint(String tenantId) {
+    return tenantId == null
+        ? Optional.empty()
+        : Optional.ofNullable(snapshot.get().endpoints.get(tenantId));
+  }
+
+  /** Every tenant in push mode, with its endpoint. */
+  public java.util.Collection<Endpoint> endpoints() {
+    return snapshot.get().endpoints.values();
+  }
+
   public Optional<MetaApp> metaApp(String id) {
     return id == null ? Optional.empty() : Optional.ofNullable(snapshot.get().metaApps.get(id));
   }
