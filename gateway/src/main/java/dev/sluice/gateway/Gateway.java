@@ -6,6 +6,12 @@ import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.connector.Connectors;
 import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.db.PostgresCheck;
+import dev.sluice.gateway.delivery.Deliverer;
+import dev.sluice.gateway.delivery.DeliveryGates;
+import dev.sluice.gateway.delivery.DeliveryHousekeeping;
+import dev.sluice.gateway.delivery.DeliveryMetrics;
+import dev.sluice.gateway.delivery.DeliveryWork;
+import dev.sluice.gateway.delivery.EndpointPolicy;
 import dev.sluice.gateway.delivery.EventRoutes;
 import dev.sluice.gateway.dispatch.Breakers;
 import dev.sluice.gateway.dispatch.DispatchMetrics;
@@ -186,6 +192,25 @@ public final class Gateway {
                     new DeploymentOptions().setInstances(eventLoops))
                 .await());
       }
+      if (config.delivery().enabled()) {
+        DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics.registry());
+        EndpointPolicy policy = new EndpointPolicy(config.delivery());
+        DeliveryGates gates =
+            new DeliveryGates(
+                config.delivery().concurrencyPerTenant(),
+                Duration.ofMillis(config.delivery().breakerOpenMs()),
+                metrics.registry());
+        deployments.add(
+            vertx
+                .deployVerticle(
+                    () ->
+                        new Deliverer(
+                            redis, shared.directory(), policy, gates, deliveryMetrics, config),
+                    new DeploymentOptions().setInstances(eventLoops))
+                .await());
+        new DeliveryHousekeeping(redis, directory, deliveryMetrics, config.ingress().partitions())
+            .start(vertx, BACKLOG_SAMPLE_MS);
+      }
       deployments.add(
           vertx
               .deployVerticle(
@@ -232,7 +257,17 @@ public final class Gateway {
       PipelinedRedis connection = redis.pipelined();
       Ledger ledger = new Ledger(connection);
       Admission admission =
-          new Admission(vertx.getOrCreateContext(), connection, hasher, config.ingress());
+          new Admission(
+              vertx.getOrCreateContext(),
+              connection,
+              hasher,
+              config.ingress(),
+              keys -> {
+                if (directory.endpoint(keys.tenantId()).isPresent()) {
+                  // Best effort: the delivery sweep makes the partition due if this is lost.
+                  DeliveryWork.touch(connection, keys.tenantId(), keys.partition());
+                }
+              });
       WebhookIngest ingest = new WebhookIngest(admission, ledger, ingressMetrics, config.ingress());
       TenantAuth auth = new TenantAuth(directory);
       EventQueue queue =

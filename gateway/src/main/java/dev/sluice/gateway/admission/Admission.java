@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Admission of inbound events: deduplication, the per-phone rate limit and the enqueue, done by the
@@ -39,9 +40,24 @@ public final class Admission {
 
   private Map<String, List<Pending>> pending = new LinkedHashMap<>();
   private boolean flushScheduled;
+  private final Consumer<TenantQueueKeys> onEnqueued;
 
   public Admission(
       Context context, PipelinedRedis redis, PhoneHasher hasher, GatewayConfig.Ingress config) {
+    this(context, redis, hasher, config, keys -> {});
+  }
+
+  /**
+   * @param onEnqueued told of each partition that took events onto its inbound stream (push
+   *     delivery makes the partition due)
+   */
+  public Admission(
+      Context context,
+      PipelinedRedis redis,
+      PhoneHasher hasher,
+      GatewayConfig.Ingress config,
+      Consumer<TenantQueueKeys> onEnqueued) {
+    this.onEnqueued = onEnqueued;
     this.context = context;
     this.redis = redis;
     this.hasher = hasher;
@@ -150,8 +166,14 @@ public final class Admission {
                 return;
               }
               Response codes = ar.result();
+              boolean enqueued = false;
               for (int i = 0; i < chunk.size(); i++) {
-                chunk.get(i).promise.tryComplete(AdmissionOutcome.fromCode(codes.get(i).toLong()));
+                long code = codes.get(i).toLong();
+                enqueued |= code == 0;
+                chunk.get(i).promise.tryComplete(AdmissionOutcome.fromCode(code));
+              }
+              if (enqueued) {
+                onEnqueued.accept(keys);
               }
             });
   }

@@ -3,6 +3,7 @@ package dev.sluice.gateway.dispatch;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.connector.Connectors;
 import dev.sluice.gateway.connector.SendResult;
+import dev.sluice.gateway.delivery.DeliveryWork;
 import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerEvent;
 import dev.sluice.gateway.ledger.MessageStatus;
@@ -394,7 +395,12 @@ public final class Dispatcher extends VerticleBase {
                 .arg(dedupTtlSeconds)
                 .arg(deadLetter.getBytes(StandardCharsets.UTF_8))
                 .arg(optOutConversation))
-        .mapEmpty();
+        .compose(
+            v ->
+                statusEvent != null && directory.endpoint(keys.tenantId()).isPresent()
+                    ? DeliveryWork.touch(redis, keys.tenantId(), keys.partition())
+                        .otherwiseEmpty() // the delivery sweep makes it due later
+                    : Future.<Void>succeededFuture());
   }
 
   private String conversation(QueuedMessage m) {

@@ -7,10 +7,22 @@ package dev.sluice.gateway.queue;
  * out of the tag.
  */
 public final class TenantQueueKeys {
+  private final String tenantId;
+  private final int partition;
   private final String tag;
 
   public TenantQueueKeys(String tenantId, int partition) {
+    this.tenantId = tenantId;
+    this.partition = partition;
     this.tag = "{t:" + tenantId + ":" + partition + "}";
+  }
+
+  public String tenantId() {
+    return tenantId;
+  }
+
+  public int partition() {
+    return partition;
   }
 
   /** The hash tag, which also identifies the partition for grouping calls. */

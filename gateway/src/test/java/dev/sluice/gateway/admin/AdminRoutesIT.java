@@ -202,7 +202,8 @@ class AdminRoutesIT {
                 sha256(apiKey),
                 body.getString("prefix")))
         .isEqualTo(1);
-    assertThat(db.count("SELECT count(*) FROM api_keys WHERE prefix LIKE 'sk_%'")).isZero();
+    assertThat(db.count("SELECT count(*) FROM api_keys WHERE starts_with(prefix, 'sk_live_')"))
+        .isZero();
 
     observer.refresh().await();
     assertThat(observer.tenantByApiKey(apiKey).orElseThrow().id()).isEqualTo(id);

@@ -1,0 +1,509 @@
+package dev.sluice.gateway.delivery;
+
+import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.config.Secret;
+import dev.sluice.gateway.ingress.signature.StandardWebhookVerifier;
+import dev.sluice.gateway.queue.EventId;
+import dev.sluice.gateway.queue.Lane;
+import dev.sluice.gateway.queue.QueuedEvent;
+import dev.sluice.gateway.queue.TenantQueueKeys;
+import dev.sluice.gateway.redis.PipelinedRedis;
+import dev.sluice.gateway.redis.RedisBackend;
+import dev.sluice.gateway.tenant.Endpoint;
+import dev.sluice.gateway.tenant.TenantDirectory;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pushes tenant queues to tenants' endpoints. Each deliverer claims due partitions of push tenants
+ * from {@link DeliveryWork#KEY} ({@code sluice_claim}) and works each one on its own: lease up to
+ * {@code batchSize} events, one per conversation ({@code sluice_push_pull}), POST them as one
+ * signed JSON array, and record the outcome ({@code sluice_push_done}). A 2xx acknowledges the
+ * events; anything else leases them until their retry is due, which holds back only the later
+ * events of the same conversations. Events older than {@code delivery.maxAgeSeconds} go to the
+ * tenant's dead-letter lane instead of being sent.
+ *
+ * <p>Partitions are worked concurrently and never waited on together, so a tenant whose endpoint
+ * takes 10 s per call holds only its own partitions; its requests in flight are capped per instance
+ * and its breaker stops calls to an endpoint that keeps failing. An instance that dies mid-delivery
+ * loses nothing: its claims and leases run out and another instance sends the events again (at
+ * least once; {@code webhook-id} lets the tenant drop a repeat).
+ */
+public final class Deliverer extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(Deliverer.class);
+
+  /** Entries scanned per pull at most. */
+  static final int SCAN_LIMIT = 2_000;
+
+  /** How soon a partition is looked at again when its tenant is at its concurrency cap. */
+  private static final long CAP_RETRY_MS = 250;
+
+  private static final long LOG_LENGTH = 1_000;
+
+  private final RedisBackend backend;
+  private final TenantDirectory directory;
+  private final EndpointPolicy policy;
+  private final DeliveryGates gates;
+  private final DeliveryMetrics metrics;
+  private final GatewayConfig.Delivery config;
+  private final int partitions;
+  private final long leaseMs;
+  private final StandardWebhookVerifier signer = new StandardWebhookVerifier();
+
+  private HttpClient http;
+  private PipelinedRedis redis;
+  private boolean stopped;
+  private int unitsInFlight;
+  private long lastWarnMs;
+
+  public Deliverer(
+      RedisBackend backend,
+      TenantDirectory directory,
+      EndpointPolicy policy,
+      DeliveryGates gates,
+      DeliveryMetrics metrics,
+      GatewayConfig config) {
+    this.backend = backend;
+    this.directory = directory;
+    this.policy = policy;
+    this.gates = gates;
+    this.metrics = metrics;
+    this.config = config.delivery();
+    this.partitions = config.ingress().partitions();
+    // Leased past the request's deadline: a live deliverer's events never go twice, a dead one's
+    // come back soon after.
+    this.leaseMs = this.config.requestTimeoutMs() + 5_000;
+  }
+
+  @Override
+  public Future<?> start() {
+    http =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setKeepAlive(true)
+                .setConnectTimeout((int) config.requestTimeoutMs())
+                .setMaxRedirects(0),
+            new PoolOptions().setHttp1MaxSize(config.concurrencyPerTenant()));
+    redis = backend.pipelined();
+    vertx.runOnContext(v -> loop());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    return Future.join(http.close(), redis.close());
+  }
+
+  private void loop() {
+    if (stopped) {
+      return;
+    }
+    int room = Math.min(config.unitsPerClaim(), config.maxUnitsInFlight() - unitsInFlight);
+    if (room <= 0) {
+      vertx.setTimer(config.idlePollMs(), id -> loop());
+      return;
+    }
+    claim(room)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                warn("delivery claim failed: " + ar.cause());
+                vertx.setTimer(Math.max(config.idlePollMs(), 500), id -> loop());
+                return;
+              }
+              ar.result().forEach(this::startUnit);
+              if (ar.result().size() == room) {
+                vertx.runOnContext(v -> loop());
+              } else {
+                vertx.setTimer(config.idlePollMs(), id -> loop());
+              }
+            });
+  }
+
+  private Future<List<String>> claim(int max) {
+    return redis
+        .send(
+            Request.cmd(Command.FCALL)
+                .arg("sluice_claim")
+                .arg(1)
+                .arg(DeliveryWork.KEY)
+                .arg(max)
+                .arg(config.claimMs()))
+        .map(
+            r -> {
+              List<String> units = new ArrayList<>(r.size());
+              r.forEach(u -> units.add(u.toString()));
+              return units;
+            });
+  }
+
+  private void startUnit(String unit) {
+    unitsInFlight++;
+    Future<Void> work;
+    try {
+      work = work(unit);
+    } catch (RuntimeException e) {
+      work = Future.failedFuture(e);
+    }
+    work.timeout(leaseMs + config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+        .onComplete(
+            ar -> {
+              unitsInFlight--;
+              if (ar.failed()) {
+                warn("delivery of " + unit + " failed: " + ar.cause());
+                release(unit, System.currentTimeMillis() + 1_000);
+              }
+            });
+  }
+
+  /** One partition of one tenant: lease a batch, deliver it, record the outcome, hand it back. */
+  private Future<Void> work(String unit) {
+    int colon = unit.lastIndexOf(':');
+    String tenant = colon > 0 ? unit.substring(0, colon) : "";
+    int partition = colon > 0 ? parsePartition(unit.substring(colon + 1)) : -1;
+    Optional<Endpoint> endpoint = directory.endpoint(tenant);
+    if (partition < 0 || partition >= partitions || endpoint.isEmpty()) {
+      // Not (or no longer) a push tenant's partition: pull mode needs no delivery work.
+      return redis.send(Request.cmd(Command.ZREM).arg(DeliveryWork.KEY).arg(unit)).mapEmpty();
+    }
+    if (!gates.tryAcquire(tenant)) {
+      return release(unit, System.currentTimeMillis() + CAP_RETRY_MS);
+    }
+    CircuitBreaker breaker = gates.breaker(tenant);
+    if (!breaker.tryAcquirePermission()) {
+      gates.release(tenant);
+      return release(unit, System.currentTimeMillis() + gates.openFor().toMillis());
+    }
+    TenantQueueKeys keys = new TenantQueueKeys(tenant, partition);
+    return pull(keys, endpoint.get().batchSize())
+        .compose(
+            batch -> {
+              if (batch.dead() > 0) {
+                metrics.deadLettered(tenant, batch.dead());
+              }
+              if (batch.events().isEmpty()) {
+                breaker.releasePermission();
+                return batch.next() > 0 ? release(unit, batch.next()) : park(unit, keys);
+              }
+              return deliver(endpoint.get(), keys, breaker, batch.events())
+                  .compose(v -> release(unit, System.currentTimeMillis()));
+            })
+        .onComplete(ar -> gates.release(tenant));
+  }
+
+  private static int parsePartition(String s) {
+    try {
+      return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private record Leased(String entryId, QueuedEvent event, int attempts) {}
+
+  private record Batch(long next, long dead, List<Leased> events) {}
+
+  private Future<Batch> pull(TenantQueueKeys keys, int max) {
+    long oldest = System.currentTimeMillis() - TimeUnit.SECONDS.toMillis(config.maxAgeSeconds());
+    int partition = keys.partition();
+    return redis
+        .send(
+            Request.cmd(Command.FCALL)
+                .arg("sluice_push_pull")
+                .arg(4)
+                .arg(keys.inbound())
+                .arg(keys.leases(Lane.INBOUND))
+                .arg(keys.inboundAttempts())
+                .arg(keys.inboundDeadLetters())
+                .arg(max)
+                .arg(leaseMs)
+                .arg(SCAN_LIMIT)
+                .arg(oldest))
+        .map(
+            r -> {
+              List<Leased> events = new ArrayList<>();
+              for (int i = 2; i + 4 < r.size(); i += 5) {
+                String id = r.get(i).toString();
+                events.add(
+                    new Leased(
+                        id,
+                        new QueuedEvent(
+                            new EventId(Lane.INBOUND, partition, id),
+                            r.get(i + 1).toString(),
+                            r.get(i + 2).toString(),
+                            r.get(i + 3).toString()),
+                        r.get(i + 4).toInteger()));
+              }
+              return new Batch(r.get(0).toLong(), r.get(1).toLong(), events);
+            });
+  }
+
+  /** What one request to an endpoint came to. */
+  private record Attempt(boolean ok, int status, String error, long nanos) {}
+
+  private Future<Void> deliver(
+      Endpoint endpoint, TenantQueueKeys keys, CircuitBreaker breaker, List<Leased> events) {
+    List<QueuedEvent> queued = new ArrayList<>(events.size());
+    events.forEach(e -> queued.add(e.event()));
+    byte[] body = EventJson.render(queued).toBuffer().getBytes();
+    String webhookId = webhookId(queued);
+    long start = System.nanoTime();
+    metrics.requestStarted();
+    return post(endpoint, webhookId, body)
+        .map(
+            status ->
+                new Attempt(
+                    status / 100 == 2,
+                    status,
+                    status / 100 == 2 ? "" : "http_status",
+                    System.nanoTime() - start))
+        .otherwise(e -> new Attempt(false, 0, errorCode(e), System.nanoTime() - start))
+        .compose(
+            attempt -> {
+              metrics.requestEnded();
+              String tenant = endpoint.tenantId();
+              metrics.attempt(
+                  tenant,
+                  attempt.ok() ? DeliveryMetrics.SUCCEEDED : attempt.error(),
+                  attempt.nanos());
+              log(tenant, attempt, events.size(), webhookId);
+              if (attempt.ok()) {
+                breaker.onSuccess(attempt.nanos(), TimeUnit.NANOSECONDS);
+                return acknowledge(keys, events)
+                    .onSuccess(n -> metrics.delivered(tenant, n.intValue()))
+                    .mapEmpty();
+              }
+              breaker.onError(
+                  attempt.nanos(), TimeUnit.NANOSECONDS, new EndpointFailure(attempt.error()));
+              return retry(keys, events);
+            });
+  }
+
+  /** POSTs the batch to the endpoint's checked address; the HTTP status it answered. */
+  private Future<Integer> post(Endpoint endpoint, String webhookId, byte[] body) {
+    return policy
+        .resolve(vertx, endpoint.url().toString())
+        .compose(
+            resolved -> {
+              URI url = resolved.url();
+              boolean tls = "https".equalsIgnoreCase(url.getScheme());
+              int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
+              String path =
+                  url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+              if (url.getRawQuery() != null) {
+                path += "?" + url.getRawQuery();
+              }
+              long timestamp = System.currentTimeMillis() / 1000;
+              RequestOptions options =
+                  new RequestOptions()
+                      .setMethod(HttpMethod.POST)
+                      .setHost(url.getHost())
+                      .setPort(port)
+                      .setSsl(tls)
+                      .setURI(path)
+                      .setServer(
+                          SocketAddress.inetSocketAddress(
+                              port, resolved.address().getHostAddress()))
+                      .setTimeout(config.requestTimeoutMs())
+                      .putHeader("Content-Type", "application/json")
+                      .putHeader("User-Agent", "sluice-gateway")
+                      .putHeader("webhook-id", webhookId)
+                      .putHeader("webhook-timestamp", Long.toString(timestamp))
+                      .putHeader(
+                          "webhook-signature", signature(endpoint, webhookId, timestamp, body));
+              return http.request(options)
+                  .compose(req -> req.send(Buffer.buffer(body)))
+                  .compose(
+                      resp -> {
+                        resp.handler(chunk -> {}); // read and drop: the status is the answer
+                        return resp.end().map(v -> resp.statusCode());
+                      });
+            })
+        .timeout(2 * config.requestTimeoutMs(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Standard Webhooks: {@code v1,<base64 HMAC>} per valid secret, space-separated. */
+  private String signature(Endpoint endpoint, String webhookId, long timestamp, byte[] body) {
+    StringBuilder header = new StringBuilder();
+    for (Secret secret : endpoint.signingSecrets(Instant.now())) {
+      if (header.length() > 0) {
+        header.append(' ');
+      }
+      header.append(signer.sign(secret.reveal(), webhookId, timestamp, body));
+    }
+    return header.toString();
+  }
+
+  /**
+   * The {@code webhook-id}: the event id for a single event, else a digest of the batch's ids, so a
+   * retry of the same batch carries the same id and the tenant can drop a repeat.
+   */
+  static String webhookId(List<QueuedEvent> events) {
+    if (events.size() == 1) {
+      return events.get(0).id().toString();
+    }
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (QueuedEvent e : events) {
+        sha.update(e.id().toString().getBytes(StandardCharsets.US_ASCII));
+        sha.update((byte) ',');
+      }
+      return "batch_" + HexFormat.of().formatHex(sha.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
+  }
+
+  static String errorCode(Throwable e) {
+    if (e instanceof EndpointPolicy.Refused refused) {
+      return refused.code();
+    }
+    if (e instanceof TimeoutException
+        || e.getClass().getSimpleName().contains("Timeout")
+        || (e.getMessage() != null && e.getMessage().toLowerCase().contains("timeout"))) {
+      return "timeout";
+    }
+    return "connection_failed";
+  }
+
+  private Future<Long> acknowledge(TenantQueueKeys keys, List<Leased> events) {
+    long retention = TimeUnit.HOURS.toMillis(config.replayRetentionHours());
+    Request done =
+        Request.cmd(Command.FCALL)
+            .arg("sluice_push_done")
+            .arg(4)
+            .arg(keys.inbound())
+            .arg(keys.leases(Lane.INBOUND))
+            .arg(keys.inboundAttempts())
+            .arg(keys.delivered())
+            .arg("ok")
+            .arg(retention > 0 ? config.replayMaxPerPartition() : 0)
+            .arg(System.currentTimeMillis() - retention);
+    events.forEach(e -> done.arg(e.entryId()));
+    return redis.send(done).map(Response::toLong);
+  }
+
+  private Future<Void> retry(TenantQueueKeys keys, List<Leased> events) {
+    Request done =
+        Request.cmd(Command.FCALL)
+            .arg("sluice_push_done")
+            .arg(4)
+            .arg(keys.inbound())
+            .arg(keys.leases(Lane.INBOUND))
+            .arg(keys.inboundAttempts())
+            .arg(keys.delivered())
+            .arg("retry");
+    long now = System.currentTimeMillis();
+    for (Leased e : events) {
+      done.arg(e.entryId()).arg(now + retryDelayMs(e.attempts() + 1));
+    }
+    return redis.send(done).mapEmpty();
+  }
+
+  /**
+   * Exponential backoff with jitter: between half and all of {@code base * 2^(attempt-1)}, capped
+   * at {@code retryMaxMs}. Half is kept so a down endpoint is not hit again at once.
+   */
+  long retryDelayMs(int attempt) {
+    int shift = Math.min(30, Math.max(0, attempt - 1));
+    long ceiling = Math.min(config.retryMaxMs(), config.retryBaseMs() << shift);
+    return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+  }
+
+  /** Appends the attempt to the tenant's delivery log (best effort). */
+  private void log(String tenant, Attempt attempt, int events, String webhookId) {
+    redis
+        .send(
+            Request.cmd(Command.XADD)
+                .arg(TenantQueueKeys.deliveryLog(tenant))
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(LOG_LENGTH)
+                .arg("*")
+                .arg("ok")
+                .arg(attempt.ok() ? "1" : "0")
+                .arg("status")
+                .arg(attempt.status())
+                .arg("error")
+                .arg(attempt.error())
+                .arg("ms")
+                .arg(TimeUnit.NANOSECONDS.toMillis(attempt.nanos()))
+                .arg("n")
+                .arg(events)
+                .arg("wid")
+                .arg(webhookId))
+        .onFailure(e -> warn("delivery log append failed: " + e));
+  }
+
+  /** Hands the claimed unit back, due at {@code dueMs} (kept sooner if new events arrived). */
+  private Future<Void> release(String unit, long dueMs) {
+    return redis
+        .send(
+            Request.cmd(Command.FCALL)
+                .arg("sluice_release")
+                .arg(1)
+                .arg(DeliveryWork.KEY)
+                .arg(unit)
+                .arg(dueMs))
+        .mapEmpty();
+  }
+
+  /**
+   * An empty partition leaves the work set until events arrive. Removed before its length is
+   * checked, so an event that arrives meanwhile (whose producer adds the unit back) is never
+   * stranded.
+   */
+  private Future<Void> park(String unit, TenantQueueKeys keys) {
+    return redis
+        .send(Request.cmd(Command.ZREM).arg(DeliveryWork.KEY).arg(unit))
+        .compose(v -> redis.send(Request.cmd(Command.XLEN).arg(keys.inbound())))
+        .compose(
+            len ->
+                len.toLong() > 0
+                    ? release(unit, System.currentTimeMillis())
+                    : Future.<Void>succeededFuture());
+  }
+
+  private void warn(String message) {
+    long now = System.currentTimeMillis();
+    if (now - lastWarnMs > 10_000) {
+      lastWarnMs = now;
+      LOG.warn(message);
+    }
+  }
+
+  /** What a breaker records for a failed delivery (no stack: it is counted, not thrown). */
+  static final class EndpointFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    EndpointFailure(String code) {
+      super(code, null, false, false);
+    }
+  }
+}
