@@ -37,6 +37,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void deliveryDefaultsAreSafeAndTheIssuesEnvironmentNamesWork() {
+    GatewayConfig.Delivery d = ConfigLoader.load(Map.of(), Map.of()).config().delivery();
+    assertThat(d.allowHttp()).isFalse();
+    assertThat(d.allowPrivate()).isFalse();
+    assertThat(d.maxAgeSeconds()).isEqualTo(3 * 24 * 3600);
+
+    GatewayConfig.Delivery open =
+        ConfigLoader.load(
+                Map.of(),
+                Map.of(
+                    "SLUICE_DELIVERY_ALLOW_HTTP", "true", "SLUICE_DELIVERY_ALLOW_PRIVATE", "true"))
+            .config()
+            .delivery();
+    assertThat(open.allowHttp()).isTrue();
+    assertThat(open.allowPrivate()).isTrue();
+
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of("delivery.requestTimeoutMs", "20000", "delivery.claimMs", "10000"),
+                    Map.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> assertThat(e.problems()).anyMatch(p -> p.startsWith("delivery.claimMs must be")));
+  }
+
+  @Test
   void environmentOverridesTheFile() {
     Map<String, String> env =
         Map.of(
