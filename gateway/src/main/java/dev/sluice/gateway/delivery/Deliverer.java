@@ -30,8 +30,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +67,11 @@ public final class Deliverer extends VerticleBase {
 
   private static final long LOG_LENGTH = 1_000;
 
+  /** How long a unit of a tenant unknown to this directory is kept before it is dropped. */
+  private static final long UNKNOWN_GRACE_MS = 5_000;
+
+  private static final long UNKNOWN_RETRY_MS = 1_000;
+
   private final RedisBackend backend;
   private final TenantDirectory directory;
   private final EndpointPolicy policy;
@@ -80,6 +87,7 @@ public final class Deliverer extends VerticleBase {
   private boolean stopped;
   private int unitsInFlight;
   private long lastWarnMs;
+  private final Map<String, Long> unknownSince = new HashMap<>();
 
   public Deliverer(
       RedisBackend backend,
@@ -108,7 +116,9 @@ public final class Deliverer extends VerticleBase {
                 .setKeepAlive(true)
                 .setConnectTimeout((int) config.requestTimeoutMs())
                 .setMaxRedirects(0),
-            new PoolOptions().setHttp1MaxSize(config.concurrencyPerTenant()));
+            // Per destination. Tenants behind one host must not queue behind each other: the
+            // per-tenant cap is enforced by the gates, not by the pool.
+            new PoolOptions().setHttp1MaxSize(config.maxUnitsInFlight()));
     redis = backend.pipelined();
     vertx.runOnContext(v -> loop());
     return Future.succeededFuture();
@@ -188,17 +198,33 @@ public final class Deliverer extends VerticleBase {
     String tenant = colon > 0 ? unit.substring(0, colon) : "";
     int partition = colon > 0 ? parsePartition(unit.substring(colon + 1)) : -1;
     Optional<Endpoint> endpoint = directory.endpoint(tenant);
+    long now = System.currentTimeMillis();
     if (partition < 0 || partition >= partitions || endpoint.isEmpty()) {
-      // Not (or no longer) a push tenant's partition: pull mode needs no delivery work.
+      // Not (or no longer) a push tenant's partition. A tenant that just set its endpoint through
+      // another instance may not be in this directory yet: look again before letting go.
+      Long since = unknownSince.putIfAbsent(unit, now);
+      boolean wellFormed = partition >= 0 && partition < partitions;
+      if (wellFormed && (since == null || now - since < UNKNOWN_GRACE_MS)) {
+        return release(unit, now + UNKNOWN_RETRY_MS);
+      }
+      unknownSince.remove(unit);
       return redis.send(Request.cmd(Command.ZREM).arg(DeliveryWork.KEY).arg(unit)).mapEmpty();
     }
+    if (!unknownSince.isEmpty()) {
+      unknownSince.remove(unit);
+    }
     if (!gates.tryAcquire(tenant)) {
-      return release(unit, System.currentTimeMillis() + CAP_RETRY_MS);
+      return release(unit, now + CAP_RETRY_MS);
     }
     CircuitBreaker breaker = gates.breaker(tenant);
     if (!breaker.tryAcquirePermission()) {
       gates.release(tenant);
-      return release(unit, System.currentTimeMillis() + gates.openFor().toMillis());
+      // Half open: another partition's probe is under way; its outcome decides soon.
+      long wait =
+          breaker.getState() == CircuitBreaker.State.HALF_OPEN
+              ? Math.min(1_000, gates.openFor().toMillis())
+              : gates.openFor().toMillis();
+      return release(unit, now + wait);
     }
     TenantQueueKeys keys = new TenantQueueKeys(tenant, partition);
     return pull(keys, endpoint.get().batchSize())
@@ -287,6 +313,11 @@ public final class Deliverer extends VerticleBase {
         .compose(
             attempt -> {
               metrics.requestEnded();
+              if (stopped && !attempt.ok()) {
+                // Cut off by this instance stopping, not by the endpoint: the leases run out and
+                // another instance delivers.
+                return Future.<Void>succeededFuture();
+              }
               String tenant = endpoint.tenantId();
               metrics.attempt(
                   tenant,
