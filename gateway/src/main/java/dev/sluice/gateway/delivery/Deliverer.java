@@ -228,6 +228,7 @@ public final class Deliverer extends VerticleBase {
     }
     TenantQueueKeys keys = new TenantQueueKeys(tenant, partition);
     return pull(keys, endpoint.get().batchSize())
+        .onFailure(e -> breaker.releasePermission())
         .compose(
             batch -> {
               if (batch.dead() > 0) {
