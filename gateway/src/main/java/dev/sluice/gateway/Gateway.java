@@ -6,6 +6,9 @@ import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.connector.Connectors;
 import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.db.PostgresCheck;
+import dev.sluice.gateway.delivery.DeliveryRoutes;
+import dev.sluice.gateway.delivery.EndpointPolicy;
+import dev.sluice.gateway.delivery.EndpointRoutes;
 import dev.sluice.gateway.delivery.EventRoutes;
 import dev.sluice.gateway.dispatch.Breakers;
 import dev.sluice.gateway.dispatch.DispatchMetrics;
@@ -31,6 +34,7 @@ import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
 import dev.sluice.gateway.redis.RedisCheck;
+import dev.sluice.gateway.tenant.EndpointRepository;
 import dev.sluice.gateway.tenant.TenantAuth;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import dev.sluice.gateway.tenant.TenantRepository;
@@ -148,7 +152,13 @@ public final class Gateway {
               new IngressMetrics(metrics.registry()),
               new AdminRoutes(config.admin().token(), new TenantRepository(pg, cipher), directory),
               new MessageValidator(directory, clock),
-              ledger);
+              ledger,
+              new EndpointRepository(
+                  pg,
+                  cipher,
+                  Duration.ofHours(config.delivery().secretGraceHours()),
+                  Clock.systemUTC()),
+              new EndpointPolicy(config.delivery()));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
@@ -226,7 +236,9 @@ public final class Gateway {
       IngressMetrics ingressMetrics,
       AdminRoutes admin,
       MessageValidator validator,
-      LedgerRepository ledgerRepository) {
+      LedgerRepository ledgerRepository,
+      EndpointRepository endpoints,
+      EndpointPolicy endpointPolicy) {
 
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
@@ -244,7 +256,20 @@ public final class Gateway {
               config.health().checkTimeoutMs()),
           new MetricsRoutes(vertx, metrics.registry()),
           new WebhookRoutes(directory, ingest, config.ingress(), clock),
-          new EventRoutes(auth, queue),
+          new EventRoutes(auth, queue, directory),
+          new EndpointRoutes(
+              auth,
+              endpoints,
+              directory,
+              endpointPolicy,
+              connection,
+              config.ingress().partitions()),
+          new DeliveryRoutes(
+              auth,
+              connection,
+              directory,
+              config.ingress().partitions(),
+              config.delivery().replayMaxPerPartition()),
           new OutboundRoutes(
               auth,
               validator,
