@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -108,7 +109,8 @@ public final class EndpointRepository {
    */
   public Future<Rotated> rotate(String tenantId) {
     Secret next = newSecret();
-    Instant until = clock.instant().plus(grace);
+    // Whole seconds: what PostgreSQL stores (microseconds) and the API shows must be the same.
+    Instant until = clock.instant().plus(grace).truncatedTo(ChronoUnit.SECONDS);
     return pool.withTransaction(
         conn ->
             conn.preparedQuery(
