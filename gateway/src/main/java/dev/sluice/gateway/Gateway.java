@@ -10,8 +10,10 @@ import dev.sluice.gateway.delivery.Deliverer;
 import dev.sluice.gateway.delivery.DeliveryGates;
 import dev.sluice.gateway.delivery.DeliveryHousekeeping;
 import dev.sluice.gateway.delivery.DeliveryMetrics;
+import dev.sluice.gateway.delivery.DeliveryRoutes;
 import dev.sluice.gateway.delivery.DeliveryWork;
 import dev.sluice.gateway.delivery.EndpointPolicy;
+import dev.sluice.gateway.delivery.EndpointRoutes;
 import dev.sluice.gateway.delivery.EventRoutes;
 import dev.sluice.gateway.dispatch.Breakers;
 import dev.sluice.gateway.dispatch.DispatchMetrics;
@@ -37,6 +39,7 @@ import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
 import dev.sluice.gateway.redis.RedisCheck;
+import dev.sluice.gateway.tenant.EndpointRepository;
 import dev.sluice.gateway.tenant.TenantAuth;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import dev.sluice.gateway.tenant.TenantRepository;
@@ -154,7 +157,13 @@ public final class Gateway {
               new IngressMetrics(metrics.registry()),
               new AdminRoutes(config.admin().token(), new TenantRepository(pg, cipher), directory),
               new MessageValidator(directory, clock),
-              ledger);
+              ledger,
+              new EndpointRepository(
+                  pg,
+                  cipher,
+                  Duration.ofHours(config.delivery().secretGraceHours()),
+                  Clock.systemUTC()),
+              new EndpointPolicy(config.delivery()));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
@@ -194,7 +203,6 @@ public final class Gateway {
       }
       if (config.delivery().enabled()) {
         DeliveryMetrics deliveryMetrics = new DeliveryMetrics(metrics.registry());
-        EndpointPolicy policy = new EndpointPolicy(config.delivery());
         DeliveryGates gates =
             new DeliveryGates(
                 config.delivery().concurrencyPerTenant(),
@@ -205,7 +213,12 @@ public final class Gateway {
                 .deployVerticle(
                     () ->
                         new Deliverer(
-                            redis, shared.directory(), policy, gates, deliveryMetrics, config),
+                            redis,
+                            shared.directory(),
+                            shared.endpointPolicy(),
+                            gates,
+                            deliveryMetrics,
+                            config),
                     new DeploymentOptions().setInstances(eventLoops))
                 .await());
         new DeliveryHousekeeping(redis, directory, deliveryMetrics, config.ingress().partitions())
@@ -251,7 +264,9 @@ public final class Gateway {
       IngressMetrics ingressMetrics,
       AdminRoutes admin,
       MessageValidator validator,
-      LedgerRepository ledgerRepository) {
+      LedgerRepository ledgerRepository,
+      EndpointRepository endpoints,
+      EndpointPolicy endpointPolicy) {
 
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
@@ -279,7 +294,20 @@ public final class Gateway {
               config.health().checkTimeoutMs()),
           new MetricsRoutes(vertx, metrics.registry()),
           new WebhookRoutes(directory, ingest, config.ingress(), clock),
-          new EventRoutes(auth, queue),
+          new EventRoutes(auth, queue, directory),
+          new EndpointRoutes(
+              auth,
+              endpoints,
+              directory,
+              endpointPolicy,
+              connection,
+              config.ingress().partitions()),
+          new DeliveryRoutes(
+              auth,
+              connection,
+              directory,
+              config.ingress().partitions(),
+              config.delivery().replayMaxPerPartition()),
           new OutboundRoutes(
               auth,
               validator,

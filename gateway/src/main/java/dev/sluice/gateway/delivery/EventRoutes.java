@@ -6,6 +6,7 @@ import dev.sluice.gateway.queue.EventId;
 import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.queue.Lane;
 import dev.sluice.gateway.tenant.TenantAuth;
+import dev.sluice.gateway.tenant.TenantDirectory;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -24,7 +25,9 @@ import java.util.Optional;
  * unacknowledged events of the calling tenant (in order per conversation); {@code POST
  * /v1/events/ack {"ids":[…]}} acknowledges them. An event not acknowledged within the visibility
  * timeout is handed out again. A tenant only ever reads its own queue: the tenant comes from the
- * API key, and event ids name partitions of that tenant alone.
+ * API key, and event ids name partitions of that tenant alone. A tenant in push mode (with an
+ * endpoint) cannot pull its inbound lane (409 {@code push_mode}); it may still read the quarantine
+ * lane and acknowledge.
  */
 public final class EventRoutes implements Routes {
   static final int DEFAULT_MAX = 100;
@@ -32,10 +35,16 @@ public final class EventRoutes implements Routes {
 
   private final Handler<RoutingContext> auth;
   private final EventQueue queue;
+  private final TenantDirectory directory;
 
-  public EventRoutes(Handler<RoutingContext> auth, EventQueue queue) {
+  /**
+   * @param directory tells which tenants are in push mode: their inbound lane is delivered to their
+   *     endpoint, so pulling it answers 409 {@code push_mode}
+   */
+  public EventRoutes(Handler<RoutingContext> auth, EventQueue queue, TenantDirectory directory) {
     this.auth = auth;
     this.queue = queue;
+    this.directory = directory;
   }
 
   @Override
@@ -53,6 +62,13 @@ public final class EventRoutes implements Routes {
                     GatewayException.badRequest(
                         "invalid_parameter", "lane must be inbound or quarantine"));
     String tenant = TenantAuth.tenant(ctx).id();
+    if (lane == Lane.INBOUND && directory.endpoint(tenant).isPresent()) {
+      throw new GatewayException(
+          409,
+          "push_mode",
+          "events are delivered to the tenant's endpoint; DELETE /v1/endpoint to pull them"
+              + " instead (the quarantine lane stays readable)");
+    }
     queue
         .pull(tenant, lane, max, 0)
         .onSuccess(events -> json(ctx, new JsonObject().put("events", EventJson.render(events))))
@@ -101,7 +117,7 @@ public final class EventRoutes implements Routes {
    * IllegalArgumentException} for a malformed {@code %}-escape anywhere in it, which would
    * otherwise surface as a 500.
    */
-  private static String param(RoutingContext ctx, String name) {
+  static String param(RoutingContext ctx, String name) {
     try {
       return ctx.request().getParam(name);
     } catch (IllegalArgumentException e) {
@@ -126,12 +142,12 @@ public final class EventRoutes implements Routes {
         "invalid_parameter", name + " must be a whole number " + min + ".." + max);
   }
 
-  private static GatewayException unavailable() {
+  static GatewayException unavailable() {
     return GatewayException.unavailable(
         "unavailable", "the event queue cannot be read right now; retry later", 5);
   }
 
-  private static void json(RoutingContext ctx, JsonObject body) {
+  static void json(RoutingContext ctx, JsonObject body) {
     ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toBuffer());
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Handing tenant-queue events to tenants. Today: the pull API ({@code /v1/events}); push delivery
- * to each tenant's endpoint comes next. Events reach a tenant in order per conversation and are
- * removed only when the tenant acknowledges them.
+ * Handing tenant-queue events to tenants: the pull API ({@code /v1/events}), or push delivery to
+ * the tenant's endpoint ({@code /v1/endpoint}), never both for the inbound lane; the delivery log,
+ * dead letters, redrive and replay ({@code /v1/deliveries}, {@code /v1/dead-letters}, {@code
+ * /v1/events/replay}). Events reach a tenant in order per conversation and are removed only when
+ * the tenant acknowledges them.
  */
 package dev.sluice.gateway.delivery;

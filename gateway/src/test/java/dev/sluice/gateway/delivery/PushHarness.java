@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -67,10 +68,15 @@ final class PushHarness implements AutoCloseable {
     }
   }
 
-  /** A request the endpoint got, and the status it answered. */
-  record Hit(MultiMap headers, String body, int status) {
+  /** A request the endpoint got, the status it answers, and whether the answer went out. */
+  record Hit(MultiMap headers, String body, int status, AtomicBoolean answered) {
     JsonArray events() {
       return new JsonArray(body);
+    }
+
+    /** Answered 2xx: the gateway got the acknowledgement. */
+    boolean acknowledged() {
+      return answered.get() && status / 100 == 2;
     }
   }
 
@@ -93,12 +99,21 @@ final class PushHarness implements AutoCloseable {
     private void answer(HttpServerRequest req, Buffer body) {
       int code = status.getAsInt();
       long delay = delayMs;
-      hits.add(new Hit(req.headers(), body.toString(StandardCharsets.UTF_8), code));
+      Hit hit =
+          new Hit(req.headers(), body.toString(StandardCharsets.UTF_8), code, new AtomicBoolean());
+      hits.add(hit);
       if (delay > 0) {
-        vertx.setTimer(delay, t -> req.response().setStatusCode(code).end());
+        vertx.setTimer(delay, t -> respond(req, hit));
       } else {
-        req.response().setStatusCode(code).end();
+        respond(req, hit);
       }
+    }
+
+    private void respond(HttpServerRequest req, Hit hit) {
+      if (req.response().closed()) {
+        return; // the gateway gave up (timeout) or stopped: no acknowledgement
+      }
+      req.response().setStatusCode(hit.status()).end().onSuccess(v -> hit.answered().set(true));
     }
 
     String url() {
@@ -109,7 +124,7 @@ final class PushHarness implements AutoCloseable {
     List<JsonObject> acknowledged() {
       List<JsonObject> out = new ArrayList<>();
       for (Hit hit : hits) {
-        if (hit.status() / 100 == 2) {
+        if (hit.acknowledged()) {
           hit.events().forEach(e -> out.add((JsonObject) e));
         }
       }
