@@ -487,28 +487,32 @@ end
 sluice_replay: put delivered events back on the inbound stream, as new events.
 KEYS[1] replay archive, KEYS[2] inbound stream
 ARGV[1] 'range' or 'ids', ARGV[2] from (ms, arrival time), ARGV[3] to (ms, inclusive),
-ARGV[4] most events to replay, ARGV[5] most archive entries to scan, ARGV[6..] entry ids (ids mode)
-An archive entry is written when an event is delivered, never before it arrived, so the scan
-starts at 'from' (or the earliest id asked for).
+ARGV[4] most events to replay, ARGV[5] most archive entries to scan, ARGV[6] the longest an event
+can wait for delivery (ms: the maximum age), ARGV[7..] entry ids (ids mode)
+An archive entry is written when an event is delivered: never before it arrived and never later
+than the maximum age after, so the scan runs from 'from' (or the earliest id asked for) to 'to'
+(or the latest id) plus the maximum age.
 Returns { replayed, id1, id2, ... } with the original entry ids replayed.
 ]]
 local function replay(keys, args)
   local archive, stream = keys[1], keys[2]
   local mode, from, to = args[1], tonumber(args[2]), tonumber(args[3])
-  local max, scan_limit = tonumber(args[4]), tonumber(args[5])
+  local max, scan_limit, lateness = tonumber(args[4]), tonumber(args[5]), tonumber(args[6])
   local wanted = nil
   if mode == 'ids' then
     wanted = {}
-    for i = 6, #args do
+    for i = 7, #args do
       wanted[args[i]] = true
       local ms = entry_ms(args[i])
       if ms and ms < from then from = ms end
+      if ms and ms > to then to = ms end
     end
   end
+  local last = tostring(to + lateness)
   local out = { 0 }
   local n, scanned, cursor = 0, 0, tostring(from)
   while n < max and scanned < scan_limit do
-    local entries = redis.call('XRANGE', archive, cursor, '+', 'COUNT', 100)
+    local entries = redis.call('XRANGE', archive, cursor, last, 'COUNT', 100)
     if #entries == 0 then break end
     for _, entry in ipairs(entries) do
       scanned = scanned + 1

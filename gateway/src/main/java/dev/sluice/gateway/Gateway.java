@@ -57,6 +57,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -307,7 +308,8 @@ public final class Gateway {
               connection,
               directory,
               config.ingress().partitions(),
-              config.delivery().replayMaxPerPartition()),
+              config.delivery().replayMaxPerPartition(),
+              TimeUnit.SECONDS.toMillis(config.delivery().maxAgeSeconds())),
           new OutboundRoutes(
               auth,
               validator,

@@ -77,6 +77,7 @@ public final class DeliveryRoutes implements Routes {
   private final TenantDirectory directory;
   private final int partitions;
   private final int replayScanLimit;
+  private final long replayLatenessMs;
 
   /**
    * @param replayMaxPerPartition the replay archive's length bound per partition ({@code
@@ -88,13 +89,16 @@ public final class DeliveryRoutes implements Routes {
       PipelinedRedis redis,
       TenantDirectory directory,
       int partitions,
-      int replayMaxPerPartition) {
+      int replayMaxPerPartition,
+      long maxAgeMs) {
     this.auth = auth;
     this.redis = redis;
     this.directory = directory;
     this.partitions = partitions;
     // The archive is trimmed with MAXLEN ~, which may leave it a little longer than the bound.
     this.replayScanLimit = replayMaxPerPartition + replayMaxPerPartition / 10 + 100;
+    // An event is delivered (archived) at most this long after it arrived: bounds the scan.
+    this.replayLatenessMs = maxAgeMs;
   }
 
   @Override
@@ -419,7 +423,8 @@ public final class DeliveryRoutes implements Routes {
             .arg(fromMs)
             .arg(toMs)
             .arg(max)
-            .arg(replayScanLimit);
+            .arg(replayScanLimit)
+            .arg(replayLatenessMs);
     ids.forEach(fcall::arg);
     return fcall;
   }
