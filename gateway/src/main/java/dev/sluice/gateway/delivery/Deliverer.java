@@ -127,7 +127,9 @@ public final class Deliverer extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
-    return Future.join(http.close(), redis.close());
+    // Requests still in flight are cut off, not awaited (close() would wait up to 30 s for a slow
+    // endpoint): their events stay leased and are delivered again after the lease.
+    return Future.join(http.shutdown(0, TimeUnit.SECONDS), redis.close());
   }
 
   private void loop() {
@@ -143,6 +145,9 @@ public final class Deliverer extends VerticleBase {
         .onComplete(
             ar -> {
               if (ar.failed()) {
+                if (stopped) {
+                  return;
+                }
                 warn("delivery claim failed: " + ar.cause());
                 vertx.setTimer(Math.max(config.idlePollMs(), 500), id -> loop());
                 return;
@@ -185,7 +190,7 @@ public final class Deliverer extends VerticleBase {
         .onComplete(
             ar -> {
               unitsInFlight--;
-              if (ar.failed()) {
+              if (ar.failed() && !stopped) {
                 warn("delivery of " + unit + " failed: " + ar.cause());
                 release(unit, System.currentTimeMillis() + 1_000);
               }

@@ -131,6 +131,22 @@ class DeliveryIT {
     assertThat(failed.getJsonObject(0).getInteger("statusCode")).isEqualTo(503);
     assertThat(failed.getJsonObject(0).getLong("latencyMs")).isNotNull();
 
+    // Operators see the tenant's breaker and how old its oldest undelivered event is.
+    String tenantTag = "tenant=\"" + p.tenant().id() + "\"";
+    await(
+        "the breaker and backlog-age gauges",
+        Duration.ofSeconds(15),
+        () -> {
+          String metrics = push.h.client.get("/metrics").send().await().bodyAsString();
+          return metrics.contains("sluice_delivery_breaker_state{" + tenantTag + "}")
+              && metrics
+                  .lines()
+                  .anyMatch(
+                      l ->
+                          l.startsWith("sluice_delivery_backlog_age_seconds{" + tenantTag + "}")
+                              && !l.endsWith(" 0.0"));
+        });
+
     receiver.status = () -> 200;
     await(
         "all 12 events acknowledged",
