@@ -225,16 +225,16 @@ public final class EgressTable {
     }
     Path cpu = dir.resolve("cpu.txt");
     if (Files.exists(cpu)) {
-      t.append("CPU of the machine during each phase (% of all cores; `others` = processes")
-          .append(
-              " outside this benchmark; `kannel` = bearerbox + smsbox + fakesmsc; `generator` =")
-          .append(
-              " load generators + status drain):\n\n| phase | busy | gateway | kannel | redis | simulator |")
-          .append(
-              " generator | others | load average |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+      t.append("CPU of the machine during each phase (% of all cores; `kannel` = bearerbox +")
+          .append(" smsbox + fakesmsc; `postgres` = every PostgreSQL process, shared with other")
+          .append(" users of the machine; `generator` = load generators + status drain; `irq` =")
+          .append(" interrupt time, mostly loopback networking; `others` = everything else):\n\n")
+          .append("| phase | busy | gateway | kannel | redis | postgres | simulator | generator |")
+          .append(" irq | others | load average |\n")
+          .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
       for (String line : Files.readAllLines(cpu)) {
         if (!line.isBlank()) {
-          String[] w = line.trim().split("\\s+", 9);
+          String[] w = line.trim().split("\\s+", 11);
           t.append("| ").append(String.join(" | ", w)).append(" |\n");
         }
       }
