@@ -23,7 +23,7 @@
 # of unique texts is compared with what the API accepted: lost = 0 and duplicates = 0.
 #
 # Knobs (environment):
-#   WARMUP_S=5 MAX_S=20 ROUNDS=2 RATE_S=60 MIX_S=60 SOAK_S=0   phase lengths (seconds)
+#   WARMUP_S=5 MAX_S=30 ROUNDS=3 RATE_S=60 MIX_S=60 SOAK_S=0   phase lengths (seconds)
 #   RATE_FRACTION=0.8 MIX_FRACTION=0.5 SOAK_FRACTION=0.8        shares of Sluice's WhatsApp peak
 #   MIX_INGRESS_RATE=300                                        inbound webhooks/s in the mixed phase
 #   CONCURRENCY=64 CONNECTIONS=64 LOAD_LOOPS=1                  max mode in flight; pool; loops
@@ -39,8 +39,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
 WARMUP_S=${WARMUP_S:-5}
-MAX_S=${MAX_S:-20}
-ROUNDS=${ROUNDS:-2}
+MAX_S=${MAX_S:-30}
+ROUNDS=${ROUNDS:-3}
 RATE_S=${RATE_S:-60}
 MIX_S=${MIX_S:-60}
 SOAK_S=${SOAK_S:-0}
@@ -335,9 +335,11 @@ phase() {
       duration="${duration}s" filename="$OUT/gateway-$name.jfr" >/dev/null
   fi
   local b0 g0 k0 r0 s0 d0 t0 p0 i0 b1 g1 k1 r1 s1 t1 p1 i1 pg
-  pg=$(pgrep -x postgres | tr '\n' ' ')
-  b0=$(busy_jiffies); g0=$(pid_jiffies "$gw_pid"); k0=$(pid_jiffies "$bb_pid" "$sb_pid" "$fake_pid")
-  r0=$(pid_jiffies "$redis_pid"); s0=$(pid_jiffies "$sim_pid"); d0=0; t0=$(date +%s.%N)
+  # PostgreSQL backends serving this benchmark's database only (others may share the server).
+  pg=$(PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -tAc \
+    "select pid from pg_stat_activity where datname = '$DB'" 2>/dev/null | tr '\n' ' ')
+  b0=$(busy_jiffies); g0=$(pid_jiffies "$gw_pid"); k0=$(pid_jiffies "$bb_pid" "$sb_pid")
+  r0=$(pid_jiffies "$redis_pid"); s0=$(pid_jiffies "$sim_pid" "$fake_pid"); d0=0; t0=$(date +%s.%N)
   # shellcheck disable=SC2086
   p0=$(pid_jiffies $pg); i0=$(irq_jiffies)
   if [ -n "${MIX_INGRESS:-}" ]; then
@@ -356,8 +358,8 @@ phase() {
     --label "$name" --out "$OUT/$name"
   [ -n "$ingress_pid" ] && { wait "$ingress_pid" || log "the ingress generator failed: $OUT/mixed-ingress.log"; tail -1 "$OUT/mixed-ingress.log"; }
   [ -n "$drain_pid" ] && d0=$(pid_jiffies "$drain_pid")
-  b1=$(busy_jiffies); g1=$(pid_jiffies "$gw_pid"); k1=$(pid_jiffies "$bb_pid" "$sb_pid" "$fake_pid")
-  r1=$(pid_jiffies "$redis_pid"); s1=$(pid_jiffies "$sim_pid"); t1=$(date +%s.%N)
+  b1=$(busy_jiffies); g1=$(pid_jiffies "$gw_pid"); k1=$(pid_jiffies "$bb_pid" "$sb_pid")
+  r1=$(pid_jiffies "$redis_pid"); s1=$(pid_jiffies "$sim_pid" "$fake_pid"); t1=$(date +%s.%N)
   # shellcheck disable=SC2086
   p1=$(pid_jiffies $pg); i1=$(irq_jiffies)
   local gen ingen=0
@@ -371,6 +373,7 @@ phase() {
       if (o < 0) o = 0
       printf "%s %.0f%% %.0f%% %.0f%% %.0f%% %.0f%% %.0f%% %.0f%% %.0f%% %.0f%% %s\n",
         n, b/cap, g/cap, k/cap, r/cap, p/cap, s/cap, gen/cap, i/cap, o/cap, la }' >>"$OUT/cpu.txt"
+  echo "$name $CLK $((g1 - g0)) $((k1 - k0)) $((r1 - r0)) $((p1 - p0)) $((s1 - s0))" >>"$OUT/cpu-raw.txt"
 
   # Let the backlog drain: until the provider has as many as were accepted, or nothing moved for
   # 15 s, or SETTLE_S.
@@ -431,6 +434,9 @@ if [ "$SOAK_S" -gt 0 ]; then
   awk -v s="$soak_start" -v e="$(ms)" '$1 >= s && $1 <= e' "$OUT/gateway-rss.txt" >"$OUT/soak-rss.txt"
 fi
 awk '{print $2}' "$OUT/gateway-rss.txt" >"$OUT/gateway-rss.kb"
+# Redis's view of the run, for diagnosis: per-command cost and the slowest calls.
+redis-cli -p "$redis_port" info commandstats >"$OUT/redis-commandstats.txt" 2>&1 || true
+redis-cli -p "$redis_port" slowlog get 20 >"$OUT/redis-slowlog.txt" 2>&1 || true
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"

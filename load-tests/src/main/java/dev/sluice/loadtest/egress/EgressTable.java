@@ -98,6 +98,18 @@ public final class EgressTable {
           "",
           "0 " + mark("0".equals(dups(sms))));
       row(t, "backlog drained after the phase (s)", settle(sms), settle(kannel), "", "");
+      double sCpu = cpuPerMessage(dir, sms, true);
+      double kCpu = cpuPerMessage(dir, kannel, false);
+      if (sCpu > 0 && kCpu > 0) {
+        row(
+            t,
+            "server CPU per accepted message (µs; Sluice: gateway + Redis, Kannel: bearerbox +"
+                + " smsbox)",
+            f1(sCpu),
+            f1(kCpu),
+            f2(sCpu / kCpu),
+            "");
+      }
       t.append("\nEvery round (delivered msg/s):");
       for (String prefix : List.of("sluice-sms-max", "kannel-max")) {
         t.append(" ").append(prefix).append(":");
@@ -226,10 +238,12 @@ public final class EgressTable {
     Path cpu = dir.resolve("cpu.txt");
     if (Files.exists(cpu)) {
       t.append("CPU of the machine during each phase (% of all cores; `kannel` = bearerbox +")
-          .append(" smsbox + fakesmsc; `postgres` = every PostgreSQL process, shared with other")
-          .append(" users of the machine; `generator` = load generators + status drain; `irq` =")
+          .append(
+              " smsbox; `provider` = the simulator or fakesmsc; `postgres` = the backends serving")
+          .append(
+              " the benchmark's database; `generator` = load generators + status drain; `irq` =")
           .append(" interrupt time, mostly loopback networking; `others` = everything else):\n\n")
-          .append("| phase | busy | gateway | kannel | redis | postgres | simulator | generator |")
+          .append("| phase | busy | gateway | kannel | redis | postgres | provider | generator |")
           .append(" irq | others | load average |\n")
           .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
       for (String line : Files.readAllLines(cpu)) {
@@ -240,6 +254,28 @@ public final class EgressTable {
       }
     }
     return t.toString();
+  }
+
+  /**
+   * Server CPU per message of a phase from {@code cpu-raw.txt} ({@code <phase> <hz> <gateway>
+   * <kannel> <redis> <postgres> <provider>} jiffies per line): gateway + Redis for Sluice,
+   * bearerbox + smsbox for Kannel, over the messages the phase had accepted; 0 when unknown.
+   */
+  static double cpuPerMessage(Path dir, Phase p, boolean sluice) throws IOException {
+    Path raw = dir.resolve("cpu-raw.txt");
+    if (!Files.exists(raw) || p.accepted() <= 0) {
+      return 0;
+    }
+    for (String line : Files.readAllLines(raw)) {
+      String[] w = line.trim().split("\\s+");
+      if (w.length == 7 && w[0].equals(p.name())) {
+        double hz = Double.parseDouble(w[1]);
+        double jiffies =
+            sluice ? Double.parseDouble(w[2]) + Double.parseDouble(w[4]) : Double.parseDouble(w[3]);
+        return jiffies / hz / p.accepted() * 1e6;
+      }
+    }
+    return 0;
   }
 
   private static void waRow(
