@@ -238,6 +238,8 @@ store-type = file
 store-location = "$OUT/kannel/store/kannel.store"
 store-dump-freq = 1
 
+# The fake SMSC listener has no bind-address setting (it binds every interface); it accepts
+# connections from 127.0.0.1 only.
 group = smsc
 smsc = fake
 smsc-id = fake
