@@ -1,6 +1,9 @@
 package dev.sluice.loadtest;
 
 import dev.sluice.loadtest.baseline.BareIngressServer;
+import dev.sluice.loadtest.egress.EgressLoad;
+import dev.sluice.loadtest.egress.EgressTable;
+import dev.sluice.loadtest.egress.StatusDrain;
 import dev.sluice.loadtest.ingress.BenchSetup;
 import dev.sluice.loadtest.ingress.IngressLoad;
 import dev.sluice.loadtest.ingress.QueueDrain;
@@ -25,6 +28,9 @@ public final class Main {
         case "setup" -> BenchSetup.main(rest);
         case "ingress" -> IngressLoad.main(rest);
         case "drain" -> QueueDrain.main(rest);
+        case "egress" -> EgressLoad.main(rest);
+        case "status-drain" -> StatusDrain.main(rest);
+        case "egress-table" -> EgressTable.main(rest);
         case "table" -> ResultTable.main(rest);
         case "jfr-top" -> JfrTop.main(rest);
         default -> {
@@ -41,7 +47,8 @@ public final class Main {
   private static void usage() {
     System.err.println(
         "usage: java -jar sluice-load-tests.jar"
-            + " simulator|baseline|setup|ingress|drain|table|jfr-top [--option value ...]\n"
+            + " simulator|baseline|setup|ingress|drain|table|egress|status-drain|egress-table|jfr-top"
+            + " [--option value ...]\n"
             + "  see load-tests/README.md");
   }
 }

@@ -14,13 +14,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Creates what an ingress run needs through the gateway's operator API: one Meta app, the {@link
- * Layout}'s tenants and one WhatsApp channel per number, with the run's inbound limits. Writes one
- * line {@code <tenant> <apiKey>} per tenant to {@code --keys-out} for the drain.
+ * Creates what a run needs through the gateway's operator API: one Meta app (unless {@code
+ * --existing-app}), the {@link Layout}'s tenants from {@code --first-tenant} on, and one channel
+ * per number, with the run's inbound limits. Writes one line {@code <tenant> <apiKey>} per tenant
+ * to {@code --keys-out} for the drains and, with {@code --routes-out}, one line {@code <tenant>
+ * <apiKey> <channel>} per channel for the egress generator.
+ *
+ * <p>{@code --provider whatsapp} (default) makes WhatsApp channels whose phone_number_id is the
+ * layout's; {@code --provider twilio} makes Twilio SMS channels (sender {@code +1415555xxxx},
+ * callbacks to {@code --public-url}/webhooks/twilio/{channel}). {@code --outbound-per-second},
+ * {@code --outbound-burst}, {@code --per-recipient-per-minute}, {@code --recipient-burst} override
+ * the provider's default pacing ({@code limits.outbound}).
  *
  * <pre>
  * --admin-url http://127.0.0.1:8080 --admin-token T --app APP --app-secret S --keys-out FILE
  * [--tenants 20 --channels-per-tenant 2 --phone-id-base … --per-minute 600 --burst 100]
+ * [--first-tenant 0 --provider whatsapp|twilio --public-url URL --routes-out FILE --existing-app]
  * </pre>
  */
 public final class BenchSetup {
@@ -39,17 +48,37 @@ public final class BenchSetup {
             a.integer("users", 100_000));
     int perMinute = a.integer("per-minute", 600);
     int burst = a.integer("burst", 100);
+    int firstTenant = a.integer("first-tenant", 0);
+    String provider = a.string("provider", "whatsapp");
+    if (!provider.equals("whatsapp") && !provider.equals("twilio")) {
+      throw new IllegalArgumentException("--provider must be whatsapp or twilio");
+    }
+    JsonObject outbound = new JsonObject();
+    for (String[] o :
+        new String[][] {
+          {"outbound-per-second", "perSecond"},
+          {"outbound-burst", "burst"},
+          {"per-recipient-per-minute", "perRecipientPerMinute"},
+          {"recipient-burst", "recipientBurst"}
+        }) {
+      if (a.has(o[0])) {
+        outbound.put(o[1], a.integer(o[0], 0));
+      }
+    }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    post(
-        http,
-        base + "/admin/meta-apps",
-        token,
-        new JsonObject()
-            .put("id", app)
-            .put("appSecret", a.required("app-secret"))
-            .put("verifyToken", "load-test-verify-token"));
+    if (!a.has("existing-app")) {
+      post(
+          http,
+          base + "/admin/meta-apps",
+          token,
+          new JsonObject()
+              .put("id", app)
+              .put("appSecret", a.required("app-secret"))
+              .put("verifyToken", "load-test-verify-token"));
+    }
     List<String> keys = new ArrayList<>();
-    for (int t = 0; t < layout.tenants(); t++) {
+    List<String> routes = new ArrayList<>();
+    for (int t = firstTenant; t < firstTenant + layout.tenants(); t++) {
       String tenant = layout.tenantId(t);
       JsonObject created =
           post(
@@ -57,30 +86,45 @@ public final class BenchSetup {
               base + "/admin/tenants",
               token,
               new JsonObject().put("id", tenant).put("name", "Load test tenant " + t));
-      keys.add(tenant + " " + created.getString("apiKey"));
+      String apiKey = created.getString("apiKey");
+      keys.add(tenant + " " + apiKey);
       for (int c = 0; c < layout.channelsPerTenant(); c++) {
         int index = t * layout.channelsPerTenant() + c;
-        post(
-            http,
-            base + "/admin/tenants/" + tenant + "/channels",
-            token,
+        JsonObject limits =
             new JsonObject()
-                .put("id", layout.channelId(index))
-                .put("provider", "whatsapp")
-                .put("address", layout.phoneNumberId(index))
-                .put("metaApp", app)
-                .put("credentials", new JsonObject().put("accessToken", "simulated-token-" + index))
                 .put(
-                    "limits",
-                    new JsonObject()
-                        .put(
-                            "inbound",
-                            new JsonObject()
-                                .put("perPhonePerMinute", perMinute)
-                                .put("burst", burst))));
+                    "inbound",
+                    new JsonObject().put("perPhonePerMinute", perMinute).put("burst", burst));
+        if (!outbound.isEmpty()) {
+          limits.put("outbound", outbound);
+        }
+        JsonObject channel = new JsonObject().put("provider", provider).put("limits", limits);
+        if (provider.equals("whatsapp")) {
+          channel
+              .put("id", layout.channelId(index))
+              .put("address", layout.phoneNumberId(index))
+              .put("metaApp", app)
+              .put("credentials", new JsonObject().put("accessToken", "simulated-token-" + index));
+        } else {
+          String id = "tw-" + layout.channelId(index).substring(3);
+          channel
+              .put("id", id)
+              .put("address", String.format("+1415555%04d", index % 10_000))
+              .put("publicUrl", a.required("public-url") + "/webhooks/twilio/" + id)
+              .put(
+                  "credentials",
+                  new JsonObject()
+                      .put("accountSid", String.format("AC%032d", index))
+                      .put("authToken", "simulated-auth-token-" + index));
+        }
+        post(http, base + "/admin/tenants/" + tenant + "/channels", token, channel);
+        routes.add(tenant + " " + apiKey + " " + channel.getString("id"));
       }
     }
     Files.write(Path.of(a.required("keys-out")), keys);
+    if (a.has("routes-out")) {
+      Files.write(Path.of(a.required("routes-out")), routes);
+    }
     System.out.println(
         "created app "
             + app
@@ -88,7 +132,9 @@ public final class BenchSetup {
             + layout.tenants()
             + " tenants, "
             + layout.channels()
-            + " WhatsApp channels");
+            + " "
+            + provider
+            + " channels");
   }
 
   private static JsonObject post(HttpClient http, String url, String token, JsonObject body)

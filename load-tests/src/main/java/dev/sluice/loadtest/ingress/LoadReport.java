@@ -9,14 +9,15 @@ import java.util.function.ToDoubleFunction;
  * Renders a load summary as one console line and as a self-contained HTML page: inline SVG charts
  * of throughput and latency over time plus the percentile table. No scripts, no network.
  */
-final class LoadReport {
+public final class LoadReport {
   private static final int W = 760;
   private static final int H = 240;
   private static final int PAD = 48;
 
   private LoadReport() {}
 
-  static String oneLine(JsonObject s) {
+  /** One console line: throughput, percentiles, errors, outcomes. */
+  public static String oneLine(JsonObject s) {
     JsonObject l = s.getJsonObject("latencyMs");
     return String.format(
         Locale.ROOT,
@@ -34,12 +35,17 @@ final class LoadReport {
         s.getJsonObject("outcomes").encode());
   }
 
-  static String html(JsonObject s) {
+  /**
+   * The whole page for a load summary (the JSON {@code IngressLoad} or {@code EgressLoad} writes).
+   */
+  public static String html(JsonObject s) {
     JsonArray t = s.getJsonArray("timeline");
     StringBuilder b = new StringBuilder();
     b.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>")
         .append(esc(s.getString("label")))
-        .append(" — Sluice ingress load</title><style>")
+        .append(" — Sluice ")
+        .append(esc(s.getString("scenario", "ingress")))
+        .append(" load</title><style>")
         .append("body{font:14px system-ui,sans-serif;margin:24px;color:#222}")
         .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;")
         .append("text-align:right}svg{background:#fafafa;border:1px solid #ddd;margin:8px 0}")
@@ -106,8 +112,12 @@ final class LoadReport {
     return b.toString();
   }
 
+  /**
+   * An inline SVG line chart of {@code series} over the per-second {@code t} (one element per
+   * second), the first {@code warmup} seconds shaded.
+   */
   @SuppressWarnings("unchecked")
-  private static String chart(
+  public static String chart(
       JsonArray t,
       String[] names,
       String[] colors,
@@ -205,7 +215,8 @@ final class LoadReport {
     return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
   }
 
-  private static String esc(String s) {
+  /** HTML-escapes text. */
+  public static String esc(String s) {
     return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 }

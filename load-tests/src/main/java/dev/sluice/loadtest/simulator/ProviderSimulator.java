@@ -428,7 +428,11 @@ public final class ProviderSimulator extends VerticleBase {
     if (token == null || token.isEmpty()) {
       token = settings.twilioAuthToken();
     }
-    if (callback != null && !callback.isEmpty() && !token.isEmpty()) {
+    if (callback != null
+        && !callback.isEmpty()
+        && !token.isEmpty()
+        && (settings.twilioCallbackShare() >= 1
+            || random.nextDouble() < settings.twilioCallbackShare())) {
       scheduleTwilioCallbacks(callback, token, account, sid, from, to);
     }
     reply(

@@ -46,6 +46,9 @@ import java.util.Map;
  * @param maxBatch most statuses in one webhook
  * @param webhookRetries redeliveries of a status webhook that did not get a 2xx
  * @param twilioAuthToken signs Twilio status callbacks when the request's Basic auth has none
+ * @param twilioCallbackShare share of Twilio sends carrying {@code StatusCallback} that get their
+ *     callbacks (1 = all; 0 turns them off, e.g. to compare with a gateway that asks for no
+ *     delivery reports)
  * @param seed seed of the simulator's randomness (latency, errors, duplicates)
  */
 public record SimulatorSettings(
@@ -77,6 +80,7 @@ public record SimulatorSettings(
     int maxBatch,
     int webhookRetries,
     String twilioAuthToken,
+    double twilioCallbackShare,
     long seed) {
 
   /** An outage window, in ms since the simulator started: {@code [fromMs, toMs)}. */
@@ -102,7 +106,8 @@ public record SimulatorSettings(
           {"asyncFailureRate", "" + asyncFailureRate},
           {"readShare", "" + readShare},
           {"duplicateShare", "" + duplicateShare},
-          {"reorderShare", "" + reorderShare}
+          {"reorderShare", "" + reorderShare},
+          {"twilioCallbackShare", "" + twilioCallbackShare}
         }) {
       double v = Double.parseDouble(share[1]);
       if (v < 0 || v > 1) {
@@ -155,6 +160,7 @@ public record SimulatorSettings(
         100,
         2,
         "",
+        1,
         1);
   }
 

@@ -345,6 +345,34 @@ class ProviderSimulatorIT {
   }
 
   @Test
+  void twilioCallbacksCanBeTurnedOff() throws Exception {
+    int[] receiverPort = new int[1];
+    List<Received> got = receiver(receiverPort);
+    start(Map.of("sentDelayMs", 1, "deliveredDelayMs", 2, "twilioCallbackShare", 0));
+    String form =
+        "To=%2B14155550100&From=%2B14155550199&StatusCallback="
+            + java.net.URLEncoder.encode(
+                "http://127.0.0.1:" + receiverPort[0] + "/status", StandardCharsets.UTF_8)
+            + "&Body=";
+    String basic =
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString("AC123:auth-token".getBytes(StandardCharsets.UTF_8));
+    String path = "/2010-04-01/Accounts/AC123/Messages.json";
+    String contentType = "application/x-www-form-urlencoded";
+    Answer silent = post(path, contentType, form + "first", basic);
+    post("/control", "application/json", "{\"twilioCallbackShare\":1}", null);
+    Answer reported = post(path, contentType, form + "second", basic);
+
+    // The first message's callbacks would have been due before the second's: once the second's
+    // two have arrived, the first's would have too.
+    awaitSize(got, 2);
+    assertThat(got)
+        .allSatisfy(r -> assertThat(r.body()).contains(reported.body().getString("sid")))
+        .noneSatisfy(r -> assertThat(r.body()).contains(silent.body().getString("sid")));
+  }
+
+  @Test
   void infobipAcceptsEveryDestination() {
     start(Map.of());
     Answer a =
