@@ -136,7 +136,10 @@ class ProviderSimulatorIT {
                     req.body()
                         .onSuccess(
                             b -> {
-                              got.add(new Received(req.headers(), b.toString(), req.uri()));
+                              synchronized (got) {
+                                got.add(new Received(req.headers(), b.toString(), req.uri()));
+                                got.notifyAll();
+                              }
                               req.response().end();
                             }))
             .listen(0, "127.0.0.1")
@@ -146,10 +149,14 @@ class ProviderSimulatorIT {
     return got;
   }
 
+  /** Waits until the receiver has {@code n} requests (it notifies on each one), at most 10 s. */
   private static void awaitSize(List<?> list, int n) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (list.size() < n && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    synchronized (list) {
+      long left;
+      while (list.size() < n && (left = deadline - System.nanoTime()) > 0) {
+        TimeUnit.NANOSECONDS.timedWait(list, left);
+      }
     }
     assertThat(list).hasSizeGreaterThanOrEqualTo(n);
   }
