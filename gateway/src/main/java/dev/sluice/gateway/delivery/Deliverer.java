@@ -432,14 +432,7 @@ public final class Deliverer extends VerticleBase {
   private Future<Long> acknowledge(TenantQueueKeys keys, List<Leased> events) {
     long retention = TimeUnit.HOURS.toMillis(config.replayRetentionHours());
     Request done =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_push_done")
-            .arg(4)
-            .arg(keys.inbound())
-            .arg(keys.leases(Lane.INBOUND))
-            .arg(keys.inboundAttempts())
-            .arg(keys.delivered())
-            .arg("ok")
+        pushDone(keys, "ok")
             .arg(retention > 0 ? config.replayMaxPerPartition() : 0)
             .arg(System.currentTimeMillis() - retention);
     events.forEach(e -> done.arg(e.entryId()));
@@ -447,20 +440,24 @@ public final class Deliverer extends VerticleBase {
   }
 
   private Future<Void> retry(TenantQueueKeys keys, List<Leased> events) {
-    Request done =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_push_done")
-            .arg(4)
-            .arg(keys.inbound())
-            .arg(keys.leases(Lane.INBOUND))
-            .arg(keys.inboundAttempts())
-            .arg(keys.delivered())
-            .arg("retry");
+    Request done = pushDone(keys, "retry");
     long now = System.currentTimeMillis();
     for (Leased e : events) {
       done.arg(e.entryId()).arg(now + retryDelayMs(e.attempts() + 1));
     }
     return redis.send(done).mapEmpty();
+  }
+
+  /** A {@code sluice_push_done} call on the partition, up to its action. */
+  private static Request pushDone(TenantQueueKeys keys, String action) {
+    return Request.cmd(Command.FCALL)
+        .arg("sluice_push_done")
+        .arg(4)
+        .arg(keys.inbound())
+        .arg(keys.leases(Lane.INBOUND))
+        .arg(keys.inboundAttempts())
+        .arg(keys.delivered())
+        .arg(action);
   }
 
   /**
