@@ -256,7 +256,7 @@ class TenantDirectoryIT {
       try {
         repository.createTenant(new Tenant(later, "Later")).await();
         break;
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // await rethrows the cause as is, e.g. SocketException (reset)
         if (repository
             .describe(later)
             .transform(ar -> Future.succeededFuture(ar.succeeded()))
