@@ -246,42 +246,80 @@ local function out_pull(keys, args)
   return out
 end
 
+-- What happened to one message handed out by sluice_out_pull (see sluice_out_settle).
+local function settle_one(stream, leases, attempts_key, dead_letters, inbound, dedup, opt_outs,
+                          action, id, due, payload, raw, conv, ttl, dead, opt_out)
+  local attempts = tonumber(redis.call('HGET', attempts_key, id) or '0')
+  if action == 'wait' then
+    redis.call('ZADD', leases, tonumber(due), id)
+    return attempts
+  end
+  if action == 'retry' then
+    attempts = redis.call('HINCRBY', attempts_key, id, 1)
+    redis.call('ZADD', leases, tonumber(due), id)
+    return attempts
+  end
+  if action == 'dead' then
+    redis.call('XADD', dead_letters, '*', 'm', dead)
+  end
+  redis.call('XDEL', stream, id)
+  redis.call('ZREM', leases, id)
+  redis.call('HDEL', attempts_key, id)
+  if opt_out ~= '' then redis.call('SADD', opt_outs, opt_out) end
+  if payload ~= '' and redis.call('SET', dedup, '1', 'NX', 'EX', tonumber(ttl)) then
+    redis.call('XADD', inbound, '*', 'c', conv, 'e', payload, 'r', raw)
+  end
+  return attempts
+end
+
 --[[
-sluice_out_done: record what happened to one message handed out by sluice_out_pull.
+sluice_out_done: record what happened to one message handed out by sluice_out_pull. Kept for
+gateways of library version 4 during a rolling upgrade; version 5 gateways call sluice_out_settle.
 KEYS[1] its lane stream, KEYS[2] that lane's leases, KEYS[3] attempts, KEYS[4] dead letters,
 KEYS[5] the tenant's inbound stream (status events), KEYS[6] the status event's dedup marker,
 KEYS[7] opted-out conversations (set)
-ARGV[1] action: 'finish' (sent, or failed for good), 'wait' (not attempted: pacing, open breaker),
-        'retry' (attempted, failed, to try again), 'dead' (retry budget spent)
-ARGV[2] entry id, ARGV[3] due time in ms (wait, retry)
+ARGV[1] action, ARGV[2] entry id, ARGV[3] due time in ms (wait, retry)
 ARGV[4] status event payload ('' = none), ARGV[5] its raw object, ARGV[6] its conversation,
 ARGV[7] dedup TTL (seconds), ARGV[8] dead-letter record ('' unless dead),
 ARGV[9] conversation to add to the opt-out set ('' = none)
 Returns the number of attempts made so far.
 ]]
 local function out_done(keys, args)
-  local action, id = args[1], args[2]
-  local attempts = tonumber(redis.call('HGET', keys[3], id) or '0')
-  if action == 'wait' then
-    redis.call('ZADD', keys[2], tonumber(args[3]), id)
-    return attempts
+  return settle_one(keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7],
+    args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9])
+end
+
+--[[
+sluice_out_settle: record what happened to the messages of one partition handed out by
+sluice_out_pull, all in one call.
+KEYS[1] high stream, KEYS[2] its leases, KEYS[3] low stream, KEYS[4] its leases, KEYS[5] attempts,
+KEYS[6] dead letters, KEYS[7] the tenant's inbound stream (status events), KEYS[8] opted-out
+conversations (set), KEYS[8+i] message i's status event dedup marker
+ARGV[1] dedup TTL (seconds), then 9 per message i:
+  action     'finish' (sent, or failed for good), 'wait' (not attempted: pacing, open breaker),
+             'retry' (attempted, failed, to try again), 'dead' (retry budget spent)
+  lane       'hi' | 'lo'
+  entry id
+  due        when it is due again, ms (wait, retry)
+  payload    the status event put on the tenant's queue ('' = none)
+  raw        its raw object
+  conv       its conversation
+  dead       the dead-letter record ('' unless dead)
+  opt out    conversation to add to the opt-out set ('' = none)
+Returns the number of attempts made so far, one per message.
+]]
+local function out_settle(keys, args)
+  local ttl = args[1]
+  local out = {}
+  for i = 1, #keys - 8 do
+    local a = 1 + (i - 1) * 9
+    local stream, leases = keys[1], keys[2]
+    if args[a + 2] == 'lo' then stream, leases = keys[3], keys[4] end
+    out[i] = settle_one(stream, leases, keys[5], keys[6], keys[7], keys[8 + i], keys[8],
+      args[a + 1], args[a + 3], args[a + 4], args[a + 5], args[a + 6], args[a + 7], ttl,
+      args[a + 8], args[a + 9])
   end
-  if action == 'retry' then
-    attempts = redis.call('HINCRBY', keys[3], id, 1)
-    redis.call('ZADD', keys[2], tonumber(args[3]), id)
-    return attempts
-  end
-  if action == 'dead' then
-    redis.call('XADD', keys[4], '*', 'm', args[8])
-  end
-  redis.call('XDEL', keys[1], id)
-  redis.call('ZREM', keys[2], id)
-  redis.call('HDEL', keys[3], id)
-  if args[9] ~= '' then redis.call('SADD', keys[7], args[9]) end
-  if args[4] ~= '' and redis.call('SET', keys[6], '1', 'NX', 'EX', tonumber(args[7])) then
-    redis.call('XADD', keys[5], '*', 'c', args[6], 'e', args[4], 'r', args[5])
-  end
-  return attempts
+  return out
 end
 
 --[[
@@ -308,28 +346,52 @@ local function claim(keys, args)
   return due
 end
 
---[[
-sluice_pace: GCRA pacing of one message, for its sender and its recipient on one channel.
-KEYS[1] the sender's state {c:<channel>}:rate, KEYS[2] the recipient's {c:<channel>}:r:<hash>
-ARGV[1] sender emission interval (ms, may be fractional), ARGV[2] sender tolerance (ms),
-ARGV[3] recipient emission interval (ms), ARGV[4] recipient tolerance (ms)
-Returns 0 when the message may go now (both states advanced), else the ms to wait (nothing
-changed). States are stored with string.format so fractional milliseconds survive.
-]]
-local function pace(keys, args)
-  local now = now_ms()
-  local si, st = tonumber(args[1]), tonumber(args[2])
-  local ri, rt = tonumber(args[3]), tonumber(args[4])
-  local s_tat = math.max(tonumber(redis.call('GET', keys[1]) or '0'), now)
-  local r_tat = math.max(tonumber(redis.call('GET', keys[2]) or '0'), now)
+-- GCRA for one message against a sender state and a recipient state: 0 when it may go now (both
+-- advanced), else the ms to wait (nothing changed). States are stored with string.format so
+-- fractional milliseconds survive.
+local function pace_one(now, sender, recipient, si, st, ri, rt)
+  local s_tat = math.max(tonumber(redis.call('GET', sender) or '0'), now)
+  local r_tat = math.max(tonumber(redis.call('GET', recipient) or '0'), now)
   local wait = math.max(s_tat - now - st, r_tat - now - rt, 0)
   if wait > 0 then return math.ceil(wait) end
   local s_next, r_next = s_tat + si, r_tat + ri
-  redis.call('SET', keys[1], string.format('%.3f', s_next), 'PX', math.ceil(s_next - now) + 1)
-  redis.call('SET', keys[2], string.format('%.3f', r_next), 'PX', math.ceil(r_next - now) + 1)
+  redis.call('SET', sender, string.format('%.3f', s_next), 'PX', math.ceil(s_next - now) + 1)
+  redis.call('SET', recipient, string.format('%.3f', r_next), 'PX', math.ceil(r_next - now) + 1)
   return 0
 end
 
+--[[
+sluice_pace: GCRA pacing of one message, for its sender and its recipient on one channel. Kept
+for gateways of library version 4 during a rolling upgrade; version 5 gateways call
+sluice_pace_many.
+KEYS[1] the sender's state {c:<channel>}:rate, KEYS[2] the recipient's {c:<channel>}:r:<hash>
+ARGV[1] sender emission interval (ms, may be fractional), ARGV[2] sender tolerance (ms),
+ARGV[3] recipient emission interval (ms), ARGV[4] recipient tolerance (ms)
+Returns 0 when the message may go now, else the ms to wait.
+]]
+local function pace(keys, args)
+  return pace_one(now_ms(), keys[1], keys[2], tonumber(args[1]), tonumber(args[2]),
+    tonumber(args[3]), tonumber(args[4]))
+end
+
+--[[
+sluice_pace_many: GCRA pacing of several messages of one channel, in order, in one call.
+KEYS[1] the sender's state {c:<channel>}:rate, KEYS[1+i] message i's recipient state
+{c:<channel>}:r:<hash>
+ARGV as sluice_pace.
+Returns one integer per message: 0 when it may go now (the states advanced), else the ms to
+wait (nothing changed for it); a message that waits does not hold back the ones after it.
+]]
+local function pace_many(keys, args)
+  local now = now_ms()
+  local si, st = tonumber(args[1]), tonumber(args[2])
+  local ri, rt = tonumber(args[3]), tonumber(args[4])
+  local out = {}
+  for i = 2, #keys do
+    out[i - 1] = pace_one(now, keys[1], keys[i], si, st, ri, rt)
+  end
+  return out
+end
 
 --------------------------------------------------------------------------------------------------
 -- Push delivery. A tenant in push mode has its inbound stream delivered to its endpoint. As with
@@ -556,7 +618,7 @@ end
 
 -- sluice_version: the library version, so a gateway can see what is loaded. No keys.
 redis.register_function{ function_name = 'sluice_version',
-  callback = function(keys, args) return 4 end, flags = { 'no-writes' } }
+  callback = function(keys, args) return 5 end, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_admit', callback = admit }
 redis.register_function{ function_name = 'sluice_pull', callback = pull }
 redis.register_function{ function_name = 'sluice_ack', callback = ack }
@@ -565,10 +627,12 @@ redis.register_function{ function_name = 'sluice_backlog', callback = backlog,
 redis.register_function{ function_name = 'sluice_out_enqueue', callback = out_enqueue }
 redis.register_function{ function_name = 'sluice_out_pull', callback = out_pull }
 redis.register_function{ function_name = 'sluice_out_done', callback = out_done }
+redis.register_function{ function_name = 'sluice_out_settle', callback = out_settle }
 redis.register_function{ function_name = 'sluice_out_len', callback = out_len,
   flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_claim', callback = claim }
 redis.register_function{ function_name = 'sluice_pace', callback = pace }
+redis.register_function{ function_name = 'sluice_pace_many', callback = pace_many }
 redis.register_function{ function_name = 'sluice_push_pull', callback = push_pull }
 redis.register_function{ function_name = 'sluice_push_done', callback = push_done }
 redis.register_function{ function_name = 'sluice_redrive', callback = redrive }

@@ -43,6 +43,7 @@ import dev.sluice.gateway.tenant.EndpointRepository;
 import dev.sluice.gateway.tenant.TenantAuth;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import dev.sluice.gateway.tenant.TenantRepository;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -271,10 +272,11 @@ public final class Gateway {
 
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
-      Ledger ledger = new Ledger(connection);
+      Context context = vertx.getOrCreateContext();
+      Ledger ledger = new Ledger(context, connection);
       Admission admission =
           new Admission(
-              vertx.getOrCreateContext(),
+              context,
               connection,
               hasher,
               config.ingress(),
@@ -313,7 +315,7 @@ public final class Gateway {
           new OutboundRoutes(
               auth,
               validator,
-              new OutboundQueue(connection, hasher, config.ingress().partitions()),
+              new OutboundQueue(context, connection, hasher, config.ingress().partitions()),
               ledger,
               ledgerRepository),
           admin);

@@ -22,10 +22,11 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -33,16 +34,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends queued messages. Each dispatcher claims due tenant partitions from the shared work set
- * ({@code sluice_claim}), takes a few messages from each (high lane first, one per conversation:
- * {@code sluice_out_pull}), paces them in Redis per sender and recipient ({@code sluice_pace}),
- * asks the channel's breaker, calls the provider and records the outcome ({@code sluice_out_done}
- * and the ledger). Every instance runs dispatchers; a partition is worked by one at a time, and a
- * dead instance's partitions and in-flight messages come back after their claim and lease expire.
+ * ({@code sluice_claim}) and works up to {@code unitsPerClaim} of them at a time, each on its own:
+ * it takes a few messages from the partition (high lane first, one per conversation: {@code
+ * sluice_out_pull}), paces them in Redis per sender and recipient ({@code sluice_pace_many}, one
+ * call per channel), asks the channel's breaker, calls the provider, and records every outcome of
+ * the partition in one ledger append and one {@code sluice_out_settle} call. Every instance runs
+ * dispatchers; a partition is worked by one at a time, and a dead instance's partitions and
+ * in-flight messages come back after their claim and lease expire.
  *
  * <p>Fairness: a partition gives at most {@code messagesPerUnit} messages per claim and goes back
  * to the end of the line, so one tenant's backlog cannot hold another tenant's replies; a message
  * that must wait (pacing, retry, open breaker) is leased until its time and holds back only later
- * messages to the same recipient.
+ * messages to the same recipient. A slow partition holds only its own slot: the others are claimed
+ * again as soon as they finish.
  */
 public final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -64,6 +68,9 @@ public final class Dispatcher extends VerticleBase {
   private PipelinedRedis redis;
   private Ledger ledger;
   private boolean stopped;
+  private int unitsInFlight;
+  private boolean claiming;
+  private boolean timerSet;
   private long lastWarnMs;
 
   public Dispatcher(
@@ -91,7 +98,7 @@ public final class Dispatcher extends VerticleBase {
   @Override
   public Future<?> start() {
     redis = backend.pipelined();
-    ledger = new Ledger(redis);
+    ledger = new Ledger(context, redis);
     vertx.runOnContext(v -> loop());
     return Future.succeededFuture();
   }
@@ -102,33 +109,68 @@ public final class Dispatcher extends VerticleBase {
     return redis.close();
   }
 
+  /**
+   * Claims as many due partitions as there are free slots and starts each. Runs again when a
+   * partition finishes, and on a short timer while slots are free (new work may become due).
+   */
   private void loop() {
-    if (stopped) {
+    if (stopped || claiming) {
       return;
     }
-    claim()
-        .compose(this::work)
+    int room = config.unitsPerClaim() - unitsInFlight;
+    if (room <= 0) {
+      return; // a partition that finishes looks again
+    }
+    claiming = true;
+    claim(room)
         .onComplete(
             ar -> {
+              claiming = false;
               if (ar.failed()) {
-                warn("dispatch round failed: " + ar.cause());
-                vertx.setTimer(Math.max(config.idlePollMs(), 500), id -> loop());
-              } else if (ar.result()) {
-                vertx.runOnContext(v -> loop());
-              } else {
-                vertx.setTimer(config.idlePollMs(), id -> loop());
+                warn("dispatch claim failed: " + ar.cause());
+                later(Math.max(config.idlePollMs(), 500));
+                return;
+              }
+              List<String> units = ar.result();
+              for (String unit : units) {
+                unitsInFlight++;
+                unit(unit)
+                    .onComplete(
+                        done -> {
+                          if (done.failed()) {
+                            warn("dispatch of a partition failed: " + done.cause());
+                          }
+                          unitsInFlight--;
+                          loop();
+                        });
+              }
+              if (units.size() < room) {
+                later(config.idlePollMs());
               }
             });
   }
 
-  private Future<List<String>> claim() {
+  private void later(long delayMs) {
+    if (timerSet || stopped) {
+      return;
+    }
+    timerSet = true;
+    vertx.setTimer(
+        delayMs,
+        id -> {
+          timerSet = false;
+          loop();
+        });
+  }
+
+  private Future<List<String>> claim(int most) {
     return redis
         .send(
             Request.cmd(Command.FCALL)
                 .arg("sluice_claim")
                 .arg(1)
                 .arg(OutboundQueue.WORK)
-                .arg(config.unitsPerClaim())
+                .arg(most)
                 .arg(config.claimMs()))
         .map(
             r -> {
@@ -138,31 +180,40 @@ public final class Dispatcher extends VerticleBase {
             });
   }
 
-  /** Works the claimed units in parallel; true when any had messages (look again at once). */
-  private Future<Boolean> work(List<String> units) {
-    if (units.isEmpty()) {
-      return Future.succeededFuture(false);
-    }
-    List<Future<Boolean>> done = new ArrayList<>(units.size());
-    for (String unit : units) {
-      done.add(unit(unit).otherwise(false));
-    }
-    return Future.join(done)
-        .map(
-            all -> {
-              for (Future<Boolean> f : done) {
-                if (Boolean.TRUE.equals(f.result())) {
-                  return true;
-                }
-              }
-              return false;
-            });
-  }
-
   private record Pulled(String lane, String entryId, String payload, int attempts) {}
 
-  /** One tenant partition: pull, send, reschedule. True when it handed out messages. */
-  private Future<Boolean> unit(String unit) {
+  /** A pulled message of a known channel, ready to be paced and sent. */
+  private record Ready(Pulled p, QueuedMessage m, Channel channel) {}
+
+  /**
+   * What became of one pulled message, written with the rest of its partition's by {@code
+   * sluice_out_settle}.
+   *
+   * @param action finish, wait, retry or dead (see the function)
+   * @param due when it is due again (ms) for wait and retry, else 0
+   * @param m the message, or {@code null} when its entry was unreadable
+   * @param history its ledger event, or {@code null}
+   * @param statusEvent the status event for the tenant's queue {payload, raw}, or {@code null}
+   * @param optOut the conversation to add to the opt-out set, or ""
+   * @param deadLetter the dead-letter record, or ""
+   */
+  private record Outcome(
+      Pulled p,
+      String action,
+      long due,
+      QueuedMessage m,
+      LedgerEvent history,
+      String[] statusEvent,
+      String optOut,
+      String deadLetter) {
+
+    static Outcome waiting(Pulled p, String action, long due) {
+      return new Outcome(p, action, due, null, null, null, "", "");
+    }
+  }
+
+  /** One tenant partition: pull, send, settle, reschedule. */
+  private Future<Void> unit(String unit) {
     int colon = unit.lastIndexOf(':');
     String tenant = unit.substring(0, colon);
     int partition = Integer.parseInt(unit.substring(colon + 1));
@@ -193,80 +244,111 @@ public final class Dispatcher extends VerticleBase {
                         r.get(i + 2).toString(),
                         r.get(i + 3).toInteger()));
               }
-              List<Future<Long>> dues = new ArrayList<>(pulled.size());
-              for (Pulled p : pulled) {
-                dues.add(handle(keys, p).otherwise(System.currentTimeMillis() + leaseMs));
-              }
-              return Future.join(dues)
-                  .compose(v -> reschedule(unit, keys, next, dues, pulled.size()))
-                  .map(v -> !pulled.isEmpty());
+              return dispatch(keys, pulled)
+                  .compose(outcomes -> settle(keys, outcomes, pulled.size()))
+                  .compose(dues -> reschedule(unit, keys, next, dues, pulled.size()));
             });
   }
 
   /**
-   * Sends one message and records the outcome.
-   *
-   * @return when the message is due again (ms), or 0 when it is finished
+   * Paces and sends the pulled messages. A message whose handling failed on the way (Redis lost
+   * mid-way) has no outcome: it stays leased and comes back when its lease ends.
    */
-  private Future<Long> handle(TenantQueueKeys keys, Pulled p) {
-    QueuedMessage m;
-    try {
-      m = MessageCodec.decode(p.payload());
-    } catch (IllegalArgumentException e) {
-      LOG.error("unreadable outbound entry {} dead-lettered [tenant={}]", p.entryId(), keys.tag());
-      return done(keys, p, "dead", 0, null, null, "", p.payload()).map(0L);
+  private Future<List<Outcome>> dispatch(TenantQueueKeys keys, List<Pulled> pulled) {
+    List<Future<Outcome>> outcomes = new ArrayList<>(pulled.size());
+    Map<String, List<Ready>> byChannel = new LinkedHashMap<>();
+    for (Pulled p : pulled) {
+      QueuedMessage m;
+      try {
+        m = MessageCodec.decode(p.payload());
+      } catch (IllegalArgumentException e) {
+        LOG.error(
+            "unreadable outbound entry {} dead-lettered [tenant={}]", p.entryId(), keys.tag());
+        outcomes.add(
+            Future.succeededFuture(new Outcome(p, "dead", 0, null, null, null, "", p.payload())));
+        continue;
+      }
+      Optional<Channel> found = directory.channel(m.channelId());
+      if (found.isEmpty()) {
+        SendResult gone =
+            SendResult.permanent("channel_deleted", "the channel no longer exists", 0);
+        outcomes.add(Future.succeededFuture(finished(p, m, MessageStatus.FAILED, gone, false)));
+      } else {
+        byChannel
+            .computeIfAbsent(m.channelId(), k -> new ArrayList<>())
+            .add(new Ready(p, m, found.get()));
+      }
     }
-    Optional<Channel> found = directory.channel(m.channelId());
-    if (found.isEmpty()) {
-      SendResult gone = SendResult.permanent("channel_deleted", "the channel no longer exists", 0);
-      return finish(keys, p, m, MessageStatus.FAILED, gone, false).map(0L);
+    for (List<Ready> group : byChannel.values()) {
+      Future<List<Long>> waits = pace(group);
+      for (int i = 0; i < group.size(); i++) {
+        Ready ready = group.get(i);
+        int index = i;
+        outcomes.add(waits.compose(w -> attempt(ready, w.get(index))));
+      }
     }
-    Channel channel = found.get();
-    Pacing pacing = Pacing.of(channel);
-    return pace(channel, m, pacing)
-        .compose(
-            waitMs -> {
-              long now = System.currentTimeMillis();
-              if (waitMs > 0) {
-                metrics.paced(m.provider());
-                return wait(keys, p, now + waitMs);
+    return Future.join(outcomes)
+        .transform(
+            ar -> {
+              List<Outcome> known = new ArrayList<>(outcomes.size());
+              for (Future<Outcome> f : outcomes) {
+                if (f.succeeded()) {
+                  known.add(f.result());
+                } else {
+                  warn("dispatch of a message failed: " + f.cause());
+                }
               }
-              CircuitBreaker breaker = breakers.forChannel(channel.id());
-              if (!breaker.tryAcquirePermission()) {
-                metrics.heldByBreaker(m.provider());
-                return wait(keys, p, now + breakers.openFor().toMillis());
-              }
-              long start = System.nanoTime();
-              return connectors
-                  .forProvider(channel.provider())
-                  .send(channel, m.toOutbound())
-                  .compose(result -> outcome(keys, p, m, breaker, start, result));
+              return Future.succeededFuture(known);
             });
   }
 
-  private Future<Long> pace(Channel channel, QueuedMessage m, Pacing pacing) {
-    String tag = "{c:" + channel.id() + "}";
+  /** Paces the messages of one channel in one call: the ms each must wait (0 = go now). */
+  private Future<List<Long>> pace(List<Ready> group) {
+    Pacing pacing = Pacing.of(group.get(0).channel());
+    String tag = "{c:" + group.get(0).channel().id() + "}";
+    Request call =
+        Request.cmd(Command.FCALL).arg("sluice_pace_many").arg(1 + group.size()).arg(tag + ":rate");
+    for (Ready r : group) {
+      call.arg(tag + ":r:" + hasher.hash(r.m().recipient()));
+    }
+    call.arg(Double.toString(pacing.senderIntervalMs()))
+        .arg(Double.toString(pacing.senderToleranceMs()))
+        .arg(Double.toString(pacing.recipientIntervalMs()))
+        .arg(Double.toString(pacing.recipientToleranceMs()));
     return redis
-        .send(
-            Request.cmd(Command.FCALL)
-                .arg("sluice_pace")
-                .arg(2)
-                .arg(tag + ":rate")
-                .arg(tag + ":r:" + hasher.hash(m.recipient()))
-                .arg(Double.toString(pacing.senderIntervalMs()))
-                .arg(Double.toString(pacing.senderToleranceMs()))
-                .arg(Double.toString(pacing.recipientIntervalMs()))
-                .arg(Double.toString(pacing.recipientToleranceMs())))
-        .map(Response::toLong);
+        .send(call)
+        .map(
+            reply -> {
+              List<Long> waits = new ArrayList<>(reply.size());
+              reply.forEach(w -> waits.add(w.toLong()));
+              return waits;
+            });
   }
 
-  private Future<Long> outcome(
-      TenantQueueKeys keys,
-      Pulled p,
-      QueuedMessage m,
-      CircuitBreaker breaker,
-      long start,
-      SendResult result) {
+  /** Sends one message unless it must wait (pacing, open breaker). */
+  private Future<Outcome> attempt(Ready ready, long waitMs) {
+    Pulled p = ready.p();
+    QueuedMessage m = ready.m();
+    long now = System.currentTimeMillis();
+    if (waitMs > 0) {
+      metrics.paced(m.provider());
+      return Future.succeededFuture(Outcome.waiting(p, "wait", now + waitMs));
+    }
+    CircuitBreaker breaker = breakers.forChannel(ready.channel().id());
+    if (!breaker.tryAcquirePermission()) {
+      metrics.heldByBreaker(m.provider());
+      return Future.succeededFuture(
+          Outcome.waiting(p, "wait", now + breakers.openFor().toMillis()));
+    }
+    long start = System.nanoTime();
+    return connectors
+        .forProvider(ready.channel().provider())
+        .send(ready.channel(), m.toOutbound())
+        .map(result -> outcome(p, m, breaker, start, result));
+  }
+
+  private Outcome outcome(
+      Pulled p, QueuedMessage m, CircuitBreaker breaker, long start, SendResult result) {
     long elapsed = System.nanoTime() - start;
     metrics.sent(m.provider(), result.outcome(), start);
     if (isOutage(result)) {
@@ -275,10 +357,10 @@ public final class Dispatcher extends VerticleBase {
       breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
     }
     return switch (result.outcome()) {
-      case SENT -> finish(keys, p, m, MessageStatus.SENT, result, false).map(0L);
-      case PERMANENT -> finish(keys, p, m, MessageStatus.FAILED, result, false).map(0L);
-      case OPT_OUT -> finish(keys, p, m, MessageStatus.FAILED, result, true).map(0L);
-      case RETRYABLE -> retry(keys, p, m, result);
+      case SENT -> finished(p, m, MessageStatus.SENT, result, false);
+      case PERMANENT -> finished(p, m, MessageStatus.FAILED, result, false);
+      case OPT_OUT -> finished(p, m, MessageStatus.FAILED, result, true);
+      case RETRYABLE -> retry(p, m, result);
     };
   }
 
@@ -289,7 +371,7 @@ public final class Dispatcher extends VerticleBase {
         && r.retryAfter() == null;
   }
 
-  private Future<Long> retry(TenantQueueKeys keys, Pulled p, QueuedMessage m, SendResult r) {
+  private Outcome retry(Pulled p, QueuedMessage m, SendResult r) {
     int attempt = p.attempts() + 1;
     if (attempt >= config.maxAttempts()) {
       metrics.deadLetter(m.provider());
@@ -298,109 +380,129 @@ public final class Dispatcher extends VerticleBase {
               r.errorCode(),
               "retry budget spent after " + attempt + " attempts: " + r.errorMessage(),
               r.httpStatus());
-      return record(m, MessageStatus.FAILED, spent)
-          .compose(
-              v ->
-                  done(
-                      keys,
-                      p,
-                      "dead",
-                      0,
-                      m,
-                      statusEvent(m, MessageStatus.FAILED, spent),
-                      "",
-                      MessageCodec.encode(m)))
-          .map(0L);
+      return new Outcome(
+          p,
+          "dead",
+          0,
+          m,
+          history(m, MessageStatus.FAILED, spent),
+          statusEvent(m, MessageStatus.FAILED, spent),
+          "",
+          MessageCodec.encode(m));
     }
     metrics.retry(m.provider());
-    long due = System.currentTimeMillis() + retries.delayMs(attempt, r);
-    return done(keys, p, "retry", due, null, null, "", "").map(due);
+    return Outcome.waiting(p, "retry", System.currentTimeMillis() + retries.delayMs(attempt, r));
   }
 
-  private Future<Long> wait(TenantQueueKeys keys, Pulled p, long due) {
-    return done(keys, p, "wait", due, null, null, "", "").map(due);
+  /** A final outcome: sent, or failed for good. */
+  private Outcome finished(
+      Pulled p, QueuedMessage m, MessageStatus status, SendResult r, boolean optOut) {
+    return new Outcome(
+        p,
+        "finish",
+        0,
+        m,
+        history(m, status, r),
+        statusEvent(m, status, r),
+        optOut ? conversation(m) : "",
+        "");
   }
 
-  /** Records a final outcome: the ledger first (so history cannot miss it), then the queue. */
-  private Future<Void> finish(
-      TenantQueueKeys keys,
-      Pulled p,
-      QueuedMessage m,
-      MessageStatus status,
-      SendResult r,
-      boolean optOut) {
-    return record(m, status, r)
-        .compose(
-            v ->
-                done(
-                    keys,
-                    p,
-                    "finish",
-                    0,
-                    m,
-                    statusEvent(m, status, r),
-                    optOut ? conversation(m) : "",
-                    ""));
+  private static LedgerEvent history(QueuedMessage m, MessageStatus status, SendResult r) {
+    return m.ledgerEvent(
+        status,
+        System.currentTimeMillis(),
+        r.providerMessageId(),
+        r.errorCode(),
+        r.errorMessage(),
+        "dispatcher");
   }
 
-  private Future<Void> record(QueuedMessage m, MessageStatus status, SendResult r) {
-    LedgerEvent event =
-        m.ledgerEvent(
-            status,
-            System.currentTimeMillis(),
-            r.providerMessageId(),
-            r.errorCode(),
-            r.errorMessage(),
-            "dispatcher");
+  /**
+   * Records the partition's outcomes: the ledger first (so history cannot miss them), then the
+   * queue, in one call.
+   *
+   * @return when each message is due again (0 when finished); every pulled message without a
+   *     recorded outcome stays leased until its lease ends
+   */
+  private Future<List<Long>> settle(TenantQueueKeys keys, List<Outcome> outcomes, int pulled) {
+    long leaseEnd = System.currentTimeMillis() + leaseMs;
+    List<Long> dues = new ArrayList<>(pulled);
+    for (int i = outcomes.size(); i < pulled; i++) {
+      dues.add(leaseEnd);
+    }
+    if (outcomes.isEmpty()) {
+      return Future.succeededFuture(dues);
+    }
+    List<LedgerEvent> events = new ArrayList<>(outcomes.size());
+    boolean statusEvents = false;
+    for (Outcome o : outcomes) {
+      if (o.history() != null) {
+        events.add(o.history());
+      }
+      statusEvents |= o.statusEvent() != null;
+    }
+    boolean push = statusEvents && directory.endpoint(keys.tenantId()).isPresent();
     return ledger
-        .append(List.of(event))
+        .append(events)
         .recover(
             e -> {
-              // The message was sent (or failed for good): do not send it again for want of a
-              // history line.
-              warn("ledger append failed [msg=" + m.id() + "]: " + e);
+              // The messages were sent (or failed for good): do not send them again for want of
+              // a history line.
+              warn("ledger append failed [" + events.size() + " events]: " + e);
               return Future.succeededFuture();
+            })
+        .compose(v -> redis.send(settleCall(keys, outcomes)))
+        .compose(
+            v ->
+                push
+                    ? DeliveryWork.touch(redis, keys.tenantId(), keys.partition())
+                        .otherwiseEmpty() // the delivery sweep makes it due later
+                    : Future.<Void>succeededFuture())
+        .transform(
+            ar -> {
+              for (Outcome o : outcomes) {
+                dues.add(ar.succeeded() ? o.due() : leaseEnd);
+              }
+              if (ar.failed()) {
+                warn("cannot record dispatch outcomes [" + keys.tag() + "]: " + ar.cause());
+              }
+              return Future.succeededFuture(dues);
             });
   }
 
-  private Future<Void> done(
-      TenantQueueKeys keys,
-      Pulled p,
-      String action,
-      long due,
-      QueuedMessage m,
-      String[] statusEvent,
-      String optOutConversation,
-      String deadLetter) {
-    String dedup =
-        m == null ? keys.dedup("out", p.entryId()) : keys.dedup("out", m.id() + ":" + action);
-    return redis
-        .send(
-            Request.cmd(Command.FCALL)
-                .arg("sluice_out_done")
-                .arg(7)
-                .arg(keys.outbound(p.lane()))
-                .arg(keys.outboundLeases(p.lane()))
-                .arg(keys.attempts())
-                .arg(keys.deadLetters())
-                .arg(keys.inbound())
-                .arg(dedup)
-                .arg(keys.optOuts())
-                .arg(action)
-                .arg(p.entryId())
-                .arg(due)
-                .arg(statusEvent == null ? "" : statusEvent[0])
-                .arg(statusEvent == null ? "" : statusEvent[1])
-                .arg(m == null ? "" : conversation(m))
-                .arg(dedupTtlSeconds)
-                .arg(deadLetter.getBytes(StandardCharsets.UTF_8))
-                .arg(optOutConversation))
-        .compose(
-            v ->
-                statusEvent != null && directory.endpoint(keys.tenantId()).isPresent()
-                    ? DeliveryWork.touch(redis, keys.tenantId(), keys.partition())
-                        .otherwiseEmpty() // the delivery sweep makes it due later
-                    : Future.<Void>succeededFuture());
+  private Request settleCall(TenantQueueKeys keys, List<Outcome> outcomes) {
+    Request call =
+        Request.cmd(Command.FCALL)
+            .arg("sluice_out_settle")
+            .arg(8 + outcomes.size())
+            .arg(keys.outbound("hi"))
+            .arg(keys.outboundLeases("hi"))
+            .arg(keys.outbound("lo"))
+            .arg(keys.outboundLeases("lo"))
+            .arg(keys.attempts())
+            .arg(keys.deadLetters())
+            .arg(keys.inbound())
+            .arg(keys.optOuts());
+    for (Outcome o : outcomes) {
+      call.arg(
+          o.m() == null
+              ? keys.dedup("out", o.p().entryId())
+              : keys.dedup("out", o.m().id() + ":" + o.action()));
+    }
+    call.arg(dedupTtlSeconds);
+    for (Outcome o : outcomes) {
+      call.arg(o.action())
+          .arg(o.p().lane())
+          .arg(o.p().entryId())
+          .arg(o.due())
+          .arg(o.statusEvent() == null ? "" : o.statusEvent()[0])
+          .arg(o.statusEvent() == null ? "" : o.statusEvent()[1])
+          .arg(o.m() == null ? "" : conversation(o.m()))
+          .arg(o.deadLetter().getBytes(StandardCharsets.UTF_8))
+          .arg(o.optOut());
+    }
+    return call;
   }
 
   private String conversation(QueuedMessage m) {
@@ -441,15 +543,14 @@ public final class Dispatcher extends VerticleBase {
    * the API adds before we check, so nothing is stranded).
    */
   private Future<Void> reschedule(
-      String unit, TenantQueueKeys keys, long next, List<Future<Long>> dues, int pulled) {
+      String unit, TenantQueueKeys keys, long next, List<Long> dues, int pulled) {
     long now = System.currentTimeMillis();
     long due = pulled >= config.messagesPerUnit() ? now : Long.MAX_VALUE;
     if (next > 0) {
       due = Math.min(due, next);
     }
-    for (Future<Long> f : dues) {
-      Long d = f.result();
-      if (d != null && d > 0) {
+    for (long d : dues) {
+      if (d > 0) {
         due = Math.min(due, d);
       }
     }

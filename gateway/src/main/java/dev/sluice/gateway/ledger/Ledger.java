@@ -1,6 +1,8 @@
 package dev.sluice.gateway.ledger;
 
 import dev.sluice.gateway.redis.PipelinedRedis;
+import dev.sluice.gateway.redis.TurnBatcher;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.redis.client.Command;
@@ -10,27 +12,36 @@ import java.util.List;
 /**
  * Appends status changes to the ledger stream in Redis; the {@link LedgerWriter} moves them into
  * PostgreSQL in batches. Nothing on the request path waits for PostgreSQL: while it is down,
- * history is late, not traffic. One per verticle, on its event loop.
+ * history is late, not traffic. The events appended in one event-loop turn go into one stream
+ * entry. One per verticle, on its event loop.
  */
 public final class Ledger {
   /** The ledger stream (one slot: its hash tag is {@code {ledger}}). */
   public static final String STREAM = "{ledger}:events";
 
-  private final PipelinedRedis redis;
+  /** Events per stream entry at most (an entry is a JSON array of events). */
+  static final int MAX_EVENTS_PER_ENTRY = 500;
 
-  public Ledger(PipelinedRedis redis) {
-    this.redis = redis;
+  private final TurnBatcher<LedgerEvent> batcher;
+
+  /**
+   * @param context the verticle's context: every {@link #append} runs on its event loop
+   */
+  public Ledger(Context context, PipelinedRedis redis) {
+    this.batcher =
+        new TurnBatcher<>(
+            context,
+            MAX_EVENTS_PER_ENTRY,
+            events -> {
+              JsonArray batch = new JsonArray();
+              events.forEach(e -> batch.add(e.toJson()));
+              return redis.send(
+                  Request.cmd(Command.XADD).arg(STREAM).arg("*").arg("e").arg(batch.encode()));
+            });
   }
 
-  /** Appends the events as one stream entry; completes when Redis has them. */
+  /** Appends the events; completes when Redis has them. */
   public Future<Void> append(List<LedgerEvent> events) {
-    if (events.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    JsonArray batch = new JsonArray();
-    events.forEach(e -> batch.add(e.toJson()));
-    return redis
-        .send(Request.cmd(Command.XADD).arg(STREAM).arg("*").arg("e").arg(batch.encode()))
-        .mapEmpty();
+    return batcher.add(events);
   }
 }

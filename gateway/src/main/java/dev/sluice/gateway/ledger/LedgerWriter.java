@@ -32,7 +32,9 @@ public final class LedgerWriter extends VerticleBase {
   /** Entries PostgreSQL refused for their data, kept for an operator. */
   static final String DEAD = "{ledger}:dead";
 
-  static final int BATCH = 500;
+  /** Stream entries per PostgreSQL batch (each holds up to 500 events: {@link Ledger}). */
+  static final int BATCH = 100;
+
   static final long BLOCK_MS = 200;
   static final long CLAIM_IDLE_MS = 60_000;
   static final long RETRY_MS = 1_000;

@@ -3,6 +3,8 @@ package dev.sluice.gateway.outbound;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;
+import dev.sluice.gateway.redis.TurnBatcher;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -12,14 +14,15 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Puts accepted messages on their tenant's outbound queue ({@code sluice_out_enqueue}, one call per
- * partition) and marks the partitions due in the dispatch work set. A message's partition is chosen
- * by its recipient, so all of a conversation's messages share one partition and go out in order.
- * One per verticle, on its event loop.
+ * partition) and marks the partitions due in the dispatch work set (one call per event-loop turn).
+ * A message's partition is chosen by its recipient, so all of a conversation's messages share one
+ * partition and go out in order. One per verticle, on its event loop.
  */
 public final class OutboundQueue {
   /** Tenant partitions with messages to send: member {@code tenant:partition}, score = due (ms). */
@@ -27,14 +30,22 @@ public final class OutboundQueue {
 
   static final long IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
+  /** Partitions marked due per {@code ZADD} at most. */
+  static final int MAX_MARKS_PER_CALL = 500;
+
   private final PipelinedRedis redis;
   private final PhoneHasher hasher;
   private final int partitions;
+  private final TurnBatcher<String> dueMarks;
 
-  public OutboundQueue(PipelinedRedis redis, PhoneHasher hasher, int partitions) {
+  /**
+   * @param context the verticle's context: every call runs on its event loop
+   */
+  public OutboundQueue(Context context, PipelinedRedis redis, PhoneHasher hasher, int partitions) {
     this.redis = redis;
     this.hasher = hasher;
     this.partitions = partitions;
+    this.dueMarks = new TurnBatcher<>(context, MAX_MARKS_PER_CALL, this::markDue);
   }
 
   /** A message to enqueue, with the tenant's idempotency key or {@code null}. */
@@ -164,20 +175,23 @@ public final class OutboundQueue {
                   results[i] = new Result(r, true, false);
                 }
               }
-              return queued ? markDue(tenant, p) : Future.succeededFuture();
+              return queued
+                  ? dueMarks.add(List.of(tenant + ":" + p))
+                  : Future.<Void>succeededFuture();
             });
   }
 
-  /** Makes the partition due now (or keeps an earlier due time). */
-  private Future<Void> markDue(String tenant, int partition) {
-    return redis
-        .send(
-            Request.cmd(Command.ZADD)
-                .arg(WORK)
-                .arg("LT")
-                .arg(System.currentTimeMillis())
-                .arg(tenant + ":" + partition))
-        .mapEmpty();
+  /**
+   * Makes the partitions due now (or keeps an earlier due time): one {@code ZADD} for the
+   * partitions that took messages in one event-loop turn.
+   */
+  private Future<Void> markDue(List<String> units) {
+    String now = Long.toString(System.currentTimeMillis());
+    Request zadd = Request.cmd(Command.ZADD).arg(WORK).arg("LT");
+    for (String unit : new LinkedHashSet<>(units)) {
+      zadd.arg(now).arg(unit);
+    }
+    return redis.send(zadd).mapEmpty();
   }
 
   static String sha256(String s) {

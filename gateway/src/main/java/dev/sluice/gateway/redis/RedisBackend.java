@@ -17,6 +17,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,10 @@ public final class RedisBackend {
 
   /** The function library, loaded with {@code FUNCTION LOAD REPLACE} at start. */
   static final String LIBRARY_RESOURCE = "/redis/sluice.lua";
+
+  private static final Pattern VERSION =
+      Pattern.compile(
+          "function_name = 'sluice_version',\\s*callback = function\\(keys, args\\) return (\\d+) end");
 
   private final Vertx vertx;
   private final GatewayConfig.Redis config;
@@ -116,17 +122,59 @@ public final class RedisBackend {
     }
   }
 
-  /** Loads (replaces) the function library on the server, or on every master of a cluster. */
+  /**
+   * Loads (replaces) the function library on the server, or on every master of a cluster, unless a
+   * newer version is loaded there already: during a rolling upgrade, a gateway of the previous
+   * version that restarts must not take away functions the new ones call (each version keeps the
+   * functions its predecessor calls). Two gateways of different versions starting at the same
+   * instant may still both load; the next start of a newer one loads its library again.
+   */
   public Future<Void> loadFunctions() {
-    Request load = Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(library());
-    if (!config.cluster()) {
-      return send(load).mapEmpty();
+    int ours = libraryVersion(library());
+    return loadedVersion()
+        .compose(
+            loaded -> {
+              if (loaded > ours) {
+                LOG.info(
+                    "Redis has function library version {} loaded, newer than ours ({}): kept",
+                    loaded,
+                    ours);
+                return Future.succeededFuture();
+              }
+              Request load =
+                  Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(library());
+              if (!config.cluster()) {
+                return send(load).mapEmpty();
+              }
+              return RedisCluster.create(client)
+                  .onAllMasterNodes(load)
+                  .timeout(config.commandTimeoutMs(), TimeUnit.MILLISECONDS)
+                  .onSuccess(
+                      r -> LOG.info("function library loaded on {} cluster masters", r.size()))
+                  .mapEmpty();
+            });
+  }
+
+  /** The library version loaded (the lowest over a cluster's masters); 0 when none is. */
+  private Future<Integer> loadedVersion() {
+    Request version = Request.cmd(Command.FCALL).arg("sluice_version").arg(0);
+    Future<Integer> loaded =
+        config.cluster()
+            ? RedisCluster.create(client)
+                .onAllMasterNodes(version)
+                .timeout(config.commandTimeoutMs(), TimeUnit.MILLISECONDS)
+                .map(all -> all.stream().mapToInt(Response::toInteger).min().orElse(0))
+            : send(version).map(Response::toInteger);
+    return loaded.otherwise(0); // "function not found": nothing loaded yet
+  }
+
+  /** The version {@code sluice_version} of this library source returns. */
+  static int libraryVersion(String source) {
+    Matcher m = VERSION.matcher(source);
+    if (!m.find()) {
+      throw new IllegalStateException("sluice_version not found in " + LIBRARY_RESOURCE);
     }
-    return RedisCluster.create(client)
-        .onAllMasterNodes(load)
-        .timeout(config.commandTimeoutMs(), TimeUnit.MILLISECONDS)
-        .onSuccess(r -> LOG.info("function library loaded on {} cluster masters", r.size()))
-        .mapEmpty();
+    return Integer.parseInt(m.group(1));
   }
 
   static String library() {
