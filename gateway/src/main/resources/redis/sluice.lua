@@ -306,20 +306,19 @@ ARGV[1] dedup TTL (seconds), then 9 per message i:
   conv       its conversation
   dead       the dead-letter record ('' unless dead)
   opt out    conversation to add to the opt-out set ('' = none)
-Returns the number of attempts made so far, one per message.
+Returns the messages left in the partition (both lanes, leased ones included) after the call.
 ]]
 local function out_settle(keys, args)
   local ttl = args[1]
-  local out = {}
   for i = 1, #keys - 8 do
     local a = 1 + (i - 1) * 9
     local stream, leases = keys[1], keys[2]
     if args[a + 2] == 'lo' then stream, leases = keys[3], keys[4] end
-    out[i] = settle_one(stream, leases, keys[5], keys[6], keys[7], keys[8 + i], keys[8],
+    settle_one(stream, leases, keys[5], keys[6], keys[7], keys[8 + i], keys[8],
       args[a + 1], args[a + 3], args[a + 4], args[a + 5], args[a + 6], args[a + 7], ttl,
       args[a + 8], args[a + 9])
   end
-  return out
+  return redis.call('XLEN', keys[1]) + redis.call('XLEN', keys[3])
 end
 
 --[[
@@ -616,6 +615,20 @@ local function release(keys, args)
   return 1
 end
 
+--[[
+sluice_unclaim: take a worked unit that was found empty out of a work set.
+KEYS[1] a work set; ARGV[1] the member; ARGV[2] a margin (ms).
+The unit is removed only while its score is still its claim's (later than now + the margin): a
+producer that added work meanwhile lowered it to its own "now" (ZADD LT), and then it stays due.
+Returns 1 when removed.
+]]
+local function unclaim(keys, args)
+  local cur = redis.call('ZSCORE', keys[1], args[1])
+  if not cur or tonumber(cur) <= now_ms() + tonumber(args[2]) then return 0 end
+  redis.call('ZREM', keys[1], args[1])
+  return 1
+end
+
 -- sluice_version: the library version, so a gateway can see what is loaded. No keys.
 redis.register_function{ function_name = 'sluice_version',
   callback = function(keys, args) return 5 end, flags = { 'no-writes' } }
@@ -638,3 +651,4 @@ redis.register_function{ function_name = 'sluice_push_done', callback = push_don
 redis.register_function{ function_name = 'sluice_redrive', callback = redrive }
 redis.register_function{ function_name = 'sluice_replay', callback = replay }
 redis.register_function{ function_name = 'sluice_release', callback = release }
+redis.register_function{ function_name = 'sluice_unclaim', callback = unclaim }

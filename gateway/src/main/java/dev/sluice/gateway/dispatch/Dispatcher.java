@@ -246,7 +246,7 @@ public final class Dispatcher extends VerticleBase {
               }
               return dispatch(keys, pulled)
                   .compose(outcomes -> settle(keys, outcomes, pulled.size()))
-                  .compose(dues -> reschedule(unit, keys, next, dues, pulled.size()));
+                  .compose(settled -> reschedule(unit, keys, next, settled, pulled.size()));
             });
   }
 
@@ -422,17 +422,17 @@ public final class Dispatcher extends VerticleBase {
    * Records the partition's outcomes: the ledger first (so history cannot miss them), then the
    * queue, in one call.
    *
-   * @return when each message is due again (0 when finished); every pulled message without a
-   *     recorded outcome stays leased until its lease ends
+   * @return when each message is due again (0 when finished; every pulled message without a
+   *     recorded outcome stays leased until its lease ends), and the messages left in the partition
    */
-  private Future<List<Long>> settle(TenantQueueKeys keys, List<Outcome> outcomes, int pulled) {
+  private Future<Settled> settle(TenantQueueKeys keys, List<Outcome> outcomes, int pulled) {
     long leaseEnd = System.currentTimeMillis() + leaseMs;
     List<Long> dues = new ArrayList<>(pulled);
     for (int i = outcomes.size(); i < pulled; i++) {
       dues.add(leaseEnd);
     }
     if (outcomes.isEmpty()) {
-      return Future.succeededFuture(dues);
+      return Future.succeededFuture(new Settled(dues, Settled.UNKNOWN));
     }
     List<LedgerEvent> events = new ArrayList<>(outcomes.size());
     boolean statusEvents = false;
@@ -454,11 +454,12 @@ public final class Dispatcher extends VerticleBase {
             })
         .compose(v -> redis.send(settleCall(keys, outcomes)))
         .compose(
-            v ->
-                push
-                    ? DeliveryWork.touch(redis, keys.tenantId(), keys.partition())
-                        .otherwiseEmpty() // the delivery sweep makes it due later
-                    : Future.<Void>succeededFuture())
+            left ->
+                (push
+                        ? DeliveryWork.touch(redis, keys.tenantId(), keys.partition())
+                            .otherwiseEmpty() // the delivery sweep makes it due later
+                        : Future.<Void>succeededFuture())
+                    .map(left.toLong()))
         .transform(
             ar -> {
               for (Outcome o : outcomes) {
@@ -467,8 +468,17 @@ public final class Dispatcher extends VerticleBase {
               if (ar.failed()) {
                 warn("cannot record dispatch outcomes [" + keys.tag() + "]: " + ar.cause());
               }
-              return Future.succeededFuture(dues);
+              return Future.succeededFuture(
+                  new Settled(dues, ar.succeeded() ? ar.result() : Settled.UNKNOWN));
             });
+  }
+
+  /**
+   * @param dues when each pulled message is due again (0 when finished)
+   * @param left the messages left in the partition after the settle call, or {@link #UNKNOWN}
+   */
+  private record Settled(List<Long> dues, long left) {
+    static final long UNKNOWN = -1;
   }
 
   private Request settleCall(TenantQueueKeys keys, List<Outcome> outcomes) {
@@ -539,23 +549,39 @@ public final class Dispatcher extends VerticleBase {
 
   /**
    * Puts the partition back in the work set: due now when it may have more ready, at its next
-   * waiting message's time otherwise; removed when empty (re-added if a message arrived meanwhile:
-   * the API adds before we check, so nothing is stranded).
+   * waiting message's time otherwise; removed when empty. A message the API adds meanwhile is not
+   * stranded: the API marks the partition due after adding, and the removal spares a partition
+   * marked due since its claim ({@code sluice_unclaim}); when the settle call did not say what is
+   * left, the partition is removed first and its length checked after.
    */
   private Future<Void> reschedule(
-      String unit, TenantQueueKeys keys, long next, List<Long> dues, int pulled) {
+      String unit, TenantQueueKeys keys, long next, Settled settled, int pulled) {
     long now = System.currentTimeMillis();
     long due = pulled >= config.messagesPerUnit() ? now : Long.MAX_VALUE;
     if (next > 0) {
       due = Math.min(due, next);
     }
-    for (long d : dues) {
+    for (long d : settled.dues()) {
       if (d > 0) {
         due = Math.min(due, d);
       }
     }
     if (due != Long.MAX_VALUE) {
       return zadd(unit, due);
+    }
+    if (settled.left() > 0) {
+      return zadd(unit, now); // arrived while the partition was worked
+    }
+    if (settled.left() == 0) {
+      return redis
+          .send(
+              Request.cmd(Command.FCALL)
+                  .arg("sluice_unclaim")
+                  .arg(1)
+                  .arg(OutboundQueue.WORK)
+                  .arg(unit)
+                  .arg(config.claimMs() / 2))
+          .mapEmpty();
     }
     return redis
         .send(Request.cmd(Command.ZREM).arg(OutboundQueue.WORK).arg(unit))

@@ -86,6 +86,30 @@ class FunctionLibraryIT {
     assertThat(first.get(4)).isBetween(1L, 100L); // d: the sender's burst is spent
   }
 
+  @Test
+  void unclaimRemovesAnEmptyUnitButSparesOneMarkedDueSinceItsClaim() {
+    backend.loadFunctions().await();
+    long now = System.currentTimeMillis();
+    send(Request.cmd(Command.ZADD).arg("{w}:work").arg(now + 30_000).arg("claimed"));
+    send(Request.cmd(Command.ZADD).arg("{w}:work").arg(now).arg("marked"));
+
+    assertThat(unclaim("claimed")).isEqualTo(1);
+    assertThat(unclaim("marked")).isZero(); // a producer lowered it to its "now": work arrived
+    assertThat(unclaim("absent")).isZero();
+    assertThat(send(Request.cmd(Command.ZSCORE).arg("{w}:work").arg("claimed"))).isNull();
+    assertThat(send(Request.cmd(Command.ZSCORE).arg("{w}:work").arg("marked"))).isNotNull();
+  }
+
+  private static long unclaim(String member) {
+    return send(Request.cmd(Command.FCALL)
+            .arg("sluice_unclaim")
+            .arg(1)
+            .arg("{w}:work")
+            .arg(member)
+            .arg(15_000))
+        .toLong();
+  }
+
   private List<Long> paceMany(String... recipients) {
     Request call =
         Request.cmd(Command.FCALL)
