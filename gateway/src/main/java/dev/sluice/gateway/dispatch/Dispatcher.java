@@ -134,15 +134,20 @@ public final class Dispatcher extends VerticleBase {
               List<String> units = ar.result();
               for (String unit : units) {
                 unitsInFlight++;
-                unit(unit)
-                    .onComplete(
-                        done -> {
-                          if (done.failed()) {
-                            warn("dispatch of a partition failed: " + done.cause());
-                          }
-                          unitsInFlight--;
-                          loop();
-                        });
+                Future<Void> work;
+                try {
+                  work = unit(unit);
+                } catch (RuntimeException e) { // a malformed member: its slot must come back
+                  work = Future.failedFuture(e);
+                }
+                work.onComplete(
+                    done -> {
+                      if (done.failed()) {
+                        warn("dispatch of a partition failed: " + done.cause());
+                      }
+                      unitsInFlight--;
+                      loop();
+                    });
               }
               if (units.size() < room) {
                 later(config.idlePollMs());
