@@ -224,14 +224,7 @@ public final class Dispatcher extends VerticleBase {
     int partition = Integer.parseInt(unit.substring(colon + 1));
     TenantQueueKeys keys = new TenantQueueKeys(tenant, partition);
     Request pull =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_out_pull")
-            .arg(5)
-            .arg(keys.outbound("hi"))
-            .arg(keys.outboundLeases("hi"))
-            .arg(keys.outbound("lo"))
-            .arg(keys.outboundLeases("lo"))
-            .arg(keys.attempts())
+        partitionCall("sluice_out_pull", keys, 0)
             .arg(config.messagesPerUnit())
             .arg(leaseMs)
             .arg(SCAN_LIMIT);
@@ -486,16 +479,24 @@ public final class Dispatcher extends VerticleBase {
     static final long UNKNOWN = -1;
   }
 
+  /**
+   * A call of a partition function: its first five keys are always the high stream and its leases,
+   * the low stream and its leases, and the attempts; {@code moreKeys} follow.
+   */
+  private static Request partitionCall(String function, TenantQueueKeys keys, int moreKeys) {
+    return Request.cmd(Command.FCALL)
+        .arg(function)
+        .arg(5 + moreKeys)
+        .arg(keys.outbound("hi"))
+        .arg(keys.outboundLeases("hi"))
+        .arg(keys.outbound("lo"))
+        .arg(keys.outboundLeases("lo"))
+        .arg(keys.attempts());
+  }
+
   private Request settleCall(TenantQueueKeys keys, List<Outcome> outcomes) {
     Request call =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_out_settle")
-            .arg(8 + outcomes.size())
-            .arg(keys.outbound("hi"))
-            .arg(keys.outboundLeases("hi"))
-            .arg(keys.outbound("lo"))
-            .arg(keys.outboundLeases("lo"))
-            .arg(keys.attempts())
+        partitionCall("sluice_out_settle", keys, 3 + outcomes.size())
             .arg(keys.deadLetters())
             .arg(keys.inbound())
             .arg(keys.optOuts());
