@@ -322,6 +322,72 @@ local function out_settle(keys, args)
 end
 
 --[[
+sluice_out_record: record what happened to the messages of one partition handed out by
+sluice_out_pull, all in one call (library version 6; replaces sluice_out_settle, which version 5
+gateways still call during a rolling upgrade).
+KEYS[1] high stream, KEYS[2] its leases, KEYS[3] low stream, KEYS[4] its leases, KEYS[5] attempts,
+KEYS[6] dead letters, KEYS[7] the tenant's inbound stream (status events), KEYS[8] opted-out
+conversations (set)
+ARGV[1] most entries the inbound stream may hold before status events are dropped (the tenant
+partition's backlog bound; status events never push a tenant past it), then 9 per message i:
+  action     'finish' (sent, or failed for good), 'wait' (not attempted: pacing, open breaker),
+             'retry' (attempted, failed, to try again), 'dead' (retry budget spent)
+  lane       'hi' | 'lo'
+  entry id
+  due        when it is due again, ms (wait, retry)
+  payload    the status event put on the tenant's queue ('' = none)
+  raw        its raw object
+  conv       its conversation
+  dead       the dead-letter record ('' unless dead)
+  opt out    conversation to add to the opt-out set ('' = none)
+Returns { left, dropped } : the messages left in the partition (both lanes, leased ones included)
+after the call, and the status events not queued because the inbound backlog was at its bound.
+
+Recording twice is harmless, without a marker per message: a message is finished by the call that
+deletes its entry (XDEL answers 1), and only that call queues its status event, dead letter and
+opt-out; a later call for the same entry (another dispatcher after a lapsed lease, or a resend of
+the call) finds it gone and changes nothing. 'wait' and 'retry' act only on an entry still leased,
+so they cannot bring back the lease or attempts of a finished message.
+]]
+local function out_record(keys, args)
+  local bound = tonumber(args[1])
+  local attempts_key, dead_letters, inbound, opt_outs = keys[5], keys[6], keys[7], keys[8]
+  local backlog = -1
+  local dropped = 0
+  for i = 1, (#args - 1) / 9 do
+    local a = 1 + (i - 1) * 9
+    local action, id, due = args[a + 1], args[a + 3], args[a + 4]
+    local stream, leases = keys[1], keys[2]
+    if args[a + 2] == 'lo' then stream, leases = keys[3], keys[4] end
+    if action == 'wait' or action == 'retry' then
+      if redis.call('ZSCORE', leases, id) then
+        if action == 'retry' then redis.call('HINCRBY', attempts_key, id, 1) end
+        redis.call('ZADD', leases, tonumber(due), id)
+      end
+    else
+      local removed = redis.call('XDEL', stream, id)
+      redis.call('ZREM', leases, id)
+      redis.call('HDEL', attempts_key, id)
+      if removed == 1 then
+        if action == 'dead' then redis.call('XADD', dead_letters, '*', 'm', args[a + 8]) end
+        if args[a + 9] ~= '' then redis.call('SADD', opt_outs, args[a + 9]) end
+        local payload = args[a + 5]
+        if payload ~= '' then
+          if backlog < 0 then backlog = redis.call('XLEN', inbound) end
+          if backlog < bound then
+            redis.call('XADD', inbound, '*', 'c', args[a + 7], 'e', payload, 'r', args[a + 6])
+            backlog = backlog + 1
+          else
+            dropped = dropped + 1
+          end
+        end
+      end
+    end
+  end
+  return { redis.call('XLEN', keys[1]) + redis.call('XLEN', keys[3]), dropped }
+end
+
+--[[
 sluice_out_len: messages not yet finished in one partition.
 KEYS[1] high stream, KEYS[2] low stream. Returns the sum of both lengths.
 ]]
@@ -629,9 +695,27 @@ local function unclaim(keys, args)
   return 1
 end
 
+--[[
+sluice_unclaim_many: sluice_unclaim for several members of one work set in one call.
+KEYS[1] a work set; ARGV[1] a margin (ms); ARGV[2..] the members.
+Returns how many were removed.
+]]
+local function unclaim_many(keys, args)
+  local limit = now_ms() + tonumber(args[1])
+  local removed = 0
+  for i = 2, #args do
+    local cur = redis.call('ZSCORE', keys[1], args[i])
+    if cur and tonumber(cur) > limit then
+      redis.call('ZREM', keys[1], args[i])
+      removed = removed + 1
+    end
+  end
+  return removed
+end
+
 -- sluice_version: the library version, so a gateway can see what is loaded. No keys.
 redis.register_function{ function_name = 'sluice_version',
-  callback = function(keys, args) return 5 end, flags = { 'no-writes' } }
+  callback = function(keys, args) return 6 end, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_admit', callback = admit }
 redis.register_function{ function_name = 'sluice_pull', callback = pull }
 redis.register_function{ function_name = 'sluice_ack', callback = ack }
@@ -641,6 +725,7 @@ redis.register_function{ function_name = 'sluice_out_enqueue', callback = out_en
 redis.register_function{ function_name = 'sluice_out_pull', callback = out_pull }
 redis.register_function{ function_name = 'sluice_out_done', callback = out_done }
 redis.register_function{ function_name = 'sluice_out_settle', callback = out_settle }
+redis.register_function{ function_name = 'sluice_out_record', callback = out_record }
 redis.register_function{ function_name = 'sluice_out_len', callback = out_len,
   flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_claim', callback = claim }
@@ -652,3 +737,4 @@ redis.register_function{ function_name = 'sluice_redrive', callback = redrive }
 redis.register_function{ function_name = 'sluice_replay', callback = replay }
 redis.register_function{ function_name = 'sluice_release', callback = release }
 redis.register_function{ function_name = 'sluice_unclaim', callback = unclaim }
+redis.register_function{ function_name = 'sluice_unclaim_many', callback = unclaim_many }

@@ -3,7 +3,6 @@ package dev.sluice.gateway;
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.admission.Admission;
 import dev.sluice.gateway.config.GatewayConfig;
-import dev.sluice.gateway.connector.Connectors;
 import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.db.PostgresCheck;
 import dev.sluice.gateway.delivery.Deliverer;
@@ -49,9 +48,6 @@ import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
@@ -176,15 +172,6 @@ public final class Gateway {
                   new DeploymentOptions().setInstances(1))
               .await());
       if (config.dispatch().enabled()) {
-        WebClient web =
-            WebClient.create(
-                vertx,
-                new WebClientOptions()
-                    .setUserAgent("sluice-gateway")
-                    .setKeepAlive(true)
-                    .setConnectTimeout((int) config.providers().requestTimeoutMs()),
-                new PoolOptions().setHttp1MaxSize(64));
-        Connectors connectors = new Connectors(web, config.providers(), config.http().publicUrl());
         Breakers breakers =
             new Breakers(Duration.ofMillis(config.dispatch().breakerOpenMs()), metrics.registry());
         DispatchMetrics dispatchMetrics = new DispatchMetrics(metrics.registry());
@@ -193,13 +180,7 @@ public final class Gateway {
                 .deployVerticle(
                     () ->
                         new Dispatcher(
-                            redis,
-                            shared.directory(),
-                            connectors,
-                            breakers,
-                            dispatchMetrics,
-                            hasher,
-                            config),
+                            redis, shared.directory(), breakers, dispatchMetrics, hasher, config),
                     new DeploymentOptions().setInstances(eventLoops))
                 .await());
       }

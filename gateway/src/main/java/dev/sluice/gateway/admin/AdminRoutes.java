@@ -8,6 +8,7 @@ import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.tenant.ApiKeyInfo;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.MetaApp;
+import dev.sluice.gateway.tenant.OutboundEvents;
 import dev.sluice.gateway.tenant.OutboundLimits;
 import dev.sluice.gateway.tenant.Tenant;
 import dev.sluice.gateway.tenant.TenantAuth;
@@ -32,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * constant time; with no token configured every call is refused ({@code admin_disabled}).
  *
  * <pre>
- * POST   /admin/tenants                              {"id","name"}  → 201 {"id","name","apiKey","prefix"}
- * GET    /admin/tenants/{tenant}                     → 200 {"id","name","channels":[…],"keys":[…]}
+ * POST   /admin/tenants                              {"id","name"[,"outboundEvents"]} → 201 {"id","name","outboundEvents","apiKey","prefix"}
+ * GET    /admin/tenants/{tenant}                     → 200 {"id","name","outboundEvents","channels":[…],"keys":[…]}
+ * PATCH  /admin/tenants/{tenant}                     {"outboundEvents"} → 200 as GET
  * POST   /admin/tenants/{tenant}/keys                → 201 {"apiKey","prefix"}
  * DELETE /admin/tenants/{tenant}/keys/{prefix}       → 204
  * POST   /admin/meta-apps                            {"id","appSecret","verifyToken"} → 201 {"id"}
@@ -77,6 +79,7 @@ public final class AdminRoutes implements Routes {
     router.route("/admin/*").handler(this::authenticate);
     router.post("/admin/tenants").handler(endpoint(this::createTenant));
     router.get("/admin/tenants/:tenant").handler(endpoint(this::describeTenant));
+    router.patch("/admin/tenants/:tenant").handler(endpoint(this::updateTenant));
     router.post("/admin/tenants/:tenant/keys").handler(endpoint(this::addKey));
     router.delete("/admin/tenants/:tenant/keys/:prefix").handler(endpoint(this::revokeKey));
     router.post("/admin/meta-apps").handler(endpoint(this::createMetaApp));
@@ -103,7 +106,8 @@ public final class AdminRoutes implements Routes {
     JsonFields body = JsonFields.body(ctx.body().buffer());
     String id = body.string("id");
     String name = body.string("name");
-    body.allowOnly(Set.of("id", "name"));
+    String events = body.string("outboundEvents");
+    body.allowOnly(Set.of("id", "name", "outboundEvents"));
     if (id == null || id.isEmpty()) {
       throw invalid("id is required");
     }
@@ -116,7 +120,8 @@ public final class AdminRoutes implements Routes {
     if (name.length() > MAX_NAME_LENGTH) {
       throw invalid("name must be at most " + MAX_NAME_LENGTH + " characters");
     }
-    Tenant tenant = new Tenant(id, name);
+    Tenant tenant =
+        new Tenant(id, name, events == null ? OutboundEvents.ALL : outboundEvents(events));
     return repository
         .createTenant(tenant)
         .compose(this::refreshed)
@@ -128,9 +133,36 @@ public final class AdminRoutes implements Routes {
                   new JsonObject()
                       .put("id", id)
                       .put("name", name)
+                      .put("outboundEvents", tenant.outboundEvents().wireName())
                       .put("apiKey", key.apiKey())
                       .put("prefix", key.prefix()));
             });
+  }
+
+  /** {@code PATCH /admin/tenants/{tenant}} {"outboundEvents"}: the tenant's settings. */
+  private Future<Reply> updateTenant(RoutingContext ctx) {
+    String id = pathId(ctx, "tenant");
+    JsonFields body = JsonFields.body(ctx.body().buffer());
+    String events = body.string("outboundEvents");
+    body.allowOnly(Set.of("outboundEvents"));
+    if (events == null) {
+      throw invalid("outboundEvents is required");
+    }
+    OutboundEvents setting = outboundEvents(events);
+    return repository
+        .setOutboundEvents(id, setting)
+        .compose(this::refreshed)
+        .compose(v -> repository.describe(id))
+        .map(
+            d -> {
+              LOG.info("[tenant={}] outbound events set to {}", id, setting.wireName());
+              return new Reply(200, json(d));
+            });
+  }
+
+  private static OutboundEvents outboundEvents(String value) {
+    return OutboundEvents.fromWireName(value)
+        .orElseThrow(() -> invalid("outboundEvents must be all, final, failures or none"));
   }
 
   private Future<Reply> describeTenant(RoutingContext ctx) {
@@ -281,6 +313,7 @@ public final class AdminRoutes implements Routes {
     return new JsonObject()
         .put("id", details.tenant().id())
         .put("name", details.tenant().name())
+        .put("outboundEvents", details.tenant().outboundEvents().wireName())
         .put("channels", channels)
         .put("keys", keys);
   }

@@ -20,8 +20,15 @@ public final class DispatchMetrics {
   private final Map<Provider, Counter> paced = new EnumMap<>(Provider.class);
   private final Map<Provider, Counter> heldByBreaker = new EnumMap<>(Provider.class);
   private final Map<Provider, Counter> deadLetters = new EnumMap<>(Provider.class);
+  private final Counter droppedEvents;
 
   public DispatchMetrics(MeterRegistry registry) {
+    droppedEvents =
+        Counter.builder("sluice.dispatch.status.events.dropped")
+            .description(
+                "Outbound status events not queued because the tenant's event backlog was full"
+                    + " (the ledger still has the status)")
+            .register(registry);
     for (Provider p : Provider.values()) {
       Map<SendResult.Outcome, Counter> byOutcome = new EnumMap<>(SendResult.Outcome.class);
       for (SendResult.Outcome o : SendResult.Outcome.values()) {
@@ -72,6 +79,12 @@ public final class DispatchMetrics {
 
   void heldByBreaker(Provider p) {
     heldByBreaker.get(p).increment();
+  }
+
+  void droppedEvents(long n) {
+    if (n > 0) {
+      droppedEvents.increment(n);
+    }
   }
 
   void deadLetter(Provider p) {

@@ -14,12 +14,18 @@ import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
+import dev.sluice.gateway.redis.TurnBatcher;
 import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.tenant.OutboundEvents;
+import dev.sluice.gateway.tenant.Tenant;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.nio.charset.StandardCharsets;
@@ -38,9 +44,10 @@ import org.slf4j.LoggerFactory;
  * it takes a few messages from the partition (high lane first, one per conversation: {@code
  * sluice_out_pull}), paces them in Redis per sender and recipient ({@code sluice_pace_many}, one
  * call per channel), asks the channel's breaker, calls the provider, and records every outcome of
- * the partition in one ledger append and one {@code sluice_out_settle} call. Every instance runs
- * dispatchers; a partition is worked by one at a time, and a dead instance's partitions and
- * in-flight messages come back after their claim and lease expire.
+ * the partition in one ledger append and one {@code sluice_out_record} call. Each dispatcher has
+ * its own provider client on its event loop, with a connection for each message it can have in
+ * flight. Every instance runs dispatchers; a partition is worked by one at a time, and a dead
+ * instance's partitions and in-flight messages come back after their claim and lease expire.
  *
  * <p>Fairness: a partition gives at most {@code messagesPerUnit} messages per claim and goes back
  * to the end of the line, so one tenant's backlog cannot hold another tenant's replies; a message
@@ -54,19 +61,26 @@ public final class Dispatcher extends VerticleBase {
   /** Entries scanned per lane per pull at most. */
   static final int SCAN_LIMIT = 2_000;
 
+  /** Work-set marks and unclaims per call at most. */
+  static final int MAX_MARKS_PER_CALL = 500;
+
   private final RedisBackend backend;
   private final TenantDirectory directory;
-  private final Connectors connectors;
+  private final GatewayConfig gatewayConfig;
   private final Breakers breakers;
   private final DispatchMetrics metrics;
   private final PhoneHasher hasher;
   private final GatewayConfig.Dispatch config;
   private final long leaseMs;
-  private final long dedupTtlSeconds;
+  private final long eventBacklogBound;
   private final RetryPolicy retries;
 
   private PipelinedRedis redis;
+  private WebClient web;
+  private Connectors connectors;
   private Ledger ledger;
+  private TurnBatcher<Mark> marks;
+  private TurnBatcher<String> unclaims;
   private boolean stopped;
   private int unitsInFlight;
   private boolean claiming;
@@ -76,14 +90,13 @@ public final class Dispatcher extends VerticleBase {
   public Dispatcher(
       RedisBackend backend,
       TenantDirectory directory,
-      Connectors connectors,
       Breakers breakers,
       DispatchMetrics metrics,
       PhoneHasher hasher,
       GatewayConfig config) {
     this.backend = backend;
     this.directory = directory;
-    this.connectors = connectors;
+    this.gatewayConfig = config;
     this.breakers = breakers;
     this.metrics = metrics;
     this.hasher = hasher;
@@ -91,7 +104,9 @@ public final class Dispatcher extends VerticleBase {
     // A message in flight stays leased past the provider's deadline, so a dead dispatcher's
     // messages come back soon after, and a live one's never twice.
     this.leaseMs = config.providers().requestTimeoutMs() + 5_000;
-    this.dedupTtlSeconds = config.ingress().dedupTtlSeconds();
+    // Status events share the tenant's inbound backlog bound: they never push it past it.
+    this.eventBacklogBound =
+        Math.max(1, config.ingress().maxBacklogPerTenant() / config.ingress().partitions());
     this.retries = new RetryPolicy(config.dispatch().retryBaseMs(), config.dispatch().retryMaxMs());
   }
 
@@ -99,6 +114,21 @@ public final class Dispatcher extends VerticleBase {
   public Future<?> start() {
     redis = backend.pipelined();
     ledger = new Ledger(context, redis);
+    marks = new TurnBatcher<>(context, MAX_MARKS_PER_CALL, this::markAll);
+    unclaims = new TurnBatcher<>(context, MAX_MARKS_PER_CALL, this::unclaimAll);
+    // This dispatcher's own provider client, on its event loop, with a connection for every
+    // message it can have in flight: a request never waits in the pool for a connection.
+    web =
+        WebClient.create(
+            vertx,
+            new WebClientOptions()
+                .setUserAgent("sluice-gateway")
+                .setKeepAlive(true)
+                .setConnectTimeout((int) gatewayConfig.providers().requestTimeoutMs()),
+            new PoolOptions()
+                .setHttp1MaxSize(config.unitsPerClaim() * config.messagesPerUnit())
+                .setMaxWaitQueueSize(-1));
+    connectors = new Connectors(web, gatewayConfig.providers(), gatewayConfig.http().publicUrl());
     vertx.runOnContext(v -> loop());
     return Future.succeededFuture();
   }
@@ -106,6 +136,9 @@ public final class Dispatcher extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    if (web != null) {
+      web.close();
+    }
     return redis.close();
   }
 
@@ -450,14 +483,16 @@ public final class Dispatcher extends VerticleBase {
               warn("ledger append failed [" + events.size() + " events]: " + e);
               return Future.succeededFuture();
             })
-        .compose(v -> redis.send(settleCall(keys, outcomes)))
+        .compose(v -> redis.send(recordCall(keys, outcomes)))
         .compose(
-            left ->
-                (push
-                        ? DeliveryWork.touch(redis, keys.tenantId(), keys.partition())
-                            .otherwiseEmpty() // the delivery sweep makes it due later
-                        : Future.<Void>succeededFuture())
-                    .map(left.toLong()))
+            reply -> {
+              metrics.droppedEvents(reply.get(1).toLong());
+              return (push
+                      ? DeliveryWork.touch(redis, keys.tenantId(), keys.partition())
+                          .otherwiseEmpty() // the delivery sweep makes it due later
+                      : Future.<Void>succeededFuture())
+                  .map(reply.get(0).toLong());
+            })
         .transform(
             ar -> {
               for (Outcome o : outcomes) {
@@ -494,19 +529,13 @@ public final class Dispatcher extends VerticleBase {
         .arg(keys.attempts());
   }
 
-  private Request settleCall(TenantQueueKeys keys, List<Outcome> outcomes) {
+  private Request recordCall(TenantQueueKeys keys, List<Outcome> outcomes) {
     Request call =
-        partitionCall("sluice_out_settle", keys, 3 + outcomes.size())
+        partitionCall("sluice_out_record", keys, 3)
             .arg(keys.deadLetters())
             .arg(keys.inbound())
-            .arg(keys.optOuts());
-    for (Outcome o : outcomes) {
-      call.arg(
-          o.m() == null
-              ? keys.dedup("out", o.p().entryId())
-              : keys.dedup("out", o.m().id() + ":" + o.action()));
-    }
-    call.arg(dedupTtlSeconds);
+            .arg(keys.optOuts())
+            .arg(eventBacklogBound);
     for (Outcome o : outcomes) {
       call.arg(o.action())
           .arg(o.p().lane())
@@ -525,8 +554,16 @@ public final class Dispatcher extends VerticleBase {
     return m.channelId() + ":" + hasher.hash(m.recipient());
   }
 
-  /** The status event put on the tenant's queue: {payload, raw}. */
-  private static String[] statusEvent(QueuedMessage m, MessageStatus status, SendResult r) {
+  /**
+   * The status event put on the tenant's queue: {payload, raw}; {@code null} when the tenant does
+   * not take events of this status.
+   */
+  private String[] statusEvent(QueuedMessage m, MessageStatus status, SendResult r) {
+    OutboundEvents wanted =
+        directory.tenant(m.tenantId()).map(Tenant::outboundEvents).orElse(OutboundEvents.ALL);
+    if (!wanted.includes(status)) {
+      return null;
+    }
     long now = System.currentTimeMillis();
     JsonObject payload =
         new JsonObject()
@@ -579,15 +616,7 @@ public final class Dispatcher extends VerticleBase {
       return zadd(unit, now); // arrived while the partition was worked
     }
     if (settled.left() == 0) {
-      return redis
-          .send(
-              Request.cmd(Command.FCALL)
-                  .arg("sluice_unclaim")
-                  .arg(1)
-                  .arg(OutboundQueue.WORK)
-                  .arg(unit)
-                  .arg(config.claimMs() / 2))
-          .mapEmpty();
+      return unclaims.add(List.of(unit));
     }
     return redis
         .send(Request.cmd(Command.ZREM).arg(OutboundQueue.WORK).arg(unit))
@@ -603,9 +632,34 @@ public final class Dispatcher extends VerticleBase {
   }
 
   private Future<Void> zadd(String unit, long due) {
-    return redis
-        .send(Request.cmd(Command.ZADD).arg(OutboundQueue.WORK).arg("LT").arg(due).arg(unit))
-        .mapEmpty();
+    return marks.add(List.of(new Mark(unit, due)));
+  }
+
+  /** A worked partition's next due time in the work set. */
+  private record Mark(String unit, long due) {}
+
+  /**
+   * Puts the partitions worked in one event-loop turn back in the work set in one call: {@code LT}
+   * lowers each from its claim's time to its due time, and keeps an earlier mark a producer set.
+   */
+  private Future<?> markAll(List<Mark> batch) {
+    Request zadd = Request.cmd(Command.ZADD).arg(OutboundQueue.WORK).arg("LT");
+    for (Mark m : batch) {
+      zadd.arg(m.due()).arg(m.unit());
+    }
+    return redis.send(zadd);
+  }
+
+  /** Takes the partitions found empty in one event-loop turn out of the work set in one call. */
+  private Future<?> unclaimAll(List<String> units) {
+    Request call =
+        Request.cmd(Command.FCALL)
+            .arg("sluice_unclaim_many")
+            .arg(1)
+            .arg(OutboundQueue.WORK)
+            .arg(config.claimMs() / 2);
+    units.forEach(call::arg);
+    return redis.send(call);
   }
 
   private void warn(String message) {

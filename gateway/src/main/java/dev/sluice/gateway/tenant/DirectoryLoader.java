@@ -52,7 +52,8 @@ final class DirectoryLoader {
           // Sent together: the connection pipelines them.
           Future<RowSet<Row>> version =
               conn.query("SELECT version FROM directory_version").execute();
-          Future<RowSet<Row>> tenants = conn.query("SELECT id, name FROM tenants").execute();
+          Future<RowSet<Row>> tenants =
+              conn.query("SELECT id, name, outbound_events FROM tenants").execute();
           Future<RowSet<Row>> keys =
               conn.query("SELECT key_hash, tenant_id FROM api_keys WHERE revoked_at IS NULL")
                   .execute();
@@ -93,7 +94,7 @@ final class DirectoryLoader {
     long version = versionRows.iterator().next().getLong(0);
     Map<String, Tenant> tenants = new HashMap<>();
     for (Row r : tenantRows) {
-      Tenant t = new Tenant(r.getString("id"), r.getString("name"));
+      Tenant t = TenantRepository.tenant(r);
       tenants.put(t.id(), t);
     }
     Map<String, Tenant> byKey = new HashMap<>();

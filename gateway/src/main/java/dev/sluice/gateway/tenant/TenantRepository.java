@@ -44,8 +44,9 @@ public final class TenantRepository {
     return pool.withTransaction(
         conn ->
             conn.preparedQuery(
-                    "INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
-                .execute(Tuple.of(tenant.id(), tenant.name()))
+                    "INSERT INTO tenants (id, name, outbound_events) VALUES ($1, $2, $3)"
+                        + " ON CONFLICT (id) DO NOTHING")
+                .execute(Tuple.of(tenant.id(), tenant.name(), tenant.outboundEvents().wireName()))
                 .compose(
                     r ->
                         r.rowCount() == 0
@@ -53,6 +54,30 @@ public final class TenantRepository {
                                 conflict("tenant '" + tenant.id() + "' already exists"))
                             : insertKey(conn, tenant.id()))
                 .compose(key -> bumpVersion(conn).map(key)));
+  }
+
+  /**
+   * Changes which outbound status events the tenant gets; live on every instance within about a
+   * second. 404 if no such tenant.
+   */
+  public Future<Void> setOutboundEvents(String tenantId, OutboundEvents events) {
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery("UPDATE tenants SET outbound_events = $2 WHERE id = $1")
+                .execute(Tuple.of(tenantId, events.wireName()))
+                .compose(
+                    r ->
+                        r.rowCount() == 0
+                            ? Future.failedFuture(unknownTenant(tenantId))
+                            : bumpVersion(conn)));
+  }
+
+  /** A tenant from a row of {@code id, name, outbound_events}. */
+  static Tenant tenant(Row r) {
+    return new Tenant(
+        r.getString("id"),
+        r.getString("name"),
+        OutboundEvents.fromWireName(r.getString("outbound_events")).orElse(OutboundEvents.ALL));
   }
 
   /** Issues another key for the tenant; the existing keys keep working. 404 if no such tenant. */
@@ -186,7 +211,7 @@ public final class TenantRepository {
   public Future<TenantDetails> describe(String tenantId) {
     return pool.withTransaction(
         conn ->
-            conn.preparedQuery("SELECT id, name FROM tenants WHERE id = $1")
+            conn.preparedQuery("SELECT id, name, outbound_events FROM tenants WHERE id = $1")
                 .execute(Tuple.of(tenantId))
                 .compose(
                     r ->
@@ -196,7 +221,7 @@ public final class TenantRepository {
   }
 
   private Future<TenantDetails> details(SqlConnection conn, Row tenantRow) {
-    Tenant tenant = new Tenant(tenantRow.getString("id"), tenantRow.getString("name"));
+    Tenant tenant = tenant(tenantRow);
     Future<RowSet<Row>> channels =
         conn.preparedQuery(
                 "SELECT id, tenant_id, provider, address, meta_app_id, public_url, allowed_ips,"

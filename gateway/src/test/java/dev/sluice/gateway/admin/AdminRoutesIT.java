@@ -181,6 +181,69 @@ class AdminRoutesIT {
   // ---- tenants and keys ----
 
   @Test
+  void outboundEventsAreAllByDefaultAndCanBeSetAtCreationOrChangedLater() {
+    String plain = "plain-" + shortId();
+    assertThat(
+            call(HttpMethod.POST, "/admin/tenants", tenantBody(plain))
+                .bodyAsJsonObject()
+                .getString("outboundEvents"))
+        .isEqualTo("all");
+    String quiet = "quiet-" + shortId();
+    HttpResponse<Buffer> created =
+        call(HttpMethod.POST, "/admin/tenants", tenantBody(quiet).put("outboundEvents", "none"));
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(created.bodyAsJsonObject().getString("outboundEvents")).isEqualTo("none");
+
+    HttpResponse<Buffer> changed =
+        call(
+            HttpMethod.PATCH,
+            "/admin/tenants/" + quiet,
+            new JsonObject().put("outboundEvents", "final"));
+
+    assertThat(changed.statusCode()).isEqualTo(200);
+    assertThat(changed.bodyAsJsonObject().getString("outboundEvents")).isEqualTo("final");
+    assertThat(
+            call(HttpMethod.GET, "/admin/tenants/" + quiet, null)
+                .bodyAsJsonObject()
+                .getString("outboundEvents"))
+        .isEqualTo("final");
+    assertThat(
+            db.count(
+                "SELECT count(*) FROM tenants WHERE id = ? AND outbound_events = 'final'", quiet))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aBadOutboundEventsSettingIsRefusedAndChangesNothing() {
+    String id = "bad-events-" + shortId();
+    assertError(
+        call(HttpMethod.POST, "/admin/tenants", tenantBody(id).put("outboundEvents", "some")),
+        422,
+        "invalid");
+    assertThat(db.count("SELECT count(*) FROM tenants WHERE id = ?", id)).isZero();
+    call(HttpMethod.POST, "/admin/tenants", tenantBody(id));
+
+    assertError(
+        call(HttpMethod.PATCH, "/admin/tenants/" + id, new JsonObject().put("outboundEvents", 3)),
+        400,
+        "bad_request");
+    assertError(
+        call(HttpMethod.PATCH, "/admin/tenants/" + id, new JsonObject().put("name", "x")),
+        422,
+        "invalid");
+    assertError(
+        call(
+            HttpMethod.PATCH,
+            "/admin/tenants/nobody-" + shortId(),
+            new JsonObject().put("outboundEvents", "none")),
+        404,
+        "not_found");
+    assertThat(
+            db.count("SELECT count(*) FROM tenants WHERE id = ? AND outbound_events = 'all'", id))
+        .isEqualTo(1);
+  }
+
+  @Test
   void createdTenantGetsAKeyShownOnceAndStoredAsHashOnly() {
     String id = "acme-" + shortId();
 

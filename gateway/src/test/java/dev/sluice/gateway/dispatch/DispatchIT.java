@@ -9,6 +9,7 @@ import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -72,7 +73,11 @@ class DispatchIT {
 
   /** A tenant with one WhatsApp channel whose limits do not get in the way unless given. */
   private static Line line(String name, JsonObject outbound) {
-    Tenant t = h.tenant(name);
+    return line(h.tenant(name), name, outbound);
+  }
+
+  /** Another WhatsApp channel of the tenant. */
+  private static Line line(Tenant t, String name, JsonObject outbound) {
     String phoneNumberId = "5" + Math.abs(System.nanoTime() % 1_000_000_000L);
     String channel = TestBackends.uniqueId(name + "-wa");
     h.channel(
@@ -294,6 +299,62 @@ class DispatchIT {
     assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("131026");
     assertThat(fake.callsFor(line.phoneNumberId())).hasSize(1);
     assertThat(statuses(failed)).containsExactly("accepted", "failed");
+  }
+
+  @Test
+  void statusEventsFollowTheTenantsOutboundEventsSetting() {
+    Tenant onlyFailures = h.tenant("failures");
+    h.admin(
+        HttpMethod.PATCH,
+        "/admin/tenants/" + onlyFailures.id(),
+        new JsonObject().put("outboundEvents", "failures"));
+    Tenant none = h.tenant("none");
+    h.admin(
+        HttpMethod.PATCH,
+        "/admin/tenants/" + none.id(),
+        new JsonObject().put("outboundEvents", "none"));
+    for (Tenant t : List.of(onlyFailures, none)) {
+      Line ok = line(t, t.id() + "-ok", null);
+      Line bad = line(t, t.id() + "-bad", null);
+      fake.script(
+          bad.phoneNumberId(), c -> Reply.error(400, 131026, "Message Undeliverable", Map.of()));
+      String sent = text(ok, "+4915112340201", "fine");
+      String failed = text(bad, "+4915112340202", "nobody home");
+      awaitStatus(ok, sent, "sent");
+      awaitStatus(bad, failed, "failed");
+      await(() -> outboundBacklog(t) == 0); // both recorded: nothing more can be queued for them
+
+      JsonArray events = h.drain(t.apiKey(), "inbound");
+      if (t == none) {
+        assertThat(events).isEmpty();
+      } else {
+        assertThat(events).hasSize(1);
+        JsonObject event = events.getJsonObject(0);
+        assertThat(event.getString("messageId")).isEqualTo(failed);
+        assertThat(event.getString("status")).isEqualTo("failed");
+        assertThat(event.getString("errorCode")).isEqualTo("131026");
+      }
+    }
+  }
+
+  /** Messages of the tenant not yet finished, over all partitions and both lanes. */
+  private static long outboundBacklog(Tenant t) {
+    Redis redis = Redis.createClient(fake.vertx(), h.redisUrl());
+    try {
+      long n = 0;
+      for (int p = 0; p < 16; p++) {
+        for (String lane : List.of("hi", "lo")) {
+          n +=
+              redis
+                  .send(Request.cmd(Command.XLEN).arg("{t:" + t.id() + ":" + p + "}:out:" + lane))
+                  .await()
+                  .toLong();
+        }
+      }
+      return n;
+    } finally {
+      redis.close();
+    }
   }
 
   @Test

@@ -100,6 +100,127 @@ class FunctionLibraryIT {
     assertThat(send(Request.cmd(Command.ZSCORE).arg("{w}:work").arg("marked"))).isNotNull();
   }
 
+  @Test
+  void unclaimManyRemovesOnlyTheUnitsStillUnderTheirClaim() {
+    backend.loadFunctions().await();
+    long now = System.currentTimeMillis();
+    send(Request.cmd(Command.ZADD).arg("{w}:work").arg(now + 30_000).arg("a"));
+    send(Request.cmd(Command.ZADD).arg("{w}:work").arg(now).arg("b"));
+    send(Request.cmd(Command.ZADD).arg("{w}:work").arg(now + 30_000).arg("c"));
+
+    long removed =
+        send(Request.cmd(Command.FCALL)
+                .arg("sluice_unclaim_many")
+                .arg(1)
+                .arg("{w}:work")
+                .arg(15_000)
+                .arg("a")
+                .arg("b")
+                .arg("c")
+                .arg("absent"))
+            .toLong();
+
+    assertThat(removed).isEqualTo(2);
+    assertThat(send(Request.cmd(Command.ZRANGE).arg("{w}:work").arg(0).arg(-1)).toString())
+        .isEqualTo("[b]");
+  }
+
+  @Test
+  void aFinishRecordedTwiceQueuesOneStatusEventAndLeavesNoMarkerBehind() {
+    backend.loadFunctions().await();
+    String id = enqueueAndPull("conv-1");
+
+    List<Long> first = record(10, outcome("finish", id, "{\"status\":\"sent\"}"));
+    List<Long> again = record(10, outcome("finish", id, "{\"status\":\"sent\"}"));
+
+    assertThat(first).containsExactly(0L, 0L);
+    assertThat(again).containsExactly(0L, 0L);
+    assertThat(len("{t:x:0}:in")).isEqualTo(1); // one status event, not two
+    assertThat(len("{t:x:0}:out:hi")).isZero();
+    // No key per message is kept for days to make the second call harmless.
+    assertThat(send(Request.cmd(Command.KEYS).arg("*dd*")).size()).isZero();
+  }
+
+  @Test
+  void aRetryOrWaitRecordedAfterTheFinishCannotBringTheMessageBack() {
+    backend.loadFunctions().await();
+    String id = enqueueAndPull("conv-2");
+    record(10, outcome("finish", id, ""));
+
+    long due = System.currentTimeMillis() + 60_000;
+    record(10, List.of("retry", "hi", id, Long.toString(due), "", "", "conv-2", "", ""));
+    record(10, List.of("wait", "hi", id, Long.toString(due), "", "", "conv-2", "", ""));
+
+    assertThat(send(Request.cmd(Command.ZSCORE).arg("{t:x:0}:out:hi:lease").arg(id))).isNull();
+    assertThat(send(Request.cmd(Command.HEXISTS).arg("{t:x:0}:out:att").arg(id)).toInteger())
+        .isZero();
+  }
+
+  @Test
+  void statusEventsStopAtTheTenantsBacklogBoundAndAreCounted() {
+    backend.loadFunctions().await();
+    String a = enqueueAndPull("conv-a");
+    String b = enqueueAndPull("conv-b");
+    String c = enqueueAndPull("conv-c");
+
+    List<String> outcomes = new ArrayList<>();
+    for (String id : List.of(a, b, c)) {
+      outcomes.addAll(outcome("finish", id, "{}"));
+    }
+    List<Long> reply = record(2, outcomes);
+
+    assertThat(reply).containsExactly(0L, 1L); // nothing left; one event dropped
+    assertThat(len("{t:x:0}:in")).isEqualTo(2);
+    assertThat(len("{t:x:0}:out:hi")).isZero(); // every message finished all the same
+  }
+
+  /** Adds a message to partition {t:x:0}'s high lane and leases it as sluice_out_pull does. */
+  private static String enqueueAndPull(String conversation) {
+    String id =
+        send(Request.cmd(Command.XADD)
+                .arg("{t:x:0}:out:hi")
+                .arg("*")
+                .arg("c")
+                .arg(conversation)
+                .arg("m")
+                .arg("{}"))
+            .toString();
+    send(
+        Request.cmd(Command.ZADD)
+            .arg("{t:x:0}:out:hi:lease")
+            .arg(System.currentTimeMillis() + 60_000)
+            .arg(id));
+    return id;
+  }
+
+  private static List<String> outcome(String action, String id, String event) {
+    return List.of(action, "hi", id, "0", event, event.isEmpty() ? "" : "{}", "c", "", "");
+  }
+
+  private static List<Long> record(long bound, List<String> outcomes) {
+    Request call =
+        Request.cmd(Command.FCALL)
+            .arg("sluice_out_record")
+            .arg(8)
+            .arg("{t:x:0}:out:hi")
+            .arg("{t:x:0}:out:hi:lease")
+            .arg("{t:x:0}:out:lo")
+            .arg("{t:x:0}:out:lo:lease")
+            .arg("{t:x:0}:out:att")
+            .arg("{t:x:0}:dlq")
+            .arg("{t:x:0}:in")
+            .arg("{t:x:0}:optout")
+            .arg(bound);
+    outcomes.forEach(call::arg);
+    List<Long> out = new ArrayList<>();
+    send(call).forEach(r -> out.add(r.toLong()));
+    return out;
+  }
+
+  private static long len(String stream) {
+    return send(Request.cmd(Command.XLEN).arg(stream)).toLong();
+  }
+
   private static long unclaim(String member) {
     return send(Request.cmd(Command.FCALL)
             .arg("sluice_unclaim")
