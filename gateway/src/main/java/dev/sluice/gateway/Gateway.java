@@ -153,7 +153,11 @@ public final class Gateway {
               directory,
               hasher,
               new IngressMetrics(metrics.registry()),
-              new AdminRoutes(config.admin().token(), new TenantRepository(pg, cipher), directory),
+              new AdminRoutes(
+                  config.admin().token(),
+                  new TenantRepository(pg, cipher),
+                  directory,
+                  config.providers().allowHttp()),
               new MessageValidator(directory, clock),
               ledger,
               new EndpointRepository(

@@ -68,7 +68,18 @@ public final class AdminRoutes implements Routes {
   /**
    * @param token the admin token; empty disables the operator API
    */
-  public AdminRoutes(Secret token, TenantRepository repository, TenantDirectory directory) {
+  private final Set<String> baseUrlSchemes;
+
+  /**
+   * @param allowHttpBaseUrls whether a channel's own provider base URL may be http ({@code
+   *     providers.allowHttp}: tests and local fakes)
+   */
+  public AdminRoutes(
+      Secret token,
+      TenantRepository repository,
+      TenantDirectory directory,
+      boolean allowHttpBaseUrls) {
+    this.baseUrlSchemes = allowHttpBaseUrls ? Set.of("http", "https") : Set.of("https");
     this.token = token;
     this.repository = repository;
     this.directory = directory;
@@ -229,7 +240,8 @@ public final class AdminRoutes implements Routes {
 
   private Future<Reply> createChannel(RoutingContext ctx) {
     String tenantId = pathId(ctx, "tenant");
-    Channel channel = ChannelRequest.parse(tenantId, JsonFields.body(ctx.body().buffer()));
+    Channel channel =
+        ChannelRequest.parse(tenantId, JsonFields.body(ctx.body().buffer()), baseUrlSchemes);
     return repository
         .createChannel(channel)
         .compose(this::refreshed)

@@ -99,7 +99,7 @@ final class ChannelRequest {
    * @throws dev.sluice.gateway.http.GatewayException 400 for wrong types, 422 naming the first
    *     invalid field
    */
-  static Channel parse(String tenantId, JsonFields body) {
+  static Channel parse(String tenantId, JsonFields body, Set<String> baseUrlSchemes) {
     // Types first (400), then meaning (422).
     String id = body.string("id");
     String providerName = body.string("provider");
@@ -177,7 +177,7 @@ final class ChannelRequest {
       }
       secrets.put(name, Secret.of(value));
     }
-    checkProviderFormats(provider, credentials);
+    checkProviderFormats(provider, credentials, baseUrlSchemes);
 
     InboundLimits inboundLimits = null;
     if (limits != null) {
@@ -213,7 +213,8 @@ final class ChannelRequest {
         outboundLimits);
   }
 
-  private static void checkProviderFormats(Provider provider, Map<String, String> credentials) {
+  private static void checkProviderFormats(
+      Provider provider, Map<String, String> credentials, Set<String> baseUrlSchemes) {
     switch (provider) {
       case TELEGRAM -> {
         if (!TELEGRAM_SECRET.matcher(credentials.get("secretToken")).matches()) {
@@ -221,7 +222,7 @@ final class ChannelRequest {
               "credentials.secretToken must be 1 to 256 characters of A-Z, a-z, 0-9, _ -");
         }
       }
-      case INFOBIP -> checkUrl("credentials.baseUrl", credentials.get("baseUrl"), Set.of("https"));
+      case INFOBIP -> checkUrl("credentials.baseUrl", credentials.get("baseUrl"), baseUrlSchemes);
       case STANDARD -> {
         if (!StandardWebhookVerifier.isValidSecret(credentials.get("secret"))) {
           throw invalid(

@@ -140,7 +140,8 @@ public final class ConfigLoader {
             s.nonBlank("whatsapp.apiVersion", "v23.0"),
             s.nonBlank("telegram.baseUrl", "https://api.telegram.org"),
             s.nonBlank("twilio.baseUrl", "https://api.twilio.com"),
-            s.longIn("providers.requestTimeoutMs", 10_000, 100, 600_000));
+            s.longIn("providers.requestTimeoutMs", 10_000, 100, 600_000),
+            s.bool("providers.allowHttp", false));
     checkUrl(s, "whatsapp.baseUrl", providers.whatsappBaseUrl(), List.of("http", "https"));
     checkUrl(s, "telegram.baseUrl", providers.telegramBaseUrl(), List.of("http", "https"));
     checkUrl(s, "twilio.baseUrl", providers.twilioBaseUrl(), List.of("http", "https"));

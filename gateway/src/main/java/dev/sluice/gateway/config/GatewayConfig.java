@@ -152,13 +152,15 @@ public record GatewayConfig(
    * @param telegramBaseUrl Bot API base URL, e.g. {@code https://api.telegram.org}
    * @param twilioBaseUrl REST API base URL, e.g. {@code https://api.twilio.com}
    * @param requestTimeoutMs deadline of one provider API call
+   * @param allowHttp whether a channel's own base URL (Infobip) may be http: tests, local fakes
    */
   public record Providers(
       String whatsappBaseUrl,
       String whatsappApiVersion,
       String telegramBaseUrl,
       String twilioBaseUrl,
-      long requestTimeoutMs) {}
+      long requestTimeoutMs,
+      boolean allowHttp) {}
 
   /**
    * The dispatcher, which sends queued messages.

@@ -3,6 +3,8 @@ package dev.sluice.gateway.connector;
 import dev.sluice.gateway.ingress.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Sends one message through one provider's API and says what became of it. Implementations are
@@ -22,4 +24,26 @@ public interface Connector {
    * @return the outcome; the Future fails only on programming errors
    */
   Future<SendResult> send(Channel channel, OutboundMessage message);
+
+  /**
+   * How many messages of one channel {@link #sendMany} sends in one provider call at most; 1 for a
+   * provider that takes one message per call.
+   */
+  default int maxBatch() {
+    return 1;
+  }
+
+  /**
+   * Sends several messages of one channel, in one provider call where the provider takes many (at
+   * most {@link #maxBatch()}). Never fails for anything the provider answered, as {@link #send}.
+   * The messages go to different recipients (the dispatcher hands out one message per conversation
+   * at a time).
+   *
+   * @return one outcome per message, in order; the Future fails only on programming errors
+   */
+  default Future<List<SendResult>> sendMany(Channel channel, List<OutboundMessage> messages) {
+    List<Future<SendResult>> each = new ArrayList<>(messages.size());
+    messages.forEach(m -> each.add(send(channel, m)));
+    return Future.all(each).map(all -> all.list());
+  }
 }

@@ -13,6 +13,9 @@ import io.vertx.ext.web.client.WebClient;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -82,6 +85,37 @@ public final class ProviderCall {
                         classifier.apply(new ProviderResponse(ar.result(), clock.instant())))
                     : transportFailure(ar.cause()))
         .map(result -> checked(result, channel, message));
+  }
+
+  /**
+   * As {@link #complete}, for one call that carried several messages: the classifier gives one
+   * result per message, in order; a transport failure or timeout is the result of every message.
+   */
+  public Future<List<SendResult>> completeMany(
+      Future<HttpResponse<Buffer>> sent,
+      Channel channel,
+      List<OutboundMessage> messages,
+      Function<ProviderResponse, List<SendResult>> classifier) {
+    return sent.timeout(deadlineMs, TimeUnit.MILLISECONDS)
+        .transform(
+            ar ->
+                ar.succeeded()
+                    ? Future.succeededFuture(
+                        classifier.apply(new ProviderResponse(ar.result(), clock.instant())))
+                    : transportFailure(ar.cause())
+                        .map(r -> Collections.nCopies(messages.size(), r)))
+        .map(
+            results -> {
+              if (results.size() != messages.size()) {
+                throw new IllegalStateException(
+                    results.size() + " results for " + messages.size() + " messages");
+              }
+              List<SendResult> out = new ArrayList<>(results.size());
+              for (int i = 0; i < results.size(); i++) {
+                out.add(checked(results.get(i), channel, messages.get(i)));
+              }
+              return out;
+            });
   }
 
   private Future<SendResult> transportFailure(Throwable failure) {

@@ -59,6 +59,21 @@ public final class ProviderResponse {
         : null;
   }
 
+  /** The length of the array at a path through the JSON body; 0 when there is no array there. */
+  public int arraySize(String... path) {
+    Object node = json;
+    for (String segment : path) {
+      if (node instanceof JsonObject o) {
+        node = o.getValue(segment);
+      } else if (node instanceof JsonArray a && isIndex(segment) && a.size() > index(segment)) {
+        node = a.getValue(index(segment));
+      } else {
+        return 0;
+      }
+    }
+    return node instanceof JsonArray a ? a.size() : 0;
+  }
+
   /** The {@code Retry-After} header as a wait, or {@code null} if absent or unreadable. */
   public Duration retryAfter() {
     return RetryAfter.parse(response.getHeader(HttpHeaders.RETRY_AFTER), receivedAt);

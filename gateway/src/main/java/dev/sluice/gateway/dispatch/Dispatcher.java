@@ -1,7 +1,9 @@
 package dev.sluice.gateway.dispatch;
 
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.connector.Connector;
 import dev.sluice.gateway.connector.Connectors;
+import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.SendResult;
 import dev.sluice.gateway.delivery.DeliveryWork;
 import dev.sluice.gateway.ledger.Ledger;
@@ -286,7 +288,7 @@ public final class Dispatcher extends VerticleBase {
    * mid-way) has no outcome: it stays leased and comes back when its lease ends.
    */
   private Future<List<Outcome>> dispatch(TenantQueueKeys keys, List<Pulled> pulled) {
-    List<Future<Outcome>> outcomes = new ArrayList<>(pulled.size());
+    List<Future<List<Outcome>>> outcomes = new ArrayList<>(pulled.size());
     Map<String, List<Ready>> byChannel = new LinkedHashMap<>();
     for (Pulled p : pulled) {
       QueuedMessage m;
@@ -296,14 +298,16 @@ public final class Dispatcher extends VerticleBase {
         LOG.error(
             "unreadable outbound entry {} dead-lettered [tenant={}]", p.entryId(), keys.tag());
         outcomes.add(
-            Future.succeededFuture(new Outcome(p, "dead", 0, null, null, null, "", p.payload())));
+            Future.succeededFuture(
+                List.of(new Outcome(p, "dead", 0, null, null, null, "", p.payload()))));
         continue;
       }
       Optional<Channel> found = directory.channel(m.channelId());
       if (found.isEmpty()) {
         SendResult gone =
             SendResult.permanent("channel_deleted", "the channel no longer exists", 0);
-        outcomes.add(Future.succeededFuture(finished(p, m, MessageStatus.FAILED, gone, false)));
+        outcomes.add(
+            Future.succeededFuture(List.of(finished(p, m, MessageStatus.FAILED, gone, false))));
       } else {
         byChannel
             .computeIfAbsent(m.channelId(), k -> new ArrayList<>())
@@ -312,19 +316,24 @@ public final class Dispatcher extends VerticleBase {
     }
     for (List<Ready> group : byChannel.values()) {
       Future<List<Long>> waits = pace(group);
+      Connector connector = connectors.forProvider(group.get(0).channel().provider());
+      if (connector.maxBatch() > 1) {
+        outcomes.add(waits.compose(w -> attemptMany(connector, group, w)));
+        continue;
+      }
       for (int i = 0; i < group.size(); i++) {
         Ready ready = group.get(i);
         int index = i;
-        outcomes.add(waits.compose(w -> attempt(ready, w.get(index))));
+        outcomes.add(waits.compose(w -> attempt(connector, ready, w.get(index))).map(List::of));
       }
     }
     return Future.join(outcomes)
         .transform(
             ar -> {
-              List<Outcome> known = new ArrayList<>(outcomes.size());
-              for (Future<Outcome> f : outcomes) {
+              List<Outcome> known = new ArrayList<>(pulled.size());
+              for (Future<List<Outcome>> f : outcomes) {
                 if (f.succeeded()) {
-                  known.add(f.result());
+                  known.addAll(f.result());
                 } else {
                   warn("dispatch of a message failed: " + f.cause());
                 }
@@ -357,7 +366,7 @@ public final class Dispatcher extends VerticleBase {
   }
 
   /** Sends one message unless it must wait (pacing, open breaker). */
-  private Future<Outcome> attempt(Ready ready, long waitMs) {
+  private Future<Outcome> attempt(Connector connector, Ready ready, long waitMs) {
     Pulled p = ready.p();
     QueuedMessage m = ready.m();
     long now = System.currentTimeMillis();
@@ -372,21 +381,96 @@ public final class Dispatcher extends VerticleBase {
           Outcome.waiting(p, "wait", now + breakers.openFor().toMillis()));
     }
     long start = System.nanoTime();
-    return connectors
-        .forProvider(ready.channel().provider())
+    return connector
         .send(ready.channel(), m.toOutbound())
-        .map(result -> outcome(p, m, breaker, start, result));
+        .map(
+            result -> {
+              record(breaker, start, result);
+              return outcome(p, m, start, result);
+            });
   }
 
-  private Outcome outcome(
-      Pulled p, QueuedMessage m, CircuitBreaker breaker, long start, SendResult result) {
+  /**
+   * Sends the messages of one channel that may go now in as few provider calls as the connector
+   * allows, under one breaker permission per call; the others wait (pacing, open breaker).
+   */
+  private Future<List<Outcome>> attemptMany(
+      Connector connector, List<Ready> group, List<Long> waits) {
+    long now = System.currentTimeMillis();
+    List<Outcome> done = new ArrayList<>(group.size());
+    List<Ready> go = new ArrayList<>(group.size());
+    for (int i = 0; i < group.size(); i++) {
+      Ready ready = group.get(i);
+      if (waits.get(i) > 0) {
+        metrics.paced(ready.m().provider());
+        done.add(Outcome.waiting(ready.p(), "wait", now + waits.get(i)));
+      } else {
+        go.add(ready);
+      }
+    }
+    List<Future<List<Outcome>>> calls = new ArrayList<>();
+    for (int from = 0; from < go.size(); from += connector.maxBatch()) {
+      calls.add(
+          sendMany(connector, go.subList(from, Math.min(go.size(), from + connector.maxBatch()))));
+    }
+    return Future.all(calls)
+        .map(
+            all -> {
+              for (Future<List<Outcome>> call : calls) {
+                done.addAll(call.result());
+              }
+              return done;
+            });
+  }
+
+  private Future<List<Outcome>> sendMany(Connector connector, List<Ready> batch) {
+    Channel channel = batch.get(0).channel();
+    CircuitBreaker breaker = breakers.forChannel(channel.id());
+    if (!breaker.tryAcquirePermission()) {
+      long until = System.currentTimeMillis() + breakers.openFor().toMillis();
+      List<Outcome> held = new ArrayList<>(batch.size());
+      for (Ready r : batch) {
+        metrics.heldByBreaker(r.m().provider());
+        held.add(Outcome.waiting(r.p(), "wait", until));
+      }
+      return Future.succeededFuture(held);
+    }
+    List<OutboundMessage> messages = new ArrayList<>(batch.size());
+    batch.forEach(r -> messages.add(r.m().toOutbound()));
+    long start = System.nanoTime();
+    return connector
+        .sendMany(channel, messages)
+        .map(
+            results -> {
+              // One call, one record for the breaker: an outage fails every message of it alike.
+              SendResult call = results.get(0);
+              for (SendResult r : results) {
+                if (isOutage(r)) {
+                  call = r;
+                  break;
+                }
+              }
+              record(breaker, start, call);
+              List<Outcome> out = new ArrayList<>(batch.size());
+              for (int i = 0; i < batch.size(); i++) {
+                out.add(outcome(batch.get(i).p(), batch.get(i).m(), start, results.get(i)));
+              }
+              return out;
+            });
+  }
+
+  /** Tells the channel's breaker how a provider call went. */
+  private static void record(CircuitBreaker breaker, long start, SendResult result) {
     long elapsed = System.nanoTime() - start;
-    metrics.sent(m.provider(), result.outcome(), start);
     if (isOutage(result)) {
       breaker.onError(elapsed, TimeUnit.NANOSECONDS, new ProviderOutage(result.errorCode()));
     } else {
       breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
     }
+  }
+
+  private Outcome outcome(Pulled p, QueuedMessage m, long start, SendResult result) {
+    metrics.sent(m.provider(), result.outcome(), start);
     return switch (result.outcome()) {
       case SENT -> finished(p, m, MessageStatus.SENT, result, false);
       case PERMANENT -> finished(p, m, MessageStatus.FAILED, result, false);

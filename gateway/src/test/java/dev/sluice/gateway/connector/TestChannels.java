@@ -23,7 +23,7 @@ public final class TestChannels {
 
   /** All provider base URLs at {@code baseUrl}. */
   public static GatewayConfig.Providers providers(String baseUrl, long requestTimeoutMs) {
-    return new GatewayConfig.Providers(baseUrl, "v23.0", baseUrl, baseUrl, requestTimeoutMs);
+    return new GatewayConfig.Providers(baseUrl, "v23.0", baseUrl, baseUrl, requestTimeoutMs, false);
   }
 
   /**

@@ -54,7 +54,8 @@ class DispatchIT {
                 "dispatch.retryBaseMs", "100",
                 "dispatch.retryMaxMs", "2000",
                 "dispatch.breakerOpenMs", "500",
-                "dispatch.maxAttempts", "10"));
+                "dispatch.maxAttempts", "10",
+                "providers.allowHttp", "true"));
     app = TestBackends.uniqueId("app");
     h.metaApp(app, SECRET, "verify");
   }
@@ -335,6 +336,88 @@ class DispatchIT {
         assertThat(event.getString("errorCode")).isEqualTo("131026");
       }
     }
+  }
+
+  @Test
+  void infobipMessagesOfAPartitionGoOutTogetherEachWithItsOwnId() {
+    Tenant t = h.tenant("bulk");
+    String account = "ib" + Math.abs(System.nanoTime() % 1_000_000_000L);
+    String channel = TestBackends.uniqueId("bulk-ib");
+    h.channel(
+        t.id(),
+        new JsonObject()
+            .put("id", channel)
+            .put("provider", "infobip")
+            .put("address", "InfoSMS")
+            .put(
+                "credentials",
+                new JsonObject()
+                    .put("apiKey", "ib-key")
+                    .put("webhookSecret", "ib-hook-secret")
+                    .put("baseUrl", fake.baseUrl() + "/ib/" + account))
+            .put(
+                "limits",
+                new JsonObject()
+                    .put(
+                        "outbound",
+                        new JsonObject()
+                            .put("perSecond", 100_000)
+                            .put("burst", 10_000)
+                            .put("perRecipientPerMinute", 6000)
+                            .put("recipientBurst", 100))));
+    // The answer lists each entry's destination and an id made from its text.
+    fake.script(
+        account,
+        c -> {
+          JsonArray answered = new JsonArray();
+          for (Object o : c.body().getJsonArray("messages")) {
+            JsonObject sms = (JsonObject) o;
+            answered.add(
+                new JsonObject()
+                    .put(
+                        "destination",
+                        sms.getJsonArray("destinations").getJsonObject(0).getString("to"))
+                    .put("messageId", "ib-" + sms.getJsonObject("content").getString("text"))
+                    .put(
+                        "status",
+                        new JsonObject().put("groupName", "PENDING").put("name", "ACCEPTED")));
+          }
+          return new Reply(
+              200, new JsonObject().put("messages", answered).encode(), Map.of(), null);
+        });
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < 200; i++) {
+      batch.add(
+          new JsonObject()
+              .put("channel", channel)
+              .put("to", "+1202555" + String.format("%04d", i))
+              .put("type", "text")
+              .put("text", "bulk-" + i));
+    }
+    HttpResponse<Buffer> accepted =
+        h.client
+            .post("/v1/messages/batch")
+            .putHeader("Authorization", "Bearer " + t.apiKey())
+            .sendJsonObject(new JsonObject().put("messages", batch))
+            .await();
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(200);
+    Line line = new Line(t, channel, account);
+
+    for (int i = 0; i < 200; i++) {
+      String id =
+          accepted.bodyAsJsonObject().getJsonArray("results").getJsonObject(i).getString("id");
+      JsonObject sent = awaitStatus(line, id, "sent");
+      assertThat(sent.getString("providerMessageId")).isEqualTo("ib-bulk-" + i);
+    }
+    List<Call> calls = fake.callsFor(account);
+    int carried = 0;
+    for (Call c : calls) {
+      JsonArray entries = c.body().getJsonArray("messages");
+      carried += entries.size();
+      assertThat(c.authorization()).isEqualTo("App ib-key");
+    }
+    assertThat(carried).isEqualTo(200); // each message once
+    assertThat(calls.size()).isLessThan(200); // and several per request
   }
 
   /** Messages of the tenant not yet finished, over all partitions and both lanes. */

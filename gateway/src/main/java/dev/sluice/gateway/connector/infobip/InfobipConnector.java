@@ -19,6 +19,11 @@ import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Infobip SMS, send API v3 (provider-facts §5): {@code POST {credentials.baseUrl}/sms/3/messages}
@@ -30,12 +35,18 @@ import java.time.Clock;
  * a public URL or a webhook secret no report URL is sent (a report without the secret would be
  * refused anyway).
  *
+ * <p>Several messages of one channel go in one request ({@link #sendMany}, up to {@value
+ * #MAX_BATCH}), one entry of {@code messages} each.
+ *
  * <p>2xx is SENT with {@code messages[0].messageId}, unless {@code messages[0].status.groupName} is
  * {@code REJECTED} (PERMANENT with {@code status.name}). Errors carry a string {@code errorCode}
  * ({@code E400}, {@code E429}, ...) and are classified by HTTP status: 408, 429 and 5xx retryable,
  * other 4xx permanent.
  */
 public final class InfobipConnector implements Connector {
+  /** Messages per request at most. */
+  static final int MAX_BATCH = 100;
+
   private final ProviderCall call;
   private final URI publicUrl;
 
@@ -59,6 +70,20 @@ public final class InfobipConnector implements Connector {
 
   @Override
   public Future<SendResult> send(Channel channel, OutboundMessage message) {
+    return sendMany(channel, List.of(message)).map(results -> results.get(0));
+  }
+
+  @Override
+  public int maxBatch() {
+    return MAX_BATCH;
+  }
+
+  /**
+   * Sends the messages in one request: one entry of {@code messages} each. The answer lists them by
+   * destination; the dispatcher never puts two messages to one recipient in a call.
+   */
+  @Override
+  public Future<List<SendResult>> sendMany(Channel channel, List<OutboundMessage> messages) {
     Secret apiKey = channel.credential("apiKey");
     URI baseUrl = absolute(channel.credential("baseUrl").reveal());
     if (apiKey.isEmpty()
@@ -66,32 +91,59 @@ public final class InfobipConnector implements Connector {
         || channel.address() == null
         || channel.address().isBlank()) {
       return Future.succeededFuture(
-          SendResult.permanent(
-              "channel_misconfigured",
-              "channel needs an address, an apiKey and an absolute baseUrl",
-              0));
+          Collections.nCopies(
+              messages.size(),
+              SendResult.permanent(
+                  "channel_misconfigured",
+                  "channel needs an address, an apiKey and an absolute baseUrl",
+                  0)));
     }
-    if (!(message.content() instanceof MessageContent.Text text)) {
-      return Future.succeededFuture(
-          SendResult.permanent("unsupported_content", "infobip SMS carries text only", 0));
-    }
-    JsonObject sms =
-        new JsonObject()
-            .put("sender", channel.address())
-            .put(
-                "destinations", new JsonArray().add(new JsonObject().put("to", message.toDigits())))
-            .put("content", new JsonObject().put("text", text.body()));
+    SendResult[] results = new SendResult[messages.size()];
+    List<OutboundMessage> carried = new ArrayList<>(messages.size());
+    List<Integer> positions = new ArrayList<>(messages.size());
+    JsonArray entries = new JsonArray();
     String notifyUrl = notifyUrl(channel);
-    if (notifyUrl != null) {
-      sms.put("webhooks", new JsonObject().put("delivery", new JsonObject().put("url", notifyUrl)));
+    for (int i = 0; i < messages.size(); i++) {
+      OutboundMessage message = messages.get(i);
+      if (!(message.content() instanceof MessageContent.Text text)) {
+        results[i] =
+            SendResult.permanent("unsupported_content", "infobip SMS carries text only", 0);
+        continue;
+      }
+      JsonObject sms =
+          new JsonObject()
+              .put("sender", channel.address())
+              .put(
+                  "destinations",
+                  new JsonArray().add(new JsonObject().put("to", message.toDigits())))
+              .put("content", new JsonObject().put("text", text.body()));
+      if (notifyUrl != null) {
+        sms.put(
+            "webhooks", new JsonObject().put("delivery", new JsonObject().put("url", notifyUrl)));
+      }
+      entries.add(sms);
+      carried.add(message);
+      positions.add(i);
     }
-    JsonObject body = new JsonObject().put("messages", new JsonArray().add(sms));
+    if (carried.isEmpty()) {
+      return Future.succeededFuture(List.of(results));
+    }
+    JsonObject body = new JsonObject().put("messages", entries);
     String url = stripSlash(baseUrl.toString()) + "/sms/3/messages";
-    return call.complete(
-        call.post(url).putHeader("Authorization", "App " + apiKey.reveal()).sendJsonObject(body),
-        channel,
-        message,
-        InfobipConnector::classify);
+    return call.completeMany(
+            call.post(url)
+                .putHeader("Authorization", "App " + apiKey.reveal())
+                .sendJsonObject(body),
+            channel,
+            carried,
+            r -> classify(r, carried))
+        .map(
+            outcomes -> {
+              for (int k = 0; k < outcomes.size(); k++) {
+                results[positions.get(k)] = outcomes.get(k);
+              }
+              return List.of(results);
+            });
   }
 
   /** {@code https://sluice:{secret}@host[:port]/[prefix/]webhooks/infobip/{channel id}}. */
@@ -115,17 +167,50 @@ public final class InfobipConnector implements Connector {
         + URLEncoder.encode(channel.id(), StandardCharsets.UTF_8);
   }
 
-  static SendResult classify(ProviderResponse r) {
-    if (r.isSuccess()) {
-      if ("REJECTED".equals(r.text("messages", "0", "status", "groupName"))) {
-        String name = r.text("messages", "0", "status", "name");
-        return SendResult.permanent(
-            name != null ? name : "REJECTED",
-            r.text("messages", "0", "status", "description"),
-            r.status());
-      }
-      return SendResult.sent(r.text("messages", "0", "messageId"), r.status());
+  /**
+   * One result per message of a request: an error answer is every message's; in a 2xx answer each
+   * message has its own entry, found by destination (in order when the answer has no destinations),
+   * {@code REJECTED} being PERMANENT with {@code status.name}. A message the answer does not
+   * mention was taken with the request (2xx) and counts as sent, without an id.
+   */
+  static List<SendResult> classify(ProviderResponse r, List<OutboundMessage> messages) {
+    if (!r.isSuccess()) {
+      return Collections.nCopies(messages.size(), error(r));
     }
+    int answered = r.arraySize("messages");
+    Map<String, Integer> byDestination = new HashMap<>();
+    for (int j = 0; j < answered; j++) {
+      String destination = r.text("messages", Integer.toString(j), "destination");
+      if (destination == null) {
+        destination = r.text("messages", Integer.toString(j), "to"); // the v2 shape
+      }
+      if (destination != null) {
+        byDestination.putIfAbsent(destination, j);
+      }
+    }
+    List<SendResult> out = new ArrayList<>(messages.size());
+    for (int i = 0; i < messages.size(); i++) {
+      Integer j = byDestination.get(messages.get(i).toDigits());
+      if (j == null && byDestination.isEmpty() && i < answered) {
+        j = i;
+      }
+      out.add(j == null ? SendResult.sent(null, r.status()) : entry(r, Integer.toString(j)));
+    }
+    return out;
+  }
+
+  private static SendResult entry(ProviderResponse r, String j) {
+    if ("REJECTED".equals(r.text("messages", j, "status", "groupName"))) {
+      String name = r.text("messages", j, "status", "name");
+      return SendResult.permanent(
+          name != null ? name : "REJECTED",
+          r.text("messages", j, "status", "description"),
+          r.status());
+    }
+    return SendResult.sent(r.text("messages", j, "messageId"), r.status());
+  }
+
+  private static SendResult error(ProviderResponse r) {
     String code = r.text("errorCode");
     String message = r.text("description");
     if (code == null) {

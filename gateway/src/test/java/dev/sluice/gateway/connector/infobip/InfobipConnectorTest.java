@@ -24,6 +24,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -123,6 +124,61 @@ class InfobipConnectorTest {
                   "content":{"text":"This is a sample message"},
                   "webhooks":{"delivery":{"url":"%s"}}}]}"""
                     .formatted(notifyUrl)));
+  }
+
+  @Test
+  void severalMessagesGoInOneRequestAndEachGetsItsOwnOutcomeByDestination() {
+    // The answer lists them in another order than the request, one of them rejected.
+    infobip.answer(
+        200,
+        new JsonObject(
+            """
+            {"bulkId":"b1","messages":[
+             {"destination":"41793026702","messageId":"id-2","status":{"groupId":5,
+              "groupName":"REJECTED","id":51,"name":"REJECTED_DESTINATION",
+              "description":"Invalid destination"}},
+             {"destination":"41793026701","messageId":"id-1","status":{"groupId":1,
+              "groupName":"PENDING","id":26,"name":"MESSAGE_ACCEPTED"}}]}"""));
+    List<OutboundMessage> messages =
+        List.of(
+            new OutboundMessage("m1", "+41793026701", new MessageContent.Text("one")),
+            new OutboundMessage("m2", "+41793026702", new MessageContent.Text("two")),
+            new OutboundMessage("m3", "+41793026703", new MessageContent.Text("three")),
+            new OutboundMessage(
+                "m4", "+41793026704", new MessageContent.Template("t", "en", "[]")));
+
+    List<SendResult> results = connector.sendMany(channel, messages).await();
+
+    assertThat(connector.maxBatch()).isGreaterThan(1);
+    assertThat(results.get(0)).isEqualTo(SendResult.sent("id-1", 200));
+    assertThat(results.get(1).outcome()).isEqualTo(Outcome.PERMANENT);
+    assertThat(results.get(1).errorCode()).isEqualTo("REJECTED_DESTINATION");
+    // Taken with the request but not listed in the answer: sent, without an id to correlate.
+    assertThat(results.get(2)).isEqualTo(SendResult.sent(null, 200));
+    assertThat(results.get(3).errorCode()).isEqualTo("unsupported_content");
+    JsonObject body = infobip.received().json();
+    assertThat(infobip.pending()).isZero(); // one request for all
+    assertThat(body.getJsonArray("messages")).hasSize(3);
+    assertThat(body.getJsonArray("messages").getJsonObject(2).getJsonObject("content"))
+        .isEqualTo(new JsonObject().put("text", "three"));
+  }
+
+  @Test
+  void anErrorAnswerToABulkRequestIsEveryMessagesOutcome() {
+    infobip.answer(429, error("E429", "Too many requests sent."), "Retry-After", "7");
+    List<OutboundMessage> messages =
+        List.of(
+            new OutboundMessage("m1", "+41793026701", new MessageContent.Text("one")),
+            new OutboundMessage("m2", "+41793026702", new MessageContent.Text("two")));
+
+    List<SendResult> results = connector.sendMany(channel, messages).await();
+
+    assertThat(results).hasSize(2);
+    for (SendResult r : results) {
+      assertThat(r.outcome()).isEqualTo(Outcome.RETRYABLE);
+      assertThat(r.errorCode()).isEqualTo("E429");
+      assertThat(r.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+    }
   }
 
   @Test
