@@ -23,6 +23,7 @@ import dev.sluice.gateway.tenant.Tenant;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
@@ -62,6 +63,13 @@ public final class Dispatcher extends VerticleBase {
 
   /** Entries scanned per lane per pull at most. */
   static final int SCAN_LIMIT = 2_000;
+
+  /**
+   * How long a known outcome may wait for the others of its claim before it is recorded: short
+   * enough that a crash loses only outcomes of this instant, long enough that answers arriving
+   * together share one call.
+   */
+  static final long RECORD_WAIT_MS = 20;
 
   /** Work-set marks and unclaims per call at most. */
   static final int MAX_MARKS_PER_CALL = 500;
@@ -277,18 +285,25 @@ public final class Dispatcher extends VerticleBase {
                         r.get(i + 2).toString(),
                         r.get(i + 3).toInteger()));
               }
-              return dispatch(keys, pulled)
-                  .compose(outcomes -> settle(keys, outcomes, pulled.size()))
+              if (pulled.isEmpty()) {
+                // Nothing visible and nothing waiting (else next > 0): the partition is empty.
+                return reschedule(
+                    unit, keys, next, new Settled(List.of(), next > 0 ? Settled.UNKNOWN : 0), 0);
+              }
+              Recorder recorder = new Recorder(keys, pulled.size());
+              dispatch(keys, pulled, recorder);
+              return recorder
+                  .settled()
                   .compose(settled -> reschedule(unit, keys, next, settled, pulled.size()));
             });
   }
 
   /**
-   * Paces and sends the pulled messages. A message whose handling failed on the way (Redis lost
-   * mid-way) has no outcome: it stays leased and comes back when its lease ends.
+   * Paces and sends the pulled messages, handing each outcome to the recorder as it is known. A
+   * message whose handling failed on the way (Redis lost mid-way) has no outcome: it stays leased
+   * and comes back when its lease ends.
    */
-  private Future<List<Outcome>> dispatch(TenantQueueKeys keys, List<Pulled> pulled) {
-    List<Future<List<Outcome>>> outcomes = new ArrayList<>(pulled.size());
+  private void dispatch(TenantQueueKeys keys, List<Pulled> pulled, Recorder recorder) {
     Map<String, List<Ready>> byChannel = new LinkedHashMap<>();
     for (Pulled p : pulled) {
       QueuedMessage m;
@@ -297,17 +312,14 @@ public final class Dispatcher extends VerticleBase {
       } catch (IllegalArgumentException e) {
         LOG.error(
             "unreadable outbound entry {} dead-lettered [tenant={}]", p.entryId(), keys.tag());
-        outcomes.add(
-            Future.succeededFuture(
-                List.of(new Outcome(p, "dead", 0, null, null, null, "", p.payload()))));
+        recorder.offer(List.of(new Outcome(p, "dead", 0, null, null, null, "", p.payload())), 1);
         continue;
       }
       Optional<Channel> found = directory.channel(m.channelId());
       if (found.isEmpty()) {
         SendResult gone =
             SendResult.permanent("channel_deleted", "the channel no longer exists", 0);
-        outcomes.add(
-            Future.succeededFuture(List.of(finished(p, m, MessageStatus.FAILED, gone, false))));
+        recorder.offer(List.of(finished(p, m, MessageStatus.FAILED, gone, false)), 1);
       } else {
         byChannel
             .computeIfAbsent(m.channelId(), k -> new ArrayList<>())
@@ -318,28 +330,16 @@ public final class Dispatcher extends VerticleBase {
       Future<List<Long>> waits = pace(group);
       Connector connector = connectors.forProvider(group.get(0).channel().provider());
       if (connector.maxBatch() > 1) {
-        outcomes.add(waits.compose(w -> attemptMany(connector, group, w)));
+        recorder.offer(waits.compose(w -> attemptMany(connector, group, w)), group.size());
         continue;
       }
       for (int i = 0; i < group.size(); i++) {
         Ready ready = group.get(i);
         int index = i;
-        outcomes.add(waits.compose(w -> attempt(connector, ready, w.get(index))).map(List::of));
+        recorder.offer(
+            waits.compose(w -> attempt(connector, ready, w.get(index))).map(List::of), 1);
       }
     }
-    return Future.join(outcomes)
-        .transform(
-            ar -> {
-              List<Outcome> known = new ArrayList<>(pulled.size());
-              for (Future<List<Outcome>> f : outcomes) {
-                if (f.succeeded()) {
-                  known.addAll(f.result());
-                } else {
-                  warn("dispatch of a message failed: " + f.cause());
-                }
-              }
-              return Future.succeededFuture(known);
-            });
   }
 
   /** Paces the messages of one channel in one call: the ms each must wait (0 = go now). */
@@ -540,15 +540,8 @@ public final class Dispatcher extends VerticleBase {
    * @return when each message is due again (0 when finished; every pulled message without a
    *     recorded outcome stays leased until its lease ends), and the messages left in the partition
    */
-  private Future<Settled> settle(TenantQueueKeys keys, List<Outcome> outcomes, int pulled) {
-    long leaseEnd = System.currentTimeMillis() + leaseMs;
-    List<Long> dues = new ArrayList<>(pulled);
-    for (int i = outcomes.size(); i < pulled; i++) {
-      dues.add(leaseEnd);
-    }
-    if (outcomes.isEmpty()) {
-      return Future.succeededFuture(new Settled(dues, Settled.UNKNOWN));
-    }
+  private Future<Settled> settle(TenantQueueKeys keys, List<Outcome> outcomes, long leaseEnd) {
+    List<Long> dues = new ArrayList<>(outcomes.size());
     List<LedgerEvent> events = new ArrayList<>(outcomes.size());
     boolean statusEvents = false;
     for (Outcome o : outcomes) {
@@ -596,6 +589,95 @@ public final class Dispatcher extends VerticleBase {
    */
   private record Settled(List<Long> dues, long left) {
     static final long UNKNOWN = -1;
+  }
+
+  /**
+   * Records the outcomes of one claimed partition as they come in: those known in the same moment
+   * go in one ledger append and one {@code sluice_out_record} call, at the latest {@link
+   * #RECORD_WAIT_MS} after the first of them, so a fast answer is not held in memory (where a crash
+   * would lose it and the message would be sent again) while a slow provider call of the same claim
+   * is still open. Touched only on the dispatcher's event loop.
+   */
+  private final class Recorder {
+    private final TenantQueueKeys keys;
+    private final int expected;
+    private final long leaseEnd = System.currentTimeMillis() + leaseMs;
+    private final List<Long> dues;
+    private final Promise<Settled> done = Promise.promise();
+    private List<Outcome> pending = new ArrayList<>();
+    private int received;
+    private int recording;
+    private long left = Settled.UNKNOWN;
+    private long timer = -1;
+
+    Recorder(TenantQueueKeys keys, int expected) {
+      this.keys = keys;
+      this.expected = expected;
+      this.dues = new ArrayList<>(expected);
+    }
+
+    /** The outcomes of {@code covered} messages; a failed future leaves them leased. */
+    void offer(Future<List<Outcome>> outcomes, int covered) {
+      outcomes.onComplete(
+          ar -> {
+            if (ar.failed()) {
+              warn("dispatch of a message failed: " + ar.cause());
+            }
+            offer(ar.succeeded() ? ar.result() : List.of(), covered);
+          });
+    }
+
+    void offer(List<Outcome> outcomes, int covered) {
+      received += covered;
+      for (int i = outcomes.size(); i < covered; i++) {
+        dues.add(leaseEnd); // no outcome: it comes back when its lease ends
+      }
+      pending.addAll(outcomes);
+      if (received >= expected) {
+        if (timer >= 0) {
+          vertx.cancelTimer(timer);
+          timer = -1;
+        }
+        flush();
+      } else if (!pending.isEmpty() && timer < 0) {
+        timer =
+            vertx.setTimer(
+                RECORD_WAIT_MS,
+                id -> {
+                  timer = -1;
+                  flush();
+                });
+      }
+    }
+
+    private void flush() {
+      List<Outcome> batch = pending;
+      pending = new ArrayList<>();
+      if (!batch.isEmpty()) {
+        recording++;
+        // Calls on one connection complete in order: the last one's count of what is left in
+        // the partition is the newest.
+        settle(keys, batch, leaseEnd)
+            .onSuccess(
+                settled -> {
+                  recording--;
+                  dues.addAll(settled.dues());
+                  left = settled.left();
+                  complete();
+                });
+      }
+      complete();
+    }
+
+    private void complete() {
+      if (received >= expected && pending.isEmpty() && recording == 0) {
+        done.tryComplete(new Settled(dues, left));
+      }
+    }
+
+    Future<Settled> settled() {
+      return done.future();
+    }
   }
 
   /**

@@ -303,6 +303,65 @@ class DispatchIT {
   }
 
   @Test
+  void aSlowAnswerDoesNotHoldBackTheRecordOfTheFastOnesOfItsClaim() {
+    Line line = line("slow", null);
+    String slow = "4915112349000";
+    int partition = h.partition(slow);
+    List<String> fast = new ArrayList<>();
+    for (int i = 1; fast.size() < 3; i++) {
+      String digits = "49151123" + (50_000 + i);
+      if (h.partition(digits) == partition) {
+        fast.add(digits);
+      }
+    }
+    Promise<Void> gate = Promise.promise();
+    fake.script(
+        line.phoneNumberId(),
+        c ->
+            slow.equals(c.body().getString("to"))
+                ? new Reply(200, Reply.ok("wamid.SLOW").body(), Map.of(), gate.future())
+                : null);
+    JsonArray batch = new JsonArray();
+    for (String to : List.of(slow, fast.get(0), fast.get(1), fast.get(2))) {
+      batch.add(
+          new JsonObject()
+              .put("channel", line.channel())
+              .put("to", "+" + to)
+              .put("type", "text")
+              .put("text", "to " + to));
+    }
+    HttpResponse<Buffer> accepted =
+        h.client
+            .post("/v1/messages/batch")
+            .putHeader("Authorization", "Bearer " + line.tenant().apiKey())
+            .sendJsonObject(new JsonObject().put("messages", batch))
+            .await();
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(200);
+
+    // One claim carries all four (one partition, one call): the three fast answers are recorded
+    // while the slow call is still open, well within its 2 s deadline.
+    String stream = "{t:" + line.tenant().id() + ":" + partition + "}:out:hi";
+    Redis redis = Redis.createClient(fake.vertx(), h.redisUrl());
+    try {
+      await(() -> redis.send(Request.cmd(Command.XLEN).arg(stream)).await().toLong() == 1);
+    } finally {
+      redis.close();
+    }
+    gate.complete();
+
+    String slowId =
+        accepted.bodyAsJsonObject().getJsonArray("results").getJsonObject(0).getString("id");
+    assertThat(awaitStatus(line, slowId, "sent").getString("providerMessageId"))
+        .isEqualTo("wamid.SLOW");
+    // Answered within its deadline: sent once, not retried after a timeout.
+    assertThat(
+            fake.callsFor(line.phoneNumberId()).stream()
+                .filter(c -> slow.equals(c.body().getString("to")))
+                .count())
+        .isEqualTo(1);
+  }
+
+  @Test
   void statusEventsFollowTheTenantsOutboundEventsSetting() {
     Tenant onlyFailures = h.tenant("failures");
     h.admin(

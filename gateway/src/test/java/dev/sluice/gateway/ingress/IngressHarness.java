@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.TestGateways;
+import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.testing.FreePorts;
 import dev.sluice.gateway.testing.MutableClock;
 import dev.sluice.gateway.testing.TestBackends;
@@ -45,6 +46,13 @@ public final class IngressHarness implements AutoCloseable {
     client =
         WebClient.create(
             vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+  }
+
+  /** The tenant partition a recipient's messages and events go to (E.164 digits, no {@code +}). */
+  public int partition(String recipientDigits) {
+    return PhoneHasher.partition(
+        new PhoneHasher(gateway.config().security().masterKey()).hash(recipientDigits),
+        gateway.config().ingress().partitions());
   }
 
   /** Starts a gateway with the test settings plus {@code overrides}. */
