@@ -48,6 +48,7 @@ public final class LedgerRepository {
           error_code, error_message)
       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
           $6::text[], $7::text[])
+      ON CONFLICT (message_id, status, source) DO NOTHING
       """;
 
   private static final String INSERT_PROVIDER_STATUSES =

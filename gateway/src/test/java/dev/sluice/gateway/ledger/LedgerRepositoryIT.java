@@ -106,6 +106,21 @@ class LedgerRepositoryIT {
   }
 
   @Test
+  void theSameOutcomeWrittenTwiceIsOneHistoryEntry() {
+    String id = UUID.randomUUID().toString();
+    LedgerEvent sent = ours(id, MessageStatus.SENT, 2_000, "wamid.TWICE", null);
+    ledger.write(List.of(ours(id, MessageStatus.ACCEPTED, 1_000, null, null), sent)).await();
+    // A dispatcher that crashed after its ledger append, or whose lease lapsed, records it again:
+    // in a later batch, and twice in one batch.
+    ledger.write(List.of(ours(id, MessageStatus.SENT, 2_500, "wamid.TWICE", null))).await();
+    ledger.write(List.of(sent, sent)).await();
+
+    assertThat(find(id).history())
+        .extracting(MessageRecord.HistoryEntry::status)
+        .containsExactly("accepted", "sent");
+  }
+
+  @Test
   void failedIsTerminal() {
     String id = UUID.randomUUID().toString();
     ledger.write(List.of(ours(id, MessageStatus.SENT, 2_000, "wamid.F", null))).await();
