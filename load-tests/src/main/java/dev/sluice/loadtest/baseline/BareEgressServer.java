@@ -94,7 +94,7 @@ public final class BareEgressServer {
   }
 
   /** The stream and its consumer group, from the start of the stream; an existing group is kept. */
-  private static void createGroup(Vertx vertx, Settings s) {
+  static void createGroup(Vertx vertx, Settings s) {
     Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(s.redisUrl()));
     try {
       redis
