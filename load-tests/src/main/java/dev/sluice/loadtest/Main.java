@@ -1,5 +1,6 @@
 package dev.sluice.loadtest;
 
+import dev.sluice.loadtest.baseline.BareEgressServer;
 import dev.sluice.loadtest.baseline.BareIngressServer;
 import dev.sluice.loadtest.egress.EgressLoad;
 import dev.sluice.loadtest.egress.EgressTable;
@@ -25,6 +26,7 @@ public final class Main {
       switch (argv[0]) {
         case "simulator" -> ProviderSimulator.main(rest);
         case "baseline" -> BareIngressServer.main(rest);
+        case "bare-egress" -> BareEgressServer.main(rest);
         case "setup" -> BenchSetup.main(rest);
         case "ingress" -> IngressLoad.main(rest);
         case "drain" -> QueueDrain.main(rest);
@@ -47,7 +49,7 @@ public final class Main {
   private static void usage() {
     System.err.println(
         "usage: java -jar sluice-load-tests.jar"
-            + " simulator|baseline|setup|ingress|drain|table|egress|status-drain|egress-table|jfr-top"
+            + " simulator|baseline|bare-egress|setup|ingress|drain|table|egress|status-drain|egress-table|jfr-top"
             + " [--option value ...]\n"
             + "  see load-tests/README.md");
   }

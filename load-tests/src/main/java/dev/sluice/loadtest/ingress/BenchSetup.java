@@ -24,12 +24,15 @@ import java.util.List;
  * layout's; {@code --provider twilio} makes Twilio SMS channels (sender {@code +1415555xxxx},
  * callbacks to {@code --public-url}/webhooks/twilio/{channel}). {@code --outbound-per-second},
  * {@code --outbound-burst}, {@code --per-recipient-per-minute}, {@code --recipient-burst} override
- * the provider's default pacing ({@code limits.outbound}).
+ * the provider's default pacing ({@code limits.outbound}). {@code --outbound-events
+ * all|final|failures|none} puts {@code outboundEvents} in the tenant's create body (only when
+ * given: a gateway without that field rejects it).
  *
  * <pre>
  * --admin-url http://127.0.0.1:8080 --admin-token T --app APP --app-secret S --keys-out FILE
  * [--tenants 20 --channels-per-tenant 2 --phone-id-base … --per-minute 600 --burst 100]
  * [--first-tenant 0 --provider whatsapp|twilio --public-url URL --routes-out FILE --existing-app]
+ * [--outbound-events all|final|failures|none]
  * </pre>
  */
 public final class BenchSetup {
@@ -80,12 +83,11 @@ public final class BenchSetup {
     List<String> routes = new ArrayList<>();
     for (int t = firstTenant; t < firstTenant + layout.tenants(); t++) {
       String tenant = layout.tenantId(t);
-      JsonObject created =
-          post(
-              http,
-              base + "/admin/tenants",
-              token,
-              new JsonObject().put("id", tenant).put("name", "Load test tenant " + t));
+      JsonObject create = new JsonObject().put("id", tenant).put("name", "Load test tenant " + t);
+      if (a.has("outbound-events")) {
+        create.put("outboundEvents", a.required("outbound-events"));
+      }
+      JsonObject created = post(http, base + "/admin/tenants", token, create);
       String apiKey = created.getString("apiKey");
       keys.add(tenant + " " + apiKey);
       for (int c = 0; c < layout.channelsPerTenant(); c++) {
