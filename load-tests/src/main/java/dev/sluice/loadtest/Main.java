@@ -8,6 +8,7 @@ import dev.sluice.loadtest.ingress.BenchSetup;
 import dev.sluice.loadtest.ingress.IngressLoad;
 import dev.sluice.loadtest.ingress.QueueDrain;
 import dev.sluice.loadtest.ingress.ResultTable;
+import dev.sluice.loadtest.ingress.WrkRequests;
 import dev.sluice.loadtest.simulator.ProviderSimulator;
 import java.util.Arrays;
 
@@ -32,6 +33,7 @@ public final class Main {
         case "status-drain" -> StatusDrain.main(rest);
         case "egress-table" -> EgressTable.main(rest);
         case "table" -> ResultTable.main(rest);
+        case "wrk-requests" -> WrkRequests.main(rest);
         case "jfr-top" -> JfrTop.main(rest);
         default -> {
           usage();
