@@ -1,6 +1,7 @@
 package dev.sluice.loadtest;
 
 import dev.sluice.loadtest.baseline.BareIngressServer;
+import dev.sluice.loadtest.baseline.MinimalLimitServer;
 import dev.sluice.loadtest.egress.EgressLoad;
 import dev.sluice.loadtest.egress.EgressTable;
 import dev.sluice.loadtest.egress.StatusDrain;
@@ -33,6 +34,7 @@ public final class Main {
         case "status-drain" -> StatusDrain.main(rest);
         case "egress-table" -> EgressTable.main(rest);
         case "table" -> ResultTable.main(rest);
+        case "limit-server" -> MinimalLimitServer.main(rest);
         case "wrk-requests" -> WrkRequests.main(rest);
         case "jfr-top" -> JfrTop.main(rest);
         default -> {
