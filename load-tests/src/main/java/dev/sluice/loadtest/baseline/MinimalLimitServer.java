@@ -83,7 +83,7 @@ public final class MinimalLimitServer {
         TimeUnit.SECONDS.toMillis(a.longValue("max-lifetime-s", 3600)), t -> vertx.close());
   }
 
-  private static void loadFunctions(Vertx vertx, String url) throws IOException {
+  static void loadFunctions(Vertx vertx, String url) throws IOException {
     String lua;
     try (InputStream in = MinimalLimitServer.class.getResourceAsStream("/baseline/minimal.lua")) {
       lua = new String(in.readAllBytes(), StandardCharsets.UTF_8);
