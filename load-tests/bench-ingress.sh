@@ -25,6 +25,7 @@
 #   REDIS_MAXMEMORY=10gb        cap of the dedicated Redis (noeviction: writes fail, servers answer
 #                               503, instead of the machine running out of memory)
 #   GATEWAY_JAVA_OPTS=""        extra JVM options of the gateway and both references
+#   PROFILE=0|1                 1: JFR of the gateway during its first measured round + hot spots
 #   QUIET_WAIT_S=60             wait up to this long for the machine to go idle (< 25 % busy over
 #                               3 s) before the warm-up; the CPU columns show what others took
 #   SKIP_BUILD=0|1  OUT=dir     results go to OUT (default load-tests/target/bench-ingress/<time>)
@@ -49,6 +50,7 @@ BURST=${BURST:-100}
 BENCH_REDIS=${BENCH_REDIS:-dedicated}
 REDIS_MAXMEMORY=${REDIS_MAXMEMORY:-10gb}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-}
+PROFILE=${PROFILE:-0}
 QUIET_WAIT_S=${QUIET_WAIT_S:-60}
 SKIP_BUILD=${SKIP_BUILD:-0}
 OUT=${OUT:-$here/target/bench-ingress/$(date +%Y%m%d-%H%M%S)}
@@ -289,6 +291,13 @@ for r in $(seq 1 "$ROUNDS"); do
   for i in 0 1 2; do # rotate the order so no server always runs first or last
     s=${servers[$(((i + r - 1) % 3))]}
     sleep 2
+    if [ "$PROFILE" = 1 ] && [ "$s" = sluice ] && [ "$r" = 1 ]; then
+      # The "profile" settings, sampling every 1 ms instead of 10 ms for more samples.
+      jfc="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc"
+      sed '/"jdk.ExecutionSample"/,/<\/event>/s/10 ms/1 ms/' "$jfc" >"$OUT/sampling.jfc"
+      jcmd "$gw_pid" JFR.start name=bench settings="$OUT/sampling.jfc" \
+        duration="${ROUND_S}s" filename="$OUT/gateway.jfr" >/dev/null
+    fi
     run_wrk "$s" "r$r" "$ROUND_S"
     flush_reference "$s"
     echo "$r $s $(cat "$OUT/$s-r$r.cpu") $(cat "$OUT/$s-r$r.json")" >>"$OUT/rounds.txt"
@@ -328,5 +337,9 @@ echo
 sluice_errors=$(grep -h '^[0-9]* sluice ' "$OUT/rounds.txt" | grep -c -v '"status":{"200":[0-9]*},"errors":{"connect":0,"read":0,"write":0,"status":0,"timeout":0}' || true)
 awk -v hz="$CLK" -v c="$NCPU" -v drain="$(cat "$OUT/drain.txt")" -v serr="$sluice_errors" \
   -f "$here/wrk/ingress-table.awk" "$OUT/rounds.txt" | tee "$OUT/table.md"
+if [ "$PROFILE" = 1 ] && [ -f "$OUT/gateway.jfr" ]; then
+  java -jar "$KIT_JAR" jfr-top --file "$OUT/gateway.jfr" --top 25 >"$OUT/hotspots.txt"
+  log "hot spots of the gateway (JFR, round 1): $OUT/hotspots.txt"
+fi
 echo
 echo "results: $OUT (table.md, rounds.txt, *.wrk, drain.json)"

@@ -18,8 +18,8 @@ function field(json, key,   m) { # first integer after "key":
 BEGIN {
   label["sluice"] = "Sluice"; label["baseline"] = "bare baseline"; label["limit"] = "minimal limit"
   print "Per round (CPU % of all " c " cores over the round; µs = CPU time per 2xx response; Sluice's side = gateway + Redis + PostgreSQL, a reference's = server + Redis):\n"
-  print "| round | server | 2xx/s | non-2xx | side µs | server µs | redis µs | pg µs | wrk µs | busy | server | its loops | redis | pg | wrk | others | wraps |"
-  print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  print "| round | server | 2xx/s | p99 ms | non-2xx | side µs | server µs | redis µs | pg µs | wrk µs | busy | server | its loops | redis | pg | wrk | others | wraps |"
+  print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 }
 {
   r = $1; s = $2; e = $3; busy = $4; sv = $5; lp = $6; rd = $7; pg = $8; wc = $9
@@ -32,8 +32,8 @@ BEGIN {
   rate = ok / e; side = sv + rd + (s == "sluice" ? pg : 0)
   wj = wc * hz; others = busy - sv - rd - pg - wj; if (others < 0) others = 0
   loops = 100 * lp / hz / (e * c)
-  printf "| %s | %s | %.0f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %d |\n",
-    r, label[s], rate, bad, us(side), us(sv), us(rd), us(pg), us(wj), pct(busy), pct(sv), loops, pct(rd), pct(pg), pct(wj), pct(others), wraps
+  printf "| %s | %s | %.0f | %.1f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %d |\n",
+    r, label[s], rate, field(json, "p99") / 1000, bad, us(side), us(sv), us(rd), us(pg), us(wj), pct(busy), pct(sv), loops, pct(rd), pct(pg), pct(wj), pct(others), wraps
   k = ++cnt[s]; R[s, k] = rate; SIDE[s, k] = us(side); SV[s, k] = us(sv); RD[s, k] = us(rd); PG[s, k] = us(pg); WK[s, k] = us(wj)
   IDLE[s, k] = 100 - pct(busy); WS[s, k] = pct(wj); SS[s, k] = pct(sv)
   errs[s] += bad; wr[s] += wraps
