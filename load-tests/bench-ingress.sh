@@ -137,15 +137,16 @@ NCPU=$(nproc)
 busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 # CPU of a process and all its descendants, dead or alive: its own time, the time of its reaped
 # children (cutime/cstime), and the time of its live children and their reaped children. Catches
-# Redis's AOF rewrite child and every PostgreSQL backend and background worker.
+# Redis's AOF rewrite child and every PostgreSQL backend and background worker. (A process may
+# exit while cat reads /proc: not an error.)
 tree_jiffies() {
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v r="$1" '{
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v r="$1" '{
     pid = $1; s = $0; sub(/^.*\) /, "", s); split(s, f, " ")
     if (pid == r || f[2] == r) t += f[12] + f[13] + f[14] + f[15] } END { print t + 0 }'
 }
 # CPU of the event-loop threads of a Vert.x process (thread names "vert.x-eventloop-thread-N").
 loop_jiffies() {
-  cat /proc/"$1"/task/[0-9]*/stat 2>/dev/null | awk '/\(vert\.x-eventloo/ {
+  { cat /proc/"$1"/task/[0-9]*/stat 2>/dev/null || true; } | awk '/\(vert\.x-eventloo/ {
     s = $0; sub(/^.*\) /, "", s); split(s, f, " "); t += f[12] + f[13] } END { print t + 0 }'
 }
 
@@ -179,7 +180,7 @@ pg_pid=$(awk '{s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[2]}' "/pr
 java -jar "$KIT_JAR" simulator --port 0 --port-file "$OUT/simulator.port" --max-lifetime-s 3600 \
   >"$OUT/simulator.log" 2>&1 &
 pids+=($!)
-wait_file "$OUT/simulator.port" 30
+wait_file "$OUT/simulator.port" 120
 sim="http://127.0.0.1:$(cat "$OUT/simulator.port")"
 
 # --- gateway ----------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ env SLUICE_HTTP_PORT="$gw_port" SLUICE_HTTP_HOST=127.0.0.1 SLUICE_ADMIN_TOKEN="$
   --config "$root/config/gateway.yaml" >"$OUT/gateway.log" 2>&1 &
 gw_pid=$!
 pids+=($gw_pid)
-wait_http "http://127.0.0.1:$gw_port/health/ready" 60
+wait_http "http://127.0.0.1:$gw_port/health/ready" 180
 
 java -jar "$KIT_JAR" setup --admin-url "http://127.0.0.1:$gw_port" --admin-token "$ADMIN_TOKEN" \
   --app "$APP" --app-secret "$APP_SECRET" --tenants "$TENANTS" \
@@ -212,8 +213,8 @@ java $GATEWAY_JAVA_OPTS -XX:+ExitOnOutOfMemoryError -jar "$KIT_JAR" limit-server
   --per-minute "$PER_MINUTE" --burst "$BURST" --max-lifetime-s 3600 >"$OUT/limit.log" 2>&1 &
 lim_pid=$!
 pids+=($lim_pid)
-wait_file "$OUT/baseline.port" 60
-wait_file "$OUT/limit.port" 60
+wait_file "$OUT/baseline.port" 180
+wait_file "$OUT/limit.port" 180
 
 declare -A srv_port=([sluice]=$gw_port [baseline]=$(cat "$OUT/baseline.port") [limit]=$(cat "$OUT/limit.port"))
 declare -A srv_pid=([sluice]=$gw_pid [baseline]=$bl_pid [limit]=$lim_pid)
@@ -262,6 +263,13 @@ flush_reference() { # server: empty the reference's Redis database (outside ever
   return 0
 }
 
+wait_aof() { # an AOF rewrite started during one run must not bill its CPU to the next side
+  for _ in $(seq 1 600); do
+    redis-cli -u "$REDIS_URL" info persistence | tr -d '\r' | grep -q '^aof_rewrite_in_progress:1' || return 0
+    sleep 0.5
+  done
+}
+
 wait_quiet() { # the machine may be shared: give other work a chance to finish first
   local deadline=$((SECONDS + QUIET_WAIT_S)) b0 b1 pct
   while :; do
@@ -291,6 +299,7 @@ for r in $(seq 1 "$ROUNDS"); do
   for i in 0 1 2; do # rotate the order so no server always runs first or last
     s=${servers[$(((i + r - 1) % 3))]}
     sleep 2
+    wait_aof
     if [ "$PROFILE" = 1 ] && [ "$s" = sluice ] && [ "$r" = 1 ]; then
       # The "profile" settings, sampling every 1 ms instead of 10 ms for more samples.
       jfc="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc"
