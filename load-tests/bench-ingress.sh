@@ -25,7 +25,7 @@
 #   REDIS_MAXMEMORY=10gb        cap of the dedicated Redis (noeviction: writes fail, servers answer
 #                               503, instead of the machine running out of memory)
 #   GATEWAY_JAVA_OPTS=""        extra JVM options of the gateway and both references
-#   PROFILE=0|1                 1: JFR of the gateway during its first measured round + hot spots
+#   PROFILE=0|1                 1: JFR of the gateway in the second half of its warm-up + hot spots
 #   QUIET_WAIT_S=60             wait up to this long for the machine to go idle (< 25 % busy over
 #                               3 s) before the warm-up; the CPU columns show what others took
 #   SKIP_BUILD=0|1  OUT=dir     results go to OUT (default load-tests/target/bench-ingress/<time>)
@@ -286,6 +286,14 @@ wait_quiet() { # the machine may be shared: give other work a chance to finish f
 servers=(sluice baseline limit)
 wait_quiet
 requests warmup "$WARMUP_S"
+if [ "$PROFILE" = 1 ]; then
+  # The second half of the gateway's warm-up (JIT mostly done; no measured round pays for the
+  # profiler), with the "profile" settings sampling every 1 ms instead of 10 ms.
+  jfc="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc"
+  sed '/"jdk.ExecutionSample"/,/<\/event>/s/10 ms/1 ms/' "$jfc" >"$OUT/sampling.jfc"
+  jcmd "$gw_pid" JFR.start name=bench settings="$OUT/sampling.jfc" delay="$((WARMUP_S / 2))s" \
+    duration="$((WARMUP_S - WARMUP_S / 2))s" filename="$OUT/gateway.jfr" >/dev/null
+fi
 for s in "${servers[@]}"; do
   run_wrk "$s" warmup "$WARMUP_S"
   flush_reference "$s"
@@ -300,13 +308,6 @@ for r in $(seq 1 "$ROUNDS"); do
     s=${servers[$(((i + r - 1) % 3))]}
     sleep 2
     wait_aof
-    if [ "$PROFILE" = 1 ] && [ "$s" = sluice ] && [ "$r" = 1 ]; then
-      # The "profile" settings, sampling every 1 ms instead of 10 ms for more samples.
-      jfc="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc"
-      sed '/"jdk.ExecutionSample"/,/<\/event>/s/10 ms/1 ms/' "$jfc" >"$OUT/sampling.jfc"
-      jcmd "$gw_pid" JFR.start name=bench settings="$OUT/sampling.jfc" \
-        duration="${ROUND_S}s" filename="$OUT/gateway.jfr" >/dev/null
-    fi
     run_wrk "$s" "r$r" "$ROUND_S"
     flush_reference "$s"
     echo "$r $s $(cat "$OUT/$s-r$r.cpu") $(cat "$OUT/$s-r$r.json")" >>"$OUT/rounds.txt"
@@ -348,7 +349,7 @@ awk -v hz="$CLK" -v c="$NCPU" -v drain="$(cat "$OUT/drain.txt")" -v serr="$sluic
   -f "$here/wrk/ingress-table.awk" "$OUT/rounds.txt" | tee "$OUT/table.md"
 if [ "$PROFILE" = 1 ] && [ -f "$OUT/gateway.jfr" ]; then
   java -jar "$KIT_JAR" jfr-top --file "$OUT/gateway.jfr" --top 25 >"$OUT/hotspots.txt"
-  log "hot spots of the gateway (JFR, round 1): $OUT/hotspots.txt"
+  log "hot spots of the gateway (JFR, second half of its warm-up): $OUT/hotspots.txt"
 fi
 echo
 echo "results: $OUT (table.md, rounds.txt, *.wrk, drain.json)"

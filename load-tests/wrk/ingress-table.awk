@@ -35,7 +35,7 @@ BEGIN {
   printf "| %s | %s | %.0f | %.1f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %d |\n",
     r, label[s], rate, field(json, "p99") / 1000, bad, us(side), us(sv), us(rd), us(pg), us(wj), pct(busy), pct(sv), loops, pct(rd), pct(pg), pct(wj), pct(others), wraps
   k = ++cnt[s]; R[s, k] = rate; SIDE[s, k] = us(side); SV[s, k] = us(sv); RD[s, k] = us(rd); PG[s, k] = us(pg); WK[s, k] = us(wj)
-  IDLE[s, k] = 100 - pct(busy); WS[s, k] = pct(wj); SS[s, k] = pct(sv)
+  IDLE[s, k] = pct(busy) < 100 ? 100 - pct(busy) : 0; WS[s, k] = pct(wj); SS[s, k] = pct(sv)
   errs[s] += bad; wr[s] += wraps
 }
 END {
