@@ -321,7 +321,11 @@ redis_peak=$(redis-cli -u "$REDIS_URL" info memory | tr -d '\r' | awk -F: '/^use
 # --- drain and verify -------------------------------------------------------------------------
 log "draining Sluice's tenant queues through the pull API"
 java -jar "$KIT_JAR" drain --url "http://127.0.0.1:$gw_port" --keys "$OUT/keys.txt" \
-  "${expect[@]}" --out "$OUT/drain.json" --parallel 4 --deadline-s 600 | tee "$OUT/drain.txt"
+  "${expect[@]}" --out "$OUT/drain.json" --parallel 4 --deadline-s 600 --redis-url "$REDIS_URL" \
+  | tee "$OUT/drain.txt"
+if grep -q '"lostInRedis"' "$OUT/drain.json"; then
+  log "lost events: see lostInRedis in $OUT/drain.json (a sample looked up in Redis)"
+fi
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
