@@ -2,6 +2,7 @@ package dev.sluice.loadtest;
 
 import dev.sluice.loadtest.baseline.BareEgressServer;
 import dev.sluice.loadtest.baseline.BareIngressServer;
+import dev.sluice.loadtest.baseline.MinimalLimitServer;
 import dev.sluice.loadtest.egress.EgressLoad;
 import dev.sluice.loadtest.egress.EgressTable;
 import dev.sluice.loadtest.egress.StatusDrain;
@@ -9,6 +10,7 @@ import dev.sluice.loadtest.ingress.BenchSetup;
 import dev.sluice.loadtest.ingress.IngressLoad;
 import dev.sluice.loadtest.ingress.QueueDrain;
 import dev.sluice.loadtest.ingress.ResultTable;
+import dev.sluice.loadtest.ingress.WrkRequests;
 import dev.sluice.loadtest.simulator.ProviderSimulator;
 import java.util.Arrays;
 
@@ -34,6 +36,8 @@ public final class Main {
         case "status-drain" -> StatusDrain.main(rest);
         case "egress-table" -> EgressTable.main(rest);
         case "table" -> ResultTable.main(rest);
+        case "limit-server" -> MinimalLimitServer.main(rest);
+        case "wrk-requests" -> WrkRequests.main(rest);
         case "jfr-top" -> JfrTop.main(rest);
         default -> {
           usage();

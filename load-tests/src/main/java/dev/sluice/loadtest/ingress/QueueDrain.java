@@ -1,8 +1,13 @@
 package dev.sluice.loadtest.ingress;
 
 import dev.sluice.loadtest.Args;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * --url http://127.0.0.1:8080 --keys FILE --expect TAG=PATH.acked … --out drain.json
- * [--parallel 4] [--deadline-s 240]
+ * [--parallel 4] [--deadline-s 240] [--redis-url U: when something is lost, look for a sample of it
+ * in Sluice's Redis]
  * </pre>
  */
 public final class QueueDrain {
@@ -106,7 +112,8 @@ public final class QueueDrain {
               .put("lost", missing.cardinality())
               .put("duplicates", dup)
               .put("unconfirmed", extra.cardinality())
-              .put("firstLost", missing.nextSetBit(0)));
+              .put("firstLost", missing.nextSetBit(0))
+              .put("lostSample", new JsonArray(missing.stream().limit(20).boxed().toList())));
       lost += missing.cardinality();
       dups += dup;
       expectedTotal += exp.cardinality();
@@ -125,6 +132,9 @@ public final class QueueDrain {
             .put("unconfirmed", unconfirmed)
             .put("seconds", Math.round((System.nanoTime() - start) / 1e8) / 10.0)
             .put("perTag", perTag);
+    if (lost > 0 && a.has("redis-url")) {
+      out.put("lostInRedis", lostInRedis(a.string("redis-url", null), perTag));
+    }
     Files.writeString(Path.of(a.required("out")), out.encodePrettily());
     System.out.println(
         "drained "
@@ -142,6 +152,46 @@ public final class QueueDrain {
             + ", unconfirmed "
             + unconfirmed
             + (complete ? "" : " (INCOMPLETE: deadline reached)"));
+  }
+
+  /**
+   * For up to five lost wamids per tag: does Sluice's dedup marker ({@code …:dd:<channel>:<wamid>})
+   * exist? Present = admitted to Redis yet never handed out by the pull API; absent = never
+   * admitted although acknowledged (or, with a generator that cannot pair answers with requests,
+   * never received). A full SCAN per wamid: slow on a large Redis, so only when something is lost.
+   */
+  private static JsonObject lostInRedis(String url, JsonObject perTag) {
+    Vertx vertx = Vertx.vertx();
+    Redis redis = Redis.createClient(vertx, url);
+    JsonObject out = new JsonObject();
+    try {
+      for (String tag : perTag.fieldNames()) {
+        JsonArray sample = perTag.getJsonObject(tag).getJsonArray("lostSample");
+        for (int i = 0; i < Math.min(5, sample.size()); i++) {
+          String wamid = WebhookFactory.wamid(tag, sample.getLong(i));
+          long found = 0;
+          String cursor = "0";
+          do {
+            Response r =
+                redis
+                    .send(
+                        Request.cmd(Command.SCAN)
+                            .arg(cursor)
+                            .arg("MATCH")
+                            .arg("*:dd:*:" + wamid)
+                            .arg("COUNT")
+                            .arg(10_000))
+                    .await();
+            cursor = r.get(0).toString();
+            found += r.get(1).size();
+          } while (!cursor.equals("0"));
+          out.put(wamid, found > 0 ? "admitted, never handed out" : "not in Redis");
+        }
+      }
+    } finally {
+      vertx.close();
+    }
+    return out;
   }
 
   /** Drains one tenant; false when the deadline came first. */

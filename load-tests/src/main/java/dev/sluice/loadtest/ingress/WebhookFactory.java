@@ -9,12 +9,23 @@ import java.nio.charset.StandardCharsets;
  * redelivery is byte-for-byte the first delivery and the drain can map a wamid back to its request.
  */
 public final class WebhookFactory {
+  private static final String FILLER =
+      " We would like two of them, delivered before Friday if that is possible. Thanks!";
   private final Layout layout;
   private final String tag;
   private final long seed;
   private final String timestamp;
+  private final int minBodyBytes;
 
   public WebhookFactory(Layout layout, String tag, long seed, long epochSeconds) {
+    this(layout, tag, seed, epochSeconds, 0);
+  }
+
+  /**
+   * @param minBodyBytes bodies shorter than this get a longer message text (ASCII filler words), so
+   *     that a benchmark can send bodies of a realistic size; 0 keeps the short text
+   */
+  public WebhookFactory(Layout layout, String tag, long seed, long epochSeconds, int minBodyBytes) {
     if (!tag.matches("[A-Za-z0-9-]{1,32}")) {
       throw new IllegalArgumentException("tag must be 1-32 of [A-Za-z0-9-]");
     }
@@ -22,6 +33,7 @@ public final class WebhookFactory {
     this.tag = tag;
     this.seed = seed;
     this.timestamp = Long.toString(epochSeconds);
+    this.minBodyBytes = minBodyBytes;
   }
 
   public static String wamid(String tag, long seq) {
@@ -59,7 +71,12 @@ public final class WebhookFactory {
         .append(timestamp)
         .append("\",\"type\":\"text\",\"text\":{\"body\":\"Load test message ")
         .append(seq)
-        .append(": does it come in another color?\"}}]},\"field\":\"messages\"}]}]}");
+        .append(": does it come in another color?");
+    String end = "\"}}]},\"field\":\"messages\"}]}]}";
+    for (int i = 0; b.length() + end.length() < minBodyBytes; i++) {
+      b.append(FILLER.charAt(i % FILLER.length()));
+    }
+    b.append(end);
     return b.toString().getBytes(StandardCharsets.UTF_8);
   }
 

@@ -1,0 +1,101 @@
+package dev.sluice.loadtest.baseline;
+
+import dev.sluice.loadtest.Args;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts the minimal limit server: one {@link MinimalLimitVerticle} per event loop on one port. It
+ * is the ceiling of ingress on this machine, not a service: HMAC check, a byte scan for the event
+ * id and the sender, one {@code min_admit} call per event-loop turn, 200.
+ *
+ * <pre>
+ * --host 127.0.0.1 --port 0 [--port-file F] --redis-url redis://127.0.0.1:6379 --app-secret S
+ * [--loops nproc] [--dedup-ttl-s 604800] [--per-minute 600] [--burst 100] [--max-lifetime-s 3600]
+ * </pre>
+ */
+public final class MinimalLimitServer {
+  private MinimalLimitServer() {}
+
+  /** What every verticle needs; immutable. */
+  record Settings(
+      String host,
+      int port,
+      String redisUrl,
+      String appSecret,
+      long dedupTtlSeconds,
+      long intervalMs,
+      long toleranceMs) {}
+
+  public static void main(String[] argv) throws IOException {
+    Args a = Args.parse(argv);
+    int loops = a.integer("loops", Runtime.getRuntime().availableProcessors());
+    long interval = Math.max(1, Math.round(60_000.0 / a.integer("per-minute", 600)));
+    Settings s =
+        new Settings(
+            a.string("host", "127.0.0.1"),
+            a.integer("port", 0),
+            a.string("redis-url", "redis://127.0.0.1:6379"),
+            a.required("app-secret"),
+            a.longValue("dedup-ttl-s", 604_800),
+            interval,
+            interval * a.integer("burst", 100));
+
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+    loadFunctions(vertx, s.redisUrl());
+    MinimalLimitVerticle[] first = new MinimalLimitVerticle[1];
+    vertx
+        .deployVerticle(
+            () -> {
+              MinimalLimitVerticle v = new MinimalLimitVerticle(s);
+              if (first[0] == null) {
+                first[0] = v;
+              }
+              return v;
+            },
+            new DeploymentOptions().setInstances(loops))
+        .await();
+    int port = first[0].port();
+    System.out.println(
+        "minimal limit server listening on http://"
+            + s.host()
+            + ":"
+            + port
+            + " ("
+            + loops
+            + " event loops)");
+    String portFile = a.string("port-file", null);
+    if (portFile != null) {
+      Files.writeString(Path.of(portFile), Integer.toString(port));
+    }
+    vertx.setTimer(
+        TimeUnit.SECONDS.toMillis(a.longValue("max-lifetime-s", 3600)), t -> vertx.close());
+  }
+
+  static void loadFunctions(Vertx vertx, String url) throws IOException {
+    String lua;
+    try (InputStream in = MinimalLimitServer.class.getResourceAsStream("/baseline/minimal.lua")) {
+      lua = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url));
+    try {
+      redis
+          .send(Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(lua))
+          .timeout(5, TimeUnit.SECONDS)
+          .await();
+    } finally {
+      redis.close();
+    }
+  }
+}
