@@ -1,6 +1,7 @@
 package dev.sluice.gateway.http;
 
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -47,6 +48,23 @@ public final class ErrorResponses {
     String route = ctx.currentRoute() == null ? "?" : ctx.currentRoute().getPath();
     LOG.error("unexpected failure [method={}, route={}]", ctx.request().method(), route, failure);
     send(ctx.response(), 500, "internal", "internal error");
+  }
+
+  /**
+   * The failure handling of {@link #handle} for a request served by a {@link DirectRoute}: a {@link
+   * GatewayException} keeps its status; anything else is an unexpected 500, logged once.
+   */
+  public static void fail(HttpServerRequest request, Throwable failure) {
+    if (failure instanceof GatewayException e) {
+      if (e.retryAfterSeconds() != null && !request.response().headWritten()) {
+        request.response().putHeader(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds());
+      }
+      send(request.response(), e.status(), e.code(), e.getMessage());
+      return;
+    }
+    LOG.error(
+        "unexpected failure [method={}, route={}]", request.method(), request.path(), failure);
+    send(request.response(), 500, "internal", "internal error");
   }
 
   /** Writes {@code {"error":{"code":…,"message":…}}} unless a response was already started. */

@@ -11,14 +11,17 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
  * The HTTP server of one event loop. Deployed once per event loop; all instances share the port.
  * The routes are built inside {@link #start()}, so any per-verticle state they hold (batchers,
- * connections) belongs to this verticle's event loop alone.
+ * connections) belongs to this verticle's event loop alone. The hot {@code POST} routes a feature
+ * declares ({@link Routes#directPosts}) are served ahead of the router ({@link DirectRoute}).
  */
 public final class HttpVerticle extends VerticleBase {
   private static final String BODY_READ = "sluice.bodyRead";
@@ -47,8 +50,10 @@ public final class HttpVerticle extends VerticleBase {
                 .setBodyLimit(config.maxBodyBytes())
                 .setMergeFormAttributes(false));
     router.route().handler(ctx -> ctx.put(BODY_READ, Boolean.TRUE).next());
+    Map<String, DirectRoute> direct = new HashMap<>();
     for (Routes r : routes.apply(vertx)) {
       r.mount(router);
+      direct.putAll(r.directPosts());
     }
     router.route().failureHandler(ErrorResponses::handle);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
@@ -61,7 +66,7 @@ public final class HttpVerticle extends VerticleBase {
                 .setPort(config.port())
                 .setCompressionSupported(false)
                 .setIdleTimeout(120));
-    return server.requestHandler(router).listen();
+    return server.requestHandler(new DirectRoutes(direct, config.maxBodyBytes(), router)).listen();
   }
 
   /**

@@ -8,11 +8,10 @@ import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.http.GatewayException;
 import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.outbound.MessageJson.Fields;
+import dev.sluice.gateway.outbound.MessageJson.RawArray;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.TenantDirectory;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.time.Clock;
 import java.util.EnumSet;
@@ -24,6 +23,10 @@ import java.util.regex.Pattern;
  * the field. Phone numbers are validated and normalised to E.164 with libphonenumber. Thread-safe.
  */
 public final class MessageValidator {
+  private static final Set<String> TEMPLATE_FIELDS = Set.of("name", "language", "components");
+  private static final Set<String> MEDIA_FIELDS =
+      Set.of("kind", "link", "id", "caption", "filename");
+
   static final Set<String> FIELDS =
       Set.of("channel", "to", "type", "text", "template", "media", "lane", "clientRef");
   static final Set<Provider> SENDABLE =
@@ -43,11 +46,12 @@ public final class MessageValidator {
   }
 
   /**
+   * @param body the request's fields, read by {@link MessageJson}
    * @param extraFields fields besides the message's own that the caller handles (batch items)
    * @throws GatewayException 422 naming the first invalid field
    */
-  public QueuedMessage validate(String tenantId, JsonObject body, Set<String> extraFields) {
-    for (String name : body.fieldNames()) {
+  QueuedMessage validate(String tenantId, Fields body, Set<String> extraFields) {
+    for (String name : body.names()) {
       if (!FIELDS.contains(name) && !extraFields.contains(name)) {
         throw invalid(name + " is not a known field");
       }
@@ -89,13 +93,14 @@ public final class MessageValidator {
         channel.provider(),
         to,
         recipient,
+        null,
         lane,
         clientRef,
         clock.millis(),
         content);
   }
 
-  private MessageContent content(JsonObject body, Provider provider) {
+  private MessageContent content(Fields body, Provider provider) {
     String type = string(body, "type", false, 16);
     if (type == null) {
       type = "text";
@@ -117,7 +122,7 @@ public final class MessageValidator {
         if (provider != Provider.WHATSAPP) {
           throw invalid("type template is for WhatsApp channels");
         }
-        JsonObject t = object(body, "template");
+        Fields t = object(body, "template");
         String name = string(t, "name", true, 512, "template.");
         if (!TEMPLATE_NAME.matcher(name).matches()) {
           throw invalid("template.name must be lowercase letters, digits and _");
@@ -126,24 +131,24 @@ public final class MessageValidator {
         if (!LANGUAGE.matcher(language).matches()) {
           throw invalid("template.language must be a language code such as en_US");
         }
-        Object components = t.getValue("components");
-        if (components != null && !(components instanceof JsonArray)) {
+        Object components = t.get("components");
+        if (components != null && !(components instanceof RawArray)) {
           throw invalid("template.components must be an array");
         }
-        for (String f : t.fieldNames()) {
-          if (!Set.of("name", "language", "components").contains(f)) {
+        for (String f : t.names()) {
+          if (!TEMPLATE_FIELDS.contains(f)) {
             throw invalid("template." + f + " is not a known field");
           }
         }
         only(body, "template");
         return new MessageContent.Template(
-            name, language, components == null ? null : ((JsonArray) components).encode());
+            name, language, components == null ? null : ((RawArray) components).json());
       }
       case "media" -> {
         if (provider != Provider.WHATSAPP && provider != Provider.TWILIO) {
           throw invalid("type media is for WhatsApp and Twilio channels");
         }
-        JsonObject m = object(body, "media");
+        Fields m = object(body, "media");
         String kind = string(m, "kind", true, 16, "media.");
         if (!MessageContent.Media.KINDS.contains(kind)) {
           throw invalid("media.kind must be image, document, audio or video");
@@ -161,8 +166,8 @@ public final class MessageValidator {
         }
         String caption = string(m, "caption", false, 1024, "media.");
         String filename = string(m, "filename", false, 240, "media.");
-        for (String f : m.fieldNames()) {
-          if (!Set.of("kind", "link", "id", "caption", "filename").contains(f)) {
+        for (String f : m.names()) {
+          if (!MEDIA_FIELDS.contains(f)) {
             throw invalid("media." + f + " is not a known field");
           }
         }
@@ -174,9 +179,9 @@ public final class MessageValidator {
   }
 
   /** The content field present must be the one of its type. */
-  private static void only(JsonObject body, String field) {
+  private static void only(Fields body, String field) {
     for (String other : new String[] {"text", "template", "media"}) {
-      if (!other.equals(field) && body.containsKey(other)) {
+      if (!other.equals(field) && body.has(other)) {
         throw invalid(other + " does not go with type " + field);
       }
     }
@@ -203,27 +208,28 @@ public final class MessageValidator {
       if (!PHONES.isValidNumber(n)) {
         throw invalid("to is not a valid phone number");
       }
-      return PHONES.format(n, PhoneNumberUtil.PhoneNumberFormat.E164);
+      // What format(n, E164) builds, without its formatting machinery.
+      return "+" + n.getCountryCode() + PHONES.getNationalSignificantNumber(n);
     } catch (NumberParseException e) {
       throw invalid("to is not a phone number");
     }
   }
 
-  private static JsonObject object(JsonObject body, String name) {
-    Object v = body.getValue(name);
-    if (!(v instanceof JsonObject o)) {
+  private static Fields object(Fields body, String name) {
+    Object v = body.get(name);
+    if (!(v instanceof Fields o)) {
       throw invalid(name + " must be an object");
     }
     return o;
   }
 
-  private static String string(JsonObject body, String name, boolean required, int maxLength) {
+  private static String string(Fields body, String name, boolean required, int maxLength) {
     return string(body, name, required, maxLength, "");
   }
 
   private static String string(
-      JsonObject body, String name, boolean required, int maxLength, String prefix) {
-    Object v = body.getValue(name);
+      Fields body, String name, boolean required, int maxLength, String prefix) {
+    Object v = body.get(name);
     if (v == null) {
       if (required) {
         throw invalid(prefix + name + " is required");
@@ -237,22 +243,6 @@ public final class MessageValidator {
       throw invalid(prefix + name + " must be at most " + maxLength + " characters");
     }
     return s;
-  }
-
-  /** Parses a request body that must be a JSON object (400 otherwise). */
-  public static JsonObject jsonObject(io.vertx.core.buffer.Buffer body) {
-    if (body == null || body.length() == 0) {
-      throw GatewayException.badRequest("bad_request", "the body must be a JSON object");
-    }
-    try {
-      Object v = io.vertx.core.json.Json.decodeValue(body);
-      if (v instanceof JsonObject o) {
-        return o;
-      }
-    } catch (DecodeException e) {
-      // reported below
-    }
-    throw GatewayException.badRequest("bad_request", "the body must be a JSON object");
   }
 
   static GatewayException invalid(String message) {

@@ -9,6 +9,7 @@ public enum OutboundLane {
   LOW("lo");
 
   private final String shortName;
+  private final String wireName = name().toLowerCase(Locale.ROOT);
 
   OutboundLane(String shortName) {
     this.shortName = shortName;
@@ -20,7 +21,7 @@ public enum OutboundLane {
   }
 
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return wireName;
   }
 
   /** {@code high} (also absent) or {@code low}. */

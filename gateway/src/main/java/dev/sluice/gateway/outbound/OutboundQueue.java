@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -20,9 +21,10 @@ import java.util.Map;
 
 /**
  * Puts accepted messages on their tenant's outbound queue ({@code sluice_out_enqueue}, one call per
- * partition) and marks the partitions due in the dispatch work set (one call per event-loop turn).
- * A message's partition is chosen by its recipient, so all of a conversation's messages share one
- * partition and go out in order. One per verticle, on its event loop.
+ * tenant partition per event-loop turn, across requests) and marks the partitions due in the
+ * dispatch work set (one call per event-loop turn). A message's partition is chosen by its
+ * recipient, so all of a conversation's messages share one partition and go out in order. One per
+ * verticle, on its event loop.
  */
 public final class OutboundQueue {
   /** Tenant partitions with messages to send: member {@code tenant:partition}, score = due (ms). */
@@ -37,6 +39,7 @@ public final class OutboundQueue {
   private final PhoneHasher hasher;
   private final int partitions;
   private final TurnBatcher<String> dueMarks;
+  private final EnqueueBatcher batcher;
 
   /**
    * @param context the verticle's context: every call runs on its event loop
@@ -46,6 +49,7 @@ public final class OutboundQueue {
     this.hasher = hasher;
     this.partitions = partitions;
     this.dueMarks = new TurnBatcher<>(context, MAX_MARKS_PER_CALL, this::markDue);
+    this.batcher = new EnqueueBatcher(context, redis, unit -> dueMarks.add(List.of(unit)));
   }
 
   /** A message to enqueue, with the tenant's idempotency key or {@code null}. */
@@ -63,7 +67,7 @@ public final class OutboundQueue {
 
   /** The conversation key of a message: channel + keyed hash of the recipient. */
   public String conversation(QueuedMessage m) {
-    return m.channelId() + ":" + hasher.hash(m.recipient());
+    return m.channelId() + ":" + recipientHash(m);
   }
 
   /** The partition of a recipient (the same one ingress picks for that end user). */
@@ -72,13 +76,33 @@ public final class OutboundQueue {
   }
 
   /**
-   * Enqueues the items.
+   * Enqueues the items: each message is stored with its recipient's keyed hash (computed here once
+   * unless the message has it), and the messages of all requests of one event-loop turn go to Redis
+   * in one call per tenant partition ({@link EnqueueBatcher}).
    *
    * @return one result per item, in order; fails when Redis did not confirm them all (the caller
    *     answers 503; a retry with the same idempotency keys cannot queue a message twice)
    */
   public Future<List<Result>> enqueue(List<Item> items) {
-    return owners(items).compose(partitions -> enqueue(items, partitions));
+    int n = items.size();
+    QueuedMessage[] messages = new QueuedMessage[n];
+    String[] keyHashes = new String[n];
+    int[] own = new int[n];
+    for (int i = 0; i < n; i++) {
+      QueuedMessage m = items.get(i).message();
+      if (m.recipientHash() == null) {
+        m = m.withRecipientHash(hasher.hash(m.recipient()));
+      }
+      messages[i] = m;
+      String key = items.get(i).idempotencyKey();
+      keyHashes[i] = key == null ? null : sha256(key);
+      own[i] = PhoneHasher.partition(m.recipientHash(), partitions);
+    }
+    return owners(messages, keyHashes, own).compose(p -> enqueue(messages, keyHashes, p));
+  }
+
+  private String recipientHash(QueuedMessage m) {
+    return m.recipientHash() != null ? m.recipientHash() : hasher.hash(m.recipient());
   }
 
   /**
@@ -86,14 +110,10 @@ public final class OutboundQueue {
    * a message in another partition — then that one, where the atomic enqueue finds the key and
    * replays the first answer. The key's owner is recorded tenant-wide ({@code SET NX GET}).
    */
-  private Future<int[]> owners(List<Item> items) {
-    int[] partitions = new int[items.size()];
+  private Future<int[]> owners(QueuedMessage[] messages, String[] keyHashes, int[] partitions) {
     List<Future<Void>> lookups = new ArrayList<>();
-    for (int i = 0; i < items.size(); i++) {
-      Item item = items.get(i);
-      int own = partition(item.message().recipient());
-      partitions[i] = own;
-      if (item.idempotencyKey() == null) {
+    for (int i = 0; i < messages.length; i++) {
+      if (keyHashes[i] == null) {
         continue;
       }
       int index = i;
@@ -101,10 +121,8 @@ public final class OutboundQueue {
           redis
               .send(
                   Request.cmd(Command.SET)
-                      .arg(
-                          TenantQueueKeys.idempotencyOwner(
-                              item.message().tenantId(), sha256(item.idempotencyKey())))
-                      .arg(own)
+                      .arg(TenantQueueKeys.idempotencyOwner(messages[i].tenantId(), keyHashes[i]))
+                      .arg(partitions[i])
                       .arg("NX")
                       .arg("GET")
                       .arg("EX")
@@ -117,68 +135,51 @@ public final class OutboundQueue {
                     return null;
                   }));
     }
-    return Future.all(lookups).map(partitions);
+    return lookups.isEmpty()
+        ? Future.succeededFuture(partitions)
+        : Future.all(lookups).map(partitions);
   }
 
-  private Future<List<Result>> enqueue(List<Item> items, int[] partitions) {
+  private Future<List<Result>> enqueue(
+      QueuedMessage[] messages, String[] keyHashes, int[] partitions) {
     Map<Integer, List<Integer>> byPartition = new LinkedHashMap<>();
-    for (int i = 0; i < items.size(); i++) {
+    for (int i = 0; i < messages.length; i++) {
       byPartition.computeIfAbsent(partitions[i], k -> new ArrayList<>()).add(i);
     }
-    Result[] results = new Result[items.size()];
-    List<Future<Void>> calls = new ArrayList<>();
+    Result[] results = new Result[messages.length];
+    List<Future<Void>> calls = new ArrayList<>(byPartition.size());
     for (Map.Entry<Integer, List<Integer>> group : byPartition.entrySet()) {
-      calls.add(enqueue(group.getKey(), group.getValue(), items, results));
+      List<Integer> indexes = group.getValue();
+      List<EnqueueBatcher.Entry> entries = new ArrayList<>(indexes.size());
+      for (int i : indexes) {
+        QueuedMessage m = messages[i];
+        entries.add(
+            new EnqueueBatcher.Entry(
+                m,
+                keyHashes[i],
+                m.channelId() + ":" + m.recipientHash(),
+                MessageCodec.encodeBytes(m)));
+      }
+      calls.add(
+          batcher
+              .add(messages[indexes.get(0)].tenantId(), group.getKey(), entries)
+              .map(
+                  replies -> {
+                    for (int k = 0; k < indexes.size(); k++) {
+                      int i = indexes.get(k);
+                      String r = replies.get(k);
+                      results[i] =
+                          r.isEmpty()
+                              ? new Result(messages[i].id(), false, false)
+                              : r.equals("!optout")
+                                  ? new Result(null, false, true)
+                                  : new Result(r, true, false);
+                    }
+                    return null;
+                  }));
     }
-    return Future.all(calls).map(v -> List.of(results));
-  }
-
-  private Future<Void> enqueue(int p, List<Integer> indexes, List<Item> items, Result[] results) {
-    String tenant = items.get(indexes.get(0)).message().tenantId();
-    TenantQueueKeys keys = new TenantQueueKeys(tenant, p);
-    Request fcall =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_out_enqueue")
-            .arg(3 + indexes.size())
-            .arg(keys.outbound("hi"))
-            .arg(keys.outbound("lo"))
-            .arg(keys.optOuts());
-    for (int i : indexes) {
-      String key = items.get(i).idempotencyKey();
-      fcall.arg(keys.idempotency(key == null ? "-" : sha256(key)));
-    }
-    fcall.arg(IDEMPOTENCY_TTL_SECONDS);
-    for (int i : indexes) {
-      Item item = items.get(i);
-      QueuedMessage m = item.message();
-      fcall
-          .arg(m.lane().shortName())
-          .arg(conversation(m))
-          .arg(m.id())
-          .arg(MessageCodec.encode(m).getBytes(StandardCharsets.UTF_8))
-          .arg(item.idempotencyKey() == null ? "0" : "1");
-    }
-    return redis
-        .send(fcall)
-        .compose(
-            reply -> {
-              boolean queued = false;
-              for (int k = 0; k < indexes.size(); k++) {
-                int i = indexes.get(k);
-                String r = reply.get(k).toString();
-                if (r.isEmpty()) {
-                  results[i] = new Result(items.get(i).message().id(), false, false);
-                  queued = true;
-                } else if (r.equals("!optout")) {
-                  results[i] = new Result(null, false, true);
-                } else {
-                  results[i] = new Result(r, true, false);
-                }
-              }
-              return queued
-                  ? dueMarks.add(List.of(tenant + ":" + p))
-                  : Future.<Void>succeededFuture();
-            });
+    Future<?> all = calls.size() == 1 ? calls.get(0) : Future.all(calls);
+    return all.map(v -> Arrays.asList(results));
   }
 
   /**

@@ -14,6 +14,9 @@ import java.util.Objects;
  *     id for Telegram
  * @param recipient the conversation key: the phone number's digits, or the chat id — the same key
  *     ingress uses for the end user, so a conversation's inbound and outbound share a partition
+ * @param recipientHash the keyed hash of {@code recipient} ({@code PhoneHasher.hash}), computed
+ *     once when the message is queued so the partition and conversation key need no second HMAC;
+ *     {@code null} until then, and in payloads queued before it was stored
  * @param acceptedAt when the API accepted it (ms since the epoch)
  */
 public record QueuedMessage(
@@ -23,6 +26,7 @@ public record QueuedMessage(
     Provider provider,
     String to,
     String recipient,
+    String recipientHash,
     OutboundLane lane,
     String clientRef,
     long acceptedAt,
@@ -37,6 +41,22 @@ public record QueuedMessage(
     Objects.requireNonNull(recipient, "recipient");
     Objects.requireNonNull(lane, "lane");
     Objects.requireNonNull(content, "content");
+  }
+
+  /** This message with the keyed hash of its recipient. */
+  public QueuedMessage withRecipientHash(String hash) {
+    return new QueuedMessage(
+        id,
+        tenantId,
+        channelId,
+        provider,
+        to,
+        recipient,
+        hash,
+        lane,
+        clientRef,
+        acceptedAt,
+        content);
   }
 
   /** A ledger event about this message (everything needed to create its row comes along). */

@@ -3,6 +3,7 @@ package dev.sluice.gateway.tenant;
 import dev.sluice.gateway.http.GatewayException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -26,15 +27,31 @@ public final class TenantAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String key = bearerToken(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
-    Tenant tenant = directory.tenantByApiKey(key).orElse(null);
-    if (tenant == null) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer");
-      ctx.fail(UNAUTHORIZED);
+    Tenant tenant;
+    try {
+      tenant = authenticate(ctx.request());
+    } catch (GatewayException e) {
+      ctx.fail(e);
       return;
     }
     ctx.put(TENANT, tenant);
     ctx.next();
+  }
+
+  /**
+   * The tenant of a request served without the router (a {@code DirectRoute}).
+   *
+   * @throws GatewayException 401 {@code unauthorized}, with {@code WWW-Authenticate: Bearer} set on
+   *     the response, for a missing, unknown or revoked key
+   */
+  public Tenant authenticate(HttpServerRequest request) {
+    String key = bearerToken(request.getHeader(HttpHeaders.AUTHORIZATION));
+    Tenant tenant = directory.tenantByApiKey(key).orElse(null);
+    if (tenant == null) {
+      request.response().putHeader("WWW-Authenticate", "Bearer");
+      throw UNAUTHORIZED;
+    }
+    return tenant;
   }
 
   /**

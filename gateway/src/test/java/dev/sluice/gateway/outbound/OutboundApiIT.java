@@ -368,6 +368,92 @@ class OutboundApiIT {
     assertThat(queued(f.tenant)).isZero();
   }
 
+  @Test
+  void aBodyOverTheLimitIs413OnBothSendRoutesWithOrWithoutALength() throws Exception {
+    Fixture f = fixture(h);
+    java.nio.file.Path big = java.nio.file.Files.createTempFile("sluice-big", ".json");
+    try {
+      java.nio.file.Files.write(big, new byte[2 * 1024 * 1024]);
+      for (String path : new String[] {"/v1/messages", "/v1/messages/batch"}) {
+        assertTooLarge(postRaw(path, f.key(), Buffer.buffer(new byte[2 * 1024 * 1024])));
+        // before authentication, as the router's body handler did
+        assertTooLarge(
+            h.client.post(path).sendBuffer(Buffer.buffer(new byte[1024 * 1024 + 1])).await());
+        io.vertx.core.file.AsyncFile file =
+            vertx.fileSystem().open(big.toString(), new io.vertx.core.file.OpenOptions()).await();
+        // no Content-Length: sent chunked, refused once the limit is passed
+        assertTooLarge(
+            h.client
+                .post(path)
+                .putHeader("Authorization", "Bearer " + f.key())
+                .sendStream(file)
+                .await());
+      }
+    } finally {
+      java.nio.file.Files.deleteIfExists(big);
+    }
+    assertThat(queued(f.tenant)).isZero();
+  }
+
+  @Test
+  void aMessageIsAcceptedWhateverItsContentTypeSaysAndAFormNeverGetsA5xx() {
+    Fixture f = fixture(h);
+    String body = text(f.twilio, PHONE, "hi").encode();
+    for (String type : new String[] {"text/plain", "application/json; charset=utf-8", "x/y"}) {
+      HttpResponse<Buffer> r =
+          h.client
+              .post("/v1/messages")
+              .putHeader("Authorization", "Bearer " + f.key())
+              .putHeader("Content-Type", type)
+              .sendBuffer(Buffer.buffer(body))
+              .await();
+      assertThat(r.statusCode()).as(type).isEqualTo(202);
+    }
+    for (String type :
+        new String[] {"application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+      HttpResponse<Buffer> r =
+          h.client
+              .post("/v1/messages")
+              .putHeader("Authorization", "Bearer " + f.key())
+              .putHeader("Content-Type", type)
+              .sendBuffer(Buffer.buffer(body))
+              .await();
+      assertThat(r.statusCode()).as(type).isLessThan(500);
+      assertThat(r.getHeader("Content-Type")).as(type).isEqualTo("application/json");
+    }
+  }
+
+  @Test
+  void aSendWithoutAValidKeyAsksForBearerAuthentication() {
+    for (String path : new String[] {"/v1/messages", "/v1/messages/batch"}) {
+      HttpResponse<Buffer> r = h.client.post(path).sendBuffer(Buffer.buffer("{}")).await();
+      assertUnauthorized(r);
+      assertThat(r.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
+    }
+  }
+
+  @Test
+  void aDuplicateFieldCountsWithItsLastValue() {
+    Fixture f = fixture(h);
+    String body =
+        "{\"channel\":\"nope\",\"to\":42,\"text\":\"hi\",\"channel\":\""
+            + f.twilio
+            + "\",\"to\":\""
+            + PHONE
+            + "\"}";
+
+    HttpResponse<Buffer> r = postRaw("/v1/messages", f.key(), Buffer.buffer(body));
+
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202);
+    assertThat(queued(f.tenant)).isEqualTo(1);
+  }
+
+  private static void assertTooLarge(HttpResponse<Buffer> r) {
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(413);
+    assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
+        .isEqualTo("body_too_large");
+  }
+
   // ---- idempotency ----
 
   @Test
