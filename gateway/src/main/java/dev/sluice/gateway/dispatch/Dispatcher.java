@@ -349,7 +349,7 @@ public final class Dispatcher extends VerticleBase {
     Request call =
         Request.cmd(Command.FCALL).arg("sluice_pace_many").arg(1 + group.size()).arg(tag + ":rate");
     for (Ready r : group) {
-      call.arg(tag + ":r:" + hasher.hash(r.m().recipient()));
+      call.arg(tag + ":r:" + recipientHash(r.m()));
     }
     call.arg(Double.toString(pacing.senderIntervalMs()))
         .arg(Double.toString(pacing.senderToleranceMs()))
@@ -717,7 +717,12 @@ public final class Dispatcher extends VerticleBase {
   }
 
   private String conversation(QueuedMessage m) {
-    return m.channelId() + ":" + hasher.hash(m.recipient());
+    return m.channelId() + ":" + recipientHash(m);
+  }
+
+  /** The API computed it once; a message queued by an older gateway comes without it. */
+  private String recipientHash(QueuedMessage m) {
+    return m.recipientHash() != null ? m.recipientHash() : hasher.hash(m.recipient());
   }
 
   /**
