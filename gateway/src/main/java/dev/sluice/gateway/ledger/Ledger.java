@@ -4,7 +4,6 @@ import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.TurnBatcher;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.util.List;
@@ -32,12 +31,13 @@ public final class Ledger {
         new TurnBatcher<>(
             context,
             MAX_EVENTS_PER_ENTRY,
-            events -> {
-              JsonArray batch = new JsonArray();
-              events.forEach(e -> batch.add(e.toJson()));
-              return redis.send(
-                  Request.cmd(Command.XADD).arg(STREAM).arg("*").arg("e").arg(batch.encode()));
-            });
+            events ->
+                redis.send(
+                    Request.cmd(Command.XADD)
+                        .arg(STREAM)
+                        .arg("*")
+                        .arg("e")
+                        .arg(LedgerCodec.encode(events))));
   }
 
   /** Appends the events; completes when Redis has them. */

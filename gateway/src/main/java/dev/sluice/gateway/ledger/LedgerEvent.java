@@ -1,6 +1,5 @@
 package dev.sluice.gateway.ledger;
 
-import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 
 /**
@@ -55,41 +54,5 @@ public record LedgerEvent(
 
   public boolean aboutOurMessage() {
     return messageId != null;
-  }
-
-  JsonObject toJson() {
-    return new JsonObject()
-        .put("id", messageId)
-        .put("tenant", tenantId)
-        .put("channel", channelId)
-        .put("provider", provider)
-        .put("recipient", recipient)
-        .put("lane", lane)
-        .put("clientRef", clientRef)
-        .put("createdAt", createdAt)
-        .put("status", status.wireName())
-        .put("at", at)
-        .put("providerMessageId", providerMessageId)
-        .put("errorCode", errorCode)
-        .put("errorMessage", errorMessage)
-        .put("source", source);
-  }
-
-  static LedgerEvent fromJson(JsonObject o) {
-    return new LedgerEvent(
-        o.getString("id"),
-        o.getString("tenant"),
-        o.getString("channel"),
-        o.getString("provider"),
-        o.getString("recipient"),
-        o.getString("lane"),
-        o.getString("clientRef"),
-        o.getLong("createdAt", 0L),
-        MessageStatus.fromWireName(o.getString("status")).orElseThrow(),
-        o.getLong("at"),
-        o.getString("providerMessageId"),
-        o.getString("errorCode"),
-        o.getString("errorMessage"),
-        o.getString("source"));
   }
 }

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonArray;
 import io.vertx.pgclient.PgException;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -184,10 +183,7 @@ public final class LedgerWriter extends VerticleBase {
       for (int i = 0; i + 1 < fields.size(); i += 2) {
         if ("e".equals(fields.get(i).toString())) {
           try {
-            JsonArray batch = new JsonArray(fields.get(i + 1).toString());
-            for (int j = 0; j < batch.size(); j++) {
-              events.add(LedgerEvent.fromJson(batch.getJsonObject(j)));
-            }
+            events.addAll(LedgerCodec.decode(fields.get(i + 1).toBytes()));
           } catch (RuntimeException e) {
             LOG.error("unreadable ledger entry {} skipped", id);
           }
@@ -246,8 +242,6 @@ public final class LedgerWriter extends VerticleBase {
   /** Moves an entry PostgreSQL will never take to {@code {ledger}:dead}, for an operator. */
   private Future<Void> park(Entry entry, Throwable cause) {
     LOG.error("ledger entry {} refused by PostgreSQL and parked: {}", entry.id(), cause.toString());
-    JsonArray events = new JsonArray();
-    entry.events().forEach(ev -> events.add(ev.toJson()));
     return redis
         .send(
             Request.cmd(Command.XADD)
@@ -256,7 +250,7 @@ public final class LedgerWriter extends VerticleBase {
                 .arg("id")
                 .arg(entry.id())
                 .arg("e")
-                .arg(events.encode()))
+                .arg(LedgerCodec.encode(entry.events())))
         .mapEmpty();
   }
 
