@@ -1,7 +1,5 @@
 package dev.sluice.gateway.admission;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.ingress.InboundEvent;
 import dev.sluice.gateway.privacy.PhoneHasher;
@@ -13,9 +11,6 @@ import io.vertx.core.Promise;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,11 +41,9 @@ public final class Admission {
   /** The function called; {@code sluice_admit} (same arguments) is kept for older gateways. */
   static final String FUNCTION = "sluice_admit_nx";
 
-  private static final JsonFactory JSON = new JsonFactory();
-
   private Map<TenantQueueKeys, List<Pending>> pending = new LinkedHashMap<>();
   private final Map<String, TenantQueueKeys[]> keysByTenant = new HashMap<>();
-  private final StringWriter payloadText = new StringWriter(512);
+  private final EventJson eventJson = new EventJson();
   private boolean flushScheduled;
   private final Consumer<TenantQueueKeys> onEnqueued;
 
@@ -138,39 +131,12 @@ public final class Admission {
         keys,
         keys.dedup(r.channelId(), e.dedupId()),
         keys.rate(r.channelId(), phoneHash),
-        payload(r.channelId(), e),
+        eventJson.write(r.channelId(), e, System.currentTimeMillis()),
         e.raw().getBytes(StandardCharsets.UTF_8),
         r.channelId() + ":" + phoneHash,
         interval,
         tolerance,
         Promise.promise());
-  }
-
-  /**
-   * The event JSON stored in field {@code e}: the same text as a Vert.x {@code JsonObject} of these
-   * fields encodes to (nulls included), written straight to one reused buffer.
-   */
-  byte[] payload(String channelId, InboundEvent e) {
-    payloadText.getBuffer().setLength(0);
-    try (JsonGenerator g = JSON.createGenerator(payloadText)) {
-      g.writeStartObject();
-      g.writeStringField("channel", channelId);
-      g.writeStringField("provider", e.provider().wireName());
-      g.writeStringField("kind", e.kind().wireName());
-      g.writeStringField("from", e.from());
-      g.writeStringField("to", e.to());
-      g.writeStringField("providerMessageId", e.providerMessageId());
-      g.writeNumberField("timestamp", e.timestamp());
-      g.writeStringField("type", e.type());
-      g.writeStringField("text", e.text());
-      g.writeStringField("status", e.status());
-      g.writeStringField("errorCode", e.errorCode());
-      g.writeNumberField("receivedAt", System.currentTimeMillis());
-      g.writeEndObject();
-    } catch (IOException x) {
-      throw new UncheckedIOException(x); // a StringWriter does not fail
-    }
-    return payloadText.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private void flush() {
