@@ -83,7 +83,8 @@ KEYS and ARGV exactly as sluice_admit; the same return codes, order and atomicit
 Per event: the dedup marker is claimed with one SET NX EX instead of EXISTS and a later SET, so an
 event costs SET NX, GCRA GET + SET (rate-limited events only) and XADD; a duplicate costs the SET
 NX alone. A full backlog is checked before the claim and refuses without writing anything (EXISTS
-tells a duplicate from a refusal there), so the provider's redelivery is admitted later.
+tells a duplicate from a refusal there), so the provider's redelivery is admitted later. An XADD
+that fails gives its marker back before the error ends the call, as sluice_admit never wrote it.
 ]]
 local function admit_nx(keys, args)
   local stream, quarantine = keys[1], keys[2]
@@ -116,7 +117,13 @@ local function admit_nx(keys, args)
           redis.call('SET', rl, next_tat, 'PX', math.max(1, next_tat - now))
         end
       end
-      redis.call('XADD', target, '*', 'c', args[a + 3], 'e', args[a + 1], 'r', args[a + 2])
+      local added = redis.pcall('XADD', target, '*', 'c', args[a + 3], 'e', args[a + 1],
+        'r', args[a + 2])
+      if type(added) == 'table' and added.err then
+        -- The marker was claimed first: take it back, so that the redelivery is not a duplicate.
+        redis.call('DEL', dd)
+        return redis.error_reply(added.err)
+      end
       backlog = backlog + 1
     end
   end

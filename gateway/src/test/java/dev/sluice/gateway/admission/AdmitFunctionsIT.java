@@ -1,6 +1,7 @@
 package dev.sluice.gateway.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.redis.RedisBackend;
@@ -83,6 +84,24 @@ class AdmitFunctionsIT {
       assertThat(exists("{t:" + side + ":0}:dd:ch:f")).isFalse();
       assertThat(ttl("{t:" + side + ":0}:dd:ch:e")).isBetween(TTL_SECONDS - 5L, (long) TTL_SECONDS);
       assertThat(exists("{t:" + side + ":0}:dd:ch:c")).isTrue();
+    }
+  }
+
+  @Test
+  void anEventWhoseEnqueueFailsLeavesNoDedupMarkerSoItsRedeliveryIsAdmitted() {
+    for (String function : List.of("sluice_admit", Admission.FUNCTION)) {
+      String tenant = "full-" + function;
+      // A stream whose last id is the largest possible: XADD '*' fails on it.
+      send(
+          Request.cmd(Command.XADD)
+              .arg("{t:" + tenant + ":0}:in")
+              .arg("18446744073709551615-18446744073709551615")
+              .arg("f")
+              .arg("v"));
+
+      assertThatThrownBy(() -> admit(function, tenant, List.of(ev("x", "u1"))))
+          .hasMessageContaining("exhausted");
+      assertThat(exists("{t:" + tenant + ":0}:dd:ch:x")).as(function).isFalse();
     }
   }
 
