@@ -77,6 +77,60 @@ local function admit(keys, args)
 end
 
 --[[
+sluice_admit_nx: sluice_admit with fewer commands per event, for gateways from this version on
+(sluice_admit stays as it was for older gateways during a rolling upgrade).
+KEYS and ARGV exactly as sluice_admit; the same return codes, order and atomicity.
+Per event: the dedup marker is claimed with one SET NX EX instead of EXISTS and a later SET, so an
+event costs SET NX, GCRA GET + SET (rate-limited events only) and XADD; a duplicate costs the SET
+NX alone. A full backlog is checked before the claim and refuses without writing anything (EXISTS
+tells a duplicate from a refusal there), so the provider's redelivery is admitted later. An XADD
+that fails gives its marker back before the error ends the call, as sluice_admit never wrote it.
+]]
+local function admit_nx(keys, args)
+  local stream, quarantine = keys[1], keys[2]
+  local ttl = args[1]
+  local bound = tonumber(args[2])
+  local n = (#keys - 2) / 2
+  local backlog = redis.call('XLEN', stream) + redis.call('XLEN', quarantine)
+  local now = now_ms()
+  local out = {}
+  for i = 1, n do
+    local dd, rl = keys[1 + 2 * i], keys[2 + 2 * i]
+    local a = 2 + (i - 1) * 5
+    if backlog >= bound then
+      out[i] = redis.call('EXISTS', dd) == 1 and 1 or 3
+    elseif not redis.call('SET', dd, '1', 'NX', 'EX', ttl) then
+      out[i] = 1
+    else
+      local target = stream
+      out[i] = 0
+      local interval = tonumber(args[a + 4])
+      if interval > 0 then
+        -- GCRA: the theoretical arrival time (TAT) may run ahead of now by at most the tolerance.
+        local tat = tonumber(redis.call('GET', rl) or '0')
+        if tat < now then tat = now end
+        if tat - now > tonumber(args[a + 5]) then
+          target = quarantine
+          out[i] = 2
+        else
+          local next_tat = tat + interval
+          redis.call('SET', rl, next_tat, 'PX', math.max(1, next_tat - now))
+        end
+      end
+      local added = redis.pcall('XADD', target, '*', 'c', args[a + 3], 'e', args[a + 1],
+        'r', args[a + 2])
+      if type(added) == 'table' and added.err then
+        -- The marker was claimed first: take it back, so that the redelivery is not a duplicate.
+        redis.call('DEL', dd)
+        return redis.error_reply(added.err)
+      end
+      backlog = backlog + 1
+    end
+  end
+  return out
+end
+
+--[[
 sluice_pull: hand out the oldest visible events of one partition, in stream order.
 KEYS[1]  the stream            {t:T:P}:in or {t:T:P}:in:q
 KEYS[2]  its lease set         {t:T:P}:in:lease or {t:T:P}:in:q:lease
@@ -717,6 +771,7 @@ end
 redis.register_function{ function_name = 'sluice_version',
   callback = function(keys, args) return 6 end, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_admit', callback = admit }
+redis.register_function{ function_name = 'sluice_admit_nx', callback = admit_nx }
 redis.register_function{ function_name = 'sluice_pull', callback = pull }
 redis.register_function{ function_name = 'sluice_ack', callback = ack }
 redis.register_function{ function_name = 'sluice_backlog', callback = backlog,

@@ -8,12 +8,12 @@ import dev.sluice.gateway.redis.PipelinedRedis;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +21,9 @@ import java.util.function.Consumer;
 
 /**
  * Admission of inbound events: deduplication, the per-phone rate limit and the enqueue, done by the
- * {@code sluice_admit} Redis function. One instance per HTTP verticle, used only on its event loop:
- * every event admitted during one loop turn is grouped by tenant partition and sent as one function
- * call per partition, all pipelined on the loop's one connection.
+ * {@code sluice_admit_nx} Redis function. One instance per HTTP verticle, used only on its event
+ * loop: every event admitted during one loop turn is grouped by tenant partition and sent as one
+ * function call per partition, all pipelined on the loop's one connection.
  *
  * <p>Retrying a failed admission cannot double-enqueue: an event's dedup marker is written in the
  * same atomic call as its stream entry, so a redelivery after a lost reply is a duplicate.
@@ -38,7 +38,12 @@ public final class Admission {
   private final GatewayConfig.Ingress config;
   private final long partitionBound;
 
-  private Map<String, List<Pending>> pending = new LinkedHashMap<>();
+  /** The function called; {@code sluice_admit} (same arguments) is kept for older gateways. */
+  static final String FUNCTION = "sluice_admit_nx";
+
+  private Map<TenantQueueKeys, List<Pending>> pending = new LinkedHashMap<>();
+  private final Map<String, TenantQueueKeys[]> keysByTenant = new HashMap<>();
+  private final EventJson eventJson = new EventJson();
   private boolean flushScheduled;
   private final Consumer<TenantQueueKeys> onEnqueued;
 
@@ -76,17 +81,37 @@ public final class Admission {
     if (requests.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    List<Future<AdmissionOutcome>> outcomes = new ArrayList<>(requests.size());
-    for (AdmissionRequest r : requests) {
-      Pending p = prepare(r);
-      pending.computeIfAbsent(p.keys.tag(), k -> new ArrayList<>()).add(p);
-      outcomes.add(p.promise.future());
-    }
     if (!flushScheduled) {
       flushScheduled = true;
       context.runOnContext(v -> flush());
     }
+    if (requests.size() == 1) {
+      // The common webhook carries one event: no Future.all for it.
+      return add(requests.get(0)).future().map(List::of);
+    }
+    List<Future<AdmissionOutcome>> outcomes = new ArrayList<>(requests.size());
+    for (AdmissionRequest r : requests) {
+      outcomes.add(add(r).future());
+    }
     return Future.all(outcomes).map(all -> all.list());
+  }
+
+  private Promise<AdmissionOutcome> add(AdmissionRequest r) {
+    Pending p = prepare(r);
+    pending.computeIfAbsent(p.keys, k -> new ArrayList<>()).add(p);
+    return p.promise;
+  }
+
+  /** One key holder per tenant partition, kept: its key names are built once. */
+  private TenantQueueKeys keys(String tenantId, int partition) {
+    TenantQueueKeys[] byPartition =
+        keysByTenant.computeIfAbsent(tenantId, t -> new TenantQueueKeys[config.partitions()]);
+    TenantQueueKeys keys = byPartition[partition];
+    if (keys == null) {
+      keys = new TenantQueueKeys(tenantId, partition);
+      byPartition[partition] = keys;
+    }
+    return keys;
   }
 
   private Pending prepare(AdmissionRequest r) {
@@ -94,7 +119,7 @@ public final class Admission {
     String who = e.endUser() != null ? e.endUser() : "event:" + e.dedupId();
     String phoneHash = hasher.hash(who);
     int partition = PhoneHasher.partition(phoneHash, config.partitions());
-    TenantQueueKeys keys = new TenantQueueKeys(r.tenantId(), partition);
+    TenantQueueKeys keys = keys(r.tenantId(), partition);
     long interval = 0;
     long tolerance = 0;
     if (r.perPhonePerMinute() > 0) {
@@ -106,32 +131,16 @@ public final class Admission {
         keys,
         keys.dedup(r.channelId(), e.dedupId()),
         keys.rate(r.channelId(), phoneHash),
-        payload(r.channelId(), e).encode(),
-        e.raw(),
+        eventJson.write(r.channelId(), e, System.currentTimeMillis()),
+        e.raw().getBytes(StandardCharsets.UTF_8),
         r.channelId() + ":" + phoneHash,
         interval,
         tolerance,
         Promise.promise());
   }
 
-  static JsonObject payload(String channelId, InboundEvent e) {
-    return new JsonObject()
-        .put("channel", channelId)
-        .put("provider", e.provider().wireName())
-        .put("kind", e.kind().wireName())
-        .put("from", e.from())
-        .put("to", e.to())
-        .put("providerMessageId", e.providerMessageId())
-        .put("timestamp", e.timestamp())
-        .put("type", e.type())
-        .put("text", e.text())
-        .put("status", e.status())
-        .put("errorCode", e.errorCode())
-        .put("receivedAt", System.currentTimeMillis());
-  }
-
   private void flush() {
-    Map<String, List<Pending>> batch = pending;
+    Map<TenantQueueKeys, List<Pending>> batch = pending;
     pending = new LinkedHashMap<>();
     flushScheduled = false;
     for (List<Pending> group : batch.values()) {
@@ -143,19 +152,14 @@ public final class Admission {
 
   private void send(List<Pending> chunk) {
     TenantQueueKeys keys = chunk.get(0).keys;
-    Request fcall = Request.cmd(Command.FCALL).arg("sluice_admit").arg(2 + 2 * chunk.size());
+    Request fcall = Request.cmd(Command.FCALL).arg(FUNCTION).arg(2 + 2 * chunk.size());
     fcall.arg(keys.inbound()).arg(keys.quarantine());
     for (Pending p : chunk) {
       fcall.arg(p.dedupKey).arg(p.rateKey);
     }
     fcall.arg(config.dedupTtlSeconds()).arg(partitionBound);
     for (Pending p : chunk) {
-      fcall
-          .arg(p.payload.getBytes(StandardCharsets.UTF_8))
-          .arg(p.raw.getBytes(StandardCharsets.UTF_8))
-          .arg(p.conversation)
-          .arg(p.interval)
-          .arg(p.tolerance);
+      fcall.arg(p.payload).arg(p.raw).arg(p.conversation).arg(p.interval).arg(p.tolerance);
     }
     redis
         .send(fcall)
@@ -182,8 +186,8 @@ public final class Admission {
       TenantQueueKeys keys,
       String dedupKey,
       String rateKey,
-      String payload,
-      String raw,
+      byte[] payload,
+      byte[] raw,
       String conversation,
       long interval,
       long tolerance,

@@ -39,6 +39,12 @@ public final class WebhookIngest {
   /** Seconds a provider should wait before redelivering to a tenant whose backlog is full. */
   static final int RETRY_AFTER_BACKLOG = 30;
 
+  /** Header values encoded once (Netty writes these without converting them per response). */
+  private static final CharSequence TEXT_XML = HttpHeaders.createOptimized("text/xml");
+
+  private static final CharSequence APPLICATION_JSON =
+      HttpHeaders.createOptimized("application/json");
+
   private final Admission admission;
   private final Ledger ledger;
   private final IngressMetrics metrics;
@@ -124,10 +130,10 @@ public final class WebhookIngest {
             n -> {
               metrics.request(source, Outcome.ACCEPTED, start);
               if (source == WebhookSource.TWILIO) {
-                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/xml").end(EMPTY_TWIML);
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, TEXT_XML).end(EMPTY_TWIML);
               } else {
                 ctx.response()
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
                     .end("{\"status\":\"accepted\",\"events\":" + n + "}");
               }
             })
@@ -192,22 +198,26 @@ public final class WebhookIngest {
    * redelivery after a failed append must still reach it.
    */
   private static List<LedgerEvent> statuses(List<RoutedEvent> routed) {
-    List<LedgerEvent> out = new ArrayList<>();
+    List<LedgerEvent> out = List.of(); // most webhooks carry messages only
     for (RoutedEvent r : routed) {
       InboundEvent e = r.event();
       if (e.kind() != EventKind.STATUS || e.providerMessageId() == null || e.status() == null) {
         continue;
       }
-      MessageStatus.fromWireName(e.status())
-          .ifPresent(
-              s ->
-                  out.add(
-                      LedgerEvent.fromProvider(
-                          e.provider().wireName(),
-                          e.providerMessageId(),
-                          s,
-                          e.timestamp() > 0 ? e.timestamp() * 1000 : System.currentTimeMillis(),
-                          e.errorCode())));
+      Optional<MessageStatus> status = MessageStatus.fromWireName(e.status());
+      if (status.isEmpty()) {
+        continue;
+      }
+      if (out.isEmpty()) {
+        out = new ArrayList<>();
+      }
+      out.add(
+          LedgerEvent.fromProvider(
+              e.provider().wireName(),
+              e.providerMessageId(),
+              status.get(),
+              e.timestamp() > 0 ? e.timestamp() * 1000 : System.currentTimeMillis(),
+              e.errorCode()));
     }
     return out;
   }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 
 /**
@@ -62,6 +63,36 @@ final class Json {
       // A tree read within the nesting limit always serialises; kept for the checked signature.
       throw new PayloadException("body cannot be re-encoded");
     }
+  }
+
+  /**
+   * The bytes {@code body[from, to)} of one JSON object as text when they are exactly what {@link
+   * #compact} writes for the tree read from them, else {@code null}. That holds when the bytes hold
+   * no whitespace outside strings, no escape at all, no fraction or exponent and no {@code -0} (the
+   * tree rewrites these), and the caller knows them to be one valid object without duplicate keys
+   * (a tree keeps only the last of them). Non-ASCII text is copied as it is, as the writer does.
+   */
+  static String canonicalSlice(byte[] body, int from, int to) {
+    boolean inString = false;
+    for (int i = from; i < to; i++) {
+      byte b = body[i];
+      if (b == '\\') {
+        return null;
+      }
+      if (b == '"') {
+        inString = !inString;
+      } else if (!inString
+          && (b == ' '
+              || b == '\t'
+              || b == '\n'
+              || b == '\r'
+              || b == '.'
+              || ((b == 'e' || b == 'E') && i > from && body[i - 1] >= '0' && body[i - 1] <= '9')
+              || (b == '-' && i + 1 < to && body[i + 1] == '0'))) {
+        return null;
+      }
+    }
+    return new String(body, from, to - from, StandardCharsets.UTF_8);
   }
 
   /** The child object, or {@code null} when absent or not an object. */

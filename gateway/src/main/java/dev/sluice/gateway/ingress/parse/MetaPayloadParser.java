@@ -31,6 +31,10 @@ import java.util.Locale;
  * body with {@link PayloadException}: Meta then redelivers it rather than losing the event
  * silently. Statuses outside {@code sent|delivered|read|played|failed} are not routed. Stateless
  * and thread-safe.
+ *
+ * <p>WhatsApp bodies are first read by {@link WhatsAppStream}, which skips the envelope without
+ * building it; whatever it is not sure of falls back to the tree read here, so both give the same
+ * events.
  */
 public final class MetaPayloadParser {
 
@@ -38,6 +42,13 @@ public final class MetaPayloadParser {
 
   /** The events in a verified Meta webhook body, in payload order. */
   public List<InboundEvent> parse(byte[] body) {
+    List<InboundEvent> streamed =
+        body == null || body.length == 0 ? null : WhatsAppStream.tryParse(body);
+    return streamed != null ? streamed : parseTree(body);
+  }
+
+  /** The tree path alone: every body the stream does not take, and the reference in tests. */
+  List<InboundEvent> parseTree(byte[] body) {
     JsonNode root = Json.readObject(body);
     String object = Json.text(root, "object");
     if (object == null) {
@@ -74,7 +85,7 @@ public final class MetaPayloadParser {
         }
         for (JsonNode s : Json.array(value, "statuses")) {
           InboundEvent e =
-              whatsAppStatus(Json.element(s, "statuses"), phoneNumberId, displayNumber);
+              whatsAppStatus(Json.element(s, "statuses"), null, phoneNumberId, displayNumber);
           if (e != null) {
             events.add(e);
           }
@@ -85,6 +96,15 @@ public final class MetaPayloadParser {
 
   private static InboundEvent whatsAppMessage(
       JsonNode m, String phoneNumberId, String displayNumber) {
+    return whatsAppMessage(m, null, phoneNumberId, displayNumber);
+  }
+
+  /**
+   * @param raw the element's compact JSON when the caller has it already (byte-for-byte what {@link
+   *     Json#compact} gives), else {@code null}
+   */
+  static InboundEvent whatsAppMessage(
+      JsonNode m, String raw, String phoneNumberId, String displayNumber) {
     String wamid = Json.id(m, "id");
     if (wamid == null) {
       throw new PayloadException("WhatsApp message without id");
@@ -108,7 +128,7 @@ public final class MetaPayloadParser {
         whatsAppText(m, type),
         null,
         null,
-        Json.compact(m));
+        raw != null ? raw : Json.compact(m));
   }
 
   /**
@@ -132,8 +152,9 @@ public final class MetaPayloadParser {
     return kind == null ? null : Json.text(Json.object(interactive, kind), "title");
   }
 
-  private static InboundEvent whatsAppStatus(
-      JsonNode s, String phoneNumberId, String displayNumber) {
+  /** Like {@link #whatsAppMessage(JsonNode, String, String, String)}; {@code null} = not routed. */
+  static InboundEvent whatsAppStatus(
+      JsonNode s, String raw, String phoneNumberId, String displayNumber) {
     String wamid = Json.id(s, "id");
     if (wamid == null) {
       throw new PayloadException("WhatsApp status without id");
@@ -163,7 +184,7 @@ public final class MetaPayloadParser {
         null,
         status,
         errorCode,
-        Json.compact(s));
+        raw != null ? raw : Json.compact(s));
   }
 
   private static String whatsAppStatus(String providerStatus) {

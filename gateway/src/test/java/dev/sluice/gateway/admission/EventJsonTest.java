@@ -1,0 +1,92 @@
+package dev.sluice.gateway.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.gateway.ingress.EventKind;
+import dev.sluice.gateway.ingress.InboundEvent;
+import dev.sluice.gateway.ingress.Provider;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class EventJsonTest {
+  private final EventJson json = new EventJson();
+
+  /** What admission stored before: a JsonObject of the fields, encoded. */
+  private static byte[] asJsonObject(String channel, InboundEvent e, long receivedAt) {
+    return new JsonObject()
+        .put("channel", channel)
+        .put("provider", e.provider().wireName())
+        .put("kind", e.kind().wireName())
+        .put("from", e.from())
+        .put("to", e.to())
+        .put("providerMessageId", e.providerMessageId())
+        .put("timestamp", e.timestamp())
+        .put("type", e.type())
+        .put("text", e.text())
+        .put("status", e.status())
+        .put("errorCode", e.errorCode())
+        .put("receivedAt", receivedAt)
+        .encode()
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static InboundEvent message(String text) {
+    return new InboundEvent(
+        Provider.WHATSAPP,
+        "1065",
+        EventKind.MESSAGE,
+        "wamid.A",
+        "1650",
+        "1650",
+        "1555",
+        "wamid.A",
+        1749416383L,
+        "text",
+        text,
+        null,
+        null,
+        "{}");
+  }
+
+  @Test
+  void eventJsonIsByteForByteWhatTheJsonObjectEncodedTo() {
+    String[] texts = {
+      "plain",
+      "quote \" backslash \\ slash /",
+      "control \n\t\r\b\f\u0001\u001f",
+      "café 😀 \u2028",
+      "lone \ud83d surrogate",
+      "",
+      null
+    };
+    for (String text : texts) {
+      InboundEvent e = message(text);
+      assertThat(new String(json.write("wa-1", e, 1749416384123L), StandardCharsets.UTF_8))
+          .isEqualTo(new String(asJsonObject("wa-1", e, 1749416384123L), StandardCharsets.UTF_8));
+      assertThat(json.write("wa-1", e, 1L)).isEqualTo(asJsonObject("wa-1", e, 1L));
+    }
+  }
+
+  @Test
+  void statusEventKeepsItsNullFields() {
+    InboundEvent status =
+        new InboundEvent(
+            Provider.WHATSAPP,
+            "1065",
+            EventKind.STATUS,
+            "wamid.A:failed",
+            "1650",
+            "1555",
+            "1650",
+            "wamid.A",
+            0,
+            null,
+            null,
+            "failed",
+            "131047",
+            "{}");
+
+    assertThat(json.write("wa-1", status, 5L)).isEqualTo(asJsonObject("wa-1", status, 5L));
+  }
+}
