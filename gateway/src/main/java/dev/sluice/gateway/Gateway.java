@@ -271,7 +271,8 @@ public final class Gateway {
                   DeliveryWork.touch(connection, keys.tenantId(), keys.partition());
                 }
               });
-      WebhookIngest ingest = new WebhookIngest(admission, ledger, ingressMetrics, config.ingress());
+      WebhookIngest ingest =
+          new WebhookIngest(admission, ledger, directory, ingressMetrics, config.ingress());
       TenantAuth auth = new TenantAuth(directory);
       EventQueue queue =
           new EventQueue(

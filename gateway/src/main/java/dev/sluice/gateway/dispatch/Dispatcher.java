@@ -1,5 +1,9 @@
 package dev.sluice.gateway.dispatch;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.connector.Connector;
 import dev.sluice.gateway.connector.Connectors;
@@ -26,11 +30,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,6 +75,9 @@ public final class Dispatcher extends VerticleBase {
    * together share one call.
    */
   static final long RECORD_WAIT_MS = 20;
+
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final byte[] NONE = new byte[0];
 
   /** Work-set marks and unclaims per call at most. */
   static final int MAX_MARKS_PER_CALL = 500;
@@ -251,7 +259,7 @@ public final class Dispatcher extends VerticleBase {
       long due,
       QueuedMessage m,
       LedgerEvent history,
-      String[] statusEvent,
+      byte[][] statusEvent,
       String optOut,
       String deadLetter) {
 
@@ -707,8 +715,8 @@ public final class Dispatcher extends VerticleBase {
           .arg(o.p().lane())
           .arg(o.p().entryId())
           .arg(o.due())
-          .arg(o.statusEvent() == null ? "" : o.statusEvent()[0])
-          .arg(o.statusEvent() == null ? "" : o.statusEvent()[1])
+          .arg(o.statusEvent() == null ? NONE : o.statusEvent()[0])
+          .arg(o.statusEvent() == null ? NONE : o.statusEvent()[1])
           .arg(o.m() == null ? "" : conversation(o.m()))
           .arg(o.deadLetter().getBytes(StandardCharsets.UTF_8))
           .arg(o.optOut());
@@ -729,36 +737,46 @@ public final class Dispatcher extends VerticleBase {
    * The status event put on the tenant's queue: {payload, raw}; {@code null} when the tenant does
    * not take events of this status.
    */
-  private String[] statusEvent(QueuedMessage m, MessageStatus status, SendResult r) {
+  private byte[][] statusEvent(QueuedMessage m, MessageStatus status, SendResult r) {
     OutboundEvents wanted =
         directory.tenant(m.tenantId()).map(Tenant::outboundEvents).orElse(OutboundEvents.ALL);
     if (!wanted.includes(status)) {
       return null;
     }
     long now = System.currentTimeMillis();
-    JsonObject payload =
-        new JsonObject()
-            .put("channel", m.channelId())
-            .put("provider", m.provider().wireName())
-            .put("kind", "status")
-            .put("from", null)
-            .put("to", m.to())
-            .put("providerMessageId", r.providerMessageId())
-            .put("timestamp", now / 1000)
-            .put("type", null)
-            .put("text", null)
-            .put("status", status.wireName())
-            .put("errorCode", r.errorCode())
-            .put("messageId", m.id())
-            .put("clientRef", m.clientRef())
-            .put("receivedAt", now);
-    JsonObject raw =
-        new JsonObject()
-            .put("messageId", m.id())
-            .put("status", status.wireName())
-            .put("errorCode", r.errorCode())
-            .put("errorMessage", r.errorMessage());
-    return new String[] {payload.encode(), raw.encode()};
+    ByteArrayBuilder payload = new ByteArrayBuilder(384);
+    ByteArrayBuilder raw = new ByteArrayBuilder(160);
+    try (JsonGenerator g = JSON.createGenerator(payload, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      g.writeStringField("channel", m.channelId());
+      g.writeStringField("provider", m.provider().wireName());
+      g.writeStringField("kind", "status");
+      g.writeNullField("from");
+      g.writeStringField("to", m.to());
+      g.writeStringField("providerMessageId", r.providerMessageId());
+      g.writeNumberField("timestamp", now / 1000);
+      g.writeNullField("type");
+      g.writeNullField("text");
+      g.writeStringField("status", status.wireName());
+      g.writeStringField("errorCode", r.errorCode());
+      g.writeStringField("messageId", m.id());
+      g.writeStringField("clientRef", m.clientRef());
+      g.writeNumberField("receivedAt", now);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // an in-memory buffer does not fail
+    }
+    try (JsonGenerator g = JSON.createGenerator(raw, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      g.writeStringField("messageId", m.id());
+      g.writeStringField("status", status.wireName());
+      g.writeStringField("errorCode", r.errorCode());
+      g.writeStringField("errorMessage", r.errorMessage());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new byte[][] {payload.toByteArray(), raw.toByteArray()};
   }
 
   /**

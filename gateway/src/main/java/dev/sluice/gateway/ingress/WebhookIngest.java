@@ -47,12 +47,18 @@ public final class WebhookIngest {
 
   private final Admission admission;
   private final Ledger ledger;
+  private final TenantDirectory directory;
   private final IngressMetrics metrics;
   private final GatewayConfig.Ingress config;
 
   public WebhookIngest(
-      Admission admission, Ledger ledger, IngressMetrics metrics, GatewayConfig.Ingress config) {
+      Admission admission,
+      Ledger ledger,
+      TenantDirectory directory,
+      IngressMetrics metrics,
+      GatewayConfig.Ingress config) {
     this.admission = admission;
+    this.directory = directory;
     this.ledger = ledger;
     this.metrics = metrics;
     this.config = config;
@@ -159,9 +165,13 @@ public final class WebhookIngest {
    *     already admitted are then duplicates)
    */
   Future<Integer> admit(List<RoutedEvent> routed) {
+    List<RoutedEvent> queued = new ArrayList<>(routed.size());
     List<AdmissionRequest> requests = new ArrayList<>(routed.size());
     for (RoutedEvent r : routed) {
-      requests.add(request(r.channel(), r.event()));
+      if (wanted(r)) {
+        queued.add(r);
+        requests.add(request(r.channel(), r.event()));
+      }
     }
     return admission
         .admit(requests)
@@ -170,7 +180,7 @@ public final class WebhookIngest {
               boolean refused = false;
               for (int i = 0; i < outcomes.size(); i++) {
                 AdmissionOutcome o = outcomes.get(i);
-                metrics.event(routed.get(i).event().provider(), o);
+                metrics.event(queued.get(i).event().provider(), o);
                 refused |= o == AdmissionOutcome.REFUSED;
               }
               if (refused) {
@@ -180,7 +190,7 @@ public final class WebhookIngest {
                         "the tenant's queue is full; retry later",
                         RETRY_AFTER_BACKLOG));
               }
-              return ledger.append(statuses(routed)).map(outcomes.size());
+              return ledger.append(statuses(routed)).map(routed.size());
             })
         .recover(
             e ->
@@ -191,6 +201,23 @@ public final class WebhookIngest {
                             "unavailable",
                             "the gateway cannot store events right now; retry later",
                             RETRY_AFTER_UNAVAILABLE)));
+  }
+
+  /**
+   * Whether the event goes on the tenant's queue: every message, and the status reports the
+   * tenant's {@code outboundEvents} setting asks for (the ledger takes every status report).
+   */
+  private boolean wanted(RoutedEvent r) {
+    InboundEvent e = r.event();
+    if (e.kind() != EventKind.STATUS || e.status() == null) {
+      return true;
+    }
+    Optional<MessageStatus> status = MessageStatus.fromWireName(e.status());
+    return status.isEmpty()
+        || directory
+            .tenant(r.channel().tenantId())
+            .map(t -> t.outboundEvents().includes(status.get()))
+            .orElse(true);
   }
 
   /**
