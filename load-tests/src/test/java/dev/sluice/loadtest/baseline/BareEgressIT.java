@@ -34,8 +34,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class BareEgressIT {
-  private static final String REDIS_URL =
-      System.getenv().getOrDefault("SLUICE_TEST_REDIS_URL", "redis://127.0.0.1:6379");
+  private static final String REDIS_URL = redisUrl();
 
   private Vertx vertx;
   private Redis redis;
@@ -196,5 +195,11 @@ class BareEgressIT {
                       }
                     }));
     done.future().timeout(20, TimeUnit.SECONDS).await();
+  }
+
+  /** {@code SLUICE_TEST_REDIS_URL}, or the local Redis when it is unset or blank. */
+  private static String redisUrl() {
+    String url = System.getenv("SLUICE_TEST_REDIS_URL");
+    return url == null || url.isBlank() ? "redis://127.0.0.1:6379" : url.trim();
   }
 }
