@@ -42,6 +42,7 @@
 #   WA_TENANTS=10 WA_CHANNELS_PER_TENANT=4 SMS_TENANTS=4 INGRESS_TENANTS=10 USERS=100000
 #   SENT_DELAY_MS=20 DELIVERED_DELAY_MS=100 READ_DELAY_MS=300         simulated provider status delays
 #   SETTLE_S=180 QUIET_WAIT_S=60 PROFILE=0|1 GATEWAY_JAVA_OPTS="" SKIP_BUILD=0|1
+#   GATEWAY_JAR=… GATEWAY_CONFIG=…                                    another build (a before/after run)
 #   OUT=dir                                                           results: load-tests/target/bench-egress/<time>
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -98,7 +99,8 @@ ADMIN_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
 KANNEL_PASSWORD="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 DB="sluice_bench_egress_$$"
-GATEWAY_JAR="$root/gateway/target/sluice-gateway.jar"
+GATEWAY_JAR=${GATEWAY_JAR:-$root/gateway/target/sluice-gateway.jar}
+GATEWAY_CONFIG=${GATEWAY_CONFIG:-$root/config/gateway.yaml}
 KIT_JAR="$here/target/sluice-load-tests.jar"
 FAKESMSC=/usr/lib/kannel/test/fakesmsc
 
@@ -239,7 +241,7 @@ env SLUICE_HTTP_PORT="$gw_port" SLUICE_HTTP_HOST=127.0.0.1 SLUICE_ADMIN_TOKEN="$
   SLUICE_WHATSAPP_BASE_URL="$sim" SLUICE_TELEGRAM_BASE_URL="$sim" SLUICE_TWILIO_BASE_URL="$fake" \
   SLUICE_PUBLIC_URL="http://127.0.0.1:$gw_port" \
   java $GATEWAY_JAVA_OPTS -XX:+ExitOnOutOfMemoryError -jar "$GATEWAY_JAR" \
-  --config "$root/config/gateway.yaml" >"$OUT/gateway.log" 2>&1 &
+  --config "$GATEWAY_CONFIG" >"$OUT/gateway.log" 2>&1 &
 gw_pid=$!
 pids+=($gw_pid)
 wait_http "http://127.0.0.1:$gw_port/health/ready" 60

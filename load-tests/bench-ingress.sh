@@ -64,7 +64,8 @@ ADMIN_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
 DB="sluice_bench_$$"
 RUN="$(date +%s | tail -c 7)"   # in every wamid: a rerun against a shared Redis is not a duplicate
-GATEWAY_JAR="$root/gateway/target/sluice-gateway.jar"
+GATEWAY_JAR=${GATEWAY_JAR:-$root/gateway/target/sluice-gateway.jar}
+GATEWAY_CONFIG=${GATEWAY_CONFIG:-$root/config/gateway.yaml}
 KIT_JAR="$here/target/sluice-load-tests.jar"
 LUA="$here/wrk/ingress.lua"
 
@@ -195,7 +196,7 @@ env SLUICE_HTTP_PORT="$gw_port" SLUICE_HTTP_HOST=127.0.0.1 SLUICE_ADMIN_TOKEN="$
   SLUICE_WHATSAPP_BASE_URL="$sim" SLUICE_TELEGRAM_BASE_URL="$sim" SLUICE_TWILIO_BASE_URL="$sim" \
   SLUICE_PUBLIC_URL="http://127.0.0.1:$gw_port" \
   java $GATEWAY_JAVA_OPTS -XX:+ExitOnOutOfMemoryError -jar "$GATEWAY_JAR" \
-  --config "$root/config/gateway.yaml" >"$OUT/gateway.log" 2>&1 &
+  --config "$GATEWAY_CONFIG" >"$OUT/gateway.log" 2>&1 &
 gw_pid=$!
 pids+=($gw_pid)
 wait_http "http://127.0.0.1:$gw_port/health/ready" 180
