@@ -122,7 +122,7 @@ queue() { # first last: posts those batches; prints the number of refused items
     curl -s -o "$OUT/batch-$b.out" -X POST -H "Authorization: Bearer $(cat "$OUT/key-$b")" \
       -H 'Content-Type: application/json' --data-binary "@$OUT/batch-$b.json" \
       "http://127.0.0.1:$gw_port/v1/messages/batch"
-    refused=$((refused + $(grep -o '"error"' "$OUT/batch-$b.out" | wc -l)))
+    refused=$((refused + $( (grep -o '"error"' "$OUT/batch-$b.out" || true) | wc -l)))
   done
   echo "$refused"
 }
@@ -160,7 +160,8 @@ n1=$(sent); t1=$(date +%s.%N)
 g1=$(jiffies "$gw"); r1=$(jiffies $(redis_tree)); p1=$(jiffies $(pg_pids)); x1=$(jiffies "$nginx_pid" $(pgrep -P "$nginx_pid"))
 redis-cli -p "$redis_port" info commandstats | tr -d '\r' | grep '^cmdstat' >"$OUT/commandstats.txt"
 left=0
-for k in $(redis-cli -p "$redis_port" --scan --pattern '*:out:*' | grep -v ':lease$\|:att$'); do
+for k in $(redis-cli -p "$redis_port" --scan --pattern '*:out:hi') \
+  $(redis-cli -p "$redis_port" --scan --pattern '*:out:lo'); do
   left=$((left + $(redis-cli -p "$redis_port" xlen "$k")))
 done
 hz=$(getconf CLK_TCK)
