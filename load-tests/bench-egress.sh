@@ -23,7 +23,8 @@
 #      smsbox; bare: its JVM + Redis), generator (wrk) and fake (nginx) CPU beside; lost/duplicates;
 #   4. open-model sweep (SWEEP=1): the kit's Java generator in rate mode (wrk2 is not in Debian)
 #      at SWEEP_FRACTIONS × Sluice's median peak, SWEEP_S each, until accepted→sent p99 (from the
-#      gateway's ledger, message_events, after each step) exceeds P99_LIMIT_MS.
+#      gateway's ledger after each step: a message's sent row against its created_at) exceeds
+#      P99_LIMIT_MS.
 # Correctness (PHASES=all|correctness), the full simulator, as before:
 #   5. Sluice WhatsApp max (status webhooks back), then at RATE_FRACTION × that peak for RATE_S with
 #      the status drain (accepted→sent/read), mixed with inbound webhooks for MIX_S, soak (SOAK_S).
@@ -643,12 +644,12 @@ sweep_step() {
   sleep 2   # the ledger records "sent" after the provider answered
   PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d "$DB" -tA -F ' ' -c "
     select count(*), count(s.at),
-      coalesce(percentile_cont(0.5) within group (order by extract(epoch from s.at - a.at) * 1000), 0),
-      coalesce(percentile_cont(0.99) within group (order by extract(epoch from s.at - a.at) * 1000), 0),
-      coalesce(max(extract(epoch from s.at - a.at) * 1000), 0)
-    from message_events a
-    left join message_events s on s.message_id = a.message_id and s.status = 'sent'
-    where a.status = 'accepted' and a.at >= to_timestamp($t0) and a.at < to_timestamp($t1)" \
+      coalesce(percentile_cont(0.5) within group (order by extract(epoch from s.at - a.created_at) * 1000), 0),
+      coalesce(percentile_cont(0.99) within group (order by extract(epoch from s.at - a.created_at) * 1000), 0),
+      coalesce(max(extract(epoch from s.at - a.created_at) * 1000), 0)
+    from messages a
+    left join message_events s on s.message_id = a.id and s.status = 'sent'
+    where a.created_at >= to_timestamp($t0) and a.created_at < to_timestamp($t1)" \
     | awk -v n="$name" -v r="$rate" -v a="$accepted" -v s="$SWEEP_S" \
       '{ printf "%s\t%d\t%d\t%.1f\t%d\t%d\t%.0f\t%.0f\t%.0f\n", n, r, a, a / s, $1, $2, $3, $4, $5 }' >>"$OUT/sweep.tsv"
   tail -1 "$OUT/sweep.tsv"

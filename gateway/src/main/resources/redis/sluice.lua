@@ -226,12 +226,16 @@ Returns one string per message: '' when it was enqueued; the id of the message f
 under the same idempotency key (nothing is enqueued again); or '!optout' when the recipient opted
 out on that channel (nothing is enqueued).
 ]]
-local function out_enqueue(keys, args)
+-- The messages of one sluice_out_enqueue / sluice_out_enqueue_bounded call: their 5 arguments
+-- each start after `skip` arguments; `bound` is the most messages the partition may hold
+-- (nil = no bound).
+local function enqueue_many(keys, args, skip, bound)
   local ttl = tonumber(args[1])
   local out = {}
   local n = #keys - 3
+  local held = -1
   for i = 1, n do
-    local a = 1 + (i - 1) * 5
+    local a = skip + (i - 1) * 5
     local lane, conv, id, payload, keyed = args[a + 1], args[a + 2], args[a + 3], args[a + 4], args[a + 5]
     local existing = false
     if keyed == '1' then existing = redis.call('GET', keys[3 + i]) end
@@ -240,14 +244,38 @@ local function out_enqueue(keys, args)
     elseif redis.call('SISMEMBER', keys[3], conv) == 1 then
       out[i] = '!optout'
     else
-      local stream = keys[1]
-      if lane == 'lo' then stream = keys[2] end
-      redis.call('XADD', stream, '*', 'c', conv, 'm', payload)
-      if keyed == '1' then redis.call('SET', keys[3 + i], id, 'EX', ttl) end
-      out[i] = ''
+      if bound and held < 0 then held = redis.call('XLEN', keys[1]) + redis.call('XLEN', keys[2]) end
+      if bound and held >= bound then
+        out[i] = '!full'
+      else
+        local stream = keys[1]
+        if lane == 'lo' then stream = keys[2] end
+        redis.call('XADD', stream, '*', 'c', conv, 'm', payload)
+        if keyed == '1' then redis.call('SET', keys[3 + i], id, 'EX', ttl) end
+        held = held + 1
+        out[i] = ''
+      end
     end
   end
   return out
+end
+
+local function out_enqueue(keys, args)
+  return enqueue_many(keys, args, 1, nil)
+end
+
+--[[
+sluice_out_enqueue_bounded: sluice_out_enqueue with a bound on what the partition holds (library
+version 6 on; version 5 gateways call sluice_out_enqueue).
+KEYS as sluice_out_enqueue.
+ARGV[1] idempotency TTL (seconds), ARGV[2] the most messages the partition may hold (both lanes,
+leased ones included), then 5 per message as sluice_out_enqueue.
+Returns as sluice_out_enqueue, and '!full' for a message refused because the partition holds the
+bound already: nothing is written for it, not even its idempotency marker, so a retry with the
+same key is taken once there is room.
+]]
+local function out_enqueue_bounded(keys, args)
+  return enqueue_many(keys, args, 2, tonumber(args[2]))
 end
 
 --[[
@@ -777,6 +805,7 @@ redis.register_function{ function_name = 'sluice_ack', callback = ack }
 redis.register_function{ function_name = 'sluice_backlog', callback = backlog,
   flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_out_enqueue', callback = out_enqueue }
+redis.register_function{ function_name = 'sluice_out_enqueue_bounded', callback = out_enqueue_bounded }
 redis.register_function{ function_name = 'sluice_out_pull', callback = out_pull }
 redis.register_function{ function_name = 'sluice_out_done', callback = out_done }
 redis.register_function{ function_name = 'sluice_out_settle', callback = out_settle }

@@ -301,7 +301,12 @@ public final class Gateway {
           new OutboundRoutes(
               auth,
               validator,
-              new OutboundQueue(context, connection, hasher, config.ingress().partitions()),
+              new OutboundQueue(
+                  context,
+                  connection,
+                  hasher,
+                  config.ingress().partitions(),
+                  config.dispatch().maxBacklogPerTenant()),
               ledger,
               ledgerRepository),
           admin);

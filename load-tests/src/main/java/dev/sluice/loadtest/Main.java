@@ -53,7 +53,8 @@ public final class Main {
   private static void usage() {
     System.err.println(
         "usage: java -jar sluice-load-tests.jar"
-            + " simulator|baseline|bare-egress|setup|ingress|drain|table|egress|status-drain|egress-table|jfr-top"
+            + " simulator|baseline|bare-egress|limit-server|wrk-requests|setup|ingress|drain|table"
+            + "|egress|status-drain|egress-table|jfr-top"
             + " [--option value ...]\n"
             + "  see load-tests/README.md");
   }

@@ -175,6 +175,8 @@ public record GatewayConfig(
    * @param idlePollMs how often an idle dispatcher looks for due work
    * @param unitsPerClaim tenant partitions one dispatcher claims at a time
    * @param messagesPerUnit messages taken from one partition per claim (fairness between tenants)
+   * @param maxBacklogPerTenant messages a tenant may have queued and not yet finished; beyond it,
+   *     sends are refused with 503 + Retry-After (enforced per partition, as this / partitions)
    */
   public record Dispatch(
       boolean enabled,
@@ -185,7 +187,8 @@ public record GatewayConfig(
       long claimMs,
       long idlePollMs,
       int unitsPerClaim,
-      int messagesPerUnit) {}
+      int messagesPerUnit,
+      long maxBacklogPerTenant) {}
 
   /**
    * Push delivery of tenant queues to tenants' endpoints.

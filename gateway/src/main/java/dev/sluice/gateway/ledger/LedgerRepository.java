@@ -141,7 +141,18 @@ public final class LedgerRepository {
         .mapEmpty();
   }
 
-  private static Future<Void> insertEvents(SqlConnection conn, List<LedgerEvent> ours) {
+  /**
+   * The history rows of our own status changes. The API's "accepted" is not among them: the
+   * message's row holds that time ({@code created_at}) and the history shows it from there, which
+   * saves a row and an index entry per message.
+   */
+  private static Future<Void> insertEvents(SqlConnection conn, List<LedgerEvent> all) {
+    List<LedgerEvent> ours = new ArrayList<>(all.size());
+    for (LedgerEvent e : all) {
+      if (!(e.status() == MessageStatus.ACCEPTED && "api".equals(e.source()))) {
+        ours.add(e);
+      }
+    }
     if (ours.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -249,6 +260,10 @@ public final class LedgerRepository {
             """
             SELECT status, at, source, error_code, error_message FROM message_events
             WHERE message_id = $1
+            UNION ALL
+            SELECT 'accepted', m.created_at, 'api', NULL, NULL FROM messages m
+            WHERE m.id = $1 AND NOT EXISTS (
+              SELECT 1 FROM message_events e WHERE e.message_id = $1 AND e.status = 'accepted')
             UNION ALL
             SELECT ps.status, ps.at, 'provider', ps.error_code, NULL
             FROM provider_statuses ps JOIN messages m

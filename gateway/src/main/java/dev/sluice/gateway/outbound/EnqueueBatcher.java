@@ -44,6 +44,7 @@ final class EnqueueBatcher {
 
   private final Context context;
   private final PipelinedRedis redis;
+  private final long bound;
   private final Function<String, Future<Void>> markDue;
   private Map<Unit, Pending> pending = new HashMap<>();
   private boolean scheduled;
@@ -51,9 +52,14 @@ final class EnqueueBatcher {
   /**
    * @param markDue makes a {@code tenant:partition} due in the work set (batched by the caller)
    */
-  EnqueueBatcher(Context context, PipelinedRedis redis, Function<String, Future<Void>> markDue) {
+  /**
+   * @param bound the most messages one partition may hold (both lanes, unfinished)
+   */
+  EnqueueBatcher(
+      Context context, PipelinedRedis redis, long bound, Function<String, Future<Void>> markDue) {
     this.context = context;
     this.redis = redis;
+    this.bound = bound;
     this.markDue = markDue;
   }
 
@@ -61,7 +67,8 @@ final class EnqueueBatcher {
    * Adds messages of one tenant partition (at most {@link #MAX_PER_CALL}) to this turn's call.
    *
    * @return the function's reply for each entry, in order: {@code ""} when queued, the first
-   *     message's id for a repeated idempotency key, or {@code "!optout"}; fails when the call did
+   *     message's id for a repeated idempotency key, {@code "!optout"}, or {@code "!full"} when the
+   *     partition holds its bound already; fails when the call did
    */
   Future<List<String>> add(String tenant, int partition, List<Entry> entries) {
     Unit unit = new Unit(tenant, partition);
@@ -127,11 +134,11 @@ final class EnqueueBatcher {
         : Future.succeededFuture(out);
   }
 
-  private static Request fcall(Unit unit, List<Entry> entries) {
+  private Request fcall(Unit unit, List<Entry> entries) {
     TenantQueueKeys keys = new TenantQueueKeys(unit.tenant(), unit.partition());
     Request fcall =
         Request.cmd(Command.FCALL)
-            .arg("sluice_out_enqueue")
+            .arg("sluice_out_enqueue_bounded")
             .arg(3 + entries.size())
             .arg(keys.outbound("hi"))
             .arg(keys.outbound("lo"))
@@ -139,7 +146,7 @@ final class EnqueueBatcher {
     for (Entry e : entries) {
       fcall.arg(keys.idempotency(e.keyHash() == null ? "-" : e.keyHash()));
     }
-    fcall.arg(OutboundQueue.IDEMPOTENCY_TTL_SECONDS);
+    fcall.arg(OutboundQueue.IDEMPOTENCY_TTL_SECONDS).arg(bound);
     for (Entry e : entries) {
       fcall
           .arg(e.message().lane().shortName())

@@ -43,13 +43,25 @@ public final class OutboundQueue {
 
   /**
    * @param context the verticle's context: every call runs on its event loop
+   * @param maxBacklogPerTenant messages a tenant may hold queued and unfinished ({@code
+   *     dispatch.maxBacklogPerTenant}), enforced per partition as this / {@code partitions}
    */
-  public OutboundQueue(Context context, PipelinedRedis redis, PhoneHasher hasher, int partitions) {
+  public OutboundQueue(
+      Context context,
+      PipelinedRedis redis,
+      PhoneHasher hasher,
+      int partitions,
+      long maxBacklogPerTenant) {
     this.redis = redis;
     this.hasher = hasher;
     this.partitions = partitions;
     this.dueMarks = new TurnBatcher<>(context, MAX_MARKS_PER_CALL, this::markDue);
-    this.batcher = new EnqueueBatcher(context, redis, unit -> dueMarks.add(List.of(unit)));
+    this.batcher =
+        new EnqueueBatcher(
+            context,
+            redis,
+            Math.max(1, maxBacklogPerTenant / partitions),
+            unit -> dueMarks.add(List.of(unit)));
   }
 
   /** A message to enqueue, with the tenant's idempotency key or {@code null}. */
@@ -62,8 +74,13 @@ public final class OutboundQueue {
    *     id first accepted under it
    * @param replayed true when nothing new was queued because of the idempotency key
    * @param optedOut true when the recipient opted out on this channel (nothing queued)
+   * @param full true when the tenant's partition holds its backlog bound already (nothing queued)
    */
-  public record Result(String id, boolean replayed, boolean optedOut) {}
+  public record Result(String id, boolean replayed, boolean optedOut, boolean full) {
+    static Result queued(String id) {
+      return new Result(id, false, false, false);
+    }
+  }
 
   /** The conversation key of a message: channel + keyed hash of the recipient. */
   public String conversation(QueuedMessage m) {
@@ -169,11 +186,12 @@ public final class OutboundQueue {
                       int i = indexes.get(k);
                       String r = replies.get(k);
                       results[i] =
-                          r.isEmpty()
-                              ? new Result(messages[i].id(), false, false)
-                              : r.equals("!optout")
-                                  ? new Result(null, false, true)
-                                  : new Result(r, true, false);
+                          switch (r) {
+                            case "" -> Result.queued(messages[i].id());
+                            case "!optout" -> new Result(null, false, true, false);
+                            case "!full" -> new Result(null, false, false, true);
+                            default -> new Result(r, true, false, false);
+                          };
                     }
                     return null;
                   }));

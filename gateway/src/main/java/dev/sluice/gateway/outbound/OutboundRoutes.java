@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
 public final class OutboundRoutes implements Routes {
   private static final Logger LOG = LoggerFactory.getLogger(OutboundRoutes.class);
   static final int MAX_BATCH = 1_000;
+
+  /** How long a client refused for a full backlog is asked to wait (seconds). */
+  static final int RETRY_AFTER_BACKLOG_S = 1;
+
   static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
   private static final String REPLAYED_HEADER = "Idempotent-Replayed";
   private static final CharSequence APPLICATION_JSON =
@@ -100,6 +104,10 @@ public final class OutboundRoutes implements Routes {
               OutboundQueue.Result r = results.get(0);
               if (r.optedOut()) {
                 ErrorResponses.fail(request, optedOut());
+                return;
+              }
+              if (r.full()) {
+                ErrorResponses.fail(request, backlogFull());
                 return;
               }
               if (r.replayed()) {
@@ -169,6 +177,8 @@ public final class OutboundRoutes implements Routes {
           writeError(g, errors[i].code(), errors[i].getMessage());
         } else if (r.optedOut()) {
           writeError(g, "recipient_opted_out", "the recipient opted out on this channel");
+        } else if (r.full()) {
+          writeError(g, "backlog_full", BACKLOG_FULL);
         } else {
           g.writeStringField("id", r.id());
           g.writeStringField("status", "accepted");
@@ -207,7 +217,7 @@ public final class OutboundRoutes implements Routes {
               List<LedgerEvent> events = new ArrayList<>();
               for (int i = 0; i < results.size(); i++) {
                 OutboundQueue.Result r = results.get(i);
-                if (!r.replayed() && !r.optedOut()) {
+                if (!r.replayed() && !r.optedOut() && !r.full()) {
                   events.add(acceptedEvent(items.get(i).message()));
                 }
               }
@@ -302,6 +312,14 @@ public final class OutboundRoutes implements Routes {
   /** {@code {"id":…,"status":"accepted"}}; ids are UUIDs, so nothing needs escaping. */
   static String accepted(String id) {
     return "{\"id\":\"" + id + "\",\"status\":\"accepted\"}";
+  }
+
+  private static final String BACKLOG_FULL =
+      "this tenant has as many messages queued as it may; retry later";
+
+  /** Sends faster than the channels carry them: the caller slows down, nothing is queued. */
+  private static GatewayException backlogFull() {
+    return GatewayException.unavailable("backlog_full", BACKLOG_FULL, RETRY_AFTER_BACKLOG_S);
   }
 
   private static GatewayException optedOut() {

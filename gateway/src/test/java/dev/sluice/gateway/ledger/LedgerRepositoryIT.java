@@ -1,6 +1,7 @@
 package dev.sluice.gateway.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.sluice.gateway.TestGateways;
 import dev.sluice.gateway.config.GatewayConfig;
@@ -103,6 +104,43 @@ class LedgerRepositoryIT {
     ledger.write(List.of(ours(id, MessageStatus.SENT, 2_000, "wamid.EARLY", null))).await();
 
     assertThat(find(id).status()).isEqualTo("delivered");
+  }
+
+  @Test
+  void theApisAcceptedIsShownFromTheMessageRowWithoutAHistoryRowOfItsOwn() {
+    String id = UUID.randomUUID().toString();
+    LedgerEvent accepted =
+        new LedgerEvent(
+            id,
+            "acme",
+            "acme-wa",
+            "whatsapp",
+            "+4915112345678",
+            "high",
+            null,
+            1_000,
+            MessageStatus.ACCEPTED,
+            1_000,
+            null,
+            null,
+            null,
+            "api");
+    ledger.write(List.of(accepted)).await();
+    ledger.write(List.of(ours(id, MessageStatus.SENT, 2_000, "wamid.IMPLICIT", null))).await();
+
+    MessageRecord m = find(id);
+    assertThat(m.history())
+        .extracting(MessageRecord.HistoryEntry::status, MessageRecord.HistoryEntry::source)
+        .containsExactly(tuple("accepted", "api"), tuple("sent", "dispatcher"));
+    assertThat(m.history().get(0).at().toEpochMilli()).isEqualTo(1_000);
+    assertThat(
+            pool.preparedQuery("SELECT count(*) FROM message_events WHERE message_id = $1")
+                .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(id)))
+                .await()
+                .iterator()
+                .next()
+                .getLong(0))
+        .isEqualTo(1); // only "sent" has a row
   }
 
   @Test

@@ -60,7 +60,7 @@ class EnqueueBatcherIT {
     context = vertx.getOrCreateContext();
     hasher = new PhoneHasher(Secret.of(Base64.getEncoder().encodeToString(new byte[32])));
     PipelinedRedis redis = onContext(backend::pipelined).await();
-    queue = new OutboundQueue(context, redis, hasher, PARTITIONS);
+    queue = new OutboundQueue(context, redis, hasher, PARTITIONS, 1_000_000);
   }
 
   @AfterEach
@@ -93,7 +93,7 @@ class EnqueueBatcherIT {
     assertThat(fcalls() - before).isEqualTo(2);
     for (int i = 0; i < messages.size(); i++) {
       assertThat(results.get(i))
-          .containsExactly(new OutboundQueue.Result(messages.get(i).id(), false, false));
+          .containsExactly(new OutboundQueue.Result(messages.get(i).id(), false, false, false));
     }
     List<QueuedMessage> queuedToA = queued(a);
     assertThat(queuedToA)
@@ -119,8 +119,10 @@ class EnqueueBatcherIT {
             .compose(f -> f)
             .await();
 
-    assertThat(results.get(0)).containsExactly(new OutboundQueue.Result(first.id(), false, false));
-    assertThat(results.get(1)).containsExactly(new OutboundQueue.Result(first.id(), true, false));
+    assertThat(results.get(0))
+        .containsExactly(new OutboundQueue.Result(first.id(), false, false, false));
+    assertThat(results.get(1))
+        .containsExactly(new OutboundQueue.Result(first.id(), true, false, false));
     assertThat(queued(a)).extracting(QueuedMessage::id).containsExactly(first.id());
   }
 

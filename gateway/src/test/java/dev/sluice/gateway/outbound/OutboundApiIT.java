@@ -645,6 +645,52 @@ class OutboundApiIT {
     assertThat(queued(f.tenant)).isEqualTo(1000);
   }
 
+  // ---- backlog bound ----
+
+  @Test
+  void aTenantAtItsBacklogBoundIsToldToRetryLaterAndNothingIsQueued() throws Exception {
+    try (IngressHarness g =
+        IngressHarness.start(
+            Map.of(
+                "redis.url",
+                REDIS_URL,
+                "dispatch.enabled",
+                "false",
+                "ingress.partitions",
+                "" + PARTITIONS,
+                "dispatch.maxBacklogPerTenant",
+                "" + 2 * PARTITIONS))) {
+      Fixture f = fixture(g);
+      // Two per partition: the same recipient's messages share one partition.
+      accepted(send(g, f.key(), text(f.twilio, PHONE, "one")));
+      accepted(send(g, f.key(), text(f.twilio, PHONE, "two")));
+
+      HttpResponse<Buffer> refused = send(g, f.key(), text(f.twilio, PHONE, "three"));
+
+      assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(503);
+      assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
+      assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("code"))
+          .isEqualTo("backlog_full");
+      assertThat(queued(f.tenant)).isEqualTo(2);
+
+      String other = "+1415555267" + 1;
+      for (int d = 2; g.partition(other.substring(1)) == g.partition(PHONE.substring(1)); d++) {
+        other = "+1415555267" + d; // a recipient in another partition, which has room
+      }
+      HttpResponse<Buffer> batch =
+          postJson(
+              g,
+              "/v1/messages/batch",
+              f.key(),
+              batch(text(f.twilio, PHONE, "four"), text(f.twilio, other, "other")));
+      JsonArray results = batch.bodyAsJsonObject().getJsonArray("results");
+      assertThat(results.getJsonObject(0).getJsonObject("error").getString("code"))
+          .isEqualTo("backlog_full");
+      assertThat(results.getJsonObject(1).getString("status")).isEqualTo("accepted");
+      assertThat(queued(f.tenant)).isEqualTo(3);
+    }
+  }
+
   // ---- opt-out ----
 
   @Test
