@@ -411,17 +411,8 @@ KEYS[1] high stream, KEYS[2] its leases, KEYS[3] low stream, KEYS[4] its leases,
 KEYS[6] dead letters, KEYS[7] the tenant's inbound stream (status events), KEYS[8] opted-out
 conversations (set)
 ARGV[1] most entries the inbound stream may hold before status events are dropped (the tenant
-partition's backlog bound; status events never push a tenant past it), then 9 per message i:
-  action     'finish' (sent, or failed for good), 'wait' (not attempted: pacing, open breaker),
-             'retry' (attempted, failed, to try again), 'dead' (retry budget spent)
-  lane       'hi' | 'lo'
-  entry id
-  due        when it is due again, ms (wait, retry)
-  payload    the status event put on the tenant's queue ('' = none)
-  raw        its raw object
-  conv       its conversation
-  dead       the dead-letter record ('' unless dead)
-  opt out    conversation to add to the opt-out set ('' = none)
+partition's backlog bound; status events never push a tenant past it), then the same 9 per
+message as sluice_out_settle (action, lane, entry id, due, payload, raw, conv, dead, opt out).
 Returns { left, dropped } : the messages left in the partition (both lanes, leased ones included)
 after the call, and the status events not queued because the inbound backlog was at its bound.
 
