@@ -678,7 +678,7 @@ if throughput; then
   if [ "$BARE" = 1 ]; then
     bare_port=$(free_port)
     java -jar "$KIT_JAR" bare-egress --port "$bare_port" --redis-url "$REDIS_URL" \
-      --provider-url "$fake/bare" >"$OUT/bare-egress.log" 2>&1 &
+      --provider-url "$fake/bare" --max-lifetime-s 7200 >"$OUT/bare-egress.log" 2>&1 &
     bare_pid=$!
     pids+=($bare_pid)
     wait_port "$bare_port" 60

@@ -1,7 +1,6 @@
 package dev.sluice.loadtest.baseline;
 
 import dev.sluice.loadtest.Args;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.redis.client.Command;
@@ -10,8 +9,6 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,36 +58,14 @@ public final class BareEgressServer {
 
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
     createGroup(vertx, s);
-    BareEgressVerticle[] first = new BareEgressVerticle[1];
-    int[] next = {0};
-    vertx
-        .deployVerticle(
-            () -> {
-              BareEgressVerticle v = new BareEgressVerticle(s, "c" + next[0]++);
-              if (first[0] == null) {
-                first[0] = v;
-              }
-              return v;
-            },
-            new DeploymentOptions().setInstances(loops))
-        .await();
-    int port = first[0].port();
-    System.out.println(
-        "bare egress baseline listening on http://"
-            + s.host()
-            + ":"
-            + port
-            + " ("
-            + loops
-            + " event loops, provider "
-            + s.providerUrl()
-            + ")");
-    String portFile = a.string("port-file", null);
-    if (portFile != null) {
-      Files.writeString(Path.of(portFile), Integer.toString(port));
-    }
-    vertx.setTimer(
-        TimeUnit.SECONDS.toMillis(a.longValue("max-lifetime-s", 7200)), t -> vertx.close());
+    BaselineLauncher.start(
+        a,
+        vertx,
+        loops,
+        s.host(),
+        i -> new BareEgressVerticle(s, "c" + i),
+        BareEgressVerticle::port,
+        "bare egress baseline (provider " + s.providerUrl() + ")");
   }
 
   /** The stream and its consumer group, from the start of the stream; an existing group is kept. */

@@ -1,7 +1,6 @@
 package dev.sluice.loadtest.baseline;
 
 import dev.sluice.loadtest.Args;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.redis.client.Command;
@@ -11,8 +10,6 @@ import io.vertx.redis.client.Request;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,33 +51,14 @@ public final class MinimalLimitServer {
 
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
     loadFunctions(vertx, s.redisUrl());
-    MinimalLimitVerticle[] first = new MinimalLimitVerticle[1];
-    vertx
-        .deployVerticle(
-            () -> {
-              MinimalLimitVerticle v = new MinimalLimitVerticle(s);
-              if (first[0] == null) {
-                first[0] = v;
-              }
-              return v;
-            },
-            new DeploymentOptions().setInstances(loops))
-        .await();
-    int port = first[0].port();
-    System.out.println(
-        "minimal limit server listening on http://"
-            + s.host()
-            + ":"
-            + port
-            + " ("
-            + loops
-            + " event loops)");
-    String portFile = a.string("port-file", null);
-    if (portFile != null) {
-      Files.writeString(Path.of(portFile), Integer.toString(port));
-    }
-    vertx.setTimer(
-        TimeUnit.SECONDS.toMillis(a.longValue("max-lifetime-s", 3600)), t -> vertx.close());
+    BaselineLauncher.start(
+        a,
+        vertx,
+        loops,
+        s.host(),
+        i -> new MinimalLimitVerticle(s),
+        MinimalLimitVerticle::port,
+        "minimal limit server");
   }
 
   static void loadFunctions(Vertx vertx, String url) throws IOException {
