@@ -97,6 +97,9 @@ final class DirectRoutes implements Handler<HttpServerRequest> {
       if (size > maxBodyBytes) {
         failed = true;
         body = null;
+        // The rest of the body is not wanted: the connection closes after the answer, so a client
+        // still sending is not left waiting for the idle timeout.
+        request.response().putHeader(HttpHeaders.CONNECTION, "close");
         tooLarge(request);
         return;
       }
