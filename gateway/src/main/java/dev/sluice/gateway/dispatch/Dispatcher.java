@@ -38,6 +38,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,11 +58,12 @@ import org.slf4j.LoggerFactory;
  * flight. Every instance runs dispatchers; a partition is worked by one at a time, and a dead
  * instance's partitions and in-flight messages come back after their claim and lease expire.
  *
- * <p>Fairness: a partition gives at most {@code messagesPerUnit} messages per claim and goes back
- * to the end of the line, so one tenant's backlog cannot hold another tenant's replies; a message
- * that must wait (pacing, retry, open breaker) is leased until its time and holds back only later
- * messages to the same recipient. A slow partition holds only its own slot: the others are claimed
- * again as soon as they finish.
+ * <p>Fairness: a partition gives at most {@code messagesPerUnit} messages per claim (more, up to
+ * {@link #MAX_UNIT_GROWTH} times as many, while its claims keep coming back full: a standing
+ * backlog) and goes back to the end of the line, so one tenant's backlog cannot hold another
+ * tenant's replies; a message that must wait (pacing, retry, open breaker) is leased until its time
+ * and holds back only later messages to the same recipient. A slow partition holds only its own
+ * slot: the others are claimed again as soon as they finish.
  */
 public final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -78,6 +80,9 @@ public final class Dispatcher extends VerticleBase {
 
   private static final JsonFactory JSON = new JsonFactory();
   private static final byte[] NONE = new byte[0];
+
+  /** A backlogged partition's claims grow to this many times {@code messagesPerUnit} at most. */
+  static final int MAX_UNIT_GROWTH = 4;
 
   /** Work-set marks and unclaims per call at most. */
   static final int MAX_MARKS_PER_CALL = 500;
@@ -99,6 +104,15 @@ public final class Dispatcher extends VerticleBase {
   private Ledger ledger;
   private TurnBatcher<Mark> marks;
   private TurnBatcher<String> unclaims;
+
+  /**
+   * How many messages the next claim of a partition takes, for partitions whose last claim came
+   * back full: doubled each time, up to {@link #MAX_UNIT_GROWTH} × {@code messagesPerUnit}, and
+   * back to {@code messagesPerUnit} once a claim is not full. A standing backlog is sent in larger
+   * units (fewer claims, pulls and records per message); a quiet partition stays small.
+   */
+  private final Map<String, Integer> unitSizes = new HashMap<>();
+
   private boolean stopped;
   private int unitsInFlight;
   private boolean claiming;
@@ -274,11 +288,8 @@ public final class Dispatcher extends VerticleBase {
     String tenant = unit.substring(0, colon);
     int partition = Integer.parseInt(unit.substring(colon + 1));
     TenantQueueKeys keys = new TenantQueueKeys(tenant, partition);
-    Request pull =
-        partitionCall("sluice_out_pull", keys, 0)
-            .arg(config.messagesPerUnit())
-            .arg(leaseMs)
-            .arg(SCAN_LIMIT);
+    int size = unitSizes.getOrDefault(unit, config.messagesPerUnit());
+    Request pull = partitionCall("sluice_out_pull", keys, 0).arg(size).arg(leaseMs).arg(SCAN_LIMIT);
     return redis
         .send(pull)
         .compose(
@@ -293,16 +304,26 @@ public final class Dispatcher extends VerticleBase {
                         r.get(i + 2).toString(),
                         r.get(i + 3).toInteger()));
               }
+              boolean full = pulled.size() >= size;
+              if (full) {
+                unitSizes.put(unit, Math.min(2 * size, MAX_UNIT_GROWTH * config.messagesPerUnit()));
+              } else {
+                unitSizes.remove(unit);
+              }
               if (pulled.isEmpty()) {
                 // Nothing visible and nothing waiting (else next > 0): the partition is empty.
                 return reschedule(
-                    unit, keys, next, new Settled(List.of(), next > 0 ? Settled.UNKNOWN : 0), 0);
+                    unit,
+                    keys,
+                    next,
+                    new Settled(List.of(), next > 0 ? Settled.UNKNOWN : 0),
+                    false);
               }
               Recorder recorder = new Recorder(keys, pulled.size());
               dispatch(keys, pulled, recorder);
               return recorder
                   .settled()
-                  .compose(settled -> reschedule(unit, keys, next, settled, pulled.size()));
+                  .compose(settled -> reschedule(unit, keys, next, settled, full));
             });
   }
 
@@ -787,9 +808,9 @@ public final class Dispatcher extends VerticleBase {
    * left, the partition is removed first and its length checked after.
    */
   private Future<Void> reschedule(
-      String unit, TenantQueueKeys keys, long next, Settled settled, int pulled) {
+      String unit, TenantQueueKeys keys, long next, Settled settled, boolean full) {
     long now = System.currentTimeMillis();
-    long due = pulled >= config.messagesPerUnit() ? now : Long.MAX_VALUE;
+    long due = full ? now : Long.MAX_VALUE;
     if (next > 0) {
       due = Math.min(due, next);
     }
