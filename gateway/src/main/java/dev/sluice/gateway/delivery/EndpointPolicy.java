@@ -169,6 +169,16 @@ public final class EndpointPolicy {
       if (isPrefix(b, new byte[] {0x00, 0x64, (byte) 0xff, (byte) 0x9b}, 96)) {
         return isPublicV4(tail4(b)); // 64:ff9b::/96 NAT64
       }
+      if (isPrefix(b, new byte[] {0x20, 0x02}, 16)) {
+        // 2002::/16 6to4 (RFC 3056): the relay delivers to the IPv4 address in bits 16-47.
+        return isPublicV4(new byte[] {b[2], b[3], b[4], b[5]});
+      }
+      if (isPrefix(b, new byte[] {0x20, 0x01, 0x00, 0x00}, 32)) {
+        // 2001::/32 Teredo (RFC 4380): the server's IPv4 in bits 32-63, the client's in the last
+        // 32 bits, inverted. Either may be where the packets end up.
+        byte[] client = {(byte) ~b[12], (byte) ~b[13], (byte) ~b[14], (byte) ~b[15]};
+        return isPublicV4(new byte[] {b[4], b[5], b[6], b[7]}) && isPublicV4(client);
+      }
       boolean mappedOrCompat = true;
       for (int i = 0; i < 10; i++) {
         mappedOrCompat &= b[i] == 0;

@@ -29,7 +29,9 @@ class EndpointPolicyTest {
         "2606:4700:4700::1111",
         "2a00:1450:4001::200e",
         "::ffff:8.8.8.8",
-        "64:ff9b::808:808" // NAT64 of 8.8.8.8
+        "64:ff9b::808:808", // NAT64 of 8.8.8.8
+        "2002:808:808::1", // 6to4 of 8.8.8.8
+        "2001:0:4136:e378:8000:63bf:f7f7:f7f7" // Teredo: server 65.54.227.120, client 8.8.8.8
       })
   void publicAddressesAreAllowed(String address) throws Exception {
     assertThat(EndpointPolicy.isPublic(InetAddress.getByName(address))).isTrue();
@@ -68,7 +70,12 @@ class EndpointPolicyTest {
         "::ffff:10.0.0.1", // IPv4-mapped private
         "::ffff:169.254.169.254",
         "::127.0.0.1", // IPv4-compatible
-        "64:ff9b::a00:1" // NAT64 of 10.0.0.1
+        "64:ff9b::a00:1", // NAT64 of 10.0.0.1
+        "2002:a00:1::1", // 6to4 of 10.0.0.1
+        "2002:7f00:1::", // 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1", // 6to4 of 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe", // Teredo, client 10.0.0.1 (bits inverted)
+        "2001:0:a00:1:8000:63bf:f7f7:f7f7" // Teredo through a server at 10.0.0.1
       })
   void internalAddressesAreRefused(String address) throws Exception {
     assertThat(EndpointPolicy.isPublic(InetAddress.getByName(address))).isFalse();
