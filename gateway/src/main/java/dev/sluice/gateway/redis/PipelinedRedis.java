@@ -1,10 +1,16 @@
 package dev.sluice.gateway.redis;
 
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.impl.PooledRedisConnection;
+import io.vertx.redis.client.impl.RedisStandaloneConnection;
+import java.lang.reflect.Field;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -12,14 +18,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One long-lived, pipelined Redis connection owned by one verticle and used only on its event loop,
- * so commands from one loop turn go out back to back without waiting for each other. It reconnects
- * by itself after the connection is lost; while Redis is down it fails calls at once rather than
- * queueing them, and tries again after a short, growing pause.
+ * so commands from one loop turn go out back to back without waiting for each other, in one socket
+ * write (see {@link #consolidateFlushes}). It reconnects by itself after the connection is lost;
+ * while Redis is down it fails calls at once rather than queueing them, and tries again after a
+ * short, growing pause.
  */
 public final class PipelinedRedis {
   private static final Logger LOG = LoggerFactory.getLogger(PipelinedRedis.class);
   private static final long MIN_BACKOFF_MS = 100;
   private static final long MAX_BACKOFF_MS = 2_000;
+
+  /** Flushes deferred at most before one is made anyway (Netty's default for the handler). */
+  private static final int MAX_DEFERRED_FLUSHES = 256;
+
+  private static final Field SOCKET = socketField();
 
   private final Supplier<Redis> clients;
   private final long timeoutMs;
@@ -103,6 +115,7 @@ public final class PipelinedRedis {
                     return Future.failedFuture(RedisUnavailableException.INSTANCE);
                   }
                   RedisConnection conn = ar.result();
+                  consolidateFlushes(conn);
                   backoffMs = MIN_BACKOFF_MS;
                   conn.exceptionHandler(e -> forget(conn));
                   conn.endHandler(v -> forget(conn));
@@ -110,6 +123,44 @@ public final class PipelinedRedis {
                   return Future.succeededFuture(conn);
                 });
     return connecting;
+  }
+
+  /**
+   * Makes the commands sent in one event-loop turn leave in one socket write. Vert.x flushes every
+   * write made outside a read of the same connection at once: a turn that sends twenty commands
+   * (for twenty API requests, or twenty provider answers, each arriving on its own socket) makes
+   * twenty {@code write} calls, and Redis twenty reads. Netty's {@link FlushConsolidationHandler}
+   * at the head of the connection's pipeline defers those flushes to the end of the turn (and
+   * flushes after a read of the connection as before). The Redis client does not expose its socket,
+   * so it is reached by reflection; a client it cannot reach (a cluster connection, a changed
+   * client) is used as it is.
+   */
+  private static void consolidateFlushes(RedisConnection conn) {
+    if (SOCKET == null || !(conn instanceof PooledRedisConnection pooled)) {
+      return;
+    }
+    try {
+      if (pooled.actual() instanceof RedisStandaloneConnection standalone
+          && SOCKET.get(standalone) instanceof NetSocketInternal socket) {
+        ChannelPipeline pipeline = socket.channelHandlerContext().pipeline();
+        if (pipeline.get(FlushConsolidationHandler.class) == null) {
+          pipeline.addFirst(new FlushConsolidationHandler(MAX_DEFERRED_FLUSHES, true));
+        }
+      }
+    } catch (IllegalAccessException | RuntimeException e) {
+      LOG.debug("Redis writes are flushed one by one: {}", e.toString());
+    }
+  }
+
+  private static Field socketField() {
+    try {
+      Field f = RedisStandaloneConnection.class.getDeclaredField("netSocket");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.debug("Redis writes are flushed one by one: {}", e.toString());
+      return null;
+    }
   }
 
   /** A server error reply leaves the connection usable; anything else may have broken it. */
