@@ -161,7 +161,8 @@ public final class ConfigLoader {
             s.longIn("dispatch.idlePollMs", 50, 1, 60_000),
             s.intIn("dispatch.unitsPerClaim", 8, 1, 1000),
             s.intIn("dispatch.messagesPerUnit", 16, 1, 1000),
-            s.longIn("dispatch.maxBacklogPerTenant", 1_000_000, 1, 1_000_000_000));
+            s.longIn("dispatch.maxBacklogPerTenant", 1_000_000, 1, 1_000_000_000),
+            s.longIn("dispatch.lingerMs", 5, 0, 1_000));
     s.check(
         dispatch.claimMs() > providers.requestTimeoutMs(),
         "dispatch.claimMs",

@@ -177,6 +177,8 @@ public record GatewayConfig(
    * @param messagesPerUnit messages taken from one partition per claim (fairness between tenants)
    * @param maxBacklogPerTenant messages a tenant may have queued and not yet finished; beyond it,
    *     sends are refused with 503 + Retry-After (enforced per partition, as this / partitions)
+   * @param lingerMs the longest a dispatcher whose claims come back nearly empty waits before its
+   *     next claim, so that partitions gather messages (0: claim at once)
    */
   public record Dispatch(
       boolean enabled,
@@ -188,7 +190,8 @@ public record GatewayConfig(
       long idlePollMs,
       int unitsPerClaim,
       int messagesPerUnit,
-      long maxBacklogPerTenant) {}
+      long maxBacklogPerTenant,
+      long lingerMs) {}
 
   /**
    * Push delivery of tenant queues to tenants' endpoints.

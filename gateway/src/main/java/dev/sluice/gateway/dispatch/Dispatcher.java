@@ -97,6 +97,7 @@ public final class Dispatcher extends VerticleBase {
   private final long leaseMs;
   private final long eventBacklogBound;
   private final RetryPolicy retries;
+  private final ClaimLinger linger;
 
   private PipelinedRedis redis;
   private WebClient web;
@@ -116,7 +117,9 @@ public final class Dispatcher extends VerticleBase {
   private boolean stopped;
   private int unitsInFlight;
   private boolean claiming;
-  private boolean timerSet;
+  private long lastClaimMs;
+  private long timer = -1;
+  private long timerAt;
   private long lastWarnMs;
 
   public Dispatcher(
@@ -140,6 +143,7 @@ public final class Dispatcher extends VerticleBase {
     this.eventBacklogBound =
         Math.max(1, config.ingress().maxBacklogPerTenant() / config.ingress().partitions());
     this.retries = new RetryPolicy(config.dispatch().retryBaseMs(), config.dispatch().retryMaxMs());
+    this.linger = new ClaimLinger(config.dispatch().lingerMs());
   }
 
   @Override
@@ -176,7 +180,9 @@ public final class Dispatcher extends VerticleBase {
 
   /**
    * Claims as many due partitions as there are free slots and starts each. Runs again when a
-   * partition finishes, and on a short timer while slots are free (new work may become due).
+   * partition finishes, and on a short timer while slots are free (new work may become due); while
+   * recent claims came back nearly empty, not before the {@link ClaimLinger linger} since the last
+   * claim has passed.
    */
   private void loop() {
     if (stopped || claiming) {
@@ -186,6 +192,13 @@ public final class Dispatcher extends VerticleBase {
     if (room <= 0) {
       return; // a partition that finishes looks again
     }
+    long now = System.currentTimeMillis();
+    long wait = linger.waitMs(now - lastClaimMs);
+    if (wait > 0) {
+      later(wait);
+      return;
+    }
+    lastClaimMs = now;
     claiming = true;
     claim(room)
         .onComplete(
@@ -220,17 +233,26 @@ public final class Dispatcher extends VerticleBase {
             });
   }
 
+  /** Runs the loop again in {@code delayMs}, or sooner if it is already due sooner. */
   private void later(long delayMs) {
-    if (timerSet || stopped) {
+    if (stopped) {
       return;
     }
-    timerSet = true;
-    vertx.setTimer(
-        delayMs,
-        id -> {
-          timerSet = false;
-          loop();
-        });
+    long at = System.currentTimeMillis() + delayMs;
+    if (timer >= 0) {
+      if (timerAt <= at) {
+        return;
+      }
+      vertx.cancelTimer(timer);
+    }
+    timerAt = at;
+    timer =
+        vertx.setTimer(
+            delayMs,
+            id -> {
+              timer = -1;
+              loop();
+            });
   }
 
   private Future<List<String>> claim(int most) {
@@ -304,6 +326,7 @@ public final class Dispatcher extends VerticleBase {
                         r.get(i + 2).toString(),
                         r.get(i + 3).toInteger()));
               }
+              linger.pulled(pulled.size(), size);
               boolean full = pulled.size() >= size;
               if (full) {
                 unitSizes.put(unit, Math.min(2 * size, MAX_UNIT_GROWTH * config.messagesPerUnit()));
