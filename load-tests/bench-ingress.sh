@@ -164,9 +164,12 @@ if [ "$BENCH_REDIS" = dedicated ]; then
   redis_pid=$!
   for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.2; done
   REDIS_URL="redis://127.0.0.1:$redis_port"
+  GATEWAY_KEY_PREFIX=""
   log "dedicated Redis on $redis_port (appendonly yes, appendfsync everysec, save \"\", maxmemory $REDIS_MAXMEMORY)"
 else
   REDIS_URL="redis://127.0.0.1:6379"
+  # A namespace of this run's own: the shared Redis is stamped by other databases' gateways.
+  GATEWAY_KEY_PREFIX="$DB:"
   log "shared Redis on 6379 ($(redis-cli config get appendonly | tr '\n' ' '))"
 fi
 redis_server_pid=$(redis-cli -u "$REDIS_URL" info server | tr -d '\r' | awk -F: '/^process_id/{print $2}')
@@ -192,6 +195,7 @@ gw_port=$(free_port)
 log "starting the gateway on $gw_port (database $DB)"
 env SLUICE_HTTP_PORT="$gw_port" SLUICE_HTTP_HOST=127.0.0.1 SLUICE_ADMIN_TOKEN="$ADMIN_TOKEN" \
   SLUICE_MASTER_KEY="$MASTER_KEY" SLUICE_REDIS_URL="$REDIS_URL" \
+  SLUICE_REDIS_KEY_PREFIX="$GATEWAY_KEY_PREFIX" \
   SLUICE_PG_URL="postgresql://postgres:postgres@127.0.0.1:5432/$DB" \
   SLUICE_WHATSAPP_BASE_URL="$sim" SLUICE_TELEGRAM_BASE_URL="$sim" SLUICE_TWILIO_BASE_URL="$sim" \
   SLUICE_PUBLIC_URL="http://127.0.0.1:$gw_port" \

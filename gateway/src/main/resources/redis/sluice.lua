@@ -3,7 +3,9 @@
 Sluice's Redis function library: loaded with FUNCTION LOAD REPLACE at every gateway start and
 called with FCALL. Every function touches only keys passed in KEYS, and all of them share one hash
 tag ({t:<tenant>:<partition>}), so each call lands in one cluster slot and runs unchanged on a
-single Redis or a Redis Cluster. Each call is atomic: a gateway that dies mid-call leaves either
+single Redis or a Redis Cluster. Key names below are shown without the gateway's key prefix
+(redis.keyPrefix, its deployment's namespace), which comes before every one of them; it holds no
+braces, so the tag still decides the slot. No function builds a key name itself. Each call is atomic: a gateway that dies mid-call leaves either
 all of its effects or none.
 
 A tenant queue partition is a stream that holds exactly the unacknowledged events: an entry is

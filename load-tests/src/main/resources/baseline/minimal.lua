@@ -12,7 +12,8 @@ ARGV[2]      GCRA emission interval (ms)
 ARGV[3]      GCRA tolerance (ms): interval × burst
 ARGV[3+i]    event i's raw webhook body
 Returns one integer per event: 0 enqueued, 1 duplicate, 2 quarantined.
-Atomic per call; every key carries the hash tag {m}, so one cluster slot.
+Atomic per call; every key carries the hash tag {m}, so one cluster slot. The server's key prefix
+(--key-prefix, no braces) comes before every key name shown here.
 ]]
 
 local function admit(keys, args)

@@ -4,6 +4,7 @@ import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.admission.Admission;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.db.Database;
+import dev.sluice.gateway.db.Deployment;
 import dev.sluice.gateway.db.PostgresCheck;
 import dev.sluice.gateway.delivery.Deliverer;
 import dev.sluice.gateway.delivery.DeliveryGates;
@@ -107,7 +108,7 @@ public final class Gateway {
    * webhooks).
    */
   public static Gateway start(GatewayConfig config, Clock clock) {
-    Database.prepare(config.pg(), config.startup().backendWaitMs());
+    Deployment deployment = Database.prepare(config.pg(), config.startup().backendWaitMs());
 
     int eventLoops =
         config.http().eventLoops() > 0
@@ -127,6 +128,7 @@ public final class Gateway {
     TenantDirectory directory = null;
     try {
       redis.awaitReadyAndLoadFunctions(config.startup().backendWaitMs());
+      redis.claimNamespace(deployment.id().toString(), deployment.database());
       pg = Database.pool(vertx, config.pg());
       CredentialCipher cipher = new CredentialCipher(config.security().masterKey());
       directory = new TenantDirectory(pg, cipher);

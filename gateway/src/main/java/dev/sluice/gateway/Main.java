@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code java -jar sluice-gateway.jar [--config FILE]}: load and validate the configuration, start
  * the gateway, and stop it gracefully on SIGTERM. Exits 2 on an invalid configuration (every
- * problem listed) and 1 when a backend is unreachable (one line naming it), before any port is
- * bound.
+ * problem listed) or a Redis namespace that belongs to another database, and 1 when a backend is
+ * unreachable (one line naming it), before any port is bound.
  */
 public final class Main {
   static final String DEFAULT_CONFIG = "config/gateway.yaml";
@@ -56,7 +56,7 @@ public final class Main {
       gateway = Gateway.start(loaded.config());
     } catch (StartupException e) {
       log.error("cannot start: {}", e.getMessage());
-      return 1;
+      return e.exitCode();
     }
     long graceMs = loaded.config().http().shutdownGraceMs();
     Runtime.getRuntime()

@@ -76,6 +76,39 @@ class StartupIT {
   }
 
   @Test
+  void aRedisNamespaceOfAnotherDatabaseStopsTheStartWithExit2AndOneLine() throws Exception {
+    String prefix = TestBackends.uniqueId("proc") + ":";
+    String otherDb = TestBackends.uniqueId("sluice_proc_other").replace('-', '_');
+    Map<String, String> settings = TestGateways.settings(FreePorts.find(), otherDb);
+    settings.put("redis.keyPrefix", prefix);
+    Gateway other = Gateway.start(TestGateways.config(settings));
+    try {
+      Path config = dir.resolve("gw.yaml");
+      Files.writeString(config, "http:\n  port: " + FreePorts.find() + "\n");
+
+      Result r =
+          run(
+              config,
+              Map.of(
+                  "SLUICE_REDIS_URL", TestBackends.redisUrl(),
+                  "SLUICE_REDIS_KEY_PREFIX", prefix,
+                  "SLUICE_PG_URL", TestGateways.pgUrl(DB)));
+
+      assertThat(r.exitCode).as(r.output).isEqualTo(2);
+      List<String> errors = r.lines().stream().filter(l -> l.contains("ERROR")).toList();
+      assertThat(errors).hasSize(1);
+      assertThat(errors.get(0))
+          .contains(prefix)
+          .contains(otherDb)
+          .contains("redis.keyPrefix (SLUICE_REDIS_KEY_PREFIX)");
+      assertThat(r.output).doesNotContain("Exception").doesNotContain("\tat ");
+    } finally {
+      other.close().await();
+      TestGateways.dropDatabase(otherDb);
+    }
+  }
+
+  @Test
   void sigtermDrainsTheInFlightRequestThenExits() throws Exception {
     int port = FreePorts.find();
     Path config = dir.resolve("gw.yaml");
@@ -85,6 +118,7 @@ class StartupIT {
             config,
             Map.of(
                 "SLUICE_REDIS_URL", TestBackends.redisUrl(),
+                "SLUICE_REDIS_KEY_PREFIX", TestGateways.keyPrefix(DB),
                 "SLUICE_PG_URL", TestGateways.pgUrl(DB)));
     try {
       awaitAccepting(port, gateway);
@@ -129,15 +163,26 @@ class StartupIT {
     }
   }
 
+  /** Runs the gateway until it exits by itself; a gateway still running after 60 s fails. */
   private Result run(Path config, Map<String, String> env) throws Exception {
-    Process p = start(config, env);
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Path log = Files.createTempFile(dir, "gateway", ".log");
+    Process p = start(config, env, log);
+    boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+    if (!exited) {
+      p.destroyForcibly().waitFor();
+    }
+    String out = Files.readString(log);
+    assertThat(exited).as("the gateway exits by itself; its output:%n%s", out).isTrue();
     return new Result(p.exitValue(), out);
   }
 
   /** Runs Main in a child JVM on the test class path, with only the given SLUICE_* variables. */
   private static Process start(Path config, Map<String, String> env) throws Exception {
+    return start(config, env, null);
+  }
+
+  /** As {@link #start(Path, Map)}, with the output going to {@code log} when it is not null. */
+  private static Process start(Path config, Map<String, String> env, Path log) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
@@ -149,6 +194,9 @@ class StartupIT {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("SLUICE_"));
     pb.environment().putAll(env);
+    if (log != null) {
+      pb.redirectOutput(log.toFile());
+    }
     return pb.start();
   }
 

@@ -21,7 +21,8 @@ public final class TestGateways {
     s.put("http.port", Integer.toString(port));
     s.put("http.eventLoops", "2");
     s.put("http.shutdownGraceMs", "5000");
-    s.put("redis.url", isolatedRedisUrl());
+    s.put("redis.url", TestBackends.redisUrl());
+    s.put("redis.keyPrefix", keyPrefix(database));
     s.put("pg.url", pgUrl(database));
     s.put("startup.backendWaitMs", "3000");
     s.put("admin.token", "test-admin-token-0123456789");
@@ -29,19 +30,13 @@ public final class TestGateways {
   }
 
   /**
-   * The test Redis with one of its logical databases 1..15 picked at random. Gateways share a few
-   * fixed keys (the ledger stream, the dispatch work set); in production every instance also shares
-   * PostgreSQL, but test gateways each have their own database, so each test class keeps to its own
-   * Redis database too and never reads another one's ledger or work.
+   * The Redis key namespace of the gateways on a test database: the database's own (unique) name.
+   * Gateways on one database share it, as the instances of one deployment do; gateways on different
+   * databases never read each other's ledger or claim each other's work, all on Redis database 0 (a
+   * Redis Cluster has no other).
    */
-  public static String isolatedRedisUrl() {
-    String base = TestBackends.redisUrl();
-    if (base.matches(".*:\\d+/\\d+$")) {
-      return base;
-    }
-    return base.replaceAll("/+$", "")
-        + "/"
-        + (1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(15));
+  public static String keyPrefix(String database) {
+    return database + ":";
   }
 
   public static GatewayConfig config(Map<String, String> settings) {

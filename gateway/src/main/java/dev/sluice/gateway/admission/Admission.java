@@ -108,7 +108,7 @@ public final class Admission {
         keysByTenant.computeIfAbsent(tenantId, t -> new TenantQueueKeys[config.partitions()]);
     TenantQueueKeys keys = byPartition[partition];
     if (keys == null) {
-      keys = new TenantQueueKeys(tenantId, partition);
+      keys = new TenantQueueKeys(redis.keyPrefix(), tenantId, partition);
       byPartition[partition] = keys;
     }
     return keys;

@@ -90,10 +90,19 @@ public final class ConfigLoader {
         redisType.equals("cluster") || redisUrls.size() <= 1,
         "redis.url",
         "lists several servers, which needs redis.type: cluster");
+    String keyPrefix = s.string("redis.keyPrefix", "");
+    s.check(
+        keyPrefix.matches("[A-Za-z0-9_.:/-]{0,64}"),
+        "redis.keyPrefix",
+        "must be at most 64 of the characters A-Z a-z 0-9 _ . : / - (a { or } would change the"
+            + " cluster slot of the keys), got '"
+            + keyPrefix
+            + "'");
     GatewayConfig.Redis redis =
         new GatewayConfig.Redis(
             redisUrls,
             redisType.equals("cluster"),
+            keyPrefix,
             s.longIn("redis.connectTimeoutMs", 2_000, 1, 600_000),
             s.longIn("redis.commandTimeoutMs", 2_000, 1, 600_000),
             s.intIn("redis.maxPoolSize", 16, 1, 1024),

@@ -55,16 +55,21 @@ public record GatewayConfig(
    * Redis: a single server or the seed nodes of a cluster.
    *
    * @param urls one URL for standalone, one or more seed URLs for a cluster
+   * @param keyPrefix put before every key name: the namespace of one deployment (one PostgreSQL
+   *     database) on a shared Redis; empty = the key names of gateways without a prefix. It holds
+   *     no {@code {}}, so each key's hash tag, and with it its cluster slot, stays the one after it
    */
   public record Redis(
       List<String> urls,
       boolean cluster,
+      String keyPrefix,
       long connectTimeoutMs,
       long commandTimeoutMs,
       int maxPoolSize,
       int maxWaitingHandlers) {
     public Redis {
       urls = List.copyOf(urls);
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
     }
 
     /** The URLs with any password replaced by {@code ***}, for messages and logs. */

@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -34,12 +35,14 @@ public final class Database {
   /**
    * Waits for the server, creates the database if needed and migrates it.
    *
+   * @return the deployment this database belongs to (made by the first migration run)
    * @throws StartupException with one line naming the URL and what to do
    */
-  public static void prepare(GatewayConfig.Postgres pg, long waitMs) {
+  public static Deployment prepare(GatewayConfig.Postgres pg, long waitMs) {
     awaitServer(pg, waitMs);
     createIfMissing(pg);
     migrate(pg);
+    return deployment(pg);
   }
 
   /** The shared reactive pool, created once outside the verticles. */
@@ -148,6 +151,21 @@ public final class Database {
     } catch (RuntimeException e) {
       throw new StartupException(
           "database migration failed at " + pg.displayUrl() + ": " + firstLine(e));
+    }
+  }
+
+  private static Deployment deployment(GatewayConfig.Postgres pg) {
+    try (Connection c = connect(pg, pg.database());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id FROM deployment")) {
+      if (!rs.next()) {
+        throw new SQLException("the deployment table is empty");
+      }
+      return new Deployment(
+          rs.getObject(1, UUID.class), pg.host() + ":" + pg.port() + "/" + pg.database());
+    } catch (SQLException e) {
+      throw new StartupException(
+          "cannot read the deployment id at " + pg.displayUrl() + " (" + firstLine(e) + ")");
     }
   }
 

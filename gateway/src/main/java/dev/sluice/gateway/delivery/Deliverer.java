@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pushes tenant queues to tenants' endpoints. Each deliverer claims due partitions of push tenants
- * from {@link DeliveryWork#KEY} ({@code sluice_claim}) and works each one on its own: lease up to
+ * from {@link DeliveryWork#key} ({@code sluice_claim}) and works each one on its own: lease up to
  * {@code batchSize} events, one per conversation ({@code sluice_push_pull}), POST them as one
  * signed JSON array, and record the outcome ({@code sluice_push_done}). A 2xx acknowledges the
  * events; anything else leases them until their retry is due, which holds back only the later
@@ -167,7 +167,7 @@ public final class Deliverer extends VerticleBase {
             Request.cmd(Command.FCALL)
                 .arg("sluice_claim")
                 .arg(1)
-                .arg(DeliveryWork.KEY)
+                .arg(DeliveryWork.key(redis.keyPrefix()))
                 .arg(max)
                 .arg(config.claimMs()))
         .map(
@@ -213,7 +213,9 @@ public final class Deliverer extends VerticleBase {
         return release(unit, now + UNKNOWN_RETRY_MS);
       }
       unknownSince.remove(unit);
-      return redis.send(Request.cmd(Command.ZREM).arg(DeliveryWork.KEY).arg(unit)).mapEmpty();
+      return redis
+          .send(Request.cmd(Command.ZREM).arg(DeliveryWork.key(redis.keyPrefix())).arg(unit))
+          .mapEmpty();
     }
     if (!unknownSince.isEmpty()) {
       unknownSince.remove(unit);
@@ -231,7 +233,7 @@ public final class Deliverer extends VerticleBase {
               : gates.openFor().toMillis();
       return release(unit, now + wait);
     }
-    TenantQueueKeys keys = new TenantQueueKeys(tenant, partition);
+    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
     return pull(keys, endpoint.get().batchSize())
         .onFailure(e -> breaker.releasePermission())
         .compose(
@@ -475,7 +477,7 @@ public final class Deliverer extends VerticleBase {
     redis
         .send(
             Request.cmd(Command.XADD)
-                .arg(TenantQueueKeys.deliveryLog(tenant))
+                .arg(TenantQueueKeys.deliveryLog(redis.keyPrefix(), tenant))
                 .arg("MAXLEN")
                 .arg("~")
                 .arg(LOG_LENGTH)
@@ -502,7 +504,7 @@ public final class Deliverer extends VerticleBase {
             Request.cmd(Command.FCALL)
                 .arg("sluice_release")
                 .arg(1)
-                .arg(DeliveryWork.KEY)
+                .arg(DeliveryWork.key(redis.keyPrefix()))
                 .arg(unit)
                 .arg(dueMs))
         .mapEmpty();
@@ -515,7 +517,7 @@ public final class Deliverer extends VerticleBase {
    */
   private Future<Void> park(String unit, TenantQueueKeys keys) {
     return redis
-        .send(Request.cmd(Command.ZREM).arg(DeliveryWork.KEY).arg(unit))
+        .send(Request.cmd(Command.ZREM).arg(DeliveryWork.key(redis.keyPrefix())).arg(unit))
         .compose(v -> redis.send(Request.cmd(Command.XLEN).arg(keys.inbound())))
         .compose(
             len ->

@@ -77,7 +77,7 @@ public final class DeliveryHousekeeping {
   }
 
   private Future<Void> sweep(String tenant) {
-    Request zadd = Request.cmd(Command.ZADD).arg(DeliveryWork.KEY).arg("NX");
+    Request zadd = Request.cmd(Command.ZADD).arg(DeliveryWork.key(redis.keyPrefix())).arg("NX");
     long now = System.currentTimeMillis();
     for (int p = 0; p < partitions; p++) {
       zadd.arg(now).arg(DeliveryWork.unit(tenant, p));
@@ -91,7 +91,7 @@ public final class DeliveryHousekeeping {
       oldest.add(
           redis.send(
               Request.cmd(Command.XRANGE)
-                  .arg(new TenantQueueKeys(tenant, p).inbound())
+                  .arg(new TenantQueueKeys(redis.keyPrefix(), tenant, p).inbound())
                   .arg("-")
                   .arg("+")
                   .arg("COUNT")

@@ -126,7 +126,7 @@ public final class DeliveryRoutes implements Routes {
     String tenant = TenantAuth.tenant(ctx).id();
     Request xrevrange =
         Request.cmd(Command.XREVRANGE)
-            .arg(TenantQueueKeys.deliveryLog(tenant))
+            .arg(TenantQueueKeys.deliveryLog(redis.keyPrefix(), tenant))
             .arg("+")
             .arg("-")
             .arg("COUNT")
@@ -179,7 +179,7 @@ public final class DeliveryRoutes implements Routes {
       reads.add(
           redis.send(
               Request.cmd(Command.XRANGE)
-                  .arg(new TenantQueueKeys(tenant, p).inboundDeadLetters())
+                  .arg(new TenantQueueKeys(redis.keyPrefix(), tenant, p).inboundDeadLetters())
                   .arg("-")
                   .arg("+")
                   .arg("COUNT")
@@ -272,8 +272,8 @@ public final class DeliveryRoutes implements Routes {
             r -> redriveAll(tenant, partition + 1, left - r.toInteger(), done + r.toInteger()));
   }
 
-  private static Request redriveCall(String tenant, int partition, int max, List<String> ids) {
-    TenantQueueKeys keys = new TenantQueueKeys(tenant, partition);
+  private Request redriveCall(String tenant, int partition, int max, List<String> ids) {
+    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
     Request fcall =
         Request.cmd(Command.FCALL)
             .arg("sluice_redrive")
@@ -412,7 +412,7 @@ public final class DeliveryRoutes implements Routes {
       long toMs,
       int max,
       List<String> ids) {
-    TenantQueueKeys keys = new TenantQueueKeys(tenant, partition);
+    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
     Request fcall =
         Request.cmd(Command.FCALL)
             .arg("sluice_replay")

@@ -6,14 +6,17 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 
 /**
- * The delivery work set {@code {delivery}:work}: a sorted set of {@code tenant:partition} units of
- * tenants in push mode, scored by when each is next due. Deliverers claim due units ({@code
- * sluice_claim}); whoever adds events to a push tenant's queue makes its partition due at once with
- * {@code ZADD LT} (which only ever brings a unit forward), and a periodic sweep re-adds any unit a
- * crash left out.
+ * The delivery work set {@code <prefix>{delivery}:work}: a sorted set of {@code tenant:partition}
+ * units of tenants in push mode, scored by when each is next due. Deliverers claim due units
+ * ({@code sluice_claim}); whoever adds events to a push tenant's queue makes its partition due at
+ * once with {@code ZADD LT} (which only ever brings a unit forward), and a periodic sweep re-adds
+ * any unit a crash left out.
  */
 public final class DeliveryWork {
-  public static final String KEY = "{delivery}:work";
+  /** The delivery work set of a key namespace. */
+  public static String key(String keyPrefix) {
+    return keyPrefix + "{delivery}:work";
+  }
 
   private DeliveryWork() {}
 
@@ -26,7 +29,7 @@ public final class DeliveryWork {
     return redis
         .send(
             Request.cmd(Command.ZADD)
-                .arg(KEY)
+                .arg(key(redis.keyPrefix()))
                 .arg("LT")
                 .arg(System.currentTimeMillis())
                 .arg(unit(tenantId, partition)))
@@ -35,7 +38,7 @@ public final class DeliveryWork {
 
   /** Makes every partition of a push tenant due now (endpoint set, replay, redrive). */
   public static Future<Void> touchAll(PipelinedRedis redis, String tenantId, int partitions) {
-    Request zadd = Request.cmd(Command.ZADD).arg(KEY).arg("LT");
+    Request zadd = Request.cmd(Command.ZADD).arg(key(redis.keyPrefix())).arg("LT");
     long now = System.currentTimeMillis();
     for (int p = 0; p < partitions; p++) {
       zadd.arg(now).arg(unit(tenantId, p));
@@ -45,7 +48,7 @@ public final class DeliveryWork {
 
   /** Takes a tenant's partitions out of the work set (back to pull mode). */
   public static Future<Void> removeAll(PipelinedRedis redis, String tenantId, int partitions) {
-    Request zrem = Request.cmd(Command.ZREM).arg(KEY);
+    Request zrem = Request.cmd(Command.ZREM).arg(key(redis.keyPrefix()));
     for (int p = 0; p < partitions; p++) {
       zrem.arg(unit(tenantId, p));
     }

@@ -261,7 +261,7 @@ public final class Dispatcher extends VerticleBase {
             Request.cmd(Command.FCALL)
                 .arg("sluice_claim")
                 .arg(1)
-                .arg(OutboundQueue.WORK)
+                .arg(OutboundQueue.work(redis.keyPrefix()))
                 .arg(most)
                 .arg(config.claimMs()))
         .map(
@@ -309,7 +309,7 @@ public final class Dispatcher extends VerticleBase {
     int colon = unit.lastIndexOf(':');
     String tenant = unit.substring(0, colon);
     int partition = Integer.parseInt(unit.substring(colon + 1));
-    TenantQueueKeys keys = new TenantQueueKeys(tenant, partition);
+    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
     int size = unitSizes.getOrDefault(unit, config.messagesPerUnit());
     Request pull = partitionCall("sluice_out_pull", keys, 0).arg(size).arg(leaseMs).arg(SCAN_LIMIT);
     return redis
@@ -397,7 +397,7 @@ public final class Dispatcher extends VerticleBase {
   /** Paces the messages of one channel in one call: the ms each must wait (0 = go now). */
   private Future<List<Long>> pace(List<Ready> group) {
     Pacing pacing = Pacing.of(group.get(0).channel());
-    String tag = "{c:" + group.get(0).channel().id() + "}";
+    String tag = redis.keyPrefix() + "{c:" + group.get(0).channel().id() + "}";
     Request call =
         Request.cmd(Command.FCALL).arg("sluice_pace_many").arg(1 + group.size()).arg(tag + ":rate");
     for (Ready r : group) {
@@ -852,7 +852,7 @@ public final class Dispatcher extends VerticleBase {
       return unclaims.add(List.of(unit));
     }
     return redis
-        .send(Request.cmd(Command.ZREM).arg(OutboundQueue.WORK).arg(unit))
+        .send(Request.cmd(Command.ZREM).arg(OutboundQueue.work(redis.keyPrefix())).arg(unit))
         .compose(
             v ->
                 redis.send(
@@ -876,7 +876,7 @@ public final class Dispatcher extends VerticleBase {
    * lowers each from its claim's time to its due time, and keeps an earlier mark a producer set.
    */
   private Future<?> markAll(List<Mark> batch) {
-    Request zadd = Request.cmd(Command.ZADD).arg(OutboundQueue.WORK).arg("LT");
+    Request zadd = Request.cmd(Command.ZADD).arg(OutboundQueue.work(redis.keyPrefix())).arg("LT");
     for (Mark m : batch) {
       zadd.arg(m.due()).arg(m.unit());
     }
@@ -889,7 +889,7 @@ public final class Dispatcher extends VerticleBase {
         Request.cmd(Command.FCALL)
             .arg("sluice_unclaim_many")
             .arg(1)
-            .arg(OutboundQueue.WORK)
+            .arg(OutboundQueue.work(redis.keyPrefix()))
             .arg(config.claimMs() / 2);
     units.forEach(call::arg);
     return redis.send(call);

@@ -15,8 +15,10 @@ import java.util.List;
  * entry. One per verticle, on its event loop.
  */
 public final class Ledger {
-  /** The ledger stream (one slot: its hash tag is {@code {ledger}}). */
-  public static final String STREAM = "{ledger}:events";
+  /** The ledger stream of a key namespace (one slot: its hash tag is {@code {ledger}}). */
+  public static String stream(String keyPrefix) {
+    return keyPrefix + "{ledger}:events";
+  }
 
   /** Events per stream entry at most (an entry is a JSON array of events). */
   static final int MAX_EVENTS_PER_ENTRY = 500;
@@ -27,6 +29,7 @@ public final class Ledger {
    * @param context the verticle's context: every {@link #append} runs on its event loop
    */
   public Ledger(Context context, PipelinedRedis redis) {
+    String stream = stream(redis.keyPrefix());
     this.batcher =
         new TurnBatcher<>(
             context,
@@ -34,7 +37,7 @@ public final class Ledger {
             events ->
                 redis.send(
                     Request.cmd(Command.XADD)
-                        .arg(STREAM)
+                        .arg(stream)
                         .arg("*")
                         .arg("e")
                         .arg(LedgerCodec.encode(events))));

@@ -28,8 +28,10 @@ public final class LedgerWriter extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
   static final String GROUP = "ledger";
 
-  /** Entries PostgreSQL refused for their data, kept for an operator. */
-  static final String DEAD = "{ledger}:dead";
+  /** Entries PostgreSQL refused for their data, kept for an operator (in a key namespace). */
+  static String dead(String keyPrefix) {
+    return keyPrefix + "{ledger}:dead";
+  }
 
   /** Stream entries per PostgreSQL batch (each holds up to 500 events: {@link Ledger}). */
   static final int BATCH = 100;
@@ -39,6 +41,8 @@ public final class LedgerWriter extends VerticleBase {
   static final long RETRY_MS = 1_000;
 
   private final RedisBackend backend;
+  private final String stream;
+  private final String dead;
   private final LedgerRepository repository;
   private final String consumer;
   private final DistributionSummary batchSize;
@@ -52,6 +56,8 @@ public final class LedgerWriter extends VerticleBase {
   public LedgerWriter(
       RedisBackend backend, LedgerRepository repository, String consumer, MeterRegistry registry) {
     this.backend = backend;
+    this.stream = Ledger.stream(backend.keyPrefix());
+    this.dead = dead(backend.keyPrefix());
     this.repository = repository;
     this.consumer = consumer;
     this.batchSize =
@@ -75,7 +81,7 @@ public final class LedgerWriter extends VerticleBase {
         .send(
             Request.cmd(Command.XGROUP)
                 .arg("CREATE")
-                .arg(Ledger.STREAM)
+                .arg(stream)
                 .arg(GROUP)
                 .arg("0")
                 .arg("MKSTREAM"))
@@ -125,7 +131,7 @@ public final class LedgerWriter extends VerticleBase {
     if (from.equals(">")) {
       r.arg("BLOCK").arg(BLOCK_MS);
     }
-    r.arg("STREAMS").arg(Ledger.STREAM).arg(from);
+    r.arg("STREAMS").arg(stream).arg(from);
     return redis
         .send(r)
         .map(
@@ -143,7 +149,7 @@ public final class LedgerWriter extends VerticleBase {
     return redis
         .send(
             Request.cmd(Command.XAUTOCLAIM)
-                .arg(Ledger.STREAM)
+                .arg(stream)
                 .arg(GROUP)
                 .arg(consumer)
                 .arg(CLAIM_IDLE_MS)
@@ -154,11 +160,11 @@ public final class LedgerWriter extends VerticleBase {
   }
 
   /** The entries of our one stream in an XREADGROUP reply (map or array, RESP3 or RESP2). */
-  private static Response streamEntries(Response reply) {
+  private Response streamEntries(Response reply) {
     if (reply == null || reply.size() == 0) {
       return null;
     }
-    Response first = reply.containsKey(Ledger.STREAM) ? reply.get(Ledger.STREAM) : null;
+    Response first = reply.containsKey(stream) ? reply.get(stream) : null;
     if (first != null) {
       return first;
     }
@@ -212,8 +218,8 @@ public final class LedgerWriter extends VerticleBase {
               long now = System.currentTimeMillis();
               batchSize.record(events.size());
               events.forEach(e -> lag.record(Math.max(0, now - e.at()), TimeUnit.MILLISECONDS));
-              Request ack = Request.cmd(Command.XACK).arg(Ledger.STREAM).arg(GROUP);
-              Request del = Request.cmd(Command.XDEL).arg(Ledger.STREAM);
+              Request ack = Request.cmd(Command.XACK).arg(stream).arg(GROUP);
+              Request del = Request.cmd(Command.XDEL).arg(stream);
               for (Entry e : entries) {
                 ack.arg(e.id());
                 del.arg(e.id());
@@ -239,13 +245,15 @@ public final class LedgerWriter extends VerticleBase {
     return chain;
   }
 
-  /** Moves an entry PostgreSQL will never take to {@code {ledger}:dead}, for an operator. */
+  /**
+   * Moves an entry PostgreSQL will never take to {@code <prefix>{ledger}:dead}, for an operator.
+   */
   private Future<Void> park(Entry entry, Throwable cause) {
     LOG.error("ledger entry {} refused by PostgreSQL and parked: {}", entry.id(), cause.toString());
     return redis
         .send(
             Request.cmd(Command.XADD)
-                .arg(DEAD)
+                .arg(dead)
                 .arg("*")
                 .arg("id")
                 .arg(entry.id())

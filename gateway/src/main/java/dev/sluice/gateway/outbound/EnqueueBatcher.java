@@ -135,7 +135,7 @@ final class EnqueueBatcher {
   }
 
   private Request fcall(Unit unit, List<Entry> entries) {
-    TenantQueueKeys keys = new TenantQueueKeys(unit.tenant(), unit.partition());
+    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), unit.tenant(), unit.partition());
     Request fcall =
         Request.cmd(Command.FCALL)
             .arg("sluice_out_enqueue_bounded")

@@ -27,8 +27,13 @@ import java.util.Map;
  * verticle, on its event loop.
  */
 public final class OutboundQueue {
-  /** Tenant partitions with messages to send: member {@code tenant:partition}, score = due (ms). */
-  public static final String WORK = "{dispatch}:work";
+  /**
+   * The dispatch work set of a key namespace: tenant partitions with messages to send, member
+   * {@code tenant:partition}, score = due (ms).
+   */
+  public static String work(String keyPrefix) {
+    return keyPrefix + "{dispatch}:work";
+  }
 
   static final long IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -138,7 +143,9 @@ public final class OutboundQueue {
           redis
               .send(
                   Request.cmd(Command.SET)
-                      .arg(TenantQueueKeys.idempotencyOwner(messages[i].tenantId(), keyHashes[i]))
+                      .arg(
+                          TenantQueueKeys.idempotencyOwner(
+                              redis.keyPrefix(), messages[i].tenantId(), keyHashes[i]))
                       .arg(partitions[i])
                       .arg("NX")
                       .arg("GET")
@@ -206,7 +213,7 @@ public final class OutboundQueue {
    */
   private Future<Void> markDue(List<String> units) {
     String now = Long.toString(System.currentTimeMillis());
-    Request zadd = Request.cmd(Command.ZADD).arg(WORK).arg("LT");
+    Request zadd = Request.cmd(Command.ZADD).arg(work(redis.keyPrefix())).arg("LT");
     for (String unit : new LinkedHashSet<>(units)) {
       zadd.arg(now).arg(unit);
     }

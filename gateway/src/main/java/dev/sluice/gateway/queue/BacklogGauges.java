@@ -110,7 +110,7 @@ public final class BacklogGauges {
   private Future<long[]> backlog(String tenant) {
     List<Future<Response>> calls = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
-      TenantQueueKeys keys = new TenantQueueKeys(tenant, p);
+      TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, p);
       calls.add(
           redis.send(
               Request.cmd(Command.FCALL)

@@ -57,7 +57,7 @@ public final class EventQueue {
       return Future.succeededFuture(out);
     }
     int p = (start + step) % partitions;
-    TenantQueueKeys keys = new TenantQueueKeys(tenantId, p);
+    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenantId, p);
     Request fcall =
         Request.cmd(Command.FCALL)
             .arg("sluice_pull")
@@ -102,7 +102,7 @@ public final class EventQueue {
     List<Future<Response>> calls = new ArrayList<>(byStream.size());
     for (List<EventId> group : byStream.values()) {
       EventId first = group.get(0);
-      TenantQueueKeys keys = new TenantQueueKeys(tenantId, first.partition());
+      TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenantId, first.partition());
       Request fcall =
           Request.cmd(Command.FCALL)
               .arg("sluice_ack")

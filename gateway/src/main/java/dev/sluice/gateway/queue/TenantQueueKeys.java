@@ -1,20 +1,24 @@
 package dev.sluice.gateway.queue;
 
 /**
- * Redis key names of one tenant queue partition. Every key carries the hash tag {@code
- * {t:<tenant>:<partition>}}, so all keys one function call touches live in one cluster slot. Tenant
- * and channel ids are restricted to {@code [A-Za-z0-9_-]} by the operator API, so they cannot break
- * out of the tag.
+ * Redis key names of one tenant queue partition. Every key starts with the gateway's key prefix
+ * ({@code redis.keyPrefix}, its deployment's namespace) and then carries the hash tag {@code
+ * {t:<tenant>:<partition>}}, so all keys one function call touches live in one cluster slot (the
+ * prefix holds no braces, so the tag decides the slot). Tenant and channel ids are restricted to
+ * {@code [A-Za-z0-9_-]} by the operator API, so they cannot break out of the tag.
  */
 public final class TenantQueueKeys {
   private final String tenantId;
   private final int partition;
   private final String tag;
 
-  public TenantQueueKeys(String tenantId, int partition) {
+  /**
+   * @param keyPrefix the namespace of the keys ({@code PipelinedRedis.keyPrefix()})
+   */
+  public TenantQueueKeys(String keyPrefix, String tenantId, int partition) {
     this.tenantId = tenantId;
     this.partition = partition;
-    this.tag = "{t:" + tenantId + ":" + partition + "}";
+    this.tag = keyPrefix + "{t:" + tenantId + ":" + partition + "}";
   }
 
   public String tenantId() {
@@ -25,7 +29,7 @@ public final class TenantQueueKeys {
     return partition;
   }
 
-  /** The hash tag, which also identifies the partition for grouping calls. */
+  /** The key prefix and the hash tag, which also identify the partition for grouping calls. */
   public String tag() {
     return tag;
   }
@@ -65,8 +69,8 @@ public final class TenantQueueKeys {
   }
 
   /** The recent delivery attempts of a tenant (stream, capped). */
-  public static String deliveryLog(String tenantId) {
-    return "{t:" + tenantId + "}:deliveries";
+  public static String deliveryLog(String keyPrefix, String tenantId) {
+    return keyPrefix + "{t:" + tenantId + "}:deliveries";
   }
 
   /** Dedup marker of one provider event on one channel (string with TTL). */
@@ -108,8 +112,8 @@ public final class TenantQueueKeys {
    * The partition that first took a message under an idempotency key (string with TTL). Its tag is
    * the tenant's, not a partition's: the key must be found whatever the recipient.
    */
-  public static String idempotencyOwner(String tenantId, String keyHash) {
-    return "{t:" + tenantId + "}:idem:" + keyHash;
+  public static String idempotencyOwner(String keyPrefix, String tenantId, String keyHash) {
+    return keyPrefix + "{t:" + tenantId + "}:idem:" + keyHash;
   }
 
   /** GCRA state of one end user on one channel (string with TTL). */

@@ -35,6 +35,7 @@ public final class PipelinedRedis {
 
   private final Supplier<Redis> clients;
   private final long timeoutMs;
+  private final String keyPrefix;
 
   /**
    * This connection's own client. A pooled client may hand a connection that broke while idle back
@@ -49,9 +50,18 @@ public final class PipelinedRedis {
   private long backoffMs = MIN_BACKOFF_MS;
   private long lastWarnMs;
 
-  PipelinedRedis(Supplier<Redis> clients, long timeoutMs) {
+  PipelinedRedis(Supplier<Redis> clients, long timeoutMs, String keyPrefix) {
     this.clients = clients;
     this.timeoutMs = timeoutMs;
+    this.keyPrefix = keyPrefix;
+  }
+
+  /**
+   * The namespace of the keys on this connection ({@code redis.keyPrefix}): every key name the
+   * gateway sends starts with it, as a logical database would be chosen by a connection.
+   */
+  public String keyPrefix() {
+    return keyPrefix;
   }
 
   /**

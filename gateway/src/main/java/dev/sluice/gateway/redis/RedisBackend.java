@@ -80,7 +80,73 @@ public final class RedisBackend {
   public PipelinedRedis pipelined() {
     // Its own small client (a cluster connection holds one connection per master).
     RedisOptions options = options(config, 4);
-    return new PipelinedRedis(() -> Redis.createClient(vertx, options), config.commandTimeoutMs());
+    return new PipelinedRedis(
+        () -> Redis.createClient(vertx, options), config.commandTimeoutMs(), config.keyPrefix());
+  }
+
+  /**
+   * The namespace of the gateway's keys ({@code redis.keyPrefix}): every key name starts with it.
+   * Several deployments share one Redis database (a cluster has only database 0) by each having its
+   * own.
+   */
+  public String keyPrefix() {
+    return config.keyPrefix();
+  }
+
+  /** The key holding the deployment a namespace belongs to: {@code <prefix>sluice:owner}. */
+  public static String ownerKey(String keyPrefix) {
+    return keyPrefix + "sluice:owner";
+  }
+
+  /**
+   * Blocks the calling (non event-loop) thread to claim this gateway's namespace for its deployment
+   * (the PostgreSQL database it writes to): the first gateway stamps the namespace with the
+   * deployment's id ({@code SET NX}, never expiring), every later one checks the stamp. Two
+   * deployments sharing a namespace would take each other's work: the dispatcher of one would fail
+   * the other's messages (their channels are unknown to it) and its ledger writer would write the
+   * other's history into the wrong database.
+   *
+   * @param deploymentId the id kept in the database
+   * @param database where that database is, named in messages
+   * @throws StartupException exit code 2, naming both databases and {@code redis.keyPrefix}, when
+   *     the namespace belongs to another deployment; exit code 1 when Redis does not answer
+   */
+  public void claimNamespace(String deploymentId, String database) {
+    String key = ownerKey(keyPrefix());
+    String stamp = deploymentId + " " + database;
+    Response previous;
+    try {
+      previous = send(Request.cmd(Command.SET).arg(key).arg(stamp).arg("NX").arg("GET")).await();
+    } catch (Exception e) {
+      throw new StartupException(
+          "cannot read " + key + " at " + config.displayUrls() + " (" + e.getMessage() + ")");
+    }
+    if (previous == null) {
+      LOG.info(
+          "Redis namespace '{}' stamped for the deployment of database {}", keyPrefix(), database);
+      return;
+    }
+    String[] owner = previous.toString().split(" ", 2);
+    if (owner[0].equals(deploymentId)) {
+      return;
+    }
+    String namespace =
+        keyPrefix().isEmpty()
+            ? "the Redis namespace without a prefix"
+            : "the Redis namespace '" + keyPrefix() + "'";
+    throw StartupException.misconfigured(
+        namespace
+            + " at "
+            + config.displayUrls()
+            + " belongs to the deployment of database "
+            + (owner.length > 1 ? owner[1] : owner[0])
+            + ", not to this gateway's database "
+            + database
+            + ": give each deployment a namespace of its own with redis.keyPrefix"
+            + " (SLUICE_REDIS_KEY_PREFIX), or, if that deployment is gone for good, delete the"
+            + " namespace's keys, "
+            + key
+            + " last");
   }
 
   /**

@@ -5,5 +5,10 @@
  * loaded) and called with {@code FCALL}; every key a call touches shares one hash tag, so it runs
  * unchanged on a cluster. {@link TurnBatcher} turns the writes of one event-loop turn into one
  * call.
+ *
+ * <p>Every key name starts with the gateway's key prefix ({@code redis.keyPrefix}, from {@link
+ * RedisBackend#keyPrefix()} or {@link PipelinedRedis#keyPrefix()}): the namespace of one deployment
+ * (the gateways on one PostgreSQL database), stamped with that database at start ({@link
+ * RedisBackend#claimNamespace}) so that two deployments never share one.
  */
 package dev.sluice.gateway.redis;

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.sluice.gateway.Gateway;
+import dev.sluice.gateway.TestGateways;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.config.Secret;
@@ -14,6 +15,7 @@ import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import dev.sluice.gateway.tenant.TestDatabase;
+import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -887,7 +889,8 @@ class AdminRoutesIT {
     settings.put("http.host", "127.0.0.1");
     settings.put("http.port", Integer.toString(port));
     settings.put("http.eventLoops", "2");
-    settings.put("redis.url", "redis://127.0.0.1:6379");
+    settings.put("redis.url", TestBackends.redisUrl());
+    settings.put("redis.keyPrefix", TestGateways.keyPrefix(db.name()));
     settings.put("pg.url", db.url());
     settings.put("security.masterKey", masterKey.reveal());
     if (adminToken != null) {

@@ -199,6 +199,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theRedisKeyPrefixKeepsTodaysKeyNamesByDefaultAndMustNotHoldAHashTag() {
+    assertThat(ConfigLoader.load(Map.of(), Map.of()).config().redis().keyPrefix()).isEmpty();
+    assertThat(
+            ConfigLoader.load(
+                    Map.of("redis.keyPrefix", "staging:"),
+                    Map.of("SLUICE_REDIS_KEY_PREFIX", "prod-eu:"))
+                .config()
+                .redis()
+                .keyPrefix())
+        .isEqualTo("prod-eu:");
+
+    for (String bad : new String[] {"a{b}:", "a}", "with space:", "x".repeat(65)}) {
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("redis.keyPrefix", bad), Map.of()))
+          .isInstanceOfSatisfying(
+              ConfigException.class,
+              e ->
+                  assertThat(e.problems())
+                      .singleElement()
+                      .satisfies(p -> assertThat(p).startsWith("redis.keyPrefix must be")));
+    }
+  }
+
+  @Test
   void environmentNamesFollowTheKey() {
     assertThat(Settings.envName("http.port")).isEqualTo("SLUICE_HTTP_PORT");
     assertThat(Settings.envName("redis.connectTimeoutMs"))

@@ -58,7 +58,7 @@ class DeliveryRoutesIT {
   @Test
   void deliveriesAreListedNewestFirstAndFilteredByOutcome() {
     Tenant t = h.tenant("dl");
-    String log = TenantQueueKeys.deliveryLog(t.id());
+    String log = TenantQueueKeys.deliveryLog(h.keyPrefix(), t.id());
     xadd(
         log,
         "1790000000000-0",
@@ -138,7 +138,7 @@ class DeliveryRoutesIT {
     Tenant a = h.tenant("dl");
     Tenant b = h.tenant("dl");
     xadd(
-        TenantQueueKeys.deliveryLog(a.id()),
+        TenantQueueKeys.deliveryLog(h.keyPrefix(), a.id()),
         "*",
         "ok",
         "1",
@@ -196,7 +196,8 @@ class DeliveryRoutesIT {
             new JsonObject()
                 .put("ids", new JsonArray().add("d2:1790000001000-0").add("d2:1790000001000-0")));
     assertThat(r.getInteger("redriven")).as("a repeated id moves once").isEqualTo(1);
-    assertThat(xlen(new TenantQueueKeys(t.id(), 2).inboundDeadLetters())).isEqualTo(1);
+    assertThat(xlen(new TenantQueueKeys(h.keyPrefix(), t.id(), 2).inboundDeadLetters()))
+        .isEqualTo(1);
 
     JsonArray pulled = h.pull(t.apiKey(), "inbound", 10);
     assertThat(pulled).hasSize(1);
@@ -256,7 +257,8 @@ class DeliveryRoutesIT {
           .as(body)
           .isEqualTo(400);
     }
-    assertThat(xlen(new TenantQueueKeys(t.id(), 1).inboundDeadLetters())).isEqualTo(1);
+    assertThat(xlen(new TenantQueueKeys(h.keyPrefix(), t.id(), 1).inboundDeadLetters()))
+        .isEqualTo(1);
   }
 
   @Test
@@ -273,7 +275,8 @@ class DeliveryRoutesIT {
         .isZero();
     assertThat(post(attacker, "/v1/dead-letters/redrive", new JsonObject()).getInteger("redriven"))
         .isZero();
-    assertThat(xlen(new TenantQueueKeys(victim.id(), 1).inboundDeadLetters())).isEqualTo(1);
+    assertThat(xlen(new TenantQueueKeys(h.keyPrefix(), victim.id(), 1).inboundDeadLetters()))
+        .isEqualTo(1);
   }
 
   // ---- POST /v1/events/replay ----
@@ -357,7 +360,7 @@ class DeliveryRoutesIT {
     }
     assertThat(call(t, "POST", "/v1/events/replay", Buffer.buffer("{nope")).statusCode())
         .isEqualTo(400);
-    assertThat(xlen(new TenantQueueKeys(t.id(), 1).inbound())).isZero();
+    assertThat(xlen(new TenantQueueKeys(h.keyPrefix(), t.id(), 1).inbound())).isZero();
   }
 
   @Test
@@ -387,7 +390,7 @@ class DeliveryRoutesIT {
             new JsonObject().put("ids", new JsonArray().add("i6:" + (base + 1_000) + "-0")));
     assertThat(r.getInteger("replayed")).isEqualTo(1);
     assertThat(workScore(t, 6)).as("due again after a replay").isNotNull();
-    assertThat(xlen(new TenantQueueKeys(t.id(), 6).inbound())).isEqualTo(1);
+    assertThat(xlen(new TenantQueueKeys(h.keyPrefix(), t.id(), 6).inbound())).isEqualTo(1);
   }
 
   @Test
@@ -424,7 +427,7 @@ class DeliveryRoutesIT {
   private static void deadLetter(
       Tenant t, int partition, String entryId, String original, String conv, String text) {
     xadd(
-        new TenantQueueKeys(t.id(), partition).inboundDeadLetters(),
+        new TenantQueueKeys(h.keyPrefix(), t.id(), partition).inboundDeadLetters(),
         entryId,
         "id",
         original,
@@ -444,7 +447,7 @@ class DeliveryRoutesIT {
   private static void archived(
       Tenant t, int partition, long deliveredMs, long arrivalMs, String text) {
     xadd(
-        new TenantQueueKeys(t.id(), partition).delivered(),
+        new TenantQueueKeys(h.keyPrefix(), t.id(), partition).delivered(),
         deliveredMs + "-0",
         "id",
         arrivalMs + "-0",
@@ -469,7 +472,7 @@ class DeliveryRoutesIT {
   }
 
   private static void clearWork(Tenant t) {
-    Request zrem = Request.cmd(Command.ZREM).arg(DeliveryWork.KEY);
+    Request zrem = Request.cmd(Command.ZREM).arg(DeliveryWork.key(h.keyPrefix()));
     for (int p = 0; p < 16; p++) {
       zrem.arg(DeliveryWork.unit(t.id(), p));
     }
@@ -480,7 +483,7 @@ class DeliveryRoutesIT {
     return redis
         .send(
             Request.cmd(Command.ZSCORE)
-                .arg(DeliveryWork.KEY)
+                .arg(DeliveryWork.key(h.keyPrefix()))
                 .arg(DeliveryWork.unit(t.id(), partition)))
         .await();
   }

@@ -280,7 +280,7 @@ class EndpointRoutesIT {
     return redis
         .send(
             Request.cmd(Command.ZSCORE)
-                .arg(DeliveryWork.KEY)
+                .arg(DeliveryWork.key(strict.keyPrefix()))
                 .arg(DeliveryWork.unit(tenantId, partition)))
         .await();
   }

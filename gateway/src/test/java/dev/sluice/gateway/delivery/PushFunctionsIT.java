@@ -2,7 +2,6 @@ package dev.sluice.gateway.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.TestGateways;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.queue.Lane;
 import dev.sluice.gateway.queue.TenantQueueKeys;
@@ -24,6 +23,9 @@ import org.junit.jupiter.api.Timeout;
 /** The push-delivery Redis functions, called directly on the real Redis. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PushFunctionsIT {
+  /** A key namespace of this class's own: no gateway claims from its work set. */
+  private static final String PREFIX = TestBackends.uniqueId("pf") + ":";
+
   private static Vertx vertx;
   private static RedisBackend redis;
 
@@ -33,7 +35,7 @@ class PushFunctionsIT {
     redis =
         RedisBackend.create(
             vertx,
-            ConfigLoader.load(Map.of("redis.url", TestGateways.isolatedRedisUrl()), Map.of())
+            ConfigLoader.load(Map.of("redis.url", TestBackends.redisUrl()), Map.of())
                 .config()
                 .redis());
     redis.awaitReadyAndLoadFunctions(5_000);
@@ -99,7 +101,7 @@ class PushFunctionsIT {
 
   @Test
   void oneEventPerConversationAndAFailedOneHoldsBackOnlyItsConversation() {
-    TenantQueueKeys k = new TenantQueueKeys(TestBackends.uniqueId("pf"), 0);
+    TenantQueueKeys k = new TenantQueueKeys(PREFIX, TestBackends.uniqueId("pf"), 0);
     String a1 = add(k, "a", "a1");
     String a2 = add(k, "a", "a2");
     String b1 = add(k, "b", "b1");
@@ -129,7 +131,7 @@ class PushFunctionsIT {
 
   @Test
   void eventsOlderThanTheMaximumAgeGoToTheDeadLetterLaneInsteadOfOut() {
-    TenantQueueKeys k = new TenantQueueKeys(TestBackends.uniqueId("pf"), 1);
+    TenantQueueKeys k = new TenantQueueKeys(PREFIX, TestBackends.uniqueId("pf"), 1);
     String old = add(k, "a", "old");
     long cutoff = Long.parseLong(old.substring(0, old.indexOf('-'))) + 1;
     String young =
@@ -160,22 +162,39 @@ class PushFunctionsIT {
     String unit = TestBackends.uniqueId("pf") + ":0";
     long now = System.currentTimeMillis();
     Request release =
-        Request.cmd(Command.FCALL).arg("sluice_release").arg(1).arg(DeliveryWork.KEY).arg(unit);
-    call(Request.cmd(Command.ZADD).arg(DeliveryWork.KEY).arg(now + 30_000).arg(unit)); // claimed
-    call(Request.cmd(Command.ZADD).arg(DeliveryWork.KEY).arg("LT").arg(now).arg(unit)); // new event
+        Request.cmd(Command.FCALL)
+            .arg("sluice_release")
+            .arg(1)
+            .arg(DeliveryWork.key(PREFIX))
+            .arg(unit);
+    call(
+        Request.cmd(Command.ZADD)
+            .arg(DeliveryWork.key(PREFIX))
+            .arg(now + 30_000)
+            .arg(unit)); // claimed
+    call(
+        Request.cmd(Command.ZADD)
+            .arg(DeliveryWork.key(PREFIX))
+            .arg("LT")
+            .arg(now)
+            .arg(unit)); // new event
     call(release.arg(now + 60_000));
-    assertThat(call(Request.cmd(Command.ZSCORE).arg(DeliveryWork.KEY).arg(unit)).toLong())
+    assertThat(call(Request.cmd(Command.ZSCORE).arg(DeliveryWork.key(PREFIX)).arg(unit)).toLong())
         .isEqualTo(now);
 
-    call(Request.cmd(Command.ZADD).arg(DeliveryWork.KEY).arg(now + 30_000).arg(unit)); // claimed
+    call(
+        Request.cmd(Command.ZADD)
+            .arg(DeliveryWork.key(PREFIX))
+            .arg(now + 30_000)
+            .arg(unit)); // claimed
     call(
         Request.cmd(Command.FCALL)
             .arg("sluice_release")
             .arg(1)
-            .arg(DeliveryWork.KEY)
+            .arg(DeliveryWork.key(PREFIX))
             .arg(unit)
             .arg(now + 60_000));
-    assertThat(call(Request.cmd(Command.ZSCORE).arg(DeliveryWork.KEY).arg(unit)).toLong())
+    assertThat(call(Request.cmd(Command.ZSCORE).arg(DeliveryWork.key(PREFIX)).arg(unit)).toLong())
         .isEqualTo(now + 60_000);
   }
 }

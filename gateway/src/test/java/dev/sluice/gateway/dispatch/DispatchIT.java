@@ -340,7 +340,7 @@ class DispatchIT {
 
     // One claim carries all four (one partition, one call): the three fast answers are recorded
     // while the slow call is still open, well within its 2 s deadline.
-    String stream = "{t:" + line.tenant().id() + ":" + partition + "}:out:hi";
+    String stream = h.keyPrefix() + "{t:" + line.tenant().id() + ":" + partition + "}:out:hi";
     Redis redis = Redis.createClient(fake.vertx(), h.redisUrl());
     try {
       await(() -> redis.send(Request.cmd(Command.XLEN).arg(stream)).await().toLong() == 1);
@@ -490,7 +490,9 @@ class DispatchIT {
         for (String lane : List.of("hi", "lo")) {
           n +=
               redis
-                  .send(Request.cmd(Command.XLEN).arg("{t:" + t.id() + ":" + p + "}:out:" + lane))
+                  .send(
+                      Request.cmd(Command.XLEN)
+                          .arg(h.keyPrefix() + "{t:" + t.id() + ":" + p + "}:out:" + lane))
                   .await()
                   .toLong();
         }
@@ -519,7 +521,9 @@ class DispatchIT {
       for (int p = 0; p < 16; p++) {
         deadLetters +=
             redis
-                .send(Request.cmd(Command.XLEN).arg("{t:" + line.tenant().id() + ":" + p + "}:dlq"))
+                .send(
+                    Request.cmd(Command.XLEN)
+                        .arg(h.keyPrefix() + "{t:" + line.tenant().id() + ":" + p + "}:dlq"))
                 .await()
                 .toLong();
       }

@@ -74,9 +74,14 @@ public final class IngressHarness implements AutoCloseable {
     }
   }
 
-  /** The Redis URL (and logical database) this gateway uses. */
+  /** The Redis URL this gateway uses. */
   public String redisUrl() {
     return settings.get("redis.url");
+  }
+
+  /** The namespace of this gateway's Redis keys ({@code redis.keyPrefix}). */
+  public String keyPrefix() {
+    return settings.get("redis.keyPrefix");
   }
 
   /**

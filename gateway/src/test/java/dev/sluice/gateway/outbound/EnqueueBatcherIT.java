@@ -136,7 +136,8 @@ class EnqueueBatcherIT {
   }
 
   private List<QueuedMessage> queued(String recipient) {
-    TenantQueueKeys keys = new TenantQueueKeys("t1", queue.partition(recipient));
+    TenantQueueKeys keys =
+        new TenantQueueKeys(backend.keyPrefix(), "t1", queue.partition(recipient));
     Response entries =
         backend
             .send(Request.cmd(Command.XRANGE).arg(keys.outbound("hi")).arg("-").arg("+"))

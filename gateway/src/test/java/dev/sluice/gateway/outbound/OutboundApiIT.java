@@ -18,7 +18,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -43,24 +42,15 @@ import org.junit.jupiter.api.Timeout;
  * (messages stay queued, no provider is called) except in the opt-out test, which runs its own
  * gateway with a fake Twilio.
  *
- * <p>"Queued" is counted with the streams' {@code entries-added} (XINFO STREAM), not XLEN: the
- * opt-out test's dispatcher shares the Redis database and may claim and remove earlier tests'
- * entries (it does not know their channels), but cannot make an added entry un-added.
+ * <p>"Queued" is counted with the streams' {@code entries-added} (XINFO STREAM), not XLEN: a
+ * dispatcher may remove an entry it sent, but cannot make an added entry un-added. Each gateway
+ * keeps its keys under its own {@code redis.keyPrefix}, so no dispatcher takes another's entries.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class OutboundApiIT {
   private static final int PARTITIONS = 16;
   private static final String PHONE = "+4915112345678";
   private static final AtomicLong ADDRESSES = new AtomicLong(System.nanoTime() % 1_000_000_000L);
-
-  /**
-   * A Redis logical database of this run's own. The ledger stream and the dispatch work set have
-   * fixed names, so on database 0 the ledger writers and dispatchers of every other gateway using
-   * the shared Redis (other test classes, other checkouts) would take our entries: write our
-   * history into their PostgreSQL database, or finish our messages as "channel deleted". Picked at
-   * random among 1..15, so two runs at once rarely share one.
-   */
-  private static final String REDIS_URL = privateRedisUrl();
 
   private static IngressHarness h;
   private static String app;
@@ -71,17 +61,11 @@ class OutboundApiIT {
   static void start() {
     h =
         IngressHarness.start(
-            Map.of(
-                "redis.url",
-                REDIS_URL,
-                "dispatch.enabled",
-                "false",
-                "ingress.partitions",
-                "" + PARTITIONS));
+            Map.of("dispatch.enabled", "false", "ingress.partitions", "" + PARTITIONS));
     app = TestBackends.uniqueId("out-app");
     h.metaApp(app, "meta-app-secret-outbound", "verify");
     vertx = Vertx.vertx();
-    redis = Redis.createClient(vertx, REDIS_URL);
+    redis = Redis.createClient(vertx, h.redisUrl());
   }
 
   @AfterAll
@@ -150,8 +134,8 @@ class OutboundApiIT {
       ids.add(answer.getString("id"));
     }
     assertThat(ids).hasSize(bodies.size());
-    assertThat(queued(f.tenant, "hi")).isEqualTo(bodies.size() - 1);
-    assertThat(queued(f.tenant, "lo")).isEqualTo(1);
+    assertThat(queued(f, "hi")).isEqualTo(bodies.size() - 1);
+    assertThat(queued(f, "lo")).isEqualTo(1);
   }
 
   @Test
@@ -172,8 +156,8 @@ class OutboundApiIT {
     assertThat(history).hasSize(1);
     assertThat(history.getJsonObject(0).getString("status")).isEqualTo("accepted");
     assertThat(history.getJsonObject(0).getString("at")).isNotBlank();
-    assertThat(queued(f.tenant, "lo")).isEqualTo(1);
-    assertThat(queued(f.tenant, "hi")).isZero();
+    assertThat(queued(f, "lo")).isEqualTo(1);
+    assertThat(queued(f, "hi")).isZero();
 
     String telegram = accepted(post(f.key(), text(f.telegram, "@sluice_news", "hi")));
     JsonObject t = awaitMessage(f.key(), telegram);
@@ -330,8 +314,8 @@ class OutboundApiIT {
       assertThat(error.getString("code")).as(c.getValue().encode()).isEqualTo("invalid");
       assertThat(error.getString("message")).as(c.getValue().encode()).contains(field);
     }
-    assertThat(queued(f.tenant)).isZero();
-    assertThat(queued(other.tenant)).isZero();
+    assertThat(queued(f)).isZero();
+    assertThat(queued(other)).isZero();
   }
 
   @Test
@@ -346,7 +330,7 @@ class OutboundApiIT {
             .isEqualTo("bad_request");
       }
     }
-    assertThat(queued(f.tenant)).isZero();
+    assertThat(queued(f)).isZero();
   }
 
   @Test
@@ -365,7 +349,7 @@ class OutboundApiIT {
       }
     }
     assertUnauthorized(h.client.get("/v1/messages/" + UUID.randomUUID()).send().await());
-    assertThat(queued(f.tenant)).isZero();
+    assertThat(queued(f)).isZero();
   }
 
   @Test
@@ -398,7 +382,7 @@ class OutboundApiIT {
     } finally {
       java.nio.file.Files.deleteIfExists(big);
     }
-    assertThat(queued(f.tenant)).isZero();
+    assertThat(queued(f)).isZero();
   }
 
   @Test
@@ -451,7 +435,7 @@ class OutboundApiIT {
     HttpResponse<Buffer> r = postRaw("/v1/messages", f.key(), Buffer.buffer(body));
 
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202);
-    assertThat(queued(f.tenant)).isEqualTo(1);
+    assertThat(queued(f)).isEqualTo(1);
   }
 
   private static void assertTooLarge(HttpResponse<Buffer> r) {
@@ -474,17 +458,17 @@ class OutboundApiIT {
         post(f.key(), text(f.whatsapp, PHONE, "second text"), "Idempotency-Key", "order-1");
     assertThat(accepted(again)).isEqualTo(id);
     assertThat(again.getHeader("Idempotent-Replayed")).isEqualTo("true");
-    assertThat(queued(f.tenant)).isEqualTo(1);
+    assertThat(queued(f)).isEqualTo(1);
 
     String other = accepted(post(f.key(), text(f.whatsapp, PHONE, "x"), "Idempotency-Key", "o-2"));
     assertThat(other).isNotEqualTo(id);
-    assertThat(queued(f.tenant)).isEqualTo(2);
+    assertThat(queued(f)).isEqualTo(2);
 
     // Without a key every request is a new message.
     String a = accepted(post(f.key(), text(f.whatsapp, PHONE, "same")));
     String b = accepted(post(f.key(), text(f.whatsapp, PHONE, "same")));
     assertThat(a).isNotEqualTo(b);
-    assertThat(queued(f.tenant)).isEqualTo(4);
+    assertThat(queued(f)).isEqualTo(4);
 
     // The history is the first message's: accepted once.
     JsonObject m = awaitMessage(f.key(), id);
@@ -509,7 +493,7 @@ class OutboundApiIT {
       ids.add(r.statusCode() + " " + r.bodyAsString());
     }
     assertThat(ids).allSatisfy(r -> assertThat(r).startsWith("202").contains(first));
-    assertThat(queued(f.tenant)).isEqualTo(1);
+    assertThat(queued(f)).isEqualTo(1);
   }
 
   @Test
@@ -523,8 +507,8 @@ class OutboundApiIT {
         post(two.key(), text(two.whatsapp, PHONE, "b"), "Idempotency-Key", key);
     assertThat(accepted(r)).isNotEqualTo(first);
     assertThat(r.getHeader("Idempotent-Replayed")).isNull();
-    assertThat(queued(one.tenant)).isEqualTo(1);
-    assertThat(queued(two.tenant)).isEqualTo(1);
+    assertThat(queued(one)).isEqualTo(1);
+    assertThat(queued(two)).isEqualTo(1);
   }
 
   @Test
@@ -536,7 +520,7 @@ class OutboundApiIT {
       assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
           .isEqualTo("invalid_idempotency_key");
     }
-    assertThat(queued(f.tenant)).isZero();
+    assertThat(queued(f)).isZero();
     String longest = "k".repeat(255);
     assertThat(
             post(f.key(), text(f.whatsapp, PHONE, "hi"), "Idempotency-Key", longest).statusCode())
@@ -587,8 +571,8 @@ class OutboundApiIT {
     assertThat(results.getJsonObject(1).getJsonObject("error").getString("message")).contains("to");
     assertThat(results.getJsonObject(5).getJsonObject("error").getString("message"))
         .contains("lane");
-    assertThat(queued(f.tenant, "hi")).isEqualTo(3);
-    assertThat(queued(f.tenant, "lo")).isEqualTo(1);
+    assertThat(queued(f, "hi")).isEqualTo(3);
+    assertThat(queued(f, "lo")).isEqualTo(1);
 
     // The batch item's key is the tenant's key: a single send with it replays the item.
     HttpResponse<Buffer> single =
@@ -616,7 +600,7 @@ class OutboundApiIT {
       assertThat(error).as("item %d: %s", i, results.getJsonObject(i)).isNotNull();
       assertThat(error.getString("message")).contains("idempotencyKey");
     }
-    assertThat(queued(f.tenant)).isZero();
+    assertThat(queued(f)).isZero();
   }
 
   @Test
@@ -642,13 +626,13 @@ class OutboundApiIT {
       assertThat(error.getString("code")).isEqualTo("invalid");
       assertThat(error.getString("message")).contains("messages");
     }
-    assertThat(queued(f.tenant)).isZero();
+    assertThat(queued(f)).isZero();
 
     tooMany.remove(0);
     HttpResponse<Buffer> full = postBatch(f.key(), new JsonObject().put("messages", tooMany));
     assertThat(full.statusCode()).isEqualTo(200);
     assertThat(full.bodyAsJsonObject().getJsonArray("results")).hasSize(1000);
-    assertThat(queued(f.tenant)).isEqualTo(1000);
+    assertThat(queued(f)).isEqualTo(1000);
   }
 
   // ---- backlog bound ----
@@ -658,8 +642,6 @@ class OutboundApiIT {
     try (IngressHarness g =
         IngressHarness.start(
             Map.of(
-                "redis.url",
-                REDIS_URL,
                 "dispatch.enabled",
                 "false",
                 "ingress.partitions",
@@ -677,7 +659,7 @@ class OutboundApiIT {
       assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
       assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("code"))
           .isEqualTo("backlog_full");
-      assertThat(queued(f.tenant)).isEqualTo(2);
+      assertThat(queued(f)).isEqualTo(2);
 
       String other = "+1415555267" + 1;
       for (int d = 2; g.partition(other.substring(1)) == g.partition(PHONE.substring(1)); d++) {
@@ -693,7 +675,7 @@ class OutboundApiIT {
       assertThat(results.getJsonObject(0).getJsonObject("error").getString("code"))
           .isEqualTo("backlog_full");
       assertThat(results.getJsonObject(1).getString("status")).isEqualTo("accepted");
-      assertThat(queued(f.tenant)).isEqualTo(3);
+      assertThat(queued(f)).isEqualTo(3);
     }
   }
 
@@ -705,8 +687,6 @@ class OutboundApiIT {
         IngressHarness g =
             IngressHarness.start(
                 Map.of(
-                    "redis.url",
-                    REDIS_URL,
                     "twilio.baseUrl",
                     twilio.baseUrl(),
                     "whatsapp.baseUrl",
@@ -728,7 +708,7 @@ class OutboundApiIT {
 
       accepted(send(g, f.key(), text(f.twilio, PHONE, "first")));
       assertThat(twilio.received().path()).contains("/Messages.json");
-      awaitOptOut(f.tenant, f.twilio);
+      awaitOptOut(f, f.twilio);
 
       HttpResponse<Buffer> refused = send(g, f.key(), text(f.twilio, PHONE, "again"));
       assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(422);
@@ -834,8 +814,14 @@ class OutboundApiIT {
   private static final String LINK = "https://cdn.example.com/img/1.jpg";
 
   /** A tenant with one channel of each sendable provider. */
+  /** A tenant with one channel per provider, on a gateway whose keys start with keyPrefix. */
   private record Fixture(
-      Tenant tenant, String whatsapp, String telegram, String twilio, String infobip) {
+      Tenant tenant,
+      String whatsapp,
+      String telegram,
+      String twilio,
+      String infobip,
+      String keyPrefix) {
     String key() {
       return tenant.apiKey();
     }
@@ -875,7 +861,7 @@ class OutboundApiIT {
                     .put("apiKey", "ib-key")
                     .put("baseUrl", "https://ib.example.com")
                     .put("webhookSecret", "ib-hook")));
-    return new Fixture(t, wa, tg, tw, ib);
+    return new Fixture(t, wa, tg, tw, ib, g.keyPrefix());
   }
 
   private static final Map<IngressHarness, String> META_APPS = new ConcurrentHashMap<>();
@@ -1027,28 +1013,15 @@ class OutboundApiIT {
 
   // ---- Redis ----
 
-  private static String privateRedisUrl() {
-    URI shared = URI.create(TestBackends.redisUrl());
-    int database = 1 + new Random().nextInt(15);
-    return shared.getScheme()
-        + "://"
-        + (shared.getRawUserInfo() == null ? "" : shared.getRawUserInfo() + "@")
-        + shared.getHost()
-        + ":"
-        + (shared.getPort() > 0 ? shared.getPort() : 6379)
-        + "/"
-        + database;
+  /** Entries ever added to the fixture tenant's outbound streams of both lanes. */
+  private static long queued(Fixture f) {
+    return queued(f, "hi") + queued(f, "lo");
   }
 
-  /** Entries ever added to the tenant's outbound streams of both lanes. */
-  private static long queued(Tenant t) {
-    return queued(t, "hi") + queued(t, "lo");
-  }
-
-  private static long queued(Tenant t, String lane) {
+  private static long queued(Fixture f, String lane) {
     long total = 0;
     for (int p = 0; p < PARTITIONS; p++) {
-      String key = "{t:" + t.id() + ":" + p + "}:out:" + lane;
+      String key = f.keyPrefix() + "{t:" + f.tenant().id() + ":" + p + "}:out:" + lane;
       if (redis.send(Request.cmd(Command.EXISTS).arg(key)).await().toInteger() == 0) {
         continue;
       }
@@ -1071,13 +1044,15 @@ class OutboundApiIT {
   }
 
   /** Waits until the dispatcher put a conversation of {@code channel} in the opt-out set. */
-  private static void awaitOptOut(Tenant t, String channel) {
+  private static void awaitOptOut(Fixture f, String channel) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (true) {
       for (int p = 0; p < PARTITIONS; p++) {
         Response members =
             redis
-                .send(Request.cmd(Command.SMEMBERS).arg("{t:" + t.id() + ":" + p + "}:optout"))
+                .send(
+                    Request.cmd(Command.SMEMBERS)
+                        .arg(f.keyPrefix() + "{t:" + f.tenant().id() + ":" + p + "}:optout"))
                 .await();
         for (Response m : members) {
           if (m.toString().startsWith(channel + ":")) {

@@ -52,6 +52,11 @@ public final class TestDatabase implements AutoCloseable {
     return new TestDatabase(name, url, pg);
   }
 
+  /** The database's (unique) name. */
+  public String name() {
+    return name;
+  }
+
   /** The {@code pg.url} setting of this database. */
   public String url() {
     return url;

@@ -19,8 +19,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * --host 127.0.0.1 --port 0 [--port-file F] --redis-url redis://127.0.0.1:6379 --app-secret S
- * [--loops nproc] [--dedup-ttl-s 604800] [--per-minute 600] [--burst 100] [--max-lifetime-s 3600]
+ * [--key-prefix P] [--loops nproc] [--dedup-ttl-s 604800] [--per-minute 600] [--burst 100]
+ * [--max-lifetime-s 3600]
  * </pre>
+ *
+ * <p>{@code --key-prefix} goes before every key name ({@code {m}:in} becomes {@code P{m}:in}), as
+ * the gateway's {@code redis.keyPrefix} does, so that runs can share one Redis database.
  */
 public final class MinimalLimitServer {
   private MinimalLimitServer() {}
@@ -30,6 +34,7 @@ public final class MinimalLimitServer {
       String host,
       int port,
       String redisUrl,
+      String keyPrefix,
       String appSecret,
       long dedupTtlSeconds,
       long intervalMs,
@@ -44,6 +49,7 @@ public final class MinimalLimitServer {
             a.string("host", "127.0.0.1"),
             a.integer("port", 0),
             a.string("redis-url", "redis://127.0.0.1:6379"),
+            a.string("key-prefix", ""),
             a.required("app-secret"),
             a.longValue("dedup-ttl-s", 604_800),
             interval,

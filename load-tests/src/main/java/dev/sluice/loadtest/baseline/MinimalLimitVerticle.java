@@ -34,13 +34,15 @@ final class MinimalLimitVerticle extends VerticleBase {
   private static final byte[] MESSAGES = ascii("\"messages\":[");
   private static final byte[] FROM = ascii("\"from\":\"");
   private static final byte[] ID = ascii("\"id\":\"");
-  private static final byte[] DD = ascii("{m}:dd:");
-  private static final byte[] RL = ascii("{m}:rl:");
   private static final String SIGNATURE_PREFIX = "sha256=";
   private static final int MAX_EVENTS_PER_CALL = 1_000;
   private static final long REDIS_TIMEOUT_MS = 2_000;
 
   private final MinimalLimitServer.Settings settings;
+  private final String inbound;
+  private final String quarantine;
+  private final byte[] dedupPrefix;
+  private final byte[] ratePrefix;
   private Mac mac;
   private Redis client;
   private RedisConnection redis;
@@ -52,6 +54,10 @@ final class MinimalLimitVerticle extends VerticleBase {
 
   MinimalLimitVerticle(MinimalLimitServer.Settings settings) {
     this.settings = settings;
+    this.inbound = settings.keyPrefix() + "{m}:in";
+    this.quarantine = settings.keyPrefix() + "{m}:in:q";
+    this.dedupPrefix = ascii(settings.keyPrefix() + "{m}:dd:");
+    this.ratePrefix = ascii(settings.keyPrefix() + "{m}:rl:");
   }
 
   int port() {
@@ -119,8 +125,8 @@ final class MinimalLimitVerticle extends VerticleBase {
     }
     batch.add(
         new Pending(
-            concat(DD, bytes, id + ID.length, idEnd),
-            concat(RL, bytes, from + FROM.length, fromEnd),
+            concat(dedupPrefix, bytes, id + ID.length, idEnd),
+            concat(ratePrefix, bytes, from + FROM.length, fromEnd),
             bytes,
             req.response()));
     if (batch.size() == 1) {
@@ -154,8 +160,8 @@ final class MinimalLimitVerticle extends VerticleBase {
         Request.cmd(Command.FCALL)
             .arg("min_admit")
             .arg(2 + 2 * chunk.size())
-            .arg("{m}:in")
-            .arg("{m}:in:q");
+            .arg(inbound)
+            .arg(quarantine);
     for (Pending p : chunk) {
       fcall.arg(p.dedupKey()).arg(p.rateKey());
     }

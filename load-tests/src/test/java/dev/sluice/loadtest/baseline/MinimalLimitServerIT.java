@@ -20,11 +20,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The minimal limit server against a real Redis ({@code SLUICE_TEST_REDIS_URL}, database 9). */
+/**
+ * The minimal limit server against a real Redis ({@code SLUICE_TEST_REDIS_URL}), its keys under a
+ * prefix of this run's own.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MinimalLimitServerIT {
   private static final String SECRET = "limit-secret";
-  private static final String REDIS_URL = redisUrl() + "/9";
+  private static final String REDIS_URL = redisUrl();
+  private static final String PREFIX = "min-it-" + UUID.randomUUID() + ":";
 
   private static Vertx vertx;
   private static Redis redis;
@@ -36,7 +40,7 @@ class MinimalLimitServerIT {
     vertx = Vertx.vertx();
     MinimalLimitServer.loadFunctions(vertx, REDIS_URL);
     MinimalLimitServer.Settings s =
-        new MinimalLimitServer.Settings("127.0.0.1", 0, REDIS_URL, SECRET, 60, 100, 10_000);
+        new MinimalLimitServer.Settings("127.0.0.1", 0, REDIS_URL, PREFIX, SECRET, 60, 100, 10_000);
     MinimalLimitVerticle[] v = new MinimalLimitVerticle[1];
     vertx
         .deployVerticle(
@@ -56,13 +60,13 @@ class MinimalLimitServerIT {
   void signedWebhookIsEnqueuedOnceAndItsRedeliveryIsAbsorbed() {
     String wamid = "wamid.it." + UUID.randomUUID();
     byte[] body = webhook(wamid);
-    long before = xlen("{m}:in");
+    long before = xlen(PREFIX + "{m}:in");
 
     assertThat(post(body, Signatures.meta(SECRET, body)).statusCode()).isEqualTo(200);
     assertThat(post(body, Signatures.meta(SECRET, body)).statusCode()).isEqualTo(200);
 
-    assertThat(xlen("{m}:in")).isEqualTo(before + 1);
-    assertThat(exists("{m}:dd:" + wamid)).isTrue();
+    assertThat(xlen(PREFIX + "{m}:in")).isEqualTo(before + 1);
+    assertThat(exists(PREFIX + "{m}:dd:" + wamid)).isTrue();
   }
 
   @Test
@@ -73,7 +77,7 @@ class MinimalLimitServerIT {
 
     assertThat(r.statusCode()).isEqualTo(401);
     assertThat(r.body()).contains("\"code\":\"bad_signature\"");
-    assertThat(exists("{m}:dd:" + wamid)).isFalse();
+    assertThat(exists(PREFIX + "{m}:dd:" + wamid)).isFalse();
   }
 
   @Test
