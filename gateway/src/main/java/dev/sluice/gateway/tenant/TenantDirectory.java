@@ -19,16 +19,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lookups read an immutable snapshot through a single volatile read: lock-free and safe from any
  * thread. {@link #refresh} replaces the snapshot with a consistent one read from PostgreSQL; {@link
- * #startPolling} checks {@code directory_version} every 500 ms and reloads when it moved, so a
- * change made through any instance reaches every instance within about a second. A snapshot never
- * goes back to an older version, whichever of several concurrent reloads finishes last.
+ * #startPolling} checks {@code directory_version} periodically ({@code pg.directoryPollMs}, 500 ms
+ * by default) and reloads when it moved, so a change made through any instance reaches every
+ * instance within about a second. A snapshot never goes back to an older version, whichever of
+ * several concurrent reloads finishes last.
  *
  * <p>When PostgreSQL cannot be read, the last snapshot stays in force (webhooks keep flowing) and a
  * warning is logged at most every 30 seconds until a read succeeds again.
  */
 public final class TenantDirectory {
   private static final Logger LOG = LoggerFactory.getLogger(TenantDirectory.class);
-  private static final long POLL_INTERVAL_MS = 500;
   private static final long READ_TIMEOUT_MS = 5_000;
   private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
@@ -123,15 +123,15 @@ public final class TenantDirectory {
   }
 
   /**
-   * Checks {@code directory_version} every 500 ms on a Vert.x timer and reloads when it changed.
-   * Idempotent; never blocks.
+   * Checks {@code directory_version} every {@code intervalMs} on a Vert.x timer and reloads when it
+   * changed. Idempotent; never blocks.
    */
-  public synchronized void startPolling(Vertx vertx) {
+  public synchronized void startPolling(Vertx vertx, long intervalMs) {
     if (timerId >= 0) {
       return;
     }
     this.vertx = vertx;
-    this.timerId = vertx.setPeriodic(POLL_INTERVAL_MS, id -> poll());
+    this.timerId = vertx.setPeriodic(intervalMs, id -> poll());
   }
 
   /** Stops polling; the snapshot stays readable. */

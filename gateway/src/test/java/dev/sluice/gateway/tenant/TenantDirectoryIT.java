@@ -58,7 +58,7 @@ class TenantDirectoryIT {
     instanceB = new TenantDirectory(poolB, cipher);
     instanceA.refresh().await();
     instanceB.refresh().await();
-    instanceB.startPolling(vertx);
+    instanceB.startPolling(vertx, 500);
   }
 
   @AfterEach
