@@ -31,10 +31,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -75,11 +73,6 @@ public final class Deliverer extends VerticleBase {
    */
   static final long LEASE_MARGIN_MS = 5_000;
 
-  /** How long a unit of a tenant unknown to this directory is kept before it is dropped. */
-  private static final long UNKNOWN_GRACE_MS = 5_000;
-
-  private static final long UNKNOWN_RETRY_MS = 1_000;
-
   private final RedisBackend backend;
   private final TenantDirectory directory;
   private final EndpointPolicy policy;
@@ -95,7 +88,6 @@ public final class Deliverer extends VerticleBase {
   private boolean stopped;
   private int unitsInFlight;
   private long lastWarnMs;
-  private final Map<String, Long> unknownSince = new HashMap<>();
 
   public Deliverer(
       RedisBackend backend,
@@ -218,21 +210,18 @@ public final class Deliverer extends VerticleBase {
     int colon = unit.lastIndexOf(':');
     String tenant = colon > 0 ? unit.substring(0, colon) : "";
     int partition = colon > 0 ? parsePartition(unit.substring(colon + 1)) : -1;
-    Optional<Endpoint> endpoint = directory.endpoint(tenant);
     long now = System.currentTimeMillis();
-    if (partition < 0 || partition >= partitions || endpoint.isEmpty()) {
-      // Not (or no longer) a push tenant's partition. A tenant that just set its endpoint through
-      // another instance may not be in this directory yet: look again before letting go.
-      Long since = unknownSince.putIfAbsent(unit, now);
-      boolean wellFormed = partition >= 0 && partition < partitions;
-      if (wellFormed && (since == null || now - since < UNKNOWN_GRACE_MS)) {
-        return release(unit, now + UNKNOWN_RETRY_MS);
-      }
-      unknownSince.remove(unit);
-      return redis.send(Request.cmd(Command.ZREM).arg(DeliveryWork.KEY).arg(unit)).mapEmpty();
+    if (partition < 0 || partition >= partitions) {
+      return leave(unit); // no partition of any tenant
     }
-    if (!unknownSince.isEmpty()) {
-      unknownSince.remove(unit);
+    Optional<Endpoint> endpoint = directory.endpoint(tenant);
+    if (endpoint.isEmpty()) {
+      // Not a push tenant here. It may have set its endpoint through another instance a moment
+      // ago (this directory polls PostgreSQL): let the unit go only once PostgreSQL agrees.
+      return switch (directory.recheckEndpoint(tenant)) {
+        case ABSENT -> leave(unit);
+        case STORED, UNKNOWN -> release(unit, now + TenantDirectory.RECHECK_MS);
+      };
     }
     if (!gates.tryAcquire(tenant)) {
       return release(unit, now + CAP_RETRY_MS);
@@ -571,6 +560,14 @@ public final class Deliverer extends VerticleBase {
                 .arg(unit)
                 .arg(dueMs))
         .mapEmpty();
+  }
+
+  /**
+   * A unit that is not a push tenant's partition leaves the work set; whoever sets an endpoint adds
+   * the tenant's partitions again.
+   */
+  private Future<Void> leave(String unit) {
+    return redis.send(Request.cmd(Command.ZREM).arg(DeliveryWork.KEY).arg(unit)).mapEmpty();
   }
 
   /**
