@@ -139,7 +139,7 @@ public final class Gateway {
                   Future.failedFuture(
                       new StartupException("cannot load the tenant directory: " + e.getMessage())))
           .await();
-      directory.startPolling(vertx);
+      directory.startPolling(vertx, config.pg().directoryPollMs());
       BacklogGauges backlog =
           new BacklogGauges(redis, directory, config.ingress().partitions(), metrics.registry());
       backlog.start(vertx, BACKLOG_SAMPLE_MS);

@@ -113,7 +113,8 @@ public final class ConfigLoader {
             s,
             s.nonBlank("pg.url", "postgresql://postgres:postgres@127.0.0.1:5432/sluice"),
             s.intIn("pg.maxPoolSize", 8, 1, 1024),
-            s.longIn("pg.connectTimeoutMs", 2_000, 1, 600_000));
+            s.longIn("pg.connectTimeoutMs", 2_000, 1, 600_000),
+            s.longIn("pg.directoryPollMs", 500, 50, 600_000));
 
     GatewayConfig.Startup startup =
         new GatewayConfig.Startup(s.longIn("startup.backendWaitMs", 15_000, 0, 3_600_000));
@@ -238,7 +239,7 @@ public final class ConfigLoader {
   }
 
   private static GatewayConfig.Postgres postgres(
-      Settings s, String url, int maxPoolSize, long connectTimeoutMs) {
+      Settings s, String url, int maxPoolSize, long connectTimeoutMs, long directoryPollMs) {
     String host = "127.0.0.1";
     int port = 5432;
     String database = "sluice";
@@ -273,7 +274,15 @@ public final class ConfigLoader {
       s.check(false, "pg.url", "is not a valid URL: '" + mask(url) + "'");
     }
     return new GatewayConfig.Postgres(
-        host, port, database, user, Secret.of(password), maxPoolSize, connectTimeoutMs, url);
+        host,
+        port,
+        database,
+        user,
+        Secret.of(password),
+        maxPoolSize,
+        connectTimeoutMs,
+        directoryPollMs,
+        url);
   }
 
   private static void checkUrl(Settings s, String key, String url, List<String> schemes) {

@@ -78,7 +78,12 @@ public record GatewayConfig(
     }
   }
 
-  /** PostgreSQL, parsed from a {@code postgresql://user[:password]@host[:port]/database} URL. */
+  /**
+   * PostgreSQL, parsed from a {@code postgresql://user[:password]@host[:port]/database} URL.
+   *
+   * @param directoryPollMs how often the tenant directory checks PostgreSQL for changes made
+   *     through other instances
+   */
   public record Postgres(
       String host,
       int port,
@@ -87,6 +92,7 @@ public record GatewayConfig(
       Secret password,
       int maxPoolSize,
       long connectTimeoutMs,
+      long directoryPollMs,
       String displayUrl) {
 
     /** The record keeps only the masked URL, so printing it never shows the password. */

@@ -17,6 +17,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -30,14 +31,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,10 +67,11 @@ public final class Deliverer extends VerticleBase {
 
   private static final long LOG_LENGTH = 1_000;
 
-  /** How long a unit of a tenant unknown to this directory is kept before it is dropped. */
-  private static final long UNKNOWN_GRACE_MS = 5_000;
-
-  private static final long UNKNOWN_RETRY_MS = 1_000;
+  /**
+   * How much longer than its request's deadline a batch stays leased: room for the time between the
+   * lease and the request's start, a late timer and the cut-off reaching the endpoint.
+   */
+  static final long LEASE_MARGIN_MS = 5_000;
 
   private final RedisBackend backend;
   private final TenantDirectory directory;
@@ -87,7 +88,6 @@ public final class Deliverer extends VerticleBase {
   private boolean stopped;
   private int unitsInFlight;
   private long lastWarnMs;
-  private final Map<String, Long> unknownSince = new HashMap<>();
 
   public Deliverer(
       RedisBackend backend,
@@ -103,19 +103,23 @@ public final class Deliverer extends VerticleBase {
     this.metrics = metrics;
     this.config = config.delivery();
     this.partitions = config.ingress().partitions();
-    // Leased past the request's deadline: a live deliverer's events never go twice, a dead one's
-    // come back soon after.
-    this.leaseMs = this.config.requestTimeoutMs() + 5_000;
+    this.leaseMs = leaseMs(this.config);
+  }
+
+  /**
+   * How long a batch is leased. Its request is cut off {@code requestTimeoutMs} after the pull that
+   * leased it (see {@link #post}), so the lease outlives every request made under it: a live
+   * deliverer's events never go to the endpoint twice at once, a dead one's come back soon after.
+   */
+  static long leaseMs(GatewayConfig.Delivery config) {
+    return config.requestTimeoutMs() + LEASE_MARGIN_MS;
   }
 
   @Override
   public Future<?> start() {
     http =
         vertx.createHttpClient(
-            new HttpClientOptions()
-                .setKeepAlive(true)
-                .setConnectTimeout((int) config.requestTimeoutMs())
-                .setMaxRedirects(0),
+            new HttpClientOptions().setKeepAlive(true).setMaxRedirects(0),
             // Per destination. Tenants behind one host must not queue behind each other: the
             // per-tenant cap is enforced by the gates, not by the pool.
             new PoolOptions().setHttp1MaxSize(config.maxUnitsInFlight()));
@@ -178,6 +182,11 @@ public final class Deliverer extends VerticleBase {
             });
   }
 
+  /**
+   * Works one claimed unit and hands it back if the work failed. The work is never abandoned on a
+   * timer: every step of it has its own deadline (the Redis calls, the request), so it ends, and a
+   * unit is released only once no request made under it is open.
+   */
   private void startUnit(String unit) {
     unitsInFlight++;
     Future<Void> work;
@@ -186,15 +195,14 @@ public final class Deliverer extends VerticleBase {
     } catch (RuntimeException e) {
       work = Future.failedFuture(e);
     }
-    work.timeout(leaseMs + config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
-        .onComplete(
-            ar -> {
-              unitsInFlight--;
-              if (ar.failed() && !stopped) {
-                warn("delivery of " + unit + " failed: " + ar.cause());
-                release(unit, System.currentTimeMillis() + 1_000);
-              }
-            });
+    work.onComplete(
+        ar -> {
+          unitsInFlight--;
+          if (ar.failed() && !stopped) {
+            warn("delivery of " + unit + " failed: " + ar.cause());
+            release(unit, System.currentTimeMillis() + 1_000);
+          }
+        });
   }
 
   /** One partition of one tenant: lease a batch, deliver it, record the outcome, hand it back. */
@@ -202,23 +210,18 @@ public final class Deliverer extends VerticleBase {
     int colon = unit.lastIndexOf(':');
     String tenant = colon > 0 ? unit.substring(0, colon) : "";
     int partition = colon > 0 ? parsePartition(unit.substring(colon + 1)) : -1;
-    Optional<Endpoint> endpoint = directory.endpoint(tenant);
     long now = System.currentTimeMillis();
-    if (partition < 0 || partition >= partitions || endpoint.isEmpty()) {
-      // Not (or no longer) a push tenant's partition. A tenant that just set its endpoint through
-      // another instance may not be in this directory yet: look again before letting go.
-      Long since = unknownSince.putIfAbsent(unit, now);
-      boolean wellFormed = partition >= 0 && partition < partitions;
-      if (wellFormed && (since == null || now - since < UNKNOWN_GRACE_MS)) {
-        return release(unit, now + UNKNOWN_RETRY_MS);
-      }
-      unknownSince.remove(unit);
-      return redis
-          .send(Request.cmd(Command.ZREM).arg(DeliveryWork.key(redis.keyPrefix())).arg(unit))
-          .mapEmpty();
+    if (partition < 0 || partition >= partitions) {
+      return leave(unit); // no partition of any tenant
     }
-    if (!unknownSince.isEmpty()) {
-      unknownSince.remove(unit);
+    Optional<Endpoint> endpoint = directory.endpoint(tenant);
+    if (endpoint.isEmpty()) {
+      // Not a push tenant here. It may have set its endpoint through another instance a moment
+      // ago (this directory polls PostgreSQL): let the unit go only once PostgreSQL agrees.
+      return switch (directory.recheckEndpoint(tenant)) {
+        case ABSENT -> leave(unit);
+        case STORED, UNKNOWN -> release(unit, now + TenantDirectory.RECHECK_MS);
+      };
     }
     if (!gates.tryAcquire(tenant)) {
       return release(unit, now + CAP_RETRY_MS);
@@ -234,6 +237,8 @@ public final class Deliverer extends VerticleBase {
       return release(unit, now + wait);
     }
     TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
+    // Taken before the pull leases the batch, so the request's deadline falls inside the lease.
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
     return pull(keys, endpoint.get().batchSize())
         .onFailure(e -> breaker.releasePermission())
         .compose(
@@ -245,7 +250,7 @@ public final class Deliverer extends VerticleBase {
                 breaker.releasePermission();
                 return batch.next() > 0 ? release(unit, batch.next()) : park(unit, keys);
               }
-              return deliver(endpoint.get(), keys, breaker, batch.events())
+              return deliver(endpoint.get(), keys, breaker, batch.events(), deadline)
                   .compose(v -> release(unit, System.currentTimeMillis()));
             })
         .onComplete(ar -> gates.release(tenant));
@@ -302,14 +307,18 @@ public final class Deliverer extends VerticleBase {
   private record Attempt(boolean ok, int status, String error, long nanos) {}
 
   private Future<Void> deliver(
-      Endpoint endpoint, TenantQueueKeys keys, CircuitBreaker breaker, List<Leased> events) {
+      Endpoint endpoint,
+      TenantQueueKeys keys,
+      CircuitBreaker breaker,
+      List<Leased> events,
+      long deadline) {
     List<QueuedEvent> queued = new ArrayList<>(events.size());
     events.forEach(e -> queued.add(e.event()));
     byte[] body = EventJson.render(queued).toBuffer().getBytes();
     String webhookId = webhookId(queued);
     long start = System.nanoTime();
     metrics.requestStarted();
-    return post(endpoint, webhookId, body)
+    return post(endpoint, webhookId, body, deadline)
         .map(
             status ->
                 new Attempt(
@@ -344,10 +353,24 @@ public final class Deliverer extends VerticleBase {
             });
   }
 
-  /** POSTs the batch to the endpoint's checked address; the HTTP status it answered. */
-  private Future<Integer> post(Endpoint endpoint, String webhookId, byte[] body) {
+  /**
+   * POSTs the batch to the endpoint's checked address; the HTTP status it answered. Everything,
+   * from resolving the host to the answer's last byte, ends by {@code deadline} ({@link
+   * System#nanoTime}): a request still open then is reset, and the Future completes only once the
+   * request is closed, so no request outlives the lease of the events it carries.
+   *
+   * @return fails with a {@link TimeoutException} at the deadline, with an {@link
+   *     EndpointPolicy.Refused} for an address that is not allowed, else with the connection error
+   */
+  private Future<Integer> post(Endpoint endpoint, String webhookId, byte[] body, long deadline) {
+    long left = millisLeft(deadline);
+    if (left <= 0) {
+      return Future.failedFuture(
+          new TimeoutException("request deadline passed before the request"));
+    }
     return policy
         .resolve(vertx, endpoint.url().toString())
+        .timeout(left, TimeUnit.MILLISECONDS) // a lookup still running sends nothing
         .compose(
             resolved -> {
               URI url = resolved.url();
@@ -369,22 +392,51 @@ public final class Deliverer extends VerticleBase {
                       .setServer(
                           SocketAddress.inetSocketAddress(
                               port, resolved.address().getHostAddress()))
-                      .setTimeout(config.requestTimeoutMs())
+                      // The pool's wait and the connect; the exchange has its own cut-off.
+                      .setConnectTimeout(Math.max(1, millisLeft(deadline)))
                       .putHeader("Content-Type", "application/json")
                       .putHeader("User-Agent", "sluice-gateway")
                       .putHeader("webhook-id", webhookId)
                       .putHeader("webhook-timestamp", Long.toString(timestamp))
                       .putHeader(
                           "webhook-signature", signature(endpoint, webhookId, timestamp, body));
-              return http.request(options)
-                  .compose(req -> req.send(Buffer.buffer(body)))
-                  .compose(
-                      resp -> {
-                        resp.handler(chunk -> {}); // read and drop: the status is the answer
-                        return resp.end().map(v -> resp.statusCode());
-                      });
+              return http.request(options).compose(req -> exchange(req, body, deadline));
+            });
+  }
+
+  /**
+   * Sends the request and reads the whole answer, resetting the request at {@code deadline}: an
+   * endpoint that answers slowly, or drips its answer so that no idle timeout fires, is cut off
+   * rather than left open past the lease. A reset closes the connection and fails the Future.
+   */
+  private Future<Integer> exchange(HttpClientRequest req, byte[] body, long deadline) {
+    long left = millisLeft(deadline);
+    if (left <= 0) {
+      TimeoutException late = new TimeoutException("request deadline passed while connecting");
+      return req.reset(0, late).transform(ar -> Future.failedFuture(late));
+    }
+    TimeoutException late = new TimeoutException("no complete answer by the request deadline");
+    AtomicBoolean cut = new AtomicBoolean();
+    long cutOff =
+        vertx.setTimer(
+            left,
+            id -> {
+              cut.set(true);
+              req.reset(0, late);
+            });
+    return req.send(Buffer.buffer(body))
+        .compose(
+            resp -> {
+              resp.handler(chunk -> {}); // read and drop: the status is the answer
+              return resp.end().map(v -> resp.statusCode());
             })
-        .timeout(2 * config.requestTimeoutMs(), TimeUnit.MILLISECONDS);
+        .onComplete(ar -> vertx.cancelTimer(cutOff))
+        // The reset surfaces as a closed connection: name it for what it was.
+        .recover(e -> Future.failedFuture(cut.get() ? late : e));
+  }
+
+  private static long millisLeft(long deadline) {
+    return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
   }
 
   /** Standard Webhooks: {@code v1,<base64 HMAC>} per valid secret, space-separated. */
@@ -507,6 +559,16 @@ public final class Deliverer extends VerticleBase {
                 .arg(DeliveryWork.key(redis.keyPrefix()))
                 .arg(unit)
                 .arg(dueMs))
+        .mapEmpty();
+  }
+
+  /**
+   * A unit that is not a push tenant's partition leaves the work set; whoever sets an endpoint adds
+   * the tenant's partitions again.
+   */
+  private Future<Void> leave(String unit) {
+    return redis
+        .send(Request.cmd(Command.ZREM).arg(DeliveryWork.key(redis.keyPrefix())).arg(unit))
         .mapEmpty();
   }
 

@@ -369,9 +369,7 @@ public final class Dispatcher extends VerticleBase {
       }
       Optional<Channel> found = directory.channel(m.channelId());
       if (found.isEmpty()) {
-        SendResult gone =
-            SendResult.permanent("channel_deleted", "the channel no longer exists", 0);
-        recorder.offer(List.of(finished(p, m, MessageStatus.FAILED, gone, false)), 1);
+        recorder.offer(List.of(unknownChannel(p, m)), 1);
       } else {
         byChannel
             .computeIfAbsent(m.channelId(), k -> new ArrayList<>())
@@ -392,6 +390,27 @@ public final class Dispatcher extends VerticleBase {
             waits.compose(w -> attempt(connector, ready, w.get(index))).map(List::of), 1);
       }
     }
+  }
+
+  /**
+   * A message whose channel this directory does not have. The directory polls PostgreSQL, so the
+   * channel may just have been created through another instance: the message waits while PostgreSQL
+   * is asked, and fails as {@code channel_deleted} only when PostgreSQL does not have the channel
+   * either. A channel PostgreSQL has is normally in the directory by the time the message is due
+   * again; if not, it waits again.
+   */
+  private Outcome unknownChannel(Pulled p, QueuedMessage m) {
+    return switch (directory.recheckChannel(m.channelId())) {
+      case ABSENT ->
+          finished(
+              p,
+              m,
+              MessageStatus.FAILED,
+              SendResult.permanent("channel_deleted", "the channel no longer exists", 0),
+              false);
+      case STORED, UNKNOWN ->
+          Outcome.waiting(p, "wait", System.currentTimeMillis() + TenantDirectory.RECHECK_MS);
+    };
   }
 
   /** Paces the messages of one channel in one call: the ms each must wait (0 = go now). */

@@ -9,6 +9,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -16,7 +17,8 @@ import java.util.Map;
 
 /**
  * Reads the whole directory in one read-only REPEATABLE READ transaction, so the version and every
- * row come from the same moment, and decrypts the secrets.
+ * row come from the same moment, and decrypts the secrets; and looks single rows up for what a
+ * snapshot lacks.
  */
 final class DirectoryLoader {
   private final Pool pool;
@@ -32,6 +34,20 @@ final class DirectoryLoader {
     return pool.query("SELECT version FROM directory_version")
         .execute()
         .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Whether PostgreSQL has the channel now (a point lookup, for an id a snapshot lacks). */
+  Future<Boolean> hasChannel(String channelId) {
+    return pool.preparedQuery("SELECT 1 FROM channels WHERE id = $1")
+        .execute(Tuple.of(channelId))
+        .map(rows -> rows.size() > 0);
+  }
+
+  /** Whether the tenant has a push endpoint in PostgreSQL now. */
+  Future<Boolean> hasEndpoint(String tenantId) {
+    return pool.preparedQuery("SELECT 1 FROM endpoints WHERE tenant_id = $1")
+        .execute(Tuple.of(tenantId))
+        .map(rows -> rows.size() > 0);
   }
 
   /**

@@ -19,23 +19,46 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lookups read an immutable snapshot through a single volatile read: lock-free and safe from any
  * thread. {@link #refresh} replaces the snapshot with a consistent one read from PostgreSQL; {@link
- * #startPolling} checks {@code directory_version} every 500 ms and reloads when it moved, so a
- * change made through any instance reaches every instance within about a second. A snapshot never
- * goes back to an older version, whichever of several concurrent reloads finishes last.
+ * #startPolling} checks {@code directory_version} periodically ({@code pg.directoryPollMs}, 500 ms
+ * by default) and reloads when it moved, so a change made through any instance reaches every
+ * instance within about a second. A snapshot never goes back to an older version, whichever of
+ * several concurrent reloads finishes last.
+ *
+ * <p>A snapshot may lag behind PostgreSQL by up to a poll interval, so an id missing from it is not
+ * proof that the channel or endpoint does not exist: {@link #recheckChannel} and {@link
+ * #recheckEndpoint} ask PostgreSQL directly, and a lookup that finds what the snapshot lacks makes
+ * the directory reload at once.
  *
  * <p>When PostgreSQL cannot be read, the last snapshot stays in force (webhooks keep flowing) and a
  * warning is logged at most every 30 seconds until a read succeeds again.
  */
 public final class TenantDirectory {
   private static final Logger LOG = LoggerFactory.getLogger(TenantDirectory.class);
-  private static final long POLL_INTERVAL_MS = 500;
   private static final long READ_TIMEOUT_MS = 5_000;
   private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
+  /**
+   * How soon a message or partition held back because this directory does not know its channel or
+   * endpoint is worth looking at again: PostgreSQL has usually answered by then.
+   */
+  public static final long RECHECK_MS = 500;
+
+  /** What PostgreSQL says of a channel or endpoint that the snapshot in force does not have. */
+  public enum Presence {
+    /** PostgreSQL has it: this directory is behind, and is reloading. */
+    STORED,
+    /** PostgreSQL does not have it either. */
+    ABSENT,
+    /** Not known yet (being asked, or PostgreSQL did not answer): look again shortly. */
+    UNKNOWN
+  }
+
   private final DirectoryLoader loader;
+  private final Rechecks rechecks = new Rechecks();
   private final AtomicReference<DirectorySnapshot> snapshot =
       new AtomicReference<>(DirectorySnapshot.EMPTY);
   private final AtomicBoolean pollInFlight = new AtomicBoolean();
+  private final AtomicBoolean catchUpWanted = new AtomicBoolean();
   private final Object warnLock = new Object();
   private volatile Vertx vertx;
   private volatile long timerId = -1;
@@ -101,6 +124,22 @@ public final class TenantDirectory {
     return snapshot.get().endpoints.values();
   }
 
+  /**
+   * For a channel this directory does not have: whether PostgreSQL has it. Never blocks; answers
+   * {@link Presence#UNKNOWN} until PostgreSQL has answered, and keeps an answer for a second. A
+   * channel PostgreSQL has makes the directory reload, so it is in {@link #channel} soon after.
+   */
+  public Presence recheckChannel(String channelId) {
+    return rechecks.presence(
+        "channel " + channelId, () -> loader.hasChannel(channelId), this::catchUp);
+  }
+
+  /** As {@link #recheckChannel}, for a tenant's push endpoint ({@link #endpoint}). */
+  public Presence recheckEndpoint(String tenantId) {
+    return rechecks.presence(
+        "the endpoint of tenant " + tenantId, () -> loader.hasEndpoint(tenantId), this::catchUp);
+  }
+
   public Optional<MetaApp> metaApp(String id) {
     return id == null ? Optional.empty() : Optional.ofNullable(snapshot.get().metaApps.get(id));
   }
@@ -123,15 +162,15 @@ public final class TenantDirectory {
   }
 
   /**
-   * Checks {@code directory_version} every 500 ms on a Vert.x timer and reloads when it changed.
-   * Idempotent; never blocks.
+   * Checks {@code directory_version} every {@code intervalMs} on a Vert.x timer and reloads when it
+   * changed. Idempotent; never blocks.
    */
-  public synchronized void startPolling(Vertx vertx) {
+  public synchronized void startPolling(Vertx vertx, long intervalMs) {
     if (timerId >= 0) {
       return;
     }
     this.vertx = vertx;
-    this.timerId = vertx.setPeriodic(POLL_INTERVAL_MS, id -> poll());
+    this.timerId = vertx.setPeriodic(intervalMs, id -> poll());
   }
 
   /** Stops polling; the snapshot stays readable. */
@@ -142,10 +181,20 @@ public final class TenantDirectory {
     }
   }
 
+  /**
+   * Checks the version now: PostgreSQL has something this snapshot lacks. A check already under way
+   * may have read the version before that was written, so another one follows it.
+   */
+  private void catchUp() {
+    catchUpWanted.set(true);
+    poll();
+  }
+
   private void poll() {
     if (!pollInFlight.compareAndSet(false, true)) {
       return; // the previous check is still running (PostgreSQL slow): do not pile up
     }
+    catchUpWanted.set(false); // this check reads the version after everything asked so far
     loader
         .version()
         .timeout(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS)
@@ -157,6 +206,9 @@ public final class TenantDirectory {
                 recovered();
               } else {
                 warnThrottled(ar.cause());
+              }
+              if (catchUpWanted.get()) {
+                poll();
               }
             });
   }

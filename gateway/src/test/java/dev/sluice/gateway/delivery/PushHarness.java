@@ -145,6 +145,11 @@ final class PushHarness implements AutoCloseable {
 
   /** A tenant with a WhatsApp channel, in push mode to {@code receiver}. */
   Push pushTenant(Receiver receiver, int batchSize) {
+    return pushTenant(receiver.url(), batchSize);
+  }
+
+  /** A tenant with a WhatsApp channel, in push mode to the endpoint at {@code url}. */
+  Push pushTenant(String url, int batchSize) {
     Tenant t = h.tenant("dl");
     String address = "77" + System.nanoTime() % 1_000_000_000L;
     h.channel(
@@ -159,7 +164,7 @@ final class PushHarness implements AutoCloseable {
         h.client
             .put("/v1/endpoint")
             .putHeader("Authorization", "Bearer " + t.apiKey())
-            .sendJsonObject(new JsonObject().put("url", receiver.url()).put("batchSize", batchSize))
+            .sendJsonObject(new JsonObject().put("url", url).put("batchSize", batchSize))
             .await();
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
     String secret = r.bodyAsJsonObject().getString("secret");

@@ -58,7 +58,7 @@ class TenantDirectoryIT {
     instanceB = new TenantDirectory(poolB, cipher);
     instanceA.refresh().await();
     instanceB.refresh().await();
-    instanceB.startPolling(vertx);
+    instanceB.startPolling(vertx, 500);
   }
 
   @AfterEach
@@ -207,6 +207,43 @@ class TenantDirectoryIT {
     repository.deleteChannel(tenant, channelId).await();
 
     awaitTrue(() -> instanceB.channel(channelId).isEmpty(), "instance B forgets " + channelId);
+  }
+
+  @Test
+  void aChannelMissingFromTheSnapshotIsAskedOfPostgresqlAndLoaded() {
+    String tenant = uniqueId("t");
+    repository.createTenant(new Tenant(tenant, "T")).await();
+    String channelId = uniqueId("tg");
+    repository
+        .createChannel(
+            new Channel(
+                channelId,
+                tenant,
+                Provider.TELEGRAM,
+                null,
+                null,
+                null,
+                Map.of("botToken", Secret.of("1:x"), "secretToken", Secret.of("s")),
+                null,
+                null,
+                null))
+        .await();
+    // Instance A does not poll: only the recheck can bring the channel in.
+    assertThat(instanceA.channel(channelId)).isEmpty();
+
+    assertThat(instanceA.recheckChannel(channelId)).isEqualTo(TenantDirectory.Presence.UNKNOWN);
+    awaitTrue(
+        () -> instanceA.recheckChannel(channelId) == TenantDirectory.Presence.STORED,
+        "PostgreSQL has " + channelId);
+    awaitTrue(() -> instanceA.channel(channelId).isPresent(), "instance A loads " + channelId);
+
+    String never = uniqueId("tg");
+    awaitTrue(
+        () -> instanceA.recheckChannel(never) == TenantDirectory.Presence.ABSENT,
+        "PostgreSQL does not have " + never);
+    awaitTrue(
+        () -> instanceA.recheckEndpoint(tenant) == TenantDirectory.Presence.ABSENT,
+        "tenant " + tenant + " has no endpoint");
   }
 
   @Test
