@@ -2,6 +2,7 @@ package dev.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FreePorts;
 import dev.sluice.gateway.testing.RedisServerProcess;
 import dev.sluice.gateway.testing.TestBackends;
@@ -9,8 +10,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,14 +80,17 @@ class ReadinessIT {
     return client.get("/health/ready").send().await().statusCode();
   }
 
-  /** Polls readiness until it answers {@code status}; the class timeout bounds the wait. */
-  private JsonObject awaitReady(int status) throws InterruptedException {
-    while (true) {
-      var r = client.get("/health/ready").send().await();
-      if (r.statusCode() == status) {
-        return r.bodyAsJsonObject();
-      }
-      TimeUnit.MILLISECONDS.sleep(100); // poll interval, not a wait for an outcome
-    }
+  /** Polls readiness until it answers {@code status}. */
+  private JsonObject awaitReady(int status) {
+    AtomicReference<JsonObject> body = new AtomicReference<>();
+    Await.until(
+        "/health/ready to answer " + status,
+        Duration.ofSeconds(30),
+        () -> {
+          var r = client.get("/health/ready").send().await();
+          body.set(r.statusCode() == status ? r.bodyAsJsonObject() : null);
+          return body.get() != null;
+        });
+    return body.get();
   }
 }

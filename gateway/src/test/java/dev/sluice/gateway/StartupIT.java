@@ -2,16 +2,17 @@ package dev.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FreePorts;
 import dev.sluice.gateway.testing.TestBackends;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -208,22 +209,20 @@ class StartupIT {
     }
   }
 
-  private static void awaitAccepting(int port, Process p) throws InterruptedException {
-    while (!portAccepts(port)) {
-      assertThat(p.isAlive()).as("gateway exited before listening").isTrue();
-      TimeUnit.MILLISECONDS.sleep(100); // poll interval
-    }
+  private static void awaitAccepting(int port, Process p) {
+    Await.until(
+        "the gateway to listen on " + port,
+        Duration.ofSeconds(60),
+        () -> {
+          assertThat(p.isAlive()).as("gateway exited before listening").isTrue();
+          return portAccepts(port);
+        });
   }
 
-  private static void awaitRefusing(int port) throws InterruptedException {
-    while (true) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        TimeUnit.MILLISECONDS.sleep(20); // poll interval
-      } catch (ConnectException e) {
-        return;
-      } catch (Exception e) {
-        return;
-      }
-    }
+  private static void awaitRefusing(int port) {
+    Await.until(
+        "port " + port + " to refuse connections",
+        Duration.ofSeconds(30),
+        () -> !portAccepts(port));
   }
 }

@@ -1,7 +1,7 @@
 package dev.sluice.gateway.delivery;
 
-import static dev.sluice.gateway.delivery.PushHarness.await;
 import static dev.sluice.gateway.delivery.PushHarness.texts;
+import static dev.sluice.gateway.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.delivery.PushHarness.Push;
@@ -47,7 +47,7 @@ class DeadLetterIT {
     Push p = push.pushTenant(receiver, 10);
     push.send(p, push.newPhone(), "wamid.DEAD1");
     push.send(p, push.newPhone(), "wamid.DEAD2");
-    await("two dead letters", Duration.ofSeconds(30), () -> deadLetters(p).size() == 2);
+    until("two dead letters", Duration.ofSeconds(30), () -> deadLetters(p).size() == 2);
 
     JsonArray dead = deadLetters(p);
     assertThat(receiver.failures()).isPositive();
@@ -66,7 +66,7 @@ class DeadLetterIT {
     JsonObject redriven =
         push.api(p.tenant(), HttpMethod.POST, "/v1/dead-letters/redrive", new JsonObject());
     assertThat(redriven.getInteger("redriven")).isEqualTo(2);
-    await(
+    until(
         "the redriven events delivered",
         Duration.ofSeconds(15),
         () -> receiver.acknowledged().size() == 2);

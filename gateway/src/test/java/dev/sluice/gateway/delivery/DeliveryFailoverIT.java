@@ -1,7 +1,7 @@
 package dev.sluice.gateway.delivery;
 
-import static dev.sluice.gateway.delivery.PushHarness.await;
 import static dev.sluice.gateway.delivery.PushHarness.texts;
+import static dev.sluice.gateway.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.Gateway;
@@ -59,13 +59,13 @@ class DeliveryFailoverIT {
         push.send(p, push.newPhone(), wamid);
         wamids.add(wamid);
       }
-      await("deliveries in flight", Duration.ofSeconds(10), () -> receiver.hits.size() >= 4);
+      until("deliveries in flight", Duration.ofSeconds(10), () -> receiver.hits.size() >= 4);
       int inFlight = receiver.hits.size();
       second = push.h.anotherInstance(DELIVERING);
       receiver.delayMs = 0;
       first.close().await();
       first = null;
-      await(
+      until(
           "every event acknowledged",
           Duration.ofSeconds(40),
           () -> receiver.acknowledged().size() >= 6);

@@ -1,8 +1,8 @@
 package dev.sluice.gateway.delivery;
 
-import static dev.sluice.gateway.delivery.PushHarness.await;
 import static dev.sluice.gateway.delivery.PushHarness.expectedSignature;
 import static dev.sluice.gateway.delivery.PushHarness.texts;
+import static dev.sluice.gateway.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.delivery.PushHarness.Hit;
@@ -51,7 +51,7 @@ class DeliveryIT {
     Receiver receiver = push.receiver();
     Push p = push.pushTenant(receiver, 1);
     push.send(p, push.newPhone(), "wamid.SIG1");
-    await("the first delivery", Duration.ofSeconds(10), () -> receiver.acknowledged().size() == 1);
+    until("the first delivery", Duration.ofSeconds(10), () -> receiver.acknowledged().size() == 1);
 
     Hit hit = receiver.hits.get(0);
     String id = hit.headers().get("webhook-id");
@@ -80,7 +80,7 @@ class DeliveryIT {
     String newSecret = rotated.getString("secret");
     assertThat(newSecret).startsWith("whsec_").isNotEqualTo(p.secret());
     push.send(p, push.newPhone(), "wamid.SIG2");
-    await(
+    until(
         "a delivery signed with both secrets",
         Duration.ofSeconds(10),
         () -> receiver.hits.stream().anyMatch(x -> signatures(x).length == 2));
@@ -121,7 +121,7 @@ class DeliveryIT {
       }
       sent.put(phone, wamids);
     }
-    await("several failed attempts", Duration.ofSeconds(20), () -> receiver.failures() >= 4);
+    until("several failed attempts", Duration.ofSeconds(20), () -> receiver.failures() >= 4);
 
     // The failures are listed for the tenant, with their status code and latency.
     JsonArray failed =
@@ -133,7 +133,7 @@ class DeliveryIT {
 
     // Operators see the tenant's breaker and how old its oldest undelivered event is.
     String tenantTag = "tenant=\"" + p.tenant().id() + "\"";
-    await(
+    until(
         "the breaker and backlog-age gauges",
         Duration.ofSeconds(15),
         () -> {
@@ -148,7 +148,7 @@ class DeliveryIT {
         });
 
     receiver.status = () -> 200;
-    await(
+    until(
         "all 12 events acknowledged",
         Duration.ofSeconds(30),
         () -> receiver.acknowledged().size() >= 12);
@@ -184,12 +184,12 @@ class DeliveryIT {
     for (int i = 0; i < 8; i++) {
       push.send(s, push.newPhone(), "wamid.SLOW" + i);
     }
-    await("the slow endpoint busy", Duration.ofSeconds(10), () -> slow.hits.size() >= 1);
+    until("the slow endpoint busy", Duration.ofSeconds(10), () -> slow.hits.size() >= 1);
     long start = System.nanoTime();
     for (int i = 0; i < 5; i++) {
       push.send(ok, push.newPhone(), "wamid.OK" + i);
     }
-    await(
+    until(
         "the healthy tenant's events",
         Duration.ofSeconds(5),
         () -> healthy.acknowledged().size() == 5);
@@ -207,7 +207,7 @@ class DeliveryIT {
     Push p = push.pushTenant(receiver, 1);
     push.send(p, push.newPhone(), "wamid.REPLAY1");
     push.send(p, push.newPhone(), "wamid.REPLAY2");
-    await("two deliveries", Duration.ofSeconds(10), () -> receiver.acknowledged().size() == 2);
+    until("two deliveries", Duration.ofSeconds(10), () -> receiver.acknowledged().size() == 2);
     JsonObject first = receiver.acknowledged().get(0);
 
     JsonObject byId =
@@ -217,7 +217,7 @@ class DeliveryIT {
             "/v1/events/replay",
             new JsonObject().put("ids", new JsonArray().add(first.getString("id"))));
     assertThat(byId.getInteger("replayed")).isEqualTo(1);
-    await("the replayed event", Duration.ofSeconds(10), () -> receiver.acknowledged().size() == 3);
+    until("the replayed event", Duration.ofSeconds(10), () -> receiver.acknowledged().size() == 3);
     JsonObject again = receiver.acknowledged().get(2);
     assertThat(again.getString("text")).isEqualTo(first.getString("text"));
     assertThat(again.getString("id")).isNotEqualTo(first.getString("id"));

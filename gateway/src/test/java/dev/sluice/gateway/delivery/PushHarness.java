@@ -15,17 +15,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -196,15 +193,6 @@ final class PushHarness implements AutoCloseable {
             .await();
     assertThat(r.statusCode()).as("%s %s → %s", method, path, r.bodyAsString()).isBetween(200, 299);
     return r.body() == null || r.body().length() == 0 ? new JsonObject() : r.bodyAsJsonObject();
-  }
-
-  static void await(String what, Duration timeout, BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-      TimeUnit.MILLISECONDS.sleep(20); // poll interval
-    }
   }
 
   /** The text of each event (the tests send the wamid as the text). */

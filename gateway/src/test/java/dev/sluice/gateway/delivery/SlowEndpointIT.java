@@ -1,6 +1,6 @@
 package dev.sluice.gateway.delivery;
 
-import static dev.sluice.gateway.delivery.PushHarness.await;
+import static dev.sluice.gateway.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.Gateway;
@@ -68,7 +68,7 @@ class SlowEndpointIT {
     Push p = push.pushTenant(endpoint.url(), 1);
     push.send(p, push.newPhone(), "wamid.SLOW1");
 
-    await(
+    until(
         "four requests carrying the event, or two of them open at once",
         Duration.ofSeconds(60),
         () -> endpoint.requests.get() >= 4 || endpoint.overlaps.get() > 0);

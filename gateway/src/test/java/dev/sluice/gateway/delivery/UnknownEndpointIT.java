@@ -1,7 +1,7 @@
 package dev.sluice.gateway.delivery;
 
-import static dev.sluice.gateway.delivery.PushHarness.await;
 import static dev.sluice.gateway.delivery.PushHarness.texts;
+import static dev.sluice.gateway.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.Gateway;
@@ -61,7 +61,7 @@ class UnknownEndpointIT {
       Push p = push.pushTenant(receiver, 1);
       push.send(p, push.newPhone(), "wamid.FRESH1");
 
-      await(
+      until(
           "the event delivered by the instance that did not know the endpoint",
           Duration.ofSeconds(20),
           () -> receiver.acknowledged().size() == 1);
@@ -83,7 +83,7 @@ class UnknownEndpointIT {
         .await();
     Gateway b = deliverer();
     try {
-      await(
+      until(
           "the pull-mode tenant's partition to leave the work set",
           Duration.ofSeconds(20),
           () ->

@@ -6,6 +6,7 @@ import dev.sluice.gateway.dispatch.FakeProvider.Call;
 import dev.sluice.gateway.dispatch.FakeProvider.Reply;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
+import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -16,13 +17,14 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DispatchIT {
   private static final String SECRET = "meta-app-secret-dispatch";
+  private static final Duration WAIT = Duration.ofSeconds(30);
 
   private static FakeProvider fake;
   private static IngressHarness h;
@@ -126,33 +129,24 @@ class DispatchIT {
 
   /** Polls {@code GET /v1/messages/{id}} until the message satisfies the condition. */
   private static JsonObject awaitMessage(Line line, String id, Predicate<JsonObject> condition) {
-    while (true) {
-      HttpResponse<Buffer> r =
-          h.client
-              .get("/v1/messages/" + id)
-              .putHeader("Authorization", "Bearer " + line.tenant().apiKey())
-              .send()
-              .await();
-      if (r.statusCode() == 200 && condition.test(r.bodyAsJsonObject())) {
-        return r.bodyAsJsonObject();
-      }
-      pause();
-    }
-  }
-
-  private static void await(BooleanSupplier condition) {
-    while (!condition.getAsBoolean()) {
-      pause();
-    }
-  }
-
-  private static void pause() {
-    try {
-      TimeUnit.MILLISECONDS.sleep(50); // poll interval
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    AtomicReference<JsonObject> found = new AtomicReference<>();
+    Await.until(
+        "message " + id + " to reach the awaited state",
+        WAIT,
+        () -> {
+          HttpResponse<Buffer> r =
+              h.client
+                  .get("/v1/messages/" + id)
+                  .putHeader("Authorization", "Bearer " + line.tenant().apiKey())
+                  .send()
+                  .await();
+          found.set(
+              r.statusCode() == 200 && condition.test(r.bodyAsJsonObject())
+                  ? r.bodyAsJsonObject()
+                  : null);
+          return found.get() != null;
+        });
+    return found.get();
   }
 
   private static List<String> statuses(JsonObject message) {
@@ -343,7 +337,10 @@ class DispatchIT {
     String stream = h.keyPrefix() + "{t:" + line.tenant().id() + ":" + partition + "}:out:hi";
     Redis redis = Redis.createClient(fake.vertx(), h.redisUrl());
     try {
-      await(() -> redis.send(Request.cmd(Command.XLEN).arg(stream)).await().toLong() == 1);
+      Await.until(
+          "the fast outcomes recorded (one message left in the stream)",
+          WAIT,
+          () -> redis.send(Request.cmd(Command.XLEN).arg(stream)).await().toLong() == 1);
     } finally {
       redis.close();
     }
@@ -388,7 +385,8 @@ class DispatchIT {
           h.postMeta(app, SECRET, statusWebhook(ok.phoneNumberId(), wamid, "delivered"));
       assertThat(webhook.statusCode()).isEqualTo(200);
       awaitStatus(ok, sent, "delivered"); // the ledger has it whatever the setting
-      await(() -> outboundBacklog(t) == 0); // both recorded: nothing more can be queued for them
+      // Both recorded: nothing more can be queued for them.
+      Await.until("both messages recorded", WAIT, () -> outboundBacklog(t) == 0);
 
       List<String> statuses = new ArrayList<>();
       h.drain(t.apiKey(), "inbound")
@@ -547,7 +545,10 @@ class DispatchIT {
 
     String high =
         "sluice_dispatch_backlog_messages{lane=\"high\",tenant=\"" + line.tenant().id() + "\"} 1.0";
-    await(() -> h.client.get("/metrics").send().await().bodyAsString().contains(high));
+    Await.until(
+        "the backlog gauge to show the high lane's message",
+        WAIT,
+        () -> h.client.get("/metrics").send().await().bodyAsString().contains(high));
     fake.script(line.phoneNumberId(), c -> null);
   }
 
@@ -565,7 +566,10 @@ class DispatchIT {
     }
     String open =
         "resilience4j_circuitbreaker_state{name=\"" + line.channel() + "\",state=\"open\"} 1.0";
-    await(() -> h.client.get("/metrics").send().await().bodyAsString().contains(open));
+    Await.until(
+        "the channel's breaker to open",
+        WAIT,
+        () -> h.client.get("/metrics").send().await().bodyAsString().contains(open));
     int callsWhileOpen = fake.callsFor(line.phoneNumberId()).size();
 
     down.set(false);
@@ -704,7 +708,8 @@ class DispatchIT {
             .sendJsonObject(new JsonObject().put("messages", batch))
             .await();
     assertThat(r.statusCode()).isEqualTo(200);
-    await(() -> !fake.callsFor(flood.phoneNumberId()).isEmpty());
+    Await.until(
+        "the flood's first send", WAIT, () -> !fake.callsFor(flood.phoneNumberId()).isEmpty());
 
     String id = text(reply, "+4915112340070", "your order shipped");
     awaitStatus(reply, id, "sent");

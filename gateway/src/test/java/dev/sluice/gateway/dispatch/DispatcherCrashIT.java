@@ -6,11 +6,13 @@ import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.dispatch.FakeProvider.Reply;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
+import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -99,18 +101,20 @@ class DispatcherCrashIT {
         assertThat(r.statusCode()).isEqualTo(202);
         ids.add(r.bodyAsJsonObject().getString("id"));
       }
-      while (fake.callsFor(phoneNumberId).isEmpty()) {
-        TimeUnit.MILLISECONDS.sleep(20); // poll interval
-      }
+      Await.until(
+          "the doomed instance's first send",
+          Duration.ofSeconds(30),
+          () -> !fake.callsFor(phoneNumberId).isEmpty());
       doomed.close().await(); // its sends are in flight: their outcomes are never recorded
       doomed = null;
       slow.set(false);
       survivor = h.anotherInstance(Map.of("dispatch.enabled", "true"));
 
       for (String id : ids) {
-        while (!"sent".equals(status(t, id))) {
-          TimeUnit.MILLISECONDS.sleep(100); // poll interval
-        }
+        Await.until(
+            "message " + id + " sent by the survivor",
+            Duration.ofSeconds(60),
+            () -> "sent".equals(status(t, id)));
       }
       List<String> texts = new ArrayList<>();
       fake.callsFor(phoneNumberId).forEach(c -> texts.add(c.text()));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
+import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,22 +135,23 @@ class UnknownChannelIT {
   /** Polls {@code GET /v1/messages/{id}} until the message is sent or failed. */
   private static JsonObject awaitFinal(Tenant t, String id, Duration timeout)
       throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      HttpResponse<Buffer> r =
-          a.client
-              .get("/v1/messages/" + id)
-              .putHeader("Authorization", "Bearer " + t.apiKey())
-              .send()
-              .await();
-      if (r.statusCode() == 200
-          && Set.of("sent", "failed").contains(r.bodyAsJsonObject().getString("status"))) {
-        return r.bodyAsJsonObject();
-      }
-      assertThat(System.nanoTime())
-          .as("waiting for message %s to be sent or failed", id)
-          .isLessThan(deadline);
-      TimeUnit.MILLISECONDS.sleep(50); // poll interval
-    }
+    AtomicReference<JsonObject> found = new AtomicReference<>();
+    Await.until(
+        "message " + id + " to be sent or failed",
+        timeout,
+        () -> {
+          HttpResponse<Buffer> r =
+              a.client
+                  .get("/v1/messages/" + id)
+                  .putHeader("Authorization", "Bearer " + t.apiKey())
+                  .send()
+                  .await();
+          boolean done =
+              r.statusCode() == 200
+                  && Set.of("sent", "failed").contains(r.bodyAsJsonObject().getString("status"));
+          found.set(done ? r.bodyAsJsonObject() : null);
+          return done;
+        });
+    return found.get();
   }
 }

@@ -3,14 +3,17 @@ package dev.sluice.gateway.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
+import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -223,11 +226,15 @@ class AdmissionIT {
 
     String backlog =
         "sluice_ingress_backlog_events{lane=\"inbound\",tenant=\"" + t.id() + "\"} 1.0";
-    String metrics;
-    do {
-      TimeUnit.MILLISECONDS.sleep(100); // poll interval: the gauge is sampled every few seconds
-      metrics = h.client.get("/metrics").send().await().bodyAsString();
-    } while (!metrics.contains(backlog));
+    AtomicReference<String> scraped = new AtomicReference<>();
+    Await.until( // the gauge is sampled every few seconds
+        "the backlog gauge to show one event",
+        Duration.ofSeconds(30),
+        () -> {
+          scraped.set(h.client.get("/metrics").send().await().bodyAsString());
+          return scraped.get().contains(backlog);
+        });
+    String metrics = scraped.get();
 
     assertThat(metrics)
         .containsPattern(

@@ -3,13 +3,16 @@ package dev.sluice.gateway.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
+import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,11 +76,15 @@ class EventsApiIT {
     assertThat(first).hasSize(1);
     assertThat(h.pull(t.apiKey(), "inbound", 10)).isEmpty();
 
-    JsonArray again;
-    do {
-      TimeUnit.MILLISECONDS.sleep(50); // poll interval
-      again = h.pull(t.apiKey(), "inbound", 10);
-    } while (again.isEmpty());
+    AtomicReference<JsonArray> redelivered = new AtomicReference<>();
+    Await.until(
+        "the unacknowledged event to come back",
+        Duration.ofSeconds(30),
+        () -> {
+          redelivered.set(h.pull(t.apiKey(), "inbound", 10));
+          return !redelivered.get().isEmpty();
+        });
+    JsonArray again = redelivered.get();
     assertThat(again.getJsonObject(0).getString("id"))
         .isEqualTo(first.getJsonObject(0).getString("id"));
 

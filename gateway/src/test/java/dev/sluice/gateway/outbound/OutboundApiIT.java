@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.gateway.connector.FakeProvider;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
+import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -20,6 +21,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -31,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -978,16 +981,20 @@ class OutboundApiIT {
 
   /** The message once the ledger writer has put it in PostgreSQL (it writes within ~a second). */
   private static JsonObject awaitMessage(String apiKey, String id) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (true) {
-      HttpResponse<Buffer> r = get(apiKey, id);
-      if (r.statusCode() == 200) {
-        return r.bodyAsJsonObject();
-      }
-      assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(404);
-      assertThat(System.nanoTime()).as("message %s reached the ledger", id).isLessThan(deadline);
-      pause();
-    }
+    AtomicReference<JsonObject> found = new AtomicReference<>();
+    Await.until(
+        "message " + id + " to reach the ledger",
+        Duration.ofSeconds(15),
+        () -> {
+          HttpResponse<Buffer> r = get(apiKey, id);
+          if (r.statusCode() != 200) {
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(404);
+            return false;
+          }
+          found.set(r.bodyAsJsonObject());
+          return true;
+        });
+    return found.get();
   }
 
   private static void assertNotFound(HttpResponse<Buffer> r) {
@@ -1000,15 +1007,6 @@ class OutboundApiIT {
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(401);
     assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
         .isEqualTo("unauthorized");
-  }
-
-  private static void pause() {
-    try {
-      TimeUnit.MILLISECONDS.sleep(50); // poll interval
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   // ---- Redis ----
@@ -1045,24 +1043,25 @@ class OutboundApiIT {
 
   /** Waits until the dispatcher put a conversation of {@code channel} in the opt-out set. */
   private static void awaitOptOut(Fixture f, String channel) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (true) {
-      for (int p = 0; p < PARTITIONS; p++) {
-        Response members =
-            redis
-                .send(
-                    Request.cmd(Command.SMEMBERS)
-                        .arg(f.keyPrefix() + "{t:" + f.tenant().id() + ":" + p + "}:optout"))
-                .await();
-        for (Response m : members) {
-          if (m.toString().startsWith(channel + ":")) {
-            return;
+    Await.until(
+        "the dispatcher to opt the recipient out",
+        Duration.ofSeconds(15),
+        () -> {
+          for (int p = 0; p < PARTITIONS; p++) {
+            Response members =
+                redis
+                    .send(
+                        Request.cmd(Command.SMEMBERS)
+                            .arg(f.keyPrefix() + "{t:" + f.tenant().id() + ":" + p + "}:optout"))
+                    .await();
+            for (Response m : members) {
+              if (m.toString().startsWith(channel + ":")) {
+                return true;
+              }
+            }
           }
-        }
-      }
-      assertThat(System.nanoTime()).as("the recipient was opted out").isLessThan(deadline);
-      pause();
-    }
+          return false;
+        });
   }
 
   // ---- fuzz helpers ----

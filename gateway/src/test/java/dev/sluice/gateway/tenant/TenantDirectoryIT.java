@@ -7,6 +7,7 @@ import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.ingress.Provider;
 import dev.sluice.gateway.ingress.signature.IpAllowList;
 import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -362,13 +362,7 @@ class TenantDirectoryIT {
   }
 
   private static void awaitTrue(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + PROPAGATION.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + PROPAGATION + ": " + what);
-      }
-      LockSupport.parkNanos(PAUSE.toNanos()); // between checks, not a wait for the outcome
-    }
+    Await.until(what, PROPAGATION, condition);
   }
 
   private static String uniqueId(String prefix) {
