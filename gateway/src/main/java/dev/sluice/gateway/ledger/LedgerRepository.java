@@ -16,6 +16,10 @@ import java.util.UUID;
 /**
  * The ledger in PostgreSQL: one transaction per batch, one statement per kind of write, every row
  * passed as arrays through {@code unnest} (never one statement per event).
+ *
+ * <p>A message's status only moves to a higher {@code status_rank} ({@link MessageStatus}); its
+ * error fields describe its current status, so a receipt that moves a failed message to delivered
+ * clears them (the failure stays in the history).
  */
 public final class LedgerRepository {
   private static final String UPSERT_MESSAGES =
@@ -34,9 +38,9 @@ public final class LedgerRepository {
         status = CASE WHEN EXCLUDED.status_rank > m.status_rank
             THEN EXCLUDED.status ELSE m.status END,
         error_code = CASE WHEN EXCLUDED.status_rank > m.status_rank
-            THEN COALESCE(EXCLUDED.error_code, m.error_code) ELSE m.error_code END,
+            THEN EXCLUDED.error_code ELSE m.error_code END,
         error_message = CASE WHEN EXCLUDED.status_rank > m.status_rank
-            THEN COALESCE(EXCLUDED.error_message, m.error_message) ELSE m.error_message END,
+            THEN EXCLUDED.error_message ELSE m.error_message END,
         status_rank = GREATEST(m.status_rank, EXCLUDED.status_rank),
         provider_message_id = COALESCE(m.provider_message_id, EXCLUDED.provider_message_id),
         updated_at = now()
@@ -72,7 +76,7 @@ public final class LedgerRepository {
         JOIN touched t ON ps.provider = t.provider AND ps.provider_message_id = t.pmid
         ORDER BY ps.provider, ps.provider_message_id, ps.status_rank DESC)
       UPDATE messages m SET status = best.status, status_rank = best.status_rank,
-          error_code = COALESCE(best.error_code, m.error_code), updated_at = now()
+          error_code = best.error_code, error_message = NULL, updated_at = now()
       FROM best
       WHERE m.provider = best.provider AND m.provider_message_id = best.provider_message_id
         AND best.status_rank > m.status_rank
