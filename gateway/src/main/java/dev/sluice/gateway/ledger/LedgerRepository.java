@@ -214,8 +214,8 @@ public final class LedgerRepository {
     List<String> pmid = new ArrayList<>();
     for (LedgerEvent e : all) {
       if (e.providerMessageId() != null) {
-        provider.add(e.provider());
-        pmid.add(e.providerMessageId());
+        provider.add(text(e.provider()));
+        pmid.add(text(e.providerMessageId()));
       }
     }
     if (provider.isEmpty()) {

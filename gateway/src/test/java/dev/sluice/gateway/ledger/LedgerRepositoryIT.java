@@ -263,4 +263,21 @@ class LedgerRepositoryIT {
 
     assertThat(find(id).clientRef()).isEqualTo("ref\uFFFDx");
   }
+
+  @Test
+  void aNulInAProviderMessageIdIsStoredReplacedAndStillMatchesItsReports() {
+    // A provider's send answer is foreign input too: its id reaches the ledger with "sent".
+    String id = UUID.randomUUID().toString();
+    ledger
+        .write(
+            List.of(
+                ours(id, MessageStatus.SENT, 2_000, "wamid.\u0000N", null),
+                LedgerEvent.fromProvider(
+                    "whatsapp", "wamid.\u0000N", MessageStatus.DELIVERED, 3_000, null)))
+        .await();
+
+    MessageRecord m = find(id);
+    assertThat(m.status()).isEqualTo("delivered");
+    assertThat(m.providerMessageId()).isEqualTo("wamid.\uFFFDN");
+  }
 }
