@@ -1,6 +1,7 @@
 package dev.sluice.gateway.ledger;
 
 import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
@@ -82,14 +83,29 @@ public final class LedgerRepository {
         AND best.status_rank > m.status_rank
       """;
 
+  /** 9999-12-31T23:59:59.999Z: the latest time the ledger stores. */
+  static final long MAX_TIME_MS = 253_402_300_799_999L;
+
   private final Pool pool;
 
   public LedgerRepository(Pool pool) {
     this.pool = pool;
   }
 
-  /** Writes a batch in one transaction; fails as a whole (the writer retries the batch). */
+  /**
+   * Writes a batch in one transaction; fails as a whole (the writer retries the batch). Fails with
+   * a {@link PgException} when PostgreSQL refuses a row, and with {@link Refused} for an event that
+   * can never be written as it is (checked before the transaction, because the client would fail on
+   * it with an exception of its own: a message id that is not a UUID, a time whose microseconds
+   * overflow).
+   */
   public Future<Void> write(List<LedgerEvent> events) {
+    for (LedgerEvent e : events) {
+      String problem = unwritable(e);
+      if (problem != null) {
+        return Future.failedFuture(new Refused(problem));
+      }
+    }
     List<LedgerEvent> ours = new ArrayList<>();
     List<LedgerEvent> providers = new ArrayList<>();
     for (LedgerEvent e : events) {
@@ -290,6 +306,40 @@ public final class LedgerRepository {
               }
               return out;
             });
+  }
+
+  /** Why the event can never be written as it is, or {@code null}. */
+  static String unwritable(LedgerEvent e) {
+    if (e.aboutOurMessage() && !isUuid(e.messageId())) {
+      return "message id is not a UUID";
+    }
+    if (!storableTime(e.at()) || (e.createdAt() > 0 && !storableTime(e.createdAt()))) {
+      return "time outside 1970..9999";
+    }
+    return null;
+  }
+
+  /** Whether the ledger stores this time (ms since the epoch): 1970 to 9999. */
+  static boolean storableTime(long epochMs) {
+    return epochMs >= 0 && epochMs <= MAX_TIME_MS;
+  }
+
+  private static boolean isUuid(String s) {
+    try {
+      UUID.fromString(s);
+      return s.length() == 36; // fromString also takes shortened groups such as 1-1-1-1-1
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** An event the ledger can never write as it is; stack-free, it names no data. */
+  static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String reason) {
+      super(reason, null, false, false);
+    }
   }
 
   /**
