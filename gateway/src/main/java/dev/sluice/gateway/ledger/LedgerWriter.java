@@ -70,15 +70,7 @@ public final class LedgerWriter extends VerticleBase {
   @Override
   public Future<?> start() {
     redis = backend.pipelined();
-    redis
-        .send(
-            Request.cmd(Command.XGROUP)
-                .arg("CREATE")
-                .arg(Ledger.STREAM)
-                .arg(GROUP)
-                .arg("0")
-                .arg("MKSTREAM"))
-        .onComplete(ar -> next());
+    createGroup().onComplete(ar -> next());
     sampleDead();
     deadSampler = vertx.setPeriodic(DEAD_SAMPLE_MS, id -> sampleDead());
     return Future.succeededFuture();
@@ -109,11 +101,29 @@ public final class LedgerWriter extends VerticleBase {
               if (ar.failed()) {
                 warn(ar.cause());
                 ownPendingFirst = true;
-                vertx.setTimer(RETRY_MS, id -> next());
+                // The stream was deleted (by hand, or a Redis restarted without its data) and an
+                // append made it again, without our group: make the group, or nothing appended
+                // from now on would ever be read.
+                Future<?> group =
+                    String.valueOf(ar.cause().getMessage()).startsWith("NOGROUP")
+                        ? createGroup()
+                        : Future.succeededFuture();
+                group.onComplete(g -> vertx.setTimer(RETRY_MS, id -> next()));
               } else {
                 vertx.runOnContext(v -> next());
               }
             });
+  }
+
+  /** Creates the group at the stream's start (and the stream); one that exists is kept. */
+  private Future<?> createGroup() {
+    return redis.send(
+        Request.cmd(Command.XGROUP)
+            .arg("CREATE")
+            .arg(Ledger.STREAM)
+            .arg(GROUP)
+            .arg("0")
+            .arg("MKSTREAM"));
   }
 
   private Future<List<Entry>> read(String from) {
