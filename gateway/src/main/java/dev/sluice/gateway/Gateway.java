@@ -25,6 +25,7 @@ import dev.sluice.gateway.ingress.IngressMetrics;
 import dev.sluice.gateway.ingress.WebhookIngest;
 import dev.sluice.gateway.ingress.WebhookRoutes;
 import dev.sluice.gateway.ledger.Ledger;
+import dev.sluice.gateway.ledger.LedgerMetrics;
 import dev.sluice.gateway.ledger.LedgerRepository;
 import dev.sluice.gateway.ledger.LedgerWriter;
 import dev.sluice.gateway.metrics.Metrics;
@@ -171,10 +172,11 @@ public final class Gateway {
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
+      LedgerMetrics ledgerMetrics = new LedgerMetrics(metrics.registry());
       deployments.add(
           vertx
               .deployVerticle(
-                  () -> new LedgerWriter(redis, ledger, instance, metrics.registry()),
+                  () -> new LedgerWriter(redis, ledger, instance, ledgerMetrics),
                   new DeploymentOptions().setInstances(1))
               .await());
       if (config.dispatch().enabled()) {

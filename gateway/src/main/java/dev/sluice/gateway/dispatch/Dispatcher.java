@@ -622,15 +622,10 @@ public final class Dispatcher extends VerticleBase {
       statusEvents |= o.statusEvent() != null;
     }
     boolean push = statusEvents && directory.endpoint(keys.tenantId()).isPresent();
+    // The messages were sent (or failed for good): never send them again for want of a history
+    // line; the ledger keeps an append Redis refused and tries it again.
     return ledger
-        .append(events)
-        .recover(
-            e -> {
-              // The messages were sent (or failed for good): do not send them again for want of
-              // a history line.
-              warn("ledger append failed [" + events.size() + " events]: " + e);
-              return Future.succeededFuture();
-            })
+        .appendEventually(events)
         .compose(v -> redis.send(recordCall(keys, outcomes)))
         .compose(
             reply -> {

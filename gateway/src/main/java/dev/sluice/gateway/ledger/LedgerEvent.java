@@ -55,4 +55,20 @@ public record LedgerEvent(
   public boolean aboutOurMessage() {
     return messageId != null;
   }
+
+  /**
+   * This event with only what its status needs, for when PostgreSQL refused the whole of it: no
+   * client reference, error or (for our own messages) provider id; a time the ledger cannot store
+   * becomes {@code nowMs}.
+   */
+  LedgerEvent statusOnly(long nowMs) {
+    long when = LedgerRepository.storableTime(at) ? at : nowMs;
+    if (!aboutOurMessage()) {
+      return fromProvider(provider, providerMessageId, status, when, null);
+    }
+    long created = LedgerRepository.storableTime(createdAt) ? createdAt : 0;
+    return new LedgerEvent(
+        messageId, tenantId, channelId, provider, recipient, lane, null, created, status, when,
+        null, null, null, source);
+  }
 }

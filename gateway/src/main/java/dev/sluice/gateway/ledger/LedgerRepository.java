@@ -1,6 +1,7 @@
 package dev.sluice.gateway.ledger;
 
 import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
@@ -16,6 +17,10 @@ import java.util.UUID;
 /**
  * The ledger in PostgreSQL: one transaction per batch, one statement per kind of write, every row
  * passed as arrays through {@code unnest} (never one statement per event).
+ *
+ * <p>A message's status only moves to a higher {@code status_rank} ({@link MessageStatus}); its
+ * error fields describe its current status, so a receipt that moves a failed message to delivered
+ * clears them (the failure stays in the history).
  */
 public final class LedgerRepository {
   private static final String UPSERT_MESSAGES =
@@ -34,9 +39,9 @@ public final class LedgerRepository {
         status = CASE WHEN EXCLUDED.status_rank > m.status_rank
             THEN EXCLUDED.status ELSE m.status END,
         error_code = CASE WHEN EXCLUDED.status_rank > m.status_rank
-            THEN COALESCE(EXCLUDED.error_code, m.error_code) ELSE m.error_code END,
+            THEN EXCLUDED.error_code ELSE m.error_code END,
         error_message = CASE WHEN EXCLUDED.status_rank > m.status_rank
-            THEN COALESCE(EXCLUDED.error_message, m.error_message) ELSE m.error_message END,
+            THEN EXCLUDED.error_message ELSE m.error_message END,
         status_rank = GREATEST(m.status_rank, EXCLUDED.status_rank),
         provider_message_id = COALESCE(m.provider_message_id, EXCLUDED.provider_message_id),
         updated_at = now()
@@ -72,11 +77,14 @@ public final class LedgerRepository {
         JOIN touched t ON ps.provider = t.provider AND ps.provider_message_id = t.pmid
         ORDER BY ps.provider, ps.provider_message_id, ps.status_rank DESC)
       UPDATE messages m SET status = best.status, status_rank = best.status_rank,
-          error_code = COALESCE(best.error_code, m.error_code), updated_at = now()
+          error_code = best.error_code, error_message = NULL, updated_at = now()
       FROM best
       WHERE m.provider = best.provider AND m.provider_message_id = best.provider_message_id
         AND best.status_rank > m.status_rank
       """;
+
+  /** 9999-12-31T23:59:59.999Z: the latest time the ledger stores. */
+  static final long MAX_TIME_MS = 253_402_300_799_999L;
 
   private final Pool pool;
 
@@ -84,8 +92,20 @@ public final class LedgerRepository {
     this.pool = pool;
   }
 
-  /** Writes a batch in one transaction; fails as a whole (the writer retries the batch). */
+  /**
+   * Writes a batch in one transaction; fails as a whole (the writer retries the batch). Fails with
+   * a {@link PgException} when PostgreSQL refuses a row, and with {@link Refused} for an event that
+   * can never be written as it is (checked before the transaction, because the client would fail on
+   * it with an exception of its own: a message id that is not a UUID, a time whose microseconds
+   * overflow).
+   */
   public Future<Void> write(List<LedgerEvent> events) {
+    for (LedgerEvent e : events) {
+      String problem = unwritable(e);
+      if (problem != null) {
+        return Future.failedFuture(new Refused(problem));
+      }
+    }
     List<LedgerEvent> ours = new ArrayList<>();
     List<LedgerEvent> providers = new ArrayList<>();
     for (LedgerEvent e : events) {
@@ -210,8 +230,8 @@ public final class LedgerRepository {
     List<String> pmid = new ArrayList<>();
     for (LedgerEvent e : all) {
       if (e.providerMessageId() != null) {
-        provider.add(e.provider());
-        pmid.add(e.providerMessageId());
+        provider.add(text(e.provider()));
+        pmid.add(text(e.providerMessageId()));
       }
     }
     if (provider.isEmpty()) {
@@ -286,6 +306,40 @@ public final class LedgerRepository {
               }
               return out;
             });
+  }
+
+  /** Why the event can never be written as it is, or {@code null}. */
+  static String unwritable(LedgerEvent e) {
+    if (e.aboutOurMessage() && !isUuid(e.messageId())) {
+      return "message id is not a UUID";
+    }
+    if (!storableTime(e.at()) || (e.createdAt() > 0 && !storableTime(e.createdAt()))) {
+      return "time outside 1970..9999";
+    }
+    return null;
+  }
+
+  /** Whether the ledger stores this time (ms since the epoch): 1970 to 9999. */
+  static boolean storableTime(long epochMs) {
+    return epochMs >= 0 && epochMs <= MAX_TIME_MS;
+  }
+
+  private static boolean isUuid(String s) {
+    try {
+      UUID.fromString(s);
+      return s.length() == 36; // fromString also takes shortened groups such as 1-1-1-1-1
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** An event the ledger can never write as it is; stack-free, it names no data. */
+  static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String reason) {
+      super(reason, null, false, false);
+    }
   }
 
   /**

@@ -2,19 +2,14 @@ package dev.sluice.gateway.ledger;
 
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgException;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +18,21 @@ import org.slf4j.LoggerFactory;
  * group {@code ledger}; an entry is acknowledged (and deleted) only after its batch committed, so a
  * writer that dies loses nothing: its pending entries are claimed by another writer after a minute.
  * While PostgreSQL is down, entries wait in Redis and history is late; sending goes on.
+ *
+ * <p>An event PostgreSQL refuses for its data is isolated from its batch (the rest is written), its
+ * status is written without the refused details, and the event itself is parked in {@code
+ * <prefix>{ledger}:dead}, counted in {@code sluice_ledger_parked_events_total}; the lane's length
+ * is the gauge {@code sluice_ledger_dead_entries}. An entry that cannot be read at all is parked as
+ * it is.
  */
 public final class LedgerWriter extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
   static final String GROUP = "ledger";
 
-  /** Entries PostgreSQL refused for their data, kept for an operator (in a key namespace). */
+  /**
+   * Where events PostgreSQL refused for their data are kept, one per entry, for an operator (see
+   * the operations notes in docs/decisions.md: what lands here, how to inspect, replay or discard).
+   */
   static String dead(String keyPrefix) {
     return keyPrefix + "{ledger}:dead";
   }
@@ -40,58 +44,49 @@ public final class LedgerWriter extends VerticleBase {
   static final long CLAIM_IDLE_MS = 60_000;
   static final long RETRY_MS = 1_000;
 
+  /** How often the dead lane's length is read for {@code sluice_ledger_dead_entries}. */
+  static final long DEAD_SAMPLE_MS = 5_000;
+
   private final RedisBackend backend;
   private final String stream;
   private final String dead;
   private final LedgerRepository repository;
   private final String consumer;
-  private final DistributionSummary batchSize;
-  private final Timer lag;
+  private final LedgerMetrics metrics;
   private PipelinedRedis redis;
+  private long deadSampler = -1;
   private boolean stopped;
   private boolean ownPendingFirst = true;
   private long lastClaimMs;
   private long lastWarnMs;
 
+  /**
+   * @param metrics created once per process (one instance of this verticle is deployed, but the
+   *     gauge must never be registered twice)
+   */
   public LedgerWriter(
-      RedisBackend backend, LedgerRepository repository, String consumer, MeterRegistry registry) {
+      RedisBackend backend, LedgerRepository repository, String consumer, LedgerMetrics metrics) {
     this.backend = backend;
     this.stream = Ledger.stream(backend.keyPrefix());
     this.dead = dead(backend.keyPrefix());
     this.repository = repository;
     this.consumer = consumer;
-    this.batchSize =
-        DistributionSummary.builder("sluice.ledger.batch.size")
-            .description("Status events written to PostgreSQL per batch")
-            .baseUnit("events")
-            .register(registry);
-    this.lag =
-        Timer.builder("sluice.ledger.lag")
-            .description("Time from a status change to its row in PostgreSQL")
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofMinutes(10))
-            .register(registry);
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     redis = backend.pipelined();
-    redis
-        .send(
-            Request.cmd(Command.XGROUP)
-                .arg("CREATE")
-                .arg(stream)
-                .arg(GROUP)
-                .arg("0")
-                .arg("MKSTREAM"))
-        .onComplete(ar -> next());
+    createGroup().onComplete(ar -> next());
+    sampleDead();
+    deadSampler = vertx.setPeriodic(DEAD_SAMPLE_MS, id -> sampleDead());
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
+    vertx.cancelTimer(deadSampler);
     return redis.close();
   }
 
@@ -113,11 +108,24 @@ public final class LedgerWriter extends VerticleBase {
               if (ar.failed()) {
                 warn(ar.cause());
                 ownPendingFirst = true;
-                vertx.setTimer(RETRY_MS, id -> next());
+                // The stream was deleted (by hand, or a Redis restarted without its data) and an
+                // append made it again, without our group: make the group, or nothing appended
+                // from now on would ever be read.
+                Future<?> group =
+                    String.valueOf(ar.cause().getMessage()).startsWith("NOGROUP")
+                        ? createGroup()
+                        : Future.succeededFuture();
+                group.onComplete(g -> vertx.setTimer(RETRY_MS, id -> next()));
               } else {
                 vertx.runOnContext(v -> next());
               }
             });
+  }
+
+  /** Creates the group at the stream's start (and the stream); one that exists is kept. */
+  private Future<?> createGroup() {
+    return redis.send(
+        Request.cmd(Command.XGROUP).arg("CREATE").arg(stream).arg(GROUP).arg("0").arg("MKSTREAM"));
   }
 
   private Future<List<Entry>> read(String from) {
@@ -172,7 +180,14 @@ public final class LedgerWriter extends VerticleBase {
     return pair == null ? null : pair.get(1);
   }
 
-  private record Entry(String id, List<LedgerEvent> events) {}
+  /**
+   * One stream entry: its events, or the raw value when it could not be read (then parked as it
+   * is).
+   */
+  private record Entry(String id, List<LedgerEvent> events, byte[] unreadable) {}
+
+  /** An event and the stream entry it came in. */
+  private record Sourced(String entryId, LedgerEvent event) {}
 
   private List<Entry> entries(Response list) {
     List<Entry> out = new ArrayList<>();
@@ -186,16 +201,18 @@ public final class LedgerWriter extends VerticleBase {
       String id = entry.get(0).toString();
       Response fields = entry.get(1);
       List<LedgerEvent> events = new ArrayList<>();
+      byte[] unreadable = null;
       for (int i = 0; i + 1 < fields.size(); i += 2) {
         if ("e".equals(fields.get(i).toString())) {
+          byte[] value = fields.get(i + 1).toBytes();
           try {
-            events.addAll(LedgerCodec.decode(fields.get(i + 1).toBytes()));
+            events.addAll(LedgerCodec.decode(value));
           } catch (RuntimeException e) {
-            LOG.error("unreadable ledger entry {} skipped", id);
+            unreadable = value;
           }
         }
       }
-      out.add(new Entry(id, events));
+      out.add(new Entry(id, unreadable == null ? events : List.of(), unreadable));
     }
     return out;
   }
@@ -204,20 +221,21 @@ public final class LedgerWriter extends VerticleBase {
     if (entries.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<LedgerEvent> events = new ArrayList<>();
-    entries.forEach(e -> events.addAll(e.events()));
-    return repository
-        .write(events)
-        .recover(
-            e ->
-                isDataError(e) && entries.size() > 1
-                    ? writeOneByOne(entries)
-                    : isDataError(e) ? park(entries.get(0), e) : Future.failedFuture(e))
+    List<Sourced> events = new ArrayList<>();
+    Future<Void> unreadable = Future.succeededFuture();
+    for (Entry entry : entries) {
+      entry.events().forEach(e -> events.add(new Sourced(entry.id(), e)));
+      if (entry.unreadable() != null) {
+        unreadable = unreadable.compose(v -> parkUnreadable(entry));
+      }
+    }
+    return unreadable
+        .compose(v -> writeIsolating(events))
         .compose(
             v -> {
               long now = System.currentTimeMillis();
-              batchSize.record(events.size());
-              events.forEach(e -> lag.record(Math.max(0, now - e.at()), TimeUnit.MILLISECONDS));
+              metrics.written(events.size());
+              events.forEach(e -> metrics.lag(now - e.event().at()));
               Request ack = Request.cmd(Command.XACK).arg(stream).arg(GROUP);
               Request del = Request.cmd(Command.XDEL).arg(stream);
               for (Entry e : entries) {
@@ -229,44 +247,129 @@ public final class LedgerWriter extends VerticleBase {
   }
 
   /**
-   * A batch PostgreSQL refused for its data (not for being down): write its entries one at a time
-   * so one bad entry cannot hold the ledger back; an entry refused on its own is parked.
+   * Writes the events in one transaction. When PostgreSQL refuses it for its data (not for being
+   * down), the events are written in halves, and the refused half in halves again, until each
+   * refused event stands alone: one bad event costs about 2 log2(n) transactions and never holds
+   * back or parks its neighbours. Writing an event twice changes nothing (every write is an
+   * idempotent upsert), so halves already written before PostgreSQL went down are harmless when the
+   * whole batch is retried.
    */
-  private Future<Void> writeOneByOne(List<Entry> entries) {
-    Future<Void> chain = Future.succeededFuture();
-    for (Entry entry : entries) {
-      chain =
-          chain.compose(
-              v ->
-                  repository
-                      .write(entry.events())
-                      .recover(e -> isDataError(e) ? park(entry, e) : Future.failedFuture(e)));
+  private Future<Void> writeIsolating(List<Sourced> events) {
+    if (events.isEmpty()) {
+      return Future.succeededFuture();
     }
-    return chain;
+    return repository
+        .write(events.stream().map(Sourced::event).toList())
+        .recover(
+            e -> {
+              if (!isDataError(e)) {
+                return Future.failedFuture(e);
+              }
+              if (events.size() == 1) {
+                return writeRefused(events.get(0), e);
+              }
+              int half = events.size() / 2;
+              return writeIsolating(events.subList(0, half))
+                  .compose(v -> writeIsolating(events.subList(half, events.size())));
+            });
   }
 
   /**
-   * Moves an entry PostgreSQL will never take to {@code <prefix>{ledger}:dead}, for an operator.
+   * An event PostgreSQL refused on its own: its status is written without the details (provider id,
+   * error, client reference; an unstorable time becomes now), so the message still moves on, and
+   * the whole event is parked for an operator.
    */
-  private Future<Void> park(Entry entry, Throwable cause) {
-    LOG.error("ledger entry {} refused by PostgreSQL and parked: {}", entry.id(), cause.toString());
+  private Future<Void> writeRefused(Sourced refused, Throwable cause) {
+    LedgerEvent statusOnly = refused.event().statusOnly(System.currentTimeMillis());
+    return repository
+        .write(List.of(statusOnly))
+        .transform(
+            ar -> {
+              if (ar.succeeded()) {
+                return park(refused, cause, true);
+              }
+              return isDataError(ar.cause())
+                  ? park(refused, cause, false)
+                  : Future.failedFuture(ar.cause());
+            });
+  }
+
+  /** Moves one event PostgreSQL will never take to {@code {ledger}:dead}, for an operator. */
+  private Future<Void> park(Sourced refused, Throwable cause, boolean statusRecorded) {
+    LedgerEvent e = refused.event();
+    LOG.error(
+        "ledger event parked in {} [entry={}, msg={}, status={}]: {}; {}",
+        dead,
+        refused.entryId(),
+        e.aboutOurMessage() ? e.messageId() : "-",
+        e.status().wireName(),
+        reason(cause),
+        statusRecorded ? "its status was written without its details" : "nothing was written");
+    return parkRaw(
+            refused.entryId(),
+            LedgerCodec.encode(List.of(e)),
+            reason(cause),
+            statusRecorded ? "status" : "none")
+        .onSuccess(v -> metrics.parked(statusRecorded));
+  }
+
+  private Future<Void> parkUnreadable(Entry entry) {
+    LOG.error("unreadable ledger entry {} parked in {}", entry.id(), dead);
+    return parkRaw(entry.id(), entry.unreadable(), "unreadable", "none")
+        .onSuccess(v -> metrics.parked(false));
+  }
+
+  /**
+   * One dead entry: {@code id} the ledger stream entry it came from, {@code e} a JSON array of one
+   * event in the ledger stream's own form (so it can be added back as it is), {@code reason} why it
+   * was refused, {@code recorded} {@code status} or {@code none}.
+   */
+  private Future<Void> parkRaw(String entryId, byte[] events, String reason, String recorded) {
     return redis
         .send(
             Request.cmd(Command.XADD)
                 .arg(dead)
                 .arg("*")
                 .arg("id")
-                .arg(entry.id())
+                .arg(entryId)
                 .arg("e")
-                .arg(LedgerCodec.encode(entry.events())))
-        .mapEmpty();
+                .arg(events)
+                .arg("reason")
+                .arg(reason)
+                .arg("recorded")
+                .arg(recorded))
+        .compose(r -> sampleDead());
   }
 
-  /** SQLSTATE classes 22 (data exception) and 23 (integrity): retrying cannot help. */
+  /** The dead lane's length into the gauge; also every {@link #DEAD_SAMPLE_MS}. */
+  private Future<Void> sampleDead() {
+    return redis
+        .send(Request.cmd(Command.XLEN).arg(dead))
+        .map(
+            n -> {
+              metrics.deadEntries(n == null ? 0 : n.toLong());
+              return (Void) null;
+            })
+        .otherwiseEmpty();
+  }
+
+  /** The SQLSTATE and PostgreSQL's message (which names no data), or our own refusal's reason. */
+  private static String reason(Throwable e) {
+    if (e instanceof PgException pg) {
+      return pg.getSqlState() + " " + pg.getErrorMessage();
+    }
+    return e.getMessage();
+  }
+
+  /**
+   * SQLSTATE classes 22 (data exception) and 23 (integrity), and events the repository refuses
+   * before asking PostgreSQL: retrying cannot help.
+   */
   static boolean isDataError(Throwable e) {
-    return e instanceof PgException pg
-        && pg.getSqlState() != null
-        && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
+    return e instanceof LedgerRepository.Refused
+        || e instanceof PgException pg
+            && pg.getSqlState() != null
+            && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
   }
 
   private void warn(Throwable e) {

@@ -4,18 +4,23 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A message's status. Statuses only move forward, by rank: accepted < queued < sent < delivered <
- * read; failed and cancelled are terminal. An update of lower or equal rank (late, duplicated or
- * out of order) changes nothing.
+ * A message's status. Statuses only move forward, by rank: accepted < queued < sent < failed =
+ * cancelled < delivered < read. An update of lower or equal rank (late, duplicated or out of order)
+ * changes nothing; it stays in the history.
+ *
+ * <p>Delivered and read rank above failed because a receipt is evidence: a message that was
+ * delivered reached the person, so a {@code failed} reported after it (a late or contradictory
+ * provider report) does not undo that, and a receipt arriving after a {@code failed} (an attempt
+ * that timed out but got through) moves the message to delivered or read.
  */
 public enum MessageStatus {
   ACCEPTED(0),
   QUEUED(1),
   SENT(2),
-  DELIVERED(3),
-  READ(4),
-  FAILED(5),
-  CANCELLED(5);
+  FAILED(3),
+  CANCELLED(3),
+  DELIVERED(4),
+  READ(5);
 
   private final int rank;
   private final String wireName = name().toLowerCase(Locale.ROOT);
@@ -26,6 +31,11 @@ public enum MessageStatus {
 
   public int rank() {
     return rank;
+  }
+
+  /** Whether a message may end in this status: delivered, read, failed or cancelled. */
+  public boolean isFinal() {
+    return rank >= FAILED.rank;
   }
 
   public String wireName() {

@@ -112,9 +112,6 @@ public final class MessageValidator {
         if (text.isBlank()) {
           throw invalid("text must not be blank");
         }
-        if (text.indexOf('\u0000') >= 0) {
-          throw invalid("text must not contain NUL characters");
-        }
         only(body, "text");
         return new MessageContent.Text(text);
       }
@@ -241,6 +238,10 @@ public final class MessageValidator {
     }
     if (s.length() > maxLength) {
       throw invalid(prefix + name + " must be at most " + maxLength + " characters");
+    }
+    if (s.indexOf('\u0000') >= 0) {
+      // PostgreSQL text cannot hold NUL, and no provider takes one: refused in every field.
+      throw invalid(prefix + name + " must not contain NUL characters");
     }
     return s;
   }

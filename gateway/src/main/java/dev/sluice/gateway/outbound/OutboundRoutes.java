@@ -29,8 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The tenant message API: {@code POST /v1/messages} (202 once the message is in Redis), {@code POST
@@ -41,7 +39,6 @@ import org.slf4j.LoggerFactory;
  * fields and the answer is written as bytes, with no JSON tree either way.
  */
 public final class OutboundRoutes implements Routes {
-  private static final Logger LOG = LoggerFactory.getLogger(OutboundRoutes.class);
   static final int MAX_BATCH = 1_000;
 
   /** How long a client refused for a full backlog is asked to wait (seconds). */
@@ -221,18 +218,8 @@ public final class OutboundRoutes implements Routes {
                   events.add(acceptedEvent(items.get(i).message()));
                 }
               }
-              return ledger
-                  .append(events)
-                  .transform(
-                      ar -> {
-                        if (ar.failed()) {
-                          LOG.warn(
-                              "accepted {} message(s) but could not record it in the ledger: {}",
-                              events.size(),
-                              ar.cause().toString());
-                        }
-                        return Future.succeededFuture(results);
-                      });
+              // The 202 stands: an append Redis refused is kept and tried again.
+              return ledger.appendEventually(events).map(results);
             });
   }
 

@@ -29,7 +29,7 @@ public enum OutboundEvents {
   public boolean includes(MessageStatus status) {
     return switch (this) {
       case ALL -> true;
-      case FINAL -> status.rank() >= MessageStatus.DELIVERED.rank();
+      case FINAL -> status.isFinal();
       case FAILURES -> status == MessageStatus.FAILED || status == MessageStatus.CANCELLED;
       case NONE -> false;
     };

@@ -444,6 +444,181 @@ class ProviderWebhooksIT {
     assertThat(h.drain(t.apiKey(), "inbound")).isEmpty();
   }
 
+  // ---- NUL characters in ids (PostgreSQL text cannot hold them) ----
+
+  @Test
+  void whatsAppStatusWithANulInItsIdOrErrorCodeIsRefusedAndNothingIsQueued() {
+    Tenant t = h.tenant("pw-nul-wa");
+    String phoneId = "1066" + ADDRESSES.incrementAndGet();
+    metaChannel(t, "whatsapp", phoneId);
+    String status =
+        """
+        {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{
+         "messaging_product":"whatsapp",
+         "metadata":{"display_phone_number":"15550783881","phone_number_id":"%s"},
+         "statuses":[
+          {"id":"wamid.OK","status":"delivered","timestamp":"1750857386","recipient_id":"16505551234"},
+          {"id":"%s","status":"failed","timestamp":"1750857400","recipient_id":"16505559876",
+           "errors":[{"code":"%s","title":"x"}]}]},
+         "field":"messages"}]}]}""";
+
+    assertError(
+        h.postMeta(app, META_SECRET, status.formatted(phoneId, "wamid.\\u0000NUL", "131047")),
+        400,
+        "invalid_payload");
+    assertError(
+        h.postMeta(app, META_SECRET, status.formatted(phoneId, "wamid.NUL", "13\\u00001047")),
+        400,
+        "invalid_payload");
+    assertThat(h.drain(t.apiKey(), "inbound")).isEmpty();
+  }
+
+  @Test
+  void metaMessagesWithANulInTheirIdOrSenderAreRefused() {
+    Tenant t = h.tenant("pw-nul-meta");
+    String phoneId = "1067" + ADDRESSES.incrementAndGet();
+    metaChannel(t, "whatsapp", phoneId);
+    String pageId = "1046" + ADDRESSES.incrementAndGet();
+    metaChannel(t, "messenger", pageId);
+
+    assertError(
+        h.postMeta(
+            app,
+            META_SECRET,
+            IngressHarness.whatsappText(phoneId, "4915\u0000112", "wamid.M", "hi")),
+        400,
+        "invalid_payload");
+    assertError(
+        h.postMeta(
+            app,
+            META_SECRET,
+            IngressHarness.whatsappText(phoneId, "4915112", "wamid.\u0000", "hi")),
+        400,
+        "invalid_payload");
+    String receipt =
+        """
+        {"object":"page","entry":[{"id":"%1$s","time":1458692752478,"messaging":[
+         {"sender":{"id":"6945738362236453"},"recipient":{"id":"%1$s"},"timestamp":1458692752478,
+          "delivery":{"mids":["mid.\\u0000x"],"watermark":1458668856253}}]}]}"""
+            .formatted(pageId);
+    assertError(h.postMeta(app, META_SECRET, receipt), 400, "invalid_payload");
+    assertThat(h.drain(t.apiKey(), "inbound")).isEmpty();
+  }
+
+  @Test
+  void telegramUpdateWithANulInAChatIdIsRefused() {
+    Tenant t = h.tenant("pw-nul-tg");
+    String secret = "tg_secret-" + ADDRESSES.incrementAndGet();
+    String channel = TestBackends.uniqueId("tg");
+    h.channel(
+        t.id(),
+        new JsonObject()
+            .put("id", channel)
+            .put("provider", "telegram")
+            .put(
+                "credentials",
+                new JsonObject()
+                    .put("botToken", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11")
+                    .put("secretToken", secret)));
+    byte[] body =
+        bytes(
+            """
+            {"update_id":864213580,"message":{"message_id":1366,"from":{"id":"11\\u000011"},
+             "chat":{"id":"11\\u000011","type":"private"},"date":1441645532,"text":"hi"}}""");
+
+    HttpResponse<Buffer> r =
+        h.post(
+            "/webhooks/telegram/" + channel,
+            MultiMap.caseInsensitiveMultiMap()
+                .add("Content-Type", "application/json")
+                .add("X-Telegram-Bot-Api-Secret-Token", secret),
+            body);
+
+    assertError(r, 400, "invalid_payload");
+    assertThat(h.drain(t.apiKey(), "inbound")).isEmpty();
+  }
+
+  @Test
+  void twilioStatusCallbackWithANulInItsMessageSidIsRefused() {
+    Tenant t = h.tenant("pw-nul-tw");
+    String token = "twilio-auth-token-nul";
+    String channel = twilioChannel(t, token);
+    byte[] body =
+        bytes(
+            "ErrorCode=30003&MessageStatus=undelivered&To=%2B16505551234"
+                + "&MessageSid=SM0b1c%00d5e&AccountSid=AC0123456789abcdef0123456789abcdef");
+
+    HttpResponse<Buffer> r =
+        h.post(
+            "/webhooks/twilio/" + channel,
+            MultiMap.caseInsensitiveMultiMap()
+                .add("Content-Type", "application/x-www-form-urlencoded")
+                .add(
+                    "X-Twilio-Signature",
+                    WebhookSigning.twilioForm(token, publicUrl(channel), body)),
+            body);
+
+    assertError(r, 400, "invalid_payload");
+    assertThat(h.drain(t.apiKey(), "inbound")).isEmpty();
+  }
+
+  @Test
+  void infobipDeliveryReportWithANulInItsMessageIdIsRefused() {
+    Tenant t = h.tenant("pw-nul-ib");
+    String channel = infobipChannel(t, "ib-secret-nul", null);
+    byte[] body =
+        bytes(
+            """
+            {"results":[{"messageId":"MESSAGE-\\u0000-ID","to":"41793026727","sender":"InfoSMS",
+              "doneAt":"2019-11-09T16:00:00.000+0000",
+              "status":{"groupId":3,"groupName":"DELIVERED","id":5,"name":"DELIVERED_TO_HANDSET"}}]}""");
+
+    assertError(
+        h.post("/webhooks/infobip/" + channel, infobip("Bearer ib-secret-nul"), body),
+        400,
+        "invalid_payload");
+    assertThat(h.drain(t.apiKey(), "inbound")).isEmpty();
+  }
+
+  @Test
+  void standardWebhookStatusWithANulInItsMessageIdIsRefused() {
+    Tenant t = h.tenant("pw-nul-std");
+    String secret = "whsec_" + Base64.getEncoder().encodeToString(bytes("standard-secret-nul"));
+    String channel = standardChannel(t, secret);
+    byte[] body =
+        bytes(
+            """
+            {"type":"message.status.updated","timestamp":1667507170,
+             "data":{"messageId":"msg_\\u0000x","to":"+14155551234","status":"delivered"}}""");
+    long now = h.clock.millis() / 1000;
+    String id = "msg_" + TestBackends.uniqueId("s");
+
+    HttpResponse<Buffer> r =
+        h.post(
+            "/webhooks/standard/" + channel,
+            standard(id, now, WebhookSigning.standard(secret, id, now, body)),
+            body);
+
+    assertError(r, 400, "invalid_payload");
+    assertThat(h.drain(t.apiKey(), "inbound")).isEmpty();
+  }
+
+  @Test
+  void aNulInAMessagesTextIsNotAnIdAndIsAccepted() {
+    Tenant t = h.tenant("pw-nul-text");
+    String phoneId = "1068" + ADDRESSES.incrementAndGet();
+    metaChannel(t, "whatsapp", phoneId);
+
+    HttpResponse<Buffer> r =
+        h.postMeta(
+            app,
+            META_SECRET,
+            IngressHarness.whatsappText(phoneId, "4915112", "wamid.T", "a\u0000b"));
+
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(only(h.drain(t.apiKey(), "inbound")).getString("text")).isEqualTo("a\u0000b");
+  }
+
   // ---- refusals shared by every endpoint ----
 
   @Test

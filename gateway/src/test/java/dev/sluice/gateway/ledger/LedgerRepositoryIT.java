@@ -159,21 +159,101 @@ class LedgerRepositoryIT {
   }
 
   @Test
-  void failedIsTerminal() {
+  void aLateFailedAfterReadIsKeptInTheHistoryButDoesNotChangeTheStatus() {
     String id = UUID.randomUUID().toString();
-    ledger.write(List.of(ours(id, MessageStatus.SENT, 2_000, "wamid.F", null))).await();
+    ledger.write(List.of(ours(id, MessageStatus.SENT, 2_000, "wamid.RF", null))).await();
+    ledger
+        .write(
+            List.of(
+                LedgerEvent.fromProvider("whatsapp", "wamid.RF", MessageStatus.READ, 4_000, null)))
+        .await();
     ledger
         .write(
             List.of(
                 LedgerEvent.fromProvider(
-                    "whatsapp", "wamid.F", MessageStatus.FAILED, 3_000, "131026"),
-                LedgerEvent.fromProvider(
-                    "whatsapp", "wamid.F", MessageStatus.DELIVERED, 2_500, null)))
+                    "whatsapp", "wamid.RF", MessageStatus.FAILED, 5_000, "131026")))
         .await();
 
     MessageRecord m = find(id);
-    assertThat(m.status()).isEqualTo("failed");
-    assertThat(m.errorCode()).isEqualTo("131026");
+    assertThat(m.status()).isEqualTo("read");
+    assertThat(m.errorCode()).isNull();
+    assertThat(m.history())
+        .extracting(MessageRecord.HistoryEntry::status)
+        .containsExactly("accepted", "sent", "read", "failed");
+  }
+
+  @Test
+  void aLateFailedInTheSameBatchAsReadDoesNotChangeTheStatus() {
+    String id = UUID.randomUUID().toString();
+    ledger
+        .write(
+            List.of(
+                ours(id, MessageStatus.SENT, 2_000, "wamid.RF1", null),
+                LedgerEvent.fromProvider("whatsapp", "wamid.RF1", MessageStatus.READ, 4_000, null),
+                LedgerEvent.fromProvider(
+                    "whatsapp", "wamid.RF1", MessageStatus.FAILED, 5_000, "131026")))
+        .await();
+
+    assertThat(find(id).status()).isEqualTo("read");
+  }
+
+  @Test
+  void aDeliveredReceiptAfterFailedMovesTheMessageToDelivered() {
+    String id = UUID.randomUUID().toString();
+    ledger.write(List.of(ours(id, MessageStatus.SENT, 2_000, "wamid.FD", null))).await();
+    ledger
+        .write(
+            List.of(
+                LedgerEvent.fromProvider(
+                    "whatsapp", "wamid.FD", MessageStatus.FAILED, 3_000, "131026")))
+        .await();
+    assertThat(find(id).status()).isEqualTo("failed");
+    assertThat(find(id).errorCode()).isEqualTo("131026");
+
+    ledger
+        .write(
+            List.of(
+                LedgerEvent.fromProvider(
+                    "whatsapp", "wamid.FD", MessageStatus.DELIVERED, 3_500, null)))
+        .await();
+
+    MessageRecord m = find(id);
+    assertThat(m.status()).isEqualTo("delivered");
+    assertThat(m.errorCode()).isNull();
+    assertThat(m.history())
+        .extracting(MessageRecord.HistoryEntry::status)
+        .containsExactly("accepted", "sent", "failed", "delivered");
+  }
+
+  @Test
+  void aReadReceiptMovesAMessageOurDispatcherFailedToRead() {
+    // The dispatcher gave up (its last attempt timed out) although the provider had sent it.
+    String id = UUID.randomUUID().toString();
+    ledger.write(List.of(ours(id, MessageStatus.SENT, 2_000, "wamid.DF", null))).await();
+    ledger.write(List.of(ours(id, MessageStatus.FAILED, 3_000, "wamid.DF", null))).await();
+    assertThat(find(id).status()).isEqualTo("failed");
+
+    ledger
+        .write(
+            List.of(
+                LedgerEvent.fromProvider("whatsapp", "wamid.DF", MessageStatus.READ, 4_000, null)))
+        .await();
+
+    assertThat(find(id).status()).isEqualTo("read");
+  }
+
+  @Test
+  void aFailedOutcomeWrittenAfterReadDoesNotChangeTheStatus() {
+    String id = UUID.randomUUID().toString();
+    ledger
+        .write(
+            List.of(
+                LedgerEvent.fromProvider("whatsapp", "wamid.OF", MessageStatus.READ, 4_000, null),
+                ours(id, MessageStatus.SENT, 2_000, "wamid.OF", null)))
+        .await();
+    ledger.write(List.of(ours(id, MessageStatus.FAILED, 5_000, "wamid.OF", null))).await();
+
+    assertThat(find(id).status()).isEqualTo("read");
   }
 
   @Test
@@ -182,5 +262,22 @@ class LedgerRepositoryIT {
     ledger.write(List.of(ours(id, MessageStatus.ACCEPTED, 1_000, null, "ref\u0000x"))).await();
 
     assertThat(find(id).clientRef()).isEqualTo("ref\uFFFDx");
+  }
+
+  @Test
+  void aNulInAProviderMessageIdIsStoredReplacedAndStillMatchesItsReports() {
+    // A provider's send answer is foreign input too: its id reaches the ledger with "sent".
+    String id = UUID.randomUUID().toString();
+    ledger
+        .write(
+            List.of(
+                ours(id, MessageStatus.SENT, 2_000, "wamid.\u0000N", null),
+                LedgerEvent.fromProvider(
+                    "whatsapp", "wamid.\u0000N", MessageStatus.DELIVERED, 3_000, null)))
+        .await();
+
+    MessageRecord m = find(id);
+    assertThat(m.status()).isEqualTo("delivered");
+    assertThat(m.providerMessageId()).isEqualTo("wamid.\uFFFDN");
   }
 }

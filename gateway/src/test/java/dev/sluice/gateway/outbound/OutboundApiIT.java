@@ -322,6 +322,39 @@ class OutboundApiIT {
   }
 
   @Test
+  void aNulInAnyFieldTheLedgerStoresIsRefusedWithAJsonErrorAndNothingIsQueued() {
+    // PostgreSQL text cannot hold NUL: a message carrying one must never reach the ledger.
+    Fixture f = fixture(h);
+    List<Map.Entry<String, JsonObject>> cases =
+        List.of(
+            Map.entry("channel", text(f.whatsapp + "\u0000", PHONE, "hi")),
+            Map.entry("to", text(f.whatsapp, PHONE + "\u0000", "hi")),
+            Map.entry("to", text(f.telegram, "12345\u00006", "hi")),
+            Map.entry("to", text(f.telegram, "@sluice\u0000news", "hi")),
+            Map.entry("text", text(f.whatsapp, PHONE, "h\u0000i")),
+            Map.entry("lane", text(f.whatsapp, PHONE, "hi").put("lane", "low\u0000")),
+            Map.entry("clientRef", text(f.whatsapp, PHONE, "hi").put("clientRef", "ref\u0000")));
+    JsonArray batch = new JsonArray();
+    for (Map.Entry<String, JsonObject> c : cases) {
+      HttpResponse<Buffer> r = post(f.key(), c.getValue());
+      assertThat(r.statusCode()).as("%s → %s", c.getValue(), r.bodyAsString()).isEqualTo(422);
+      assertThat(r.getHeader("Content-Type")).startsWith("application/json");
+      JsonObject error = r.bodyAsJsonObject().getJsonObject("error");
+      assertThat(error.getString("code")).isEqualTo("invalid");
+      assertThat(error.getString("message")).contains(c.getKey());
+      batch.add(c.getValue());
+    }
+    HttpResponse<Buffer> r = postBatch(f.key(), new JsonObject().put("messages", batch));
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    for (Object item : r.bodyAsJsonObject().getJsonArray("results")) {
+      assertThat(((JsonObject) item).getJsonObject("error").getString("code"))
+          .as(item.toString())
+          .isEqualTo("invalid");
+    }
+    assertThat(queued(f)).isZero();
+  }
+
+  @Test
   void aBodyThatIsNotAJsonObjectIs400() {
     Fixture f = fixture(h);
     for (String body :

@@ -48,7 +48,7 @@ public final class InfobipPayloadParser {
         events.add(inbound(result));
       }
     }
-    return events;
+    return Identifiers.checked(events);
   }
 
   private static InboundEvent report(JsonNode result, JsonNode statusNode) {

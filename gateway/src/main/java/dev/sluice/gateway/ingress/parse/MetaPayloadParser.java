@@ -44,7 +44,7 @@ public final class MetaPayloadParser {
   public List<InboundEvent> parse(byte[] body) {
     List<InboundEvent> streamed =
         body == null || body.length == 0 ? null : WhatsAppStream.tryParse(body);
-    return streamed != null ? streamed : parseTree(body);
+    return Identifiers.checked(streamed != null ? streamed : parseTree(body));
   }
 
   /** The tree path alone: every body the stream does not take, and the reference in tests. */

@@ -40,21 +40,22 @@ public final class StandardPayloadParser {
       status = status.toLowerCase(Locale.ROOT);
       status = STATUSES.contains(status) ? status : null;
     }
-    return List.of(
-        new InboundEvent(
-            Provider.STANDARD,
-            null,
-            isStatus ? EventKind.STATUS : EventKind.MESSAGE,
-            webhookId,
-            Addresses.endUser(isStatus ? to : from),
-            from,
-            to,
-            Json.id(data, "messageId"),
-            Timestamps.anySeconds(root.get("timestamp")),
-            type,
-            Json.text(data, "text"),
-            status,
-            null,
-            Json.compact(root)));
+    return Identifiers.checked(
+        List.of(
+            new InboundEvent(
+                Provider.STANDARD,
+                null,
+                isStatus ? EventKind.STATUS : EventKind.MESSAGE,
+                webhookId,
+                Addresses.endUser(isStatus ? to : from),
+                from,
+                to,
+                Json.id(data, "messageId"),
+                Timestamps.anySeconds(root.get("timestamp")),
+                type,
+                Json.text(data, "text"),
+                status,
+                null,
+                Json.compact(root))));
   }
 }

@@ -80,6 +80,10 @@ public final class TelegramPayloadParser {
 
   /** The event in a verified Telegram update; empty when the update holds nothing we know. */
   public List<InboundEvent> parse(byte[] body) {
+    return Identifiers.checked(events(body));
+  }
+
+  private static List<InboundEvent> events(byte[] body) {
     JsonNode update = Json.readObject(body);
     JsonNode updateId = update.get("update_id");
     if (updateId == null || !updateId.isIntegralNumber()) {

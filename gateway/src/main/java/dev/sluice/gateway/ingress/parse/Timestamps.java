@@ -10,8 +10,15 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
 
-/** Provider timestamps to Unix seconds; an absent or unparseable time is 0, never an error. */
+/**
+ * Provider timestamps to Unix seconds; an absent or unparseable time is 0, never an error. So is a
+ * time before 1970 or after 9999: no provider sends one, and one past PostgreSQL's range (year
+ * 294276) would make the ledger refuse the status it came with.
+ */
 final class Timestamps {
+
+  /** 9999-12-31T23:59:59Z. */
+  static final long MAX_SECONDS = 253_402_300_799L;
 
   /**
    * ISO-8601 local date-time with an optional offset written {@code +0000} (Infobip, after Java's
@@ -40,14 +47,18 @@ final class Timestamps {
       return 0;
     }
     if (n.isIntegralNumber()) {
-      return n.canConvertToLong() ? n.longValue() : 0;
+      return n.canConvertToLong() ? plausible(n.longValue()) : 0;
     }
-    return n.isTextual() ? parseLong(n.textValue()) : 0;
+    return n.isTextual() ? plausible(parseLong(n.textValue())) : 0;
   }
 
   /** Unix seconds from a Unix-milliseconds number or string (Messenger). */
   static long unixMillisToSeconds(JsonNode n) {
-    return Math.floorDiv(unixSeconds(n), 1000L);
+    if (n == null) {
+      return 0;
+    }
+    long ms = n.isIntegralNumber() && n.canConvertToLong() ? n.longValue() : 0;
+    return plausible(Math.floorDiv(n.isTextual() ? parseLong(n.textValue()) : ms, 1000L));
   }
 
   /** Unix seconds from an ISO-8601 date-time (see {@link #ISO_LENIENT_OFFSET}). */
@@ -59,7 +70,7 @@ final class Timestamps {
       TemporalAccessor t = ISO_LENIENT_OFFSET.parse(s.trim());
       ZoneOffset offset =
           t.isSupported(ChronoField.OFFSET_SECONDS) ? ZoneOffset.from(t) : ZoneOffset.UTC;
-      return OffsetDateTime.of(LocalDateTime.from(t), offset).toEpochSecond();
+      return plausible(OffsetDateTime.of(LocalDateTime.from(t), offset).toEpochSecond());
     } catch (DateTimeException e) {
       return 0;
     }
@@ -72,6 +83,11 @@ final class Timestamps {
       return v != 0 ? v : isoToSeconds(n.textValue());
     }
     return unixSeconds(n);
+  }
+
+  /** The time, or 0 when it is before 1970 or after 9999. */
+  private static long plausible(long seconds) {
+    return seconds > 0 && seconds <= MAX_SECONDS ? seconds : 0;
   }
 
   private static long parseLong(String s) {

@@ -56,7 +56,7 @@ public final class TwilioPayloadParser {
         fields.put(e.getKey(), values);
       }
     }
-    return event(fields, rawOf(fields));
+    return Identifiers.checked(event(fields, rawOf(fields)));
   }
 
   /**
@@ -81,7 +81,7 @@ public final class TwilioPayloadParser {
         fields.put(e.getKey(), values);
       }
     }
-    return event(fields, Json.compact(root));
+    return Identifiers.checked(event(fields, Json.compact(root)));
   }
 
   private static void addScalar(JsonNode v, List<String> values) {

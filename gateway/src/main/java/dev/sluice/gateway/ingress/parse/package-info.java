@@ -11,6 +11,8 @@
  * type reads as absent; an event without the id we deduplicate on, or a routed array of the wrong
  * type, rejects the whole body so that the provider redelivers rather than an event being dropped.
  * Statuses are normalised to {@code queued|sent|delivered|read|failed}; a provider status outside
- * that mapping is not routed. Unparseable timestamps are 0.
+ * that mapping is not routed. An event's ids, addresses, status and error code never hold a NUL
+ * character (PostgreSQL text cannot): a body with one is refused like a body whose event lacks its
+ * id. Unparseable timestamps, and times outside years 1970..9999, are 0.
  */
 package dev.sluice.gateway.ingress.parse;

@@ -288,6 +288,51 @@ class MetaPayloadParserTest {
   }
 
   @Test
+  void aNulInAnIdOrAddressRejectsTheBodyOnTheStreamedAndTheTreePath() {
+    String status =
+        "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{"
+            + "\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"%s\"},"
+            + "\"statuses\":[{\"id\":\"%s\",\"status\":\"delivered\",\"timestamp\":\"1\","
+            + "\"recipient_id\":\"%s\"}]}}]}]}";
+    for (String[] fields :
+        new String[][] {
+          {"106\\u0000540", "wamid.A", "1650"},
+          {"106540", "wamid.\\u0000A", "1650"},
+          {"106540", "wamid.A", "16\\u000050"}
+        }) {
+      byte[] body = json(status.formatted((Object[]) fields));
+
+      assertThatThrownBy(() -> parser.parse(body))
+          .isInstanceOf(PayloadException.class)
+          .hasMessageContaining("NUL");
+      // "object" last: the streamed path declines the body and the tree path reads it.
+      String tree = new String(body, StandardCharsets.UTF_8);
+      byte[] treeBody =
+          json(
+              "{"
+                  + tree.substring(tree.indexOf("\"entry\""), tree.length() - 1)
+                  + ",\"object\":\"whatsapp_business_account\"}");
+      assertThat(WhatsAppStream.tryParse(treeBody)).isNull();
+      assertThatThrownBy(() -> parser.parse(treeBody))
+          .isInstanceOf(PayloadException.class)
+          .hasMessageContaining("NUL");
+    }
+  }
+
+  @Test
+  void aTimestampPastTheYear9999IsAbsentRatherThanAnUnstorableTime() {
+    byte[] body =
+        json(
+            "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{"
+                + "\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"1\"},"
+                + "\"statuses\":[{\"id\":\"wamid.T\",\"status\":\"read\","
+                + "\"timestamp\":\"99999999999999\",\"recipient_id\":\"1650\"}]}}]}]}");
+
+    assertThat(parser.parse(body).get(0).timestamp()).isZero();
+    assertThat(parser.parseTree(body).get(0).timestamp()).isZero();
+  }
+
+  @Test
   void messengerMessageWithoutMidRejectsTheBody() {
     byte[] body =
         json(
