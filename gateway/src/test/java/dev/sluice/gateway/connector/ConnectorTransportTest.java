@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.sluice.gateway.connector.SendResult.Outcome;
 import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.testing.FakeProvider;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import java.util.List;

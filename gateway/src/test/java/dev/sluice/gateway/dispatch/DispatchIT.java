@@ -2,11 +2,12 @@ package dev.sluice.gateway.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.dispatch.FakeProvider.Call;
-import dev.sluice.gateway.dispatch.FakeProvider.Reply;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
+import dev.sluice.gateway.testing.FakeProvider;
+import dev.sluice.gateway.testing.FakeProvider.Call;
+import dev.sluice.gateway.testing.FakeProvider.Reply;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -47,7 +48,7 @@ class DispatchIT {
 
   @BeforeAll
   static void start() {
-    fake = new FakeProvider();
+    fake = FakeProvider.whatsApp();
     h =
         IngressHarness.start(
             Map.of(
@@ -204,7 +205,7 @@ class DispatchIT {
             c -> {
               assertThat(c.path()).isEqualTo("/v23.0/" + line.phoneNumberId() + "/messages");
               assertThat(c.authorization()).isEqualTo("Bearer EAAG-shape");
-              assertThat(c.body().getString("messaging_product")).isEqualTo("whatsapp");
+              assertThat(c.json().getString("messaging_product")).isEqualTo("whatsapp");
             });
     JsonObject text = find(calls, "4915112345678");
     assertThat(text.getString("type")).isEqualTo("text");
@@ -239,7 +240,7 @@ class DispatchIT {
 
   private static JsonObject find(List<Call> calls, String to) {
     return calls.stream()
-        .map(Call::body)
+        .map(Call::json)
         .filter(b -> to.equals(b.getString("to")))
         .findFirst()
         .orElseThrow();
@@ -312,7 +313,7 @@ class DispatchIT {
     fake.script(
         line.phoneNumberId(),
         c ->
-            slow.equals(c.body().getString("to"))
+            slow.equals(c.json().getString("to"))
                 ? new Reply(200, Reply.ok("wamid.SLOW").body(), Map.of(), gate.future())
                 : null);
     JsonArray batch = new JsonArray();
@@ -353,7 +354,7 @@ class DispatchIT {
     // Answered within its deadline: sent once, not retried after a timeout.
     assertThat(
             fake.callsFor(line.phoneNumberId()).stream()
-                .filter(c -> slow.equals(c.body().getString("to")))
+                .filter(c -> slow.equals(c.json().getString("to")))
                 .count())
         .isEqualTo(1);
   }
@@ -429,7 +430,7 @@ class DispatchIT {
         account,
         c -> {
           JsonArray answered = new JsonArray();
-          for (Object o : c.body().getJsonArray("messages")) {
+          for (Object o : c.json().getJsonArray("messages")) {
             JsonObject sms = (JsonObject) o;
             answered.add(
                 new JsonObject()
@@ -471,7 +472,7 @@ class DispatchIT {
     List<Call> calls = fake.callsFor(account);
     int carried = 0;
     for (Call c : calls) {
-      JsonArray entries = c.body().getJsonArray("messages");
+      JsonArray entries = c.json().getJsonArray("messages");
       carried += entries.size();
       assertThat(c.authorization()).isEqualTo("App ib-key");
     }

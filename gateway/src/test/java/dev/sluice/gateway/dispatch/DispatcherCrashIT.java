@@ -3,10 +3,11 @@ package dev.sluice.gateway.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.Gateway;
-import dev.sluice.gateway.dispatch.FakeProvider.Reply;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
+import dev.sluice.gateway.testing.FakeProvider;
+import dev.sluice.gateway.testing.FakeProvider.Reply;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -34,7 +35,7 @@ class DispatcherCrashIT {
 
   @BeforeAll
   static void start() {
-    fake = new FakeProvider();
+    fake = FakeProvider.whatsApp();
     // The harness instance serves the API only.
     h =
         IngressHarness.start(

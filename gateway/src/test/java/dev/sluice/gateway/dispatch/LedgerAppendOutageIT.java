@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.ledger.Ledger;
+import dev.sluice.gateway.testing.FakeProvider;
 import dev.sluice.gateway.testing.RedisServerProcess;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Vertx;
@@ -44,7 +45,7 @@ class LedgerAppendOutageIT {
   @BeforeAll
   static void start() {
     redisServer = new RedisServerProcess().start();
-    fake = new FakeProvider();
+    fake = FakeProvider.whatsApp();
     h =
         IngressHarness.start(
             Map.of(

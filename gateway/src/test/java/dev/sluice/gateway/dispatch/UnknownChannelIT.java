@@ -6,6 +6,7 @@ import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
+import dev.sluice.gateway.testing.FakeProvider;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -37,7 +38,7 @@ class UnknownChannelIT {
 
   @BeforeAll
   static void start() {
-    fake = new FakeProvider();
+    fake = FakeProvider.whatsApp();
     a =
         IngressHarness.start(
             Map.of(

@@ -2,10 +2,10 @@ package dev.sluice.gateway.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.connector.FakeProvider;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
+import dev.sluice.gateway.testing.FakeProvider;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -4,7 +4,6 @@ import static dev.sluice.gateway.connector.TestChannels.CLOCK;
 import static dev.sluice.gateway.connector.TestChannels.MARK;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.connector.FakeProvider;
 import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.SendResult;
@@ -14,6 +13,7 @@ import dev.sluice.gateway.ingress.Provider;
 import dev.sluice.gateway.ingress.signature.InfobipAuthVerifier;
 import dev.sluice.gateway.ingress.signature.Verdict;
 import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.testing.FakeProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -107,7 +107,7 @@ class InfobipConnectorTest {
     SendResult result = send(new MessageContent.Text("This is a sample message"));
 
     assertThat(result).isEqualTo(SendResult.sent(MESSAGE_ID, 200));
-    FakeProvider.Received request = infobip.received();
+    FakeProvider.Call request = infobip.received();
     assertThat(request.method()).isEqualTo(HttpMethod.POST);
     assertThat(request.path()).isEqualTo("/sms/3/messages");
     assertThat(request.headers().get("Authorization")).isEqualTo("App " + API_KEY);

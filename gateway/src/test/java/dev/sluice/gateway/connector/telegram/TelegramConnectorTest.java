@@ -4,13 +4,13 @@ import static dev.sluice.gateway.connector.TestChannels.CLOCK;
 import static dev.sluice.gateway.connector.TestChannels.MARK;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.connector.FakeProvider;
 import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.SendResult;
 import dev.sluice.gateway.connector.TestChannels;
 import dev.sluice.gateway.ingress.Provider;
 import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.testing.FakeProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -90,7 +90,7 @@ class TelegramConnectorTest {
     SendResult result = send(new MessageContent.Text("hello"));
 
     assertThat(result).isEqualTo(SendResult.sent("987654321:42", 200));
-    FakeProvider.Received request = telegram.received();
+    FakeProvider.Call request = telegram.received();
     assertThat(request.method()).isEqualTo(HttpMethod.POST);
     assertThat(request.path()).isEqualTo("/bot" + TOKEN + "/sendMessage");
     assertThat(request.headers().get("Content-Type")).startsWith("application/json");
@@ -115,7 +115,7 @@ class TelegramConnectorTest {
     send(new MessageContent.Media("image", "https://files.example.com/a.png", null, "look", null));
     send(new MessageContent.Media("document", null, "BQACAgIAAxkB", null, "a.pdf"));
 
-    FakeProvider.Received photo = telegram.received();
+    FakeProvider.Call photo = telegram.received();
     assertThat(photo.path()).isEqualTo("/bot" + TOKEN + "/sendPhoto");
     assertThat(photo.json())
         .isEqualTo(
@@ -123,7 +123,7 @@ class TelegramConnectorTest {
                 .put("chat_id", 987654321L)
                 .put("photo", "https://files.example.com/a.png")
                 .put("caption", "look"));
-    FakeProvider.Received document = telegram.received();
+    FakeProvider.Call document = telegram.received();
     assertThat(document.path()).isEqualTo("/bot" + TOKEN + "/sendDocument");
     assertThat(document.json())
         .isEqualTo(new JsonObject().put("chat_id", 987654321L).put("document", "BQACAgIAAxkB"));

@@ -4,7 +4,6 @@ import static dev.sluice.gateway.connector.TestChannels.CLOCK;
 import static dev.sluice.gateway.connector.TestChannels.MARK;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.connector.FakeProvider;
 import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.SendResult;
@@ -12,6 +11,7 @@ import dev.sluice.gateway.connector.SendResult.Outcome;
 import dev.sluice.gateway.connector.TestChannels;
 import dev.sluice.gateway.ingress.Provider;
 import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.testing.FakeProvider;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -108,7 +108,7 @@ class TwilioConnectorTest {
     SendResult result = send(new MessageContent.Text("hello"));
 
     assertThat(result).isEqualTo(SendResult.sent(MESSAGE_SID, 201));
-    FakeProvider.Received request = twilio.received();
+    FakeProvider.Call request = twilio.received();
     assertThat(request.method()).isEqualTo(HttpMethod.POST);
     assertThat(request.path()).isEqualTo("/2010-04-01/Accounts/" + SID + "/Messages.json");
     assertThat(request.headers().get("Authorization"))

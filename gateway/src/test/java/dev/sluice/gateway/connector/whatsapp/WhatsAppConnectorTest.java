@@ -4,7 +4,6 @@ import static dev.sluice.gateway.connector.TestChannels.CLOCK;
 import static dev.sluice.gateway.connector.TestChannels.MARK;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.connector.FakeProvider;
 import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.SendResult;
@@ -12,6 +11,7 @@ import dev.sluice.gateway.connector.SendResult.Outcome;
 import dev.sluice.gateway.connector.TestChannels;
 import dev.sluice.gateway.ingress.Provider;
 import dev.sluice.gateway.tenant.Channel;
+import dev.sluice.gateway.testing.FakeProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -93,7 +93,7 @@ class WhatsAppConnectorTest {
     SendResult result = send(new MessageContent.Text("hello"));
 
     assertThat(result).isEqualTo(SendResult.sent(WAMID, 200));
-    FakeProvider.Received request = meta.received();
+    FakeProvider.Call request = meta.received();
     assertThat(request.method()).isEqualTo(HttpMethod.POST);
     assertThat(request.path()).isEqualTo("/v23.0/106540352242922/messages");
     assertThat(request.headers().get("Authorization")).isEqualTo("Bearer EAAG" + MARK + "tok");
