@@ -1,5 +1,6 @@
 package dev.sluice.gateway.ledger;
 
+import dev.sluice.gateway.logging.ThrottledLogger;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LedgerWriter extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
+  private static final ThrottledLogger WARNINGS = new ThrottledLogger(LOG);
   static final String GROUP = "ledger";
 
   /** Entries PostgreSQL refused for their data, kept for an operator (in a key namespace). */
@@ -51,7 +53,6 @@ public final class LedgerWriter extends VerticleBase {
   private boolean stopped;
   private boolean ownPendingFirst = true;
   private long lastClaimMs;
-  private long lastWarnMs;
 
   public LedgerWriter(
       RedisBackend backend, LedgerRepository repository, String consumer, MeterRegistry registry) {
@@ -270,10 +271,6 @@ public final class LedgerWriter extends VerticleBase {
   }
 
   private void warn(Throwable e) {
-    long now = System.currentTimeMillis();
-    if (now - lastWarnMs > 30_000) {
-      lastWarnMs = now;
-      LOG.warn("ledger writer cannot write, retrying: {}", e.toString());
-    }
+    WARNINGS.warn("ledger writer cannot write, retrying: {}", e.toString());
   }
 }
