@@ -212,7 +212,7 @@ public record GatewayConfig(
    * @param allowPrivate accept endpoints on loopback and private addresses (tests, local use)
    * @param requestTimeoutMs deadline of one delivery request
    * @param maxAgeSeconds how long an event is retried before it goes to the dead-letter lane
-   * @param retryBaseMs first retry delay (doubling per attempt, full jitter)
+   * @param retryBaseMs first retry delay (doubling per attempt; half of it kept, half jittered)
    * @param retryMaxMs longest retry delay
    * @param concurrencyPerTenant requests in flight to one tenant per instance
    * @param breakerOpenMs how long an open tenant breaker holds deliveries back

@@ -3,6 +3,7 @@ package dev.sluice.gateway.delivery;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.ingress.signature.StandardWebhookVerifier;
+import dev.sluice.gateway.logging.ThrottledLogger;
 import dev.sluice.gateway.queue.EventId;
 import dev.sluice.gateway.queue.Lane;
 import dev.sluice.gateway.queue.QueuedEvent;
@@ -11,6 +12,9 @@ import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
 import dev.sluice.gateway.tenant.Endpoint;
 import dev.sluice.gateway.tenant.TenantDirectory;
+import dev.sluice.gateway.work.Backoff;
+import dev.sluice.gateway.work.WorkScheduler;
+import dev.sluice.gateway.work.WorkSet;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -29,12 +33,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,13 +46,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pushes tenant queues to tenants' endpoints. Each deliverer claims due partitions of push tenants
- * from {@link DeliveryWork#key} ({@code sluice_claim}) and works each one on its own: lease up to
- * {@code batchSize} events, one per conversation ({@code sluice_push_pull}), POST them as one
- * signed JSON array, and record the outcome ({@code sluice_push_done}). A 2xx acknowledges the
- * events; anything else leases them until their retry is due, which holds back only the later
- * events of the same conversations. Events older than {@code delivery.maxAgeSeconds} go to the
- * tenant's dead-letter lane instead of being sent.
+ * Pushes tenant queues to tenants' endpoints. Each deliverer's {@link WorkScheduler} claims due
+ * partitions of push tenants from {@link DeliveryWork#key} ({@code sluice_claim}), and the
+ * deliverer works each one on its own: lease up to {@code batchSize} events, one per conversation
+ * ({@code sluice_push_pull}), POST them as one signed JSON array, and record the outcome ({@code
+ * sluice_push_done}). A 2xx acknowledges the events; anything else leases them until their retry is
+ * due, which holds back only the later events of the same conversations. Events older than {@code
+ * delivery.maxAgeSeconds} go to the tenant's dead-letter lane instead of being sent.
  *
  * <p>Partitions are worked concurrently and never waited on together, so a tenant whose endpoint
  * takes 10 s per call holds only its own partitions; its requests in flight are capped per instance
@@ -67,11 +71,8 @@ public final class Deliverer extends VerticleBase {
 
   private static final long LOG_LENGTH = 1_000;
 
-  /**
-   * How much longer than its request's deadline a batch stays leased: room for the time between the
-   * lease and the request's start, a late timer and the cut-off reaching the endpoint.
-   */
-  static final long LEASE_MARGIN_MS = 5_000;
+  /** How soon a partition whose work failed (Redis lost mid-way) is looked at again. */
+  private static final long FAILED_UNIT_DUE_IN_MS = 1_000;
 
   private final RedisBackend backend;
   private final TenantDirectory directory;
@@ -81,13 +82,13 @@ public final class Deliverer extends VerticleBase {
   private final GatewayConfig.Delivery config;
   private final int partitions;
   private final long leaseMs;
+  private final Backoff backoff;
   private final StandardWebhookVerifier signer = new StandardWebhookVerifier();
+  private final ThrottledLogger warnings = new ThrottledLogger(LOG);
 
   private HttpClient http;
   private PipelinedRedis redis;
-  private boolean stopped;
-  private int unitsInFlight;
-  private long lastWarnMs;
+  private WorkScheduler scheduler;
 
   public Deliverer(
       RedisBackend backend,
@@ -104,6 +105,10 @@ public final class Deliverer extends VerticleBase {
     this.config = config.delivery();
     this.partitions = config.ingress().partitions();
     this.leaseMs = leaseMs(this.config);
+    // At least half of each backoff is kept, so an endpoint that is down is not called straight
+    // back.
+    this.backoff =
+        new Backoff(this.config.retryBaseMs(), this.config.retryMaxMs(), Backoff.Jitter.HALF);
   }
 
   /**
@@ -112,7 +117,7 @@ public final class Deliverer extends VerticleBase {
    * deliverer's events never go to the endpoint twice at once, a dead one's come back soon after.
    */
   static long leaseMs(GatewayConfig.Delivery config) {
-    return config.requestTimeoutMs() + LEASE_MARGIN_MS;
+    return WorkScheduler.leaseOutliving(config.requestTimeoutMs());
   }
 
   @Override
@@ -124,107 +129,56 @@ public final class Deliverer extends VerticleBase {
             // per-tenant cap is enforced by the gates, not by the pool.
             new PoolOptions().setHttp1MaxSize(config.maxUnitsInFlight()));
     redis = backend.pipelined();
-    vertx.runOnContext(v -> loop());
+    // The unit's work is never abandoned on a timer (see WorkScheduler): a unit is handed back
+    // only once no request made under it is open.
+    scheduler =
+        new WorkScheduler(
+            context,
+            new WorkSet(redis, DeliveryWork.key(redis.keyPrefix())),
+            WorkScheduler.Settings.of(
+                    "delivery", config.maxUnitsInFlight(), config.claimMs(), config.idlePollMs())
+                .claimMost(config.unitsPerClaim())
+                .failedUnitDueInMs(FAILED_UNIT_DUE_IN_MS),
+            warnings,
+            Clock.systemUTC(),
+            this::work);
+    scheduler.start();
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
-    stopped = true;
+    scheduler.stop();
     // Requests still in flight are cut off, not awaited (close() would wait up to 30 s for a slow
     // endpoint): their events stay leased and are delivered again after the lease.
     return Future.join(http.shutdown(0, TimeUnit.SECONDS), redis.close());
   }
 
-  private void loop() {
-    if (stopped) {
-      return;
-    }
-    int room = Math.min(config.unitsPerClaim(), config.maxUnitsInFlight() - unitsInFlight);
-    if (room <= 0) {
-      vertx.setTimer(config.idlePollMs(), id -> loop());
-      return;
-    }
-    claim(room)
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                if (stopped) {
-                  return;
-                }
-                warn("delivery claim failed: " + ar.cause());
-                vertx.setTimer(Math.max(config.idlePollMs(), 500), id -> loop());
-                return;
-              }
-              ar.result().forEach(this::startUnit);
-              if (ar.result().size() == room) {
-                vertx.runOnContext(v -> loop());
-              } else {
-                vertx.setTimer(config.idlePollMs(), id -> loop());
-              }
-            });
-  }
-
-  private Future<List<String>> claim(int max) {
-    return redis
-        .send(
-            Request.cmd(Command.FCALL)
-                .arg("sluice_claim")
-                .arg(1)
-                .arg(DeliveryWork.key(redis.keyPrefix()))
-                .arg(max)
-                .arg(config.claimMs()))
-        .map(
-            r -> {
-              List<String> units = new ArrayList<>(r.size());
-              r.forEach(u -> units.add(u.toString()));
-              return units;
-            });
-  }
-
   /**
-   * Works one claimed unit and hands it back if the work failed. The work is never abandoned on a
-   * timer: every step of it has its own deadline (the Redis calls, the request), so it ends, and a
-   * unit is released only once no request made under it is open.
+   * One partition of one tenant: lease a batch, deliver it, record the outcome, hand it back. Every
+   * step has its own deadline (the Redis calls, the request), so the Future ends, and only once no
+   * request made under the unit is open.
    */
-  private void startUnit(String unit) {
-    unitsInFlight++;
-    Future<Void> work;
-    try {
-      work = work(unit);
-    } catch (RuntimeException e) {
-      work = Future.failedFuture(e);
-    }
-    work.onComplete(
-        ar -> {
-          unitsInFlight--;
-          if (ar.failed() && !stopped) {
-            warn("delivery of " + unit + " failed: " + ar.cause());
-            release(unit, System.currentTimeMillis() + 1_000);
-          }
-        });
-  }
-
-  /** One partition of one tenant: lease a batch, deliver it, record the outcome, hand it back. */
   private Future<Void> work(String unit) {
     int colon = unit.lastIndexOf(':');
     String tenant = colon > 0 ? unit.substring(0, colon) : "";
     int partition = colon > 0 ? parsePartition(unit.substring(colon + 1)) : -1;
     long now = System.currentTimeMillis();
     if (partition < 0 || partition >= partitions) {
-      return leave(unit); // no partition of any tenant
+      return scheduler.leave(unit); // no partition of any tenant
     }
     Optional<Endpoint> endpoint = directory.endpoint(tenant);
     if (endpoint.isEmpty()) {
       // Not a push tenant here. It may have set its endpoint through another instance a moment
       // ago (this directory polls PostgreSQL): let the unit go only once PostgreSQL agrees.
       return switch (directory.recheckEndpoint(tenant)) {
-        case ABSENT -> leave(unit);
-        case STORED, UNKNOWN -> release(unit, now + TenantDirectory.RECHECK_MS);
+        // Whoever sets an endpoint adds the tenant's partitions again.
+        case ABSENT -> scheduler.leave(unit);
+        case STORED, UNKNOWN -> scheduler.release(unit, now + TenantDirectory.RECHECK_MS);
       };
     }
     if (!gates.tryAcquire(tenant)) {
-      return release(unit, now + CAP_RETRY_MS);
+      return scheduler.release(unit, now + CAP_RETRY_MS);
     }
     CircuitBreaker breaker = gates.breaker(tenant);
     if (!breaker.tryAcquirePermission()) {
@@ -234,7 +188,7 @@ public final class Deliverer extends VerticleBase {
           breaker.getState() == CircuitBreaker.State.HALF_OPEN
               ? Math.min(1_000, gates.openFor().toMillis())
               : gates.openFor().toMillis();
-      return release(unit, now + wait);
+      return scheduler.release(unit, now + wait);
     }
     TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
     // Taken before the pull leases the batch, so the request's deadline falls inside the lease.
@@ -248,10 +202,10 @@ public final class Deliverer extends VerticleBase {
               }
               if (batch.events().isEmpty()) {
                 breaker.releasePermission();
-                return batch.next() > 0 ? release(unit, batch.next()) : park(unit, keys);
+                return batch.next() > 0 ? scheduler.release(unit, batch.next()) : park(unit, keys);
               }
               return deliver(endpoint.get(), keys, breaker, batch.events(), deadline)
-                  .compose(v -> release(unit, System.currentTimeMillis()));
+                  .compose(v -> scheduler.release(unit, System.currentTimeMillis()));
             })
         .onComplete(ar -> gates.release(tenant));
   }
@@ -330,7 +284,7 @@ public final class Deliverer extends VerticleBase {
         .compose(
             attempt -> {
               metrics.requestEnded();
-              if (stopped && !attempt.ok()) {
+              if (scheduler.stopped() && !attempt.ok()) {
                 // Cut off by this instance stopping, not by the endpoint: the leases run out and
                 // another instance delivers.
                 return Future.<Void>succeededFuture();
@@ -497,7 +451,7 @@ public final class Deliverer extends VerticleBase {
     Request done = pushDone(keys, "retry");
     long now = System.currentTimeMillis();
     for (Leased e : events) {
-      done.arg(e.entryId()).arg(now + retryDelayMs(e.attempts() + 1));
+      done.arg(e.entryId()).arg(now + backoff.delayMs(e.attempts() + 1));
     }
     return redis.send(done).mapEmpty();
   }
@@ -512,16 +466,6 @@ public final class Deliverer extends VerticleBase {
         .arg(keys.inboundAttempts())
         .arg(keys.delivered())
         .arg(action);
-  }
-
-  /**
-   * Exponential backoff with jitter: between half and all of {@code base * 2^(attempt-1)}, capped
-   * at {@code retryMaxMs}. Half is kept so a down endpoint is not hit again at once.
-   */
-  long retryDelayMs(int attempt) {
-    int shift = Math.min(30, Math.max(0, attempt - 1));
-    long ceiling = Math.min(config.retryMaxMs(), config.retryBaseMs() << shift);
-    return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
   }
 
   /** Appends the attempt to the tenant's delivery log (best effort). */
@@ -546,54 +490,16 @@ public final class Deliverer extends VerticleBase {
                 .arg(events)
                 .arg("wid")
                 .arg(webhookId))
-        .onFailure(e -> warn("delivery log append failed: " + e));
-  }
-
-  /** Hands the claimed unit back, due at {@code dueMs} (kept sooner if new events arrived). */
-  private Future<Void> release(String unit, long dueMs) {
-    return redis
-        .send(
-            Request.cmd(Command.FCALL)
-                .arg("sluice_release")
-                .arg(1)
-                .arg(DeliveryWork.key(redis.keyPrefix()))
-                .arg(unit)
-                .arg(dueMs))
-        .mapEmpty();
+        .onFailure(e -> warnings.warn("delivery log append failed: {}", e.toString()));
   }
 
   /**
-   * A unit that is not a push tenant's partition leaves the work set; whoever sets an endpoint adds
-   * the tenant's partitions again.
-   */
-  private Future<Void> leave(String unit) {
-    return redis
-        .send(Request.cmd(Command.ZREM).arg(DeliveryWork.key(redis.keyPrefix())).arg(unit))
-        .mapEmpty();
-  }
-
-  /**
-   * An empty partition leaves the work set until events arrive. Removed before its length is
-   * checked, so an event that arrives meanwhile (whose producer adds the unit back) is never
-   * stranded.
+   * An empty partition leaves the work set until events arrive (see {@link WorkScheduler#park}).
    */
   private Future<Void> park(String unit, TenantQueueKeys keys) {
-    return redis
-        .send(Request.cmd(Command.ZREM).arg(DeliveryWork.key(redis.keyPrefix())).arg(unit))
-        .compose(v -> redis.send(Request.cmd(Command.XLEN).arg(keys.inbound())))
-        .compose(
-            len ->
-                len.toLong() > 0
-                    ? release(unit, System.currentTimeMillis())
-                    : Future.<Void>succeededFuture());
-  }
-
-  private void warn(String message) {
-    long now = System.currentTimeMillis();
-    if (now - lastWarnMs > 10_000) {
-      lastWarnMs = now;
-      LOG.warn(message);
-    }
+    return scheduler.park(
+        unit,
+        () -> redis.send(Request.cmd(Command.XLEN).arg(keys.inbound())).map(Response::toLong));
   }
 
   /** What a breaker records for a failed delivery (no stack: it is counted, not thrown). */

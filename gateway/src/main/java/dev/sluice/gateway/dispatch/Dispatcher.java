@@ -13,6 +13,7 @@ import dev.sluice.gateway.delivery.DeliveryWork;
 import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerEvent;
 import dev.sluice.gateway.ledger.MessageStatus;
+import dev.sluice.gateway.logging.ThrottledLogger;
 import dev.sluice.gateway.outbound.MessageCodec;
 import dev.sluice.gateway.outbound.OutboundQueue;
 import dev.sluice.gateway.outbound.QueuedMessage;
@@ -20,11 +21,13 @@ import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
-import dev.sluice.gateway.redis.TurnBatcher;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.OutboundEvents;
 import dev.sluice.gateway.tenant.Tenant;
 import dev.sluice.gateway.tenant.TenantDirectory;
+import dev.sluice.gateway.work.Backoff;
+import dev.sluice.gateway.work.WorkScheduler;
+import dev.sluice.gateway.work.WorkSet;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -34,9 +37,11 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -48,15 +53,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends queued messages. Each dispatcher claims due tenant partitions from the shared work set
- * ({@code sluice_claim}) and works up to {@code unitsPerClaim} of them at a time, each on its own:
- * it takes a few messages from the partition (high lane first, one per conversation: {@code
- * sluice_out_pull}), paces them in Redis per sender and recipient ({@code sluice_pace_many}, one
- * call per channel), asks the channel's breaker, calls the provider, and records every outcome of
- * the partition in one ledger append and one {@code sluice_out_record} call. Each dispatcher has
- * its own provider client on its event loop, with a connection for each message it can have in
- * flight. Every instance runs dispatchers; a partition is worked by one at a time, and a dead
- * instance's partitions and in-flight messages come back after their claim and lease expire.
+ * Sends queued messages. Each dispatcher's {@link WorkScheduler} claims due tenant partitions from
+ * the shared work set ({@code sluice_claim}) and works up to {@code unitsPerClaim} of them at a
+ * time, each on its own: it takes a few messages from the partition (high lane first, one per
+ * conversation: {@code sluice_out_pull}), paces them in Redis per sender and recipient ({@code
+ * sluice_pace_many}, one call per channel), asks the channel's breaker, calls the provider, and
+ * records every outcome of the partition in one ledger append and one {@code sluice_out_record}
+ * call. Each dispatcher has its own provider client on its event loop, with a connection for each
+ * message it can have in flight. Every instance runs dispatchers; a partition is worked by one at a
+ * time, and a dead instance's partitions and in-flight messages come back after their claim and
+ * lease expire.
  *
  * <p>Fairness: a partition gives at most {@code messagesPerUnit} messages per claim (more, up to
  * {@link #MAX_UNIT_GROWTH} times as many, while its claims keep coming back full: a standing
@@ -84,9 +90,6 @@ public final class Dispatcher extends VerticleBase {
   /** A backlogged partition's claims grow to this many times {@code messagesPerUnit} at most. */
   static final int MAX_UNIT_GROWTH = 4;
 
-  /** Work-set marks and unclaims per call at most. */
-  static final int MAX_MARKS_PER_CALL = 500;
-
   private final RedisBackend backend;
   private final TenantDirectory directory;
   private final GatewayConfig gatewayConfig;
@@ -97,14 +100,13 @@ public final class Dispatcher extends VerticleBase {
   private final long leaseMs;
   private final long eventBacklogBound;
   private final RetryPolicy retries;
-  private final ClaimLinger linger;
+  private final ThrottledLogger warnings = new ThrottledLogger(LOG);
 
   private PipelinedRedis redis;
   private WebClient web;
   private Connectors connectors;
   private Ledger ledger;
-  private TurnBatcher<Mark> marks;
-  private TurnBatcher<String> unclaims;
+  private WorkScheduler scheduler;
 
   /**
    * How many messages the next claim of a partition takes, for partitions whose last claim came
@@ -113,14 +115,6 @@ public final class Dispatcher extends VerticleBase {
    * units (fewer claims, pulls and records per message); a quiet partition stays small.
    */
   private final Map<String, Integer> unitSizes = new HashMap<>();
-
-  private boolean stopped;
-  private int unitsInFlight;
-  private boolean claiming;
-  private long lastClaimMs;
-  private long timer = -1;
-  private long timerAt;
-  private long lastWarnMs;
 
   public Dispatcher(
       RedisBackend backend,
@@ -138,20 +132,32 @@ public final class Dispatcher extends VerticleBase {
     this.config = config.dispatch();
     // A message in flight stays leased past the provider's deadline, so a dead dispatcher's
     // messages come back soon after, and a live one's never twice.
-    this.leaseMs = config.providers().requestTimeoutMs() + 5_000;
+    this.leaseMs = WorkScheduler.leaseOutliving(config.providers().requestTimeoutMs());
     // Status events share the tenant's inbound backlog bound: they never push it past it.
     this.eventBacklogBound =
         Math.max(1, config.ingress().maxBacklogPerTenant() / config.ingress().partitions());
-    this.retries = new RetryPolicy(config.dispatch().retryBaseMs(), config.dispatch().retryMaxMs());
-    this.linger = new ClaimLinger(config.dispatch().lingerMs());
+    this.retries =
+        new RetryPolicy(
+            new Backoff(
+                config.dispatch().retryBaseMs(),
+                config.dispatch().retryMaxMs(),
+                Backoff.Jitter.FULL));
   }
 
   @Override
   public Future<?> start() {
     redis = backend.pipelined();
     ledger = new Ledger(context, redis);
-    marks = new TurnBatcher<>(context, MAX_MARKS_PER_CALL, this::markAll);
-    unclaims = new TurnBatcher<>(context, MAX_MARKS_PER_CALL, this::unclaimAll);
+    scheduler =
+        new WorkScheduler(
+            context,
+            new WorkSet(redis, OutboundQueue.work(redis.keyPrefix())),
+            WorkScheduler.Settings.of(
+                    "dispatch", config.unitsPerClaim(), config.claimMs(), config.idlePollMs())
+                .lingerMs(config.lingerMs()),
+            warnings,
+            Clock.systemUTC(),
+            this::unit);
     // This dispatcher's own provider client, on its event loop, with a connection for every
     // message it can have in flight: a request never waits in the pool for a connection.
     web =
@@ -165,111 +171,17 @@ public final class Dispatcher extends VerticleBase {
                 .setHttp1MaxSize(config.unitsPerClaim() * config.messagesPerUnit())
                 .setMaxWaitQueueSize(-1));
     connectors = new Connectors(web, gatewayConfig.providers(), gatewayConfig.http().publicUrl());
-    vertx.runOnContext(v -> loop());
+    scheduler.start();
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
-    stopped = true;
+    scheduler.stop();
     if (web != null) {
       web.close();
     }
     return redis.close();
-  }
-
-  /**
-   * Claims as many due partitions as there are free slots and starts each. Runs again when a
-   * partition finishes, and on a short timer while slots are free (new work may become due); while
-   * recent claims came back nearly empty, not before the {@link ClaimLinger linger} since the last
-   * claim has passed.
-   */
-  private void loop() {
-    if (stopped || claiming) {
-      return;
-    }
-    int room = config.unitsPerClaim() - unitsInFlight;
-    if (room <= 0) {
-      return; // a partition that finishes looks again
-    }
-    long now = System.currentTimeMillis();
-    long wait = linger.waitMs(now - lastClaimMs);
-    if (wait > 0) {
-      later(wait);
-      return;
-    }
-    lastClaimMs = now;
-    claiming = true;
-    claim(room)
-        .onComplete(
-            ar -> {
-              claiming = false;
-              if (ar.failed()) {
-                warn("dispatch claim failed: " + ar.cause());
-                later(Math.max(config.idlePollMs(), 500));
-                return;
-              }
-              List<String> units = ar.result();
-              for (String unit : units) {
-                unitsInFlight++;
-                Future<Void> work;
-                try {
-                  work = unit(unit);
-                } catch (RuntimeException e) { // a malformed member: its slot must come back
-                  work = Future.failedFuture(e);
-                }
-                work.onComplete(
-                    done -> {
-                      if (done.failed()) {
-                        warn("dispatch of a partition failed: " + done.cause());
-                      }
-                      unitsInFlight--;
-                      loop();
-                    });
-              }
-              if (units.size() < room) {
-                later(config.idlePollMs());
-              }
-            });
-  }
-
-  /** Runs the loop again in {@code delayMs}, or sooner if it is already due sooner. */
-  private void later(long delayMs) {
-    if (stopped) {
-      return;
-    }
-    long at = System.currentTimeMillis() + delayMs;
-    if (timer >= 0) {
-      if (timerAt <= at) {
-        return;
-      }
-      vertx.cancelTimer(timer);
-    }
-    timerAt = at;
-    timer =
-        vertx.setTimer(
-            delayMs,
-            id -> {
-              timer = -1;
-              loop();
-            });
-  }
-
-  private Future<List<String>> claim(int most) {
-    return redis
-        .send(
-            Request.cmd(Command.FCALL)
-                .arg("sluice_claim")
-                .arg(1)
-                .arg(OutboundQueue.work(redis.keyPrefix()))
-                .arg(most)
-                .arg(config.claimMs()))
-        .map(
-            r -> {
-              List<String> units = new ArrayList<>(r.size());
-              r.forEach(u -> units.add(u.toString()));
-              return units;
-            });
   }
 
   private record Pulled(String lane, String entryId, String payload, int attempts) {}
@@ -326,7 +238,7 @@ public final class Dispatcher extends VerticleBase {
                         r.get(i + 2).toString(),
                         r.get(i + 3).toInteger()));
               }
-              linger.pulled(pulled.size(), size);
+              scheduler.pulled(pulled.size(), size);
               boolean full = pulled.size() >= size;
               if (full) {
                 unitSizes.put(unit, Math.min(2 * size, MAX_UNIT_GROWTH * config.messagesPerUnit()));
@@ -642,7 +554,8 @@ public final class Dispatcher extends VerticleBase {
                 dues.add(ar.succeeded() ? o.due() : leaseEnd);
               }
               if (ar.failed()) {
-                warn("cannot record dispatch outcomes [" + keys.tag() + "]: " + ar.cause());
+                warnings.warn(
+                    "cannot record dispatch outcomes [{}]: {}", keys.tag(), ar.cause().toString());
               }
               return Future.succeededFuture(
                   new Settled(dues, ar.succeeded() ? ar.result() : Settled.UNKNOWN));
@@ -687,7 +600,7 @@ public final class Dispatcher extends VerticleBase {
       outcomes.onComplete(
           ar -> {
             if (ar.failed()) {
-              warn("dispatch of a message failed: " + ar.cause());
+              warnings.warn("dispatch of a message failed: {}", ar.cause().toString());
             }
             offer(ar.succeeded() ? ar.result() : List.of(), covered);
           });
@@ -857,64 +770,25 @@ public final class Dispatcher extends VerticleBase {
       }
     }
     if (due != Long.MAX_VALUE) {
-      return zadd(unit, due);
+      return scheduler.markDue(unit, due);
     }
     if (settled.left() > 0) {
-      return zadd(unit, now); // arrived while the partition was worked
+      return scheduler.markDue(unit, now); // arrived while the partition was worked
     }
     if (settled.left() == 0) {
-      return unclaims.add(List.of(unit));
+      return scheduler.unclaim(unit);
     }
-    return redis
-        .send(Request.cmd(Command.ZREM).arg(OutboundQueue.work(redis.keyPrefix())).arg(unit))
-        .compose(
-            v ->
-                redis.send(
+    return scheduler.park(
+        unit,
+        () ->
+            redis
+                .send(
                     Request.cmd(Command.FCALL)
                         .arg("sluice_out_len")
                         .arg(2)
                         .arg(keys.outbound("hi"))
-                        .arg(keys.outbound("lo"))))
-        .compose(len -> len.toLong() > 0 ? zadd(unit, now) : Future.succeededFuture());
-  }
-
-  private Future<Void> zadd(String unit, long due) {
-    return marks.add(List.of(new Mark(unit, due)));
-  }
-
-  /** A worked partition's next due time in the work set. */
-  private record Mark(String unit, long due) {}
-
-  /**
-   * Puts the partitions worked in one event-loop turn back in the work set in one call: {@code LT}
-   * lowers each from its claim's time to its due time, and keeps an earlier mark a producer set.
-   */
-  private Future<?> markAll(List<Mark> batch) {
-    Request zadd = Request.cmd(Command.ZADD).arg(OutboundQueue.work(redis.keyPrefix())).arg("LT");
-    for (Mark m : batch) {
-      zadd.arg(m.due()).arg(m.unit());
-    }
-    return redis.send(zadd);
-  }
-
-  /** Takes the partitions found empty in one event-loop turn out of the work set in one call. */
-  private Future<?> unclaimAll(List<String> units) {
-    Request call =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_unclaim_many")
-            .arg(1)
-            .arg(OutboundQueue.work(redis.keyPrefix()))
-            .arg(config.claimMs() / 2);
-    units.forEach(call::arg);
-    return redis.send(call);
-  }
-
-  private void warn(String message) {
-    long now = System.currentTimeMillis();
-    if (now - lastWarnMs > 10_000) {
-      lastWarnMs = now;
-      LOG.warn(message);
-    }
+                        .arg(keys.outbound("lo")))
+                .map(Response::toLong));
   }
 
   /** What a breaker records for an outage (no stack: it is counted, not thrown). */

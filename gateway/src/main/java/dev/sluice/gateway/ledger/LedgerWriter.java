@@ -1,5 +1,6 @@
 package dev.sluice.gateway.ledger;
 
+import dev.sluice.gateway.logging.ThrottledLogger;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
 import io.vertx.core.Future;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LedgerWriter extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
+  private static final ThrottledLogger WARNINGS = new ThrottledLogger(LOG);
   static final String GROUP = "ledger";
 
   /**
@@ -58,7 +60,6 @@ public final class LedgerWriter extends VerticleBase {
   private boolean stopped;
   private boolean ownPendingFirst = true;
   private long lastClaimMs;
-  private long lastWarnMs;
 
   /**
    * @param metrics created once per process (one instance of this verticle is deployed, but the
@@ -373,10 +374,6 @@ public final class LedgerWriter extends VerticleBase {
   }
 
   private void warn(Throwable e) {
-    long now = System.currentTimeMillis();
-    if (now - lastWarnMs > 30_000) {
-      lastWarnMs = now;
-      LOG.warn("ledger writer cannot write, retrying: {}", e.toString());
-    }
+    WARNINGS.warn("ledger writer cannot write, retrying: {}", e.toString());
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.redis;
 
+import dev.sluice.gateway.logging.ThrottledLogger;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
@@ -33,6 +34,9 @@ public final class PipelinedRedis {
 
   private static final Field SOCKET = socketField();
 
+  /** One warning per connection every 10 s while Redis is down. */
+  private final ThrottledLogger warnings = new ThrottledLogger(LOG);
+
   private final Supplier<Redis> clients;
   private final long timeoutMs;
   private final String keyPrefix;
@@ -48,7 +52,6 @@ public final class PipelinedRedis {
   private Future<RedisConnection> connecting;
   private long retryAtMs;
   private long backoffMs = MIN_BACKOFF_MS;
-  private long lastWarnMs;
 
   PipelinedRedis(Supplier<Redis> clients, long timeoutMs, String keyPrefix) {
     this.clients = clients;
@@ -121,7 +124,7 @@ public final class PipelinedRedis {
                     discardClient(connectingClient);
                     retryAtMs = System.currentTimeMillis() + backoffMs;
                     backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-                    warn("cannot connect to Redis: " + ar.cause().getMessage());
+                    warnings.warn("cannot connect to Redis: {}", ar.cause().getMessage());
                     return Future.failedFuture(RedisUnavailableException.INSTANCE);
                   }
                   RedisConnection conn = ar.result();
@@ -196,14 +199,6 @@ public final class PipelinedRedis {
 
   static boolean isServerReply(Throwable e) {
     return e.getClass().getName().startsWith("io.vertx.redis.client.impl.types.ErrorType");
-  }
-
-  private void warn(String message) {
-    long now = System.currentTimeMillis();
-    if (now - lastWarnMs > 10_000) { // one warning per loop every 10 s while Redis is down
-      lastWarnMs = now;
-      LOG.warn(message);
-    }
   }
 
   /** Closes the connection (verticle stop). */

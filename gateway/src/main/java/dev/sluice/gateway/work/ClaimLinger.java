@@ -1,7 +1,7 @@
-package dev.sluice.gateway.dispatch;
+package dev.sluice.gateway.work;
 
 /**
- * How long a dispatcher waits before its next claim: the adaptive due time of its partitions.
+ * How long a scheduler waits before its next claim: the adaptive due time of its units.
  *
  * <p>Under a steady flow spread over many partitions, a dispatcher that claims again as soon as a
  * slot is free finds one or two messages per partition, and pays a claim, a pull, a pacing call and
@@ -10,7 +10,7 @@ package dev.sluice.gateway.dispatch;
  * moving average of messages taken over messages asked for): {@code (1 - fill) × lingerMs}, so a
  * standing backlog (full pulls) is claimed without waiting, a sparse flow waits up to {@code
  * lingerMs}, and the cost in latency is at most {@code lingerMs} per message. Touched only on its
- * dispatcher's event loop.
+ * scheduler's event loop.
  */
 final class ClaimLinger {
   /** Weight of the newest pull in the moving average: about the last ten pulls count. */

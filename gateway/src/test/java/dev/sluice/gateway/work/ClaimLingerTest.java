@@ -1,4 +1,4 @@
-package dev.sluice.gateway.dispatch;
+package dev.sluice.gateway.work;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
