@@ -180,8 +180,7 @@ public final class Gateway {
                   new DeploymentOptions().setInstances(1))
               .await());
       if (config.dispatch().enabled()) {
-        Breakers breakers =
-            new Breakers(Duration.ofMillis(config.dispatch().breakerOpenMs()), metrics.registry());
+        Breakers breakers = new Breakers(config.dispatch().breaker(), metrics.registry());
         DispatchMetrics dispatchMetrics = new DispatchMetrics(metrics.registry());
         deployments.add(
             vertx
@@ -197,7 +196,7 @@ public final class Gateway {
         DeliveryGates gates =
             new DeliveryGates(
                 config.delivery().concurrencyPerTenant(),
-                Duration.ofMillis(config.delivery().breakerOpenMs()),
+                config.delivery().breaker(),
                 metrics.registry());
         deployments.add(
             vertx

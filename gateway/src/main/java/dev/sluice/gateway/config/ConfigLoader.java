@@ -160,46 +160,48 @@ public final class ConfigLoader {
         "whatsapp.apiVersion",
         "must look like v23.0, got '" + providers.whatsappApiVersion() + "'");
 
+    GatewayConfig.Breaker channelBreaker = breaker(s, "dispatch", 10_000, 20, 5, 2);
     GatewayConfig.Dispatch dispatch =
-        new GatewayConfig.Dispatch(
-            s.bool("dispatch.enabled", true),
-            s.intIn("dispatch.maxAttempts", 10, 1, 1000),
-            s.longIn("dispatch.retryBaseMs", 1_000, 1, 3_600_000),
-            s.longIn("dispatch.retryMaxMs", 300_000, 1, 86_400_000),
-            s.longIn("dispatch.breakerOpenMs", 10_000, 10, 3_600_000),
-            s.longIn("dispatch.claimMs", 30_000, 100, 3_600_000),
-            s.longIn("dispatch.idlePollMs", 50, 1, 60_000),
-            s.intIn("dispatch.unitsPerClaim", 8, 1, 1000),
-            s.intIn("dispatch.messagesPerUnit", 16, 1, 1000),
-            s.longIn("dispatch.maxBacklogPerTenant", 1_000_000, 1, 1_000_000_000),
-            s.longIn("dispatch.lingerMs", 5, 0, 1_000));
+        s.build(
+            () ->
+                new GatewayConfig.Dispatch(
+                    s.bool("dispatch.enabled", true),
+                    s.intIn("dispatch.maxAttempts", 10, 1, 1000),
+                    s.longIn("dispatch.retryBaseMs", 1_000, 1, 3_600_000),
+                    s.longIn("dispatch.retryMaxMs", 300_000, 1, 86_400_000),
+                    channelBreaker,
+                    s.longIn("dispatch.claimMs", 30_000, 100, 3_600_000),
+                    s.longIn("dispatch.idlePollMs", 50, 1, 60_000),
+                    s.intIn("dispatch.unitsPerClaim", 8, 1, 1000),
+                    s.intIn("dispatch.messagesPerUnit", 16, 1, 1000),
+                    s.longIn("dispatch.maxBacklogPerTenant", 1_000_000, 1, 1_000_000_000),
+                    s.longIn("dispatch.lingerMs", 5, 0, 1_000)));
     s.check(
-        dispatch.claimMs() > providers.requestTimeoutMs(),
+        dispatch == null || dispatch.claimMs() > providers.requestTimeoutMs(),
         "dispatch.claimMs",
         "must be longer than providers.requestTimeoutMs, or a partition may be claimed twice");
 
+    GatewayConfig.Breaker tenantBreaker = breaker(s, "delivery", 30_000, 10, 3, 1);
     GatewayConfig.Delivery delivery =
-        new GatewayConfig.Delivery(
-            s.bool("delivery.enabled", true),
-            s.bool("delivery.allowHttp", false),
-            s.bool("delivery.allowPrivate", false),
-            s.longIn("delivery.requestTimeoutMs", 10_000, 100, 120_000),
-            s.longIn("delivery.maxAgeSeconds", 259_200, 1, 2_592_000),
-            s.longIn("delivery.retryBaseMs", 1_000, 1, 3_600_000),
-            s.longIn("delivery.retryMaxMs", 3_600_000, 1, 86_400_000),
-            s.intIn("delivery.concurrencyPerTenant", 4, 1, 256),
-            s.longIn("delivery.breakerOpenMs", 30_000, 10, 3_600_000),
-            s.longIn("delivery.claimMs", 60_000, 100, 3_600_000),
-            s.longIn("delivery.idlePollMs", 50, 1, 60_000),
-            s.intIn("delivery.unitsPerClaim", 16, 1, 1000),
-            s.intIn("delivery.maxUnitsInFlight", 256, 1, 100_000),
-            s.longIn("delivery.secretGraceHours", 24, 0, 720),
-            s.longIn("delivery.replayRetentionHours", 24, 0, 720),
-            s.intIn("delivery.replayMaxPerPartition", 100_000, 0, 10_000_000));
-    s.check(
-        delivery.claimMs() > delivery.requestTimeoutMs(),
-        "delivery.claimMs",
-        "must be longer than delivery.requestTimeoutMs, or a partition may be claimed twice");
+        s.build(
+            () ->
+                new GatewayConfig.Delivery(
+                    s.bool("delivery.enabled", true),
+                    s.bool("delivery.allowHttp", false),
+                    s.bool("delivery.allowPrivate", false),
+                    s.longIn("delivery.requestTimeoutMs", 10_000, 100, 120_000),
+                    s.longIn("delivery.maxAgeSeconds", 259_200, 1, 2_592_000),
+                    s.longIn("delivery.retryBaseMs", 1_000, 1, 3_600_000),
+                    s.longIn("delivery.retryMaxMs", 3_600_000, 1, 86_400_000),
+                    s.intIn("delivery.concurrencyPerTenant", 4, 1, 256),
+                    tenantBreaker,
+                    s.longIn("delivery.claimMs", 60_000, 100, 3_600_000),
+                    s.longIn("delivery.idlePollMs", 50, 1, 60_000),
+                    s.intIn("delivery.unitsPerClaim", 16, 1, 1000),
+                    s.intIn("delivery.maxUnitsInFlight", 256, 1, 100_000),
+                    s.longIn("delivery.secretGraceHours", 24, 0, 720),
+                    s.longIn("delivery.replayRetentionHours", 24, 0, 720),
+                    s.intIn("delivery.replayMaxPerPartition", 100_000, 0, 10_000_000)));
 
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
@@ -215,6 +217,27 @@ public final class ConfigLoader {
             http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch,
             delivery),
         List.copyOf(warnings));
+  }
+
+  /**
+   * A section's circuit breaker: {@code <section>.breakerOpenMs}, {@code .breakerWindow}, {@code
+   * .breakerMinimumCalls}, {@code .breakerFailureRatePercent} and {@code .breakerHalfOpenCalls}.
+   */
+  private static GatewayConfig.Breaker breaker(
+      Settings s, String section, long openMs, int window, int minimumCalls, int halfOpenCalls) {
+    GatewayConfig.Breaker breaker =
+        s.build(
+            section + ".",
+            () ->
+                new GatewayConfig.Breaker(
+                    s.longIn(section + ".breakerOpenMs", openMs, 10, 3_600_000),
+                    s.intIn(section + ".breakerWindow", window, 1, 1_000),
+                    s.intIn(section + ".breakerMinimumCalls", minimumCalls, 1, 1_000),
+                    s.intIn(section + ".breakerFailureRatePercent", 50, 1, 100),
+                    s.intIn(section + ".breakerHalfOpenCalls", halfOpenCalls, 1, 100)));
+    return breaker != null
+        ? breaker
+        : new GatewayConfig.Breaker(openMs, window, minimumCalls, 50, halfOpenCalls);
   }
 
   private static GatewayConfig.Security security(Settings s, List<String> warnings) {

@@ -1,6 +1,8 @@
 package dev.sluice.gateway.config;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -180,7 +182,7 @@ public record GatewayConfig(
    * @param maxAttempts attempts per message before it is dead-lettered and failed
    * @param retryBaseMs first retry delay; doubles per attempt, with full jitter
    * @param retryMaxMs longest retry delay (a provider's Retry-After may ask for more)
-   * @param breakerOpenMs how long a channel's open circuit breaker holds messages back
+   * @param breaker each channel's circuit breaker
    * @param claimMs how long a claimed tenant partition stays with one instance before another may
    *     take it (the bound on how long a dead instance's work waits)
    * @param idlePollMs how often an idle dispatcher looks for due work
@@ -196,13 +198,19 @@ public record GatewayConfig(
       int maxAttempts,
       long retryBaseMs,
       long retryMaxMs,
-      long breakerOpenMs,
+      Breaker breaker,
       long claimMs,
       long idlePollMs,
       int unitsPerClaim,
       int messagesPerUnit,
       long maxBacklogPerTenant,
-      long lingerMs) {}
+      long lingerMs) {
+
+    public Dispatch {
+      Objects.requireNonNull(breaker, "breaker");
+      check(retryBaseMs <= retryMaxMs, "dispatch.retryMaxMs", "must not be below retryBaseMs");
+    }
+  }
 
   /**
    * Push delivery of tenant queues to tenants' endpoints.
@@ -215,7 +223,7 @@ public record GatewayConfig(
    * @param retryBaseMs first retry delay (doubling per attempt; half of it kept, half jittered)
    * @param retryMaxMs longest retry delay
    * @param concurrencyPerTenant requests in flight to one tenant per instance
-   * @param breakerOpenMs how long an open tenant breaker holds deliveries back
+   * @param breaker each tenant's circuit breaker
    * @param claimMs how long a claimed partition stays with one instance
    * @param idlePollMs how often an idle deliverer looks for due work
    * @param unitsPerClaim partitions claimed at a time
@@ -233,14 +241,61 @@ public record GatewayConfig(
       long retryBaseMs,
       long retryMaxMs,
       int concurrencyPerTenant,
-      long breakerOpenMs,
+      Breaker breaker,
       long claimMs,
       long idlePollMs,
       int unitsPerClaim,
       int maxUnitsInFlight,
       long secretGraceHours,
       long replayRetentionHours,
-      int replayMaxPerPartition) {}
+      int replayMaxPerPartition) {
+
+    public Delivery {
+      Objects.requireNonNull(breaker, "breaker");
+      check(retryBaseMs <= retryMaxMs, "delivery.retryMaxMs", "must not be below retryBaseMs");
+      check(
+          claimMs > requestTimeoutMs,
+          "delivery.claimMs",
+          "must be longer than delivery.requestTimeoutMs, or a partition may be claimed twice");
+    }
+  }
+
+  /**
+   * A circuit breaker (Resilience4j, count based): it opens when at least {@code
+   * failureRatePercent} of the last {@code window} calls failed (once {@code minimumCalls} were
+   * made), holds calls back for {@code openMs}, then lets {@code halfOpenCalls} through to decide
+   * whether to close.
+   */
+  public record Breaker(
+      long openMs, int window, int minimumCalls, int failureRatePercent, int halfOpenCalls) {
+
+    public Breaker {
+      check(minimumCalls <= window, "breakerMinimumCalls", "must not exceed its breakerWindow");
+    }
+
+    /** The Resilience4j configuration of this breaker. */
+    public CircuitBreakerConfig toCircuitBreakerConfig() {
+      return CircuitBreakerConfig.custom()
+          .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+          .slidingWindowSize(window)
+          .minimumNumberOfCalls(minimumCalls)
+          .failureRateThreshold(failureRatePercent)
+          .waitDurationInOpenState(Duration.ofMillis(openMs))
+          .permittedNumberOfCallsInHalfOpenState(halfOpenCalls)
+          .build();
+    }
+  }
+
+  /**
+   * Checks an invariant between settings of one section, as the records are built.
+   *
+   * @throws ConfigException naming the setting when it does not hold
+   */
+  static void check(boolean holds, String key, String problem) {
+    if (!holds) {
+      throw new ConfigException(List.of(key + " " + problem));
+    }
+  }
 
   static String maskUserInfo(String url) {
     try {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Typed reads of {@code section.key} settings from the file, each overridable by its environment
@@ -63,6 +64,24 @@ final class Settings {
 
   private void problem(String key, String message) {
     problems.add(key + " " + message);
+  }
+
+  /**
+   * Builds a record whose constructor checks invariants between its settings; a broken invariant
+   * becomes one more problem, and the record {@code null} (the load fails at its end).
+   */
+  <T> T build(Supplier<T> record) {
+    return build("", record);
+  }
+
+  /** {@link #build(Supplier)} for a record shared by sections: its problems get the section. */
+  <T> T build(String keyPrefix, Supplier<T> record) {
+    try {
+      return record.get();
+    } catch (ConfigException e) {
+      e.problems().forEach(p -> problems.add(keyPrefix + p));
+      return null;
+    }
   }
 
   String string(String key, String defaultValue) {

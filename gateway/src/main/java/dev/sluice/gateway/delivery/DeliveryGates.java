@@ -1,7 +1,7 @@
 package dev.sluice.gateway.delivery;
 
+import dev.sluice.gateway.config.GatewayConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,20 +24,11 @@ public final class DeliveryGates {
   private final MeterRegistry meters;
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
-  public DeliveryGates(int perTenant, Duration openFor, MeterRegistry meters) {
+  public DeliveryGates(int perTenant, GatewayConfig.Breaker breaker, MeterRegistry meters) {
     this.perTenant = perTenant;
-    this.openFor = openFor;
+    this.openFor = Duration.ofMillis(breaker.openMs());
     this.meters = meters;
-    this.breakers =
-        CircuitBreakerRegistry.of(
-            CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(10)
-                .minimumNumberOfCalls(3)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(openFor)
-                .permittedNumberOfCallsInHalfOpenState(1)
-                .build());
+    this.breakers = CircuitBreakerRegistry.of(breaker.toCircuitBreakerConfig());
   }
 
   /** Takes a slot for one request to the tenant; false when its cap is reached. */

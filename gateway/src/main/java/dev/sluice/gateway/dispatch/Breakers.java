@@ -1,7 +1,7 @@
 package dev.sluice.gateway.dispatch;
 
+import dev.sluice.gateway.config.GatewayConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,18 +18,9 @@ public final class Breakers {
   private final CircuitBreakerRegistry registry;
   private final Duration openFor;
 
-  public Breakers(Duration openFor, MeterRegistry meters) {
-    this.openFor = openFor;
-    this.registry =
-        CircuitBreakerRegistry.of(
-            CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(20)
-                .minimumNumberOfCalls(5)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(openFor)
-                .permittedNumberOfCallsInHalfOpenState(2)
-                .build());
+  public Breakers(GatewayConfig.Breaker settings, MeterRegistry meters) {
+    this.openFor = Duration.ofMillis(settings.openMs());
+    this.registry = CircuitBreakerRegistry.of(settings.toCircuitBreakerConfig());
     TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry).bindTo(meters);
   }
 

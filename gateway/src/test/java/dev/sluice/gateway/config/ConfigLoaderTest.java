@@ -64,6 +64,43 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void breakersAreConfiguredPerSectionWithTodaysDefaults() {
+    GatewayConfig c =
+        ConfigLoader.load(
+                Map.of("dispatch.breakerWindow", "40", "dispatch.breakerFailureRatePercent", "25"),
+                Map.of("SLUICE_DELIVERY_BREAKER_HALF_OPEN_CALLS", "3"))
+            .config();
+
+    assertThat(c.dispatch().breaker()).isEqualTo(new GatewayConfig.Breaker(10_000, 40, 5, 25, 2));
+    assertThat(c.delivery().breaker()).isEqualTo(new GatewayConfig.Breaker(30_000, 10, 3, 50, 3));
+    assertThat(c.dispatch().breaker().toCircuitBreakerConfig().getSlidingWindowSize())
+        .isEqualTo(40);
+  }
+
+  @Test
+  void aRecordRefusesSettingsThatContradictEachOtherNamingTheKey() {
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(
+                        "delivery.breakerWindow", "2",
+                        "dispatch.retryBaseMs", "5000",
+                        "dispatch.retryMaxMs", "1000",
+                        "delivery.requestTimeoutMs", "20000",
+                        "delivery.claimMs", "15000"),
+                    Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(
+            e ->
+                assertThat(((ConfigException) e).problems())
+                    .containsExactlyInAnyOrder(
+                        "delivery.breakerMinimumCalls must not exceed its breakerWindow",
+                        "dispatch.retryMaxMs must not be below retryBaseMs",
+                        "delivery.claimMs must be longer than delivery.requestTimeoutMs, or a"
+                            + " partition may be claimed twice"));
+  }
+
+  @Test
   void environmentOverridesTheFile() {
     Map<String, String> env =
         Map.of(

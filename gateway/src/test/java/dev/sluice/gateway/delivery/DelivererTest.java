@@ -2,11 +2,11 @@ package dev.sluice.gateway.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.queue.EventId;
 import dev.sluice.gateway.queue.Lane;
 import dev.sluice.gateway.queue.QueuedEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,9 @@ class DelivererTest {
 
   @Test
   void aTenantGetsNoMoreRequestsInFlightThanItsCap() {
-    DeliveryGates gates = new DeliveryGates(2, Duration.ofSeconds(1), new SimpleMeterRegistry());
+    DeliveryGates gates =
+        new DeliveryGates(
+            2, new GatewayConfig.Breaker(1_000, 10, 3, 50, 1), new SimpleMeterRegistry());
     assertThat(gates.tryAcquire("a")).isTrue();
     assertThat(gates.tryAcquire("a")).isTrue();
     assertThat(gates.tryAcquire("a")).isFalse();
