@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.admission.Admission;
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.core.StartupException;
 import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.db.Deployment;
 import dev.sluice.gateway.db.PostgresCheck;

@@ -84,7 +84,7 @@ public final class JfrTop {
     {"javax.crypto", "JCE (HMAC)"},
     {"com.sun.crypto", "JCE (HMAC)"},
     {"dev.sluice.gateway.ingress.parse", "Sluice payload parsing"},
-    {"dev.sluice.gateway.ingress.signature", "Sluice signature check"},
+    {"dev.sluice.gateway.core.signing", "Sluice signature check"},
     {"dev.sluice.gateway.admission", "Sluice admission (batching, FCALL arguments)"},
     {"dev.sluice.gateway.privacy", "Sluice phone hashing"},
     {"dev.sluice.gateway.tenant", "Sluice tenant directory"},

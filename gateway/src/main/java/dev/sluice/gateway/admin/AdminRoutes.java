@@ -3,7 +3,7 @@ package dev.sluice.gateway.admin;
 import static dev.sluice.gateway.admin.JsonFields.invalid;
 
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.tenant.ApiKeyInfo;
 import dev.sluice.gateway.tenant.Channel;
@@ -55,10 +55,10 @@ public final class AdminRoutes implements Routes {
   private static final int MAX_NAME_LENGTH = 200;
   private static final int MAX_SECRET_LENGTH = 4096;
   private static final GatewayException DISABLED =
-      GatewayException.unauthorized(
+      GatewayException.unauthenticated(
           "admin_disabled", "the operator API is disabled: admin.token is not configured");
   private static final GatewayException UNAUTHORIZED =
-      GatewayException.unauthorized(
+      GatewayException.unauthenticated(
           "unauthorized", "the admin token is required (Authorization: Bearer <token>)");
 
   private final Secret token;

@@ -3,9 +3,9 @@ package dev.sluice.gateway.admin;
 import static dev.sluice.gateway.admin.JsonFields.invalid;
 
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.ingress.Provider;
-import dev.sluice.gateway.ingress.signature.IpAllowList;
-import dev.sluice.gateway.ingress.signature.StandardWebhookVerifier;
+import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.core.signing.IpAllowList;
+import dev.sluice.gateway.core.signing.StandardWebhookVerifier;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.InboundLimits;
 import dev.sluice.gateway.tenant.OutboundLimits;
@@ -96,7 +96,7 @@ final class ChannelRequest {
   /**
    * The channel the body describes, for this tenant.
    *
-   * @throws dev.sluice.gateway.http.GatewayException 400 for wrong types, 422 naming the first
+   * @throws dev.sluice.gateway.core.GatewayException 400 for wrong types, 422 naming the first
    *     invalid field
    */
   static Channel parse(String tenantId, JsonFields body, Set<String> baseUrlSchemes) {

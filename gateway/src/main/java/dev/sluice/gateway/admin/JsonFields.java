@@ -1,6 +1,6 @@
 package dev.sluice.gateway.admin;
 
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -28,16 +28,16 @@ final class JsonFields {
   /** The body as a JSON object; 400 if it is not one. */
   static JsonFields body(Buffer body) {
     if (body == null || body.length() == 0) {
-      throw GatewayException.badRequest("bad_request", "the body must be a JSON object");
+      throw GatewayException.malformed("bad_request", "the body must be a JSON object");
     }
     Object parsed;
     try {
       parsed = Json.decodeValue(body);
     } catch (DecodeException e) {
-      throw GatewayException.badRequest("bad_request", "the body is not valid JSON");
+      throw GatewayException.malformed("bad_request", "the body is not valid JSON");
     }
     if (!(parsed instanceof JsonObject object)) {
-      throw GatewayException.badRequest("bad_request", "the body must be a JSON object");
+      throw GatewayException.malformed("bad_request", "the body must be a JSON object");
     }
     return new JsonFields(object, "");
   }
@@ -129,10 +129,10 @@ final class JsonFields {
   }
 
   static GatewayException invalid(String message) {
-    return new GatewayException(422, "invalid", message);
+    return GatewayException.invalid("invalid", message);
   }
 
   private GatewayException wrongType(String name, String expected) {
-    return GatewayException.badRequest("bad_request", path(name) + " must be " + expected);
+    return GatewayException.malformed("bad_request", path(name) + " must be " + expected);
   }
 }

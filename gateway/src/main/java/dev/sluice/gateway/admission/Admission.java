@@ -1,7 +1,7 @@
 package dev.sluice.gateway.admission;
 
 import dev.sluice.gateway.config.GatewayConfig;
-import dev.sluice.gateway.ingress.InboundEvent;
+import dev.sluice.gateway.core.InboundEvent;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;

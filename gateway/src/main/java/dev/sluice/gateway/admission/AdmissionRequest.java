@@ -1,6 +1,6 @@
 package dev.sluice.gateway.admission;
 
-import dev.sluice.gateway.ingress.InboundEvent;
+import dev.sluice.gateway.core.InboundEvent;
 import java.util.Objects;
 
 /**

@@ -2,7 +2,7 @@ package dev.sluice.gateway.admission;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.sluice.gateway.ingress.InboundEvent;
+import dev.sluice.gateway.core.InboundEvent;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;

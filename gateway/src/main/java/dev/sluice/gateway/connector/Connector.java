@@ -1,6 +1,6 @@
 package dev.sluice.gateway.connector;
 
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import io.vertx.core.Future;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.sluice.gateway.delivery;
 
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.ingress.signature.StandardWebhookVerifier;
+import dev.sluice.gateway.core.signing.StandardWebhookVerifier;
 import dev.sluice.gateway.logging.ThrottledLogger;
 import dev.sluice.gateway.queue.EventId;
 import dev.sluice.gateway.queue.Lane;

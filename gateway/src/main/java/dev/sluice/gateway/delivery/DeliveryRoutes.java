@@ -1,6 +1,6 @@
 package dev.sluice.gateway.delivery;
 
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.queue.EventId;
 import dev.sluice.gateway.queue.Lane;
@@ -121,7 +121,7 @@ public final class DeliveryRoutes implements Routes {
     } else if (status.equals("succeeded") || status.equals("failed")) {
       wanted = status.equals("succeeded");
     } else {
-      throw GatewayException.badRequest("invalid_parameter", "status must be succeeded or failed");
+      throw GatewayException.malformed("invalid_parameter", "status must be succeeded or failed");
     }
     String tenant = TenantAuth.tenant(ctx).id();
     Request xrevrange =
@@ -455,10 +455,10 @@ public final class DeliveryRoutes implements Routes {
     try {
       parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
     } catch (DecodeException e) {
-      throw GatewayException.badRequest("bad_request", "the body is not valid JSON");
+      throw GatewayException.malformed("bad_request", "the body is not valid JSON");
     }
     if (!(parsed instanceof JsonObject obj)) {
-      throw GatewayException.badRequest("bad_request", "the body must be " + shape);
+      throw GatewayException.malformed("bad_request", "the body must be " + shape);
     }
     return obj;
   }
@@ -538,7 +538,7 @@ public final class DeliveryRoutes implements Routes {
   }
 
   private static GatewayException invalid(String message) {
-    return GatewayException.badRequest("invalid", message);
+    return GatewayException.malformed("invalid", message);
   }
 
   private static void unavailable(RoutingContext ctx, String tenant, Throwable e) {

@@ -1,6 +1,6 @@
 package dev.sluice.gateway.delivery;
 
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.tenant.Endpoint;
@@ -171,10 +171,10 @@ public final class EndpointRoutes implements Routes {
     try {
       parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
     } catch (DecodeException e) {
-      throw GatewayException.badRequest("bad_request", "the body is not valid JSON");
+      throw GatewayException.malformed("bad_request", "the body is not valid JSON");
     }
     if (!(parsed instanceof JsonObject obj)) {
-      throw GatewayException.badRequest(
+      throw GatewayException.malformed(
           "bad_request", "the body must be a JSON object {\"url\",\"batchSize\"}");
     }
     for (String name : obj.fieldNames()) {
@@ -202,12 +202,12 @@ public final class EndpointRoutes implements Routes {
   private static <T> Future<T> refused(Throwable e) {
     return Future.failedFuture(
         e instanceof EndpointPolicy.Refused r
-            ? new GatewayException(422, r.code(), r.getMessage())
+            ? GatewayException.invalid(r.code(), r.getMessage())
             : e);
   }
 
   private static GatewayException invalid(String message) {
-    return GatewayException.badRequest("invalid", message);
+    return GatewayException.malformed("invalid", message);
   }
 
   private static Future<Endpoint> pullMode() {

@@ -1,6 +1,6 @@
 package dev.sluice.gateway.delivery;
 
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.queue.EventId;
 import dev.sluice.gateway.queue.EventQueue;
@@ -59,12 +59,11 @@ public final class EventRoutes implements Routes {
         Lane.fromWireName(param(ctx, "lane"))
             .orElseThrow(
                 () ->
-                    GatewayException.badRequest(
+                    GatewayException.malformed(
                         "invalid_parameter", "lane must be inbound or quarantine"));
     String tenant = TenantAuth.tenant(ctx).id();
     if (lane == Lane.INBOUND && directory.endpoint(tenant).isPresent()) {
-      throw new GatewayException(
-          409,
+      throw GatewayException.conflict(
           "push_mode",
           "events are delivered to the tenant's endpoint; DELETE /v1/endpoint to pull them"
               + " instead (the quarantine lane stays readable)");
@@ -89,13 +88,13 @@ public final class EventRoutes implements Routes {
     try {
       parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
     } catch (DecodeException e) {
-      throw GatewayException.badRequest("bad_request", "the body is not valid JSON");
+      throw GatewayException.malformed("bad_request", "the body is not valid JSON");
     }
     if (!(parsed instanceof JsonObject obj) || !(obj.getValue("ids") instanceof JsonArray arr)) {
-      throw GatewayException.badRequest("invalid", "the body must be {\"ids\":[…]}");
+      throw GatewayException.malformed("invalid", "the body must be {\"ids\":[…]}");
     }
     if (arr.isEmpty() || arr.size() > MAX_MAX) {
-      throw GatewayException.badRequest("invalid", "ids must hold 1.." + MAX_MAX + " ids");
+      throw GatewayException.malformed("invalid", "ids must hold 1.." + MAX_MAX + " ids");
     }
     List<EventId> ids = new ArrayList<>(arr.size());
     for (int i = 0; i < arr.size(); i++) {
@@ -105,7 +104,7 @@ public final class EventRoutes implements Routes {
               .filter(e -> e.partition() < queue.partitions())
               .orElse(null);
       if (id == null) {
-        throw GatewayException.badRequest("invalid", "ids[" + i + "] is not an event id");
+        throw GatewayException.malformed("invalid", "ids[" + i + "] is not an event id");
       }
       ids.add(id);
     }
@@ -121,7 +120,7 @@ public final class EventRoutes implements Routes {
     try {
       return ctx.request().getParam(name);
     } catch (IllegalArgumentException e) {
-      throw GatewayException.badRequest(
+      throw GatewayException.malformed(
           "invalid_parameter", "the query string is not valid URL encoding");
     }
   }
@@ -138,7 +137,7 @@ public final class EventRoutes implements Routes {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw GatewayException.badRequest(
+    throw GatewayException.malformed(
         "invalid_parameter", name + " must be a whole number " + min + ".." + max);
   }
 

@@ -1,7 +1,7 @@
 package dev.sluice.gateway.dispatch;
 
 import dev.sluice.gateway.connector.SendResult;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

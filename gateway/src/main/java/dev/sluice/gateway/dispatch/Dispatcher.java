@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.connector.Connector;
-import dev.sluice.gateway.connector.Connectors;
 import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.SendResult;
 import dev.sluice.gateway.delivery.DeliveryWork;

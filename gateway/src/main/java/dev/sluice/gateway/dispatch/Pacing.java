@@ -1,6 +1,6 @@
 package dev.sluice.gateway.dispatch;
 
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.OutboundLimits;
 

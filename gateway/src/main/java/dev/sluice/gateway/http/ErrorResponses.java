@@ -1,5 +1,6 @@
 package dev.sluice.gateway.http;
 
+import dev.sluice.gateway.core.GatewayException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -9,9 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place that turns failures into JSON errors. A {@link GatewayException} keeps its status;
- * a status set by Vert.x Web itself (404, 405, 413, …) gets a matching code; anything else is an
- * unexpected 500, logged once with the route, never with the body.
+ * The one place that turns failures into JSON errors. A {@link GatewayException} gets the status of
+ * its kind; a status set by Vert.x Web itself (404, 405, 413, …) gets a matching code; anything
+ * else is an unexpected 500, logged once with the route, never with the body.
  */
 public final class ErrorResponses {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
@@ -25,7 +26,7 @@ public final class ErrorResponses {
       if (e.retryAfterSeconds() != null) {
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds());
       }
-      send(ctx.response(), e.status(), e.code(), e.getMessage());
+      send(ctx.response(), status(e.kind()), e.code(), e.getMessage());
       return;
     }
     int status = ctx.statusCode();
@@ -59,7 +60,7 @@ public final class ErrorResponses {
       if (e.retryAfterSeconds() != null && !request.response().headWritten()) {
         request.response().putHeader(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds());
       }
-      send(request.response(), e.status(), e.code(), e.getMessage());
+      send(request.response(), status(e.kind()), e.code(), e.getMessage());
       return;
     }
     LOG.error(
@@ -82,6 +83,19 @@ public final class ErrorResponses {
 
   private static boolean isTooLarge(Throwable t) {
     return t.getClass().getSimpleName().contains("TooLarge");
+  }
+
+  /** The HTTP status of each kind of rejection: the one place they are decided. */
+  public static int status(GatewayException.Kind kind) {
+    return switch (kind) {
+      case MALFORMED -> 400;
+      case UNAUTHENTICATED -> 401;
+      case FORBIDDEN -> 403;
+      case NOT_FOUND -> 404;
+      case CONFLICT -> 409;
+      case INVALID -> 422;
+      case UNAVAILABLE -> 503;
+    };
   }
 
   static String codeFor(int status) {

@@ -1,6 +1,7 @@
 package dev.sluice.gateway.http;
 
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.core.GatewayException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -78,7 +79,7 @@ public final class HttpVerticle extends VerticleBase {
       URLDecoder.decode(ctx.request().path().replace("+", "%2B"), StandardCharsets.UTF_8);
       ctx.request().params();
     } catch (IllegalArgumentException e) {
-      ctx.fail(GatewayException.badRequest("bad_request", "the request URI is malformed"));
+      ctx.fail(GatewayException.malformed("bad_request", "the request URI is malformed"));
       return;
     }
     ctx.next();

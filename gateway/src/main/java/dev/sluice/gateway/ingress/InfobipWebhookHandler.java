@@ -1,9 +1,11 @@
 package dev.sluice.gateway.ingress;
 
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.core.signing.InfobipAuthVerifier;
 import dev.sluice.gateway.ingress.IngressMetrics.Outcome;
 import dev.sluice.gateway.ingress.parse.InfobipPayloadParser;
-import dev.sluice.gateway.ingress.signature.InfobipAuthVerifier;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import io.vertx.core.http.HttpHeaders;
@@ -38,8 +40,8 @@ final class InfobipWebhookHandler {
           p,
           Outcome.FORBIDDEN,
           start,
-          new GatewayException(
-              403, "ip_not_allowed", "this address may not call this channel's webhook"));
+          GatewayException.forbidden(
+              "ip_not_allowed", "this address may not call this channel's webhook"));
     }
     ingest.requireValid(
         p,

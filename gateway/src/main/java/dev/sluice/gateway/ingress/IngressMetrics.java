@@ -1,7 +1,8 @@
 package dev.sluice.gateway.ingress;
 
 import dev.sluice.gateway.admission.AdmissionOutcome;
-import dev.sluice.gateway.ingress.signature.Verdict;
+import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.core.signing.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -1,9 +1,10 @@
 package dev.sluice.gateway.ingress;
 
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.signing.MetaSignatureVerifier;
 import dev.sluice.gateway.ingress.IngressMetrics.Outcome;
 import dev.sluice.gateway.ingress.parse.MetaPayloadParser;
-import dev.sluice.gateway.ingress.signature.MetaSignatureVerifier;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.MetaApp;
 import dev.sluice.gateway.tenant.TenantDirectory;
@@ -49,8 +50,8 @@ final class MetaWebhookHandler {
         || challenge == null
         || challenge.isEmpty()
         || challenge.length() > 256) {
-      throw new GatewayException(
-          403, "verification_failed", "hub.mode or hub.verify_token does not match");
+      throw GatewayException.forbidden(
+          "verification_failed", "hub.mode or hub.verify_token does not match");
     }
     ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.ingress;
 
+import dev.sluice.gateway.core.InboundEvent;
 import dev.sluice.gateway.tenant.Channel;
 
 /** An event and the channel (hence tenant) it belongs to. */

@@ -1,7 +1,9 @@
 package dev.sluice.gateway.ingress;
 
+import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.core.signing.TelegramSecretVerifier;
 import dev.sluice.gateway.ingress.parse.TelegramPayloadParser;
-import dev.sluice.gateway.ingress.signature.TelegramSecretVerifier;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import io.vertx.ext.web.RoutingContext;

@@ -1,8 +1,10 @@
 package dev.sluice.gateway.ingress;
 
+import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.core.signing.TwilioSignatureVerifier;
+import dev.sluice.gateway.core.signing.Verdict;
 import dev.sluice.gateway.ingress.parse.TwilioPayloadParser;
-import dev.sluice.gateway.ingress.signature.TwilioSignatureVerifier;
-import dev.sluice.gateway.ingress.signature.Verdict;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import io.vertx.core.http.HttpHeaders;

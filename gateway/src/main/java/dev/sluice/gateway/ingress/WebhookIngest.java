@@ -4,10 +4,13 @@ import dev.sluice.gateway.admission.Admission;
 import dev.sluice.gateway.admission.AdmissionOutcome;
 import dev.sluice.gateway.admission.AdmissionRequest;
 import dev.sluice.gateway.config.GatewayConfig;
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.EventKind;
+import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.core.signing.Verdict;
 import dev.sluice.gateway.ingress.IngressMetrics.Outcome;
 import dev.sluice.gateway.ingress.parse.PayloadException;
-import dev.sluice.gateway.ingress.signature.Verdict;
 import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerEvent;
 import dev.sluice.gateway.ledger.MessageStatus;
@@ -97,7 +100,7 @@ public final class WebhookIngest {
           source,
           Outcome.UNAUTHORIZED,
           start,
-          GatewayException.unauthorized(
+          GatewayException.unauthenticated(
               "invalid_signature",
               "the webhook signature did not verify (" + verdict.reason() + ")"));
     }
@@ -116,7 +119,7 @@ public final class WebhookIngest {
           source,
           Outcome.BAD_REQUEST,
           start,
-          GatewayException.badRequest("invalid_payload", e.getMessage()));
+          GatewayException.malformed("invalid_payload", e.getMessage()));
     }
   }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.vertx.core.buffer.Buffer;
@@ -180,6 +180,6 @@ final class MessageJson {
   }
 
   private static GatewayException notAnObject() {
-    return GatewayException.badRequest("bad_request", "the body must be a JSON object");
+    return GatewayException.malformed("bad_request", "the body must be a JSON object");
   }
 }

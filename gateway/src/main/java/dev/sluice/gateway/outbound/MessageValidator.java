@@ -6,8 +6,8 @@ import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import dev.sluice.gateway.connector.MessageContent;
-import dev.sluice.gateway.http.GatewayException;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.outbound.MessageJson.Fields;
 import dev.sluice.gateway.outbound.MessageJson.RawArray;
 import dev.sluice.gateway.tenant.Channel;
@@ -247,6 +247,6 @@ public final class MessageValidator {
   }
 
   static GatewayException invalid(String message) {
-    return new GatewayException(422, "invalid", message);
+    return GatewayException.invalid("invalid", message);
   }
 }

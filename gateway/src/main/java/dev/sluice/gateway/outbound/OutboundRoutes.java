@@ -3,9 +3,9 @@ package dev.sluice.gateway.outbound;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.DirectRoute;
 import dev.sluice.gateway.http.ErrorResponses;
-import dev.sluice.gateway.http.GatewayException;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerEvent;
@@ -119,13 +119,13 @@ public final class OutboundRoutes implements Routes {
     MessageJson.Batch batch = MessageJson.batch(body);
     for (String field : batch.fieldNames()) {
       if (!field.equals("messages")) {
-        throw new GatewayException(422, "invalid", field + " is not a known field");
+        throw GatewayException.invalid("invalid", field + " is not a known field");
       }
     }
     List<Object> items = batch.messages();
     if (items == null || items.isEmpty() || items.size() > MAX_BATCH) {
-      throw new GatewayException(
-          422, "invalid", "messages must be an array of 1.." + MAX_BATCH + " messages");
+      throw GatewayException.invalid(
+          "invalid", "messages must be an array of 1.." + MAX_BATCH + " messages");
     }
     GatewayException[] errors = new GatewayException[items.size()];
     List<OutboundQueue.Item> valid = new ArrayList<>();
@@ -133,11 +133,11 @@ public final class OutboundRoutes implements Routes {
     for (int i = 0; i < items.size(); i++) {
       try {
         if (!(items.get(i) instanceof MessageJson.Fields item)) {
-          throw new GatewayException(422, "invalid", "must be an object");
+          throw GatewayException.invalid("invalid", "must be an object");
         }
         Object rawKey = item.get("idempotencyKey");
         if (rawKey != null && !(rawKey instanceof String)) {
-          throw GatewayException.badRequest(
+          throw GatewayException.malformed(
               "invalid_idempotency_key", "idempotencyKey must be a string");
         }
         String key = idempotencyKey((String) rawKey, "idempotencyKey");
@@ -290,7 +290,7 @@ public final class OutboundRoutes implements Routes {
       return null;
     }
     if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c < 0x7f)) {
-      throw GatewayException.badRequest(
+      throw GatewayException.malformed(
           "invalid_idempotency_key", field + " must be 1..255 printable ASCII characters");
     }
     return key;
@@ -310,8 +310,8 @@ public final class OutboundRoutes implements Routes {
   }
 
   private static GatewayException optedOut() {
-    return new GatewayException(
-        422, "recipient_opted_out", "the recipient opted out of messages on this channel");
+    return GatewayException.invalid(
+        "recipient_opted_out", "the recipient opted out of messages on this channel");
   }
 
   private static GatewayException notFound() {

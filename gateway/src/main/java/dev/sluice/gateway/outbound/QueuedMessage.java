@@ -2,7 +2,7 @@ package dev.sluice.gateway.outbound;
 
 import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.connector.OutboundMessage;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.ledger.LedgerEvent;
 import dev.sluice.gateway.ledger.MessageStatus;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package dev.sluice.gateway.redis;
 
-import dev.sluice.gateway.StartupException;
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.core.StartupException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;

@@ -1,8 +1,8 @@
 package dev.sluice.gateway.tenant;
 
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.ingress.Provider;
-import dev.sluice.gateway.ingress.signature.IpAllowList;
+import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.core.signing.IpAllowList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

@@ -1,8 +1,8 @@
 package dev.sluice.gateway.tenant;
 
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.ingress.Provider;
-import dev.sluice.gateway.ingress.signature.IpAllowList;
+import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.core.signing.IpAllowList;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;

@@ -1,6 +1,6 @@
 package dev.sluice.gateway.tenant;
 
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;

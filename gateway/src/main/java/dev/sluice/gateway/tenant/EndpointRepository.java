@@ -1,8 +1,8 @@
 package dev.sluice.gateway.tenant;
 
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.http.GatewayException;
-import dev.sluice.gateway.ingress.signature.StandardWebhookVerifier;
+import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.core.signing.StandardWebhookVerifier;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

@@ -1,6 +1,6 @@
 package dev.sluice.gateway.tenant;
 
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -16,7 +16,7 @@ public final class TenantAuth implements Handler<RoutingContext> {
   private static final String TENANT = "sluice.tenant";
   private static final String BEARER = "Bearer ";
   private static final GatewayException UNAUTHORIZED =
-      GatewayException.unauthorized(
+      GatewayException.unauthenticated(
           "unauthorized", "a valid API key is required (Authorization: Bearer <key>)");
 
   private final TenantDirectory directory;

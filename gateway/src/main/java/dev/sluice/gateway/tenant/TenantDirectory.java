@@ -1,6 +1,6 @@
 package dev.sluice.gateway.tenant;
 
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,7 +1,7 @@
 package dev.sluice.gateway.tenant;
 
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -303,15 +303,15 @@ public final class TenantRepository {
     }
     if (FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())) {
       return constraint.equals("channels_meta_app_id_fkey")
-          ? new GatewayException(
-              422, "invalid", "metaApp '" + channel.metaAppId() + "' does not exist")
+          ? GatewayException.invalid(
+              "invalid", "metaApp '" + channel.metaAppId() + "' does not exist")
           : unknownTenant(channel.tenantId());
     }
     return e;
   }
 
   private static GatewayException conflict(String message) {
-    return new GatewayException(409, "conflict", message);
+    return GatewayException.conflict("conflict", message);
   }
 
   private static GatewayException notFound(String message) {

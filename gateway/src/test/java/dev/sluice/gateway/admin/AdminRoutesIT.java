@@ -10,7 +10,7 @@ import dev.sluice.gateway.TestGateways;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.TenantDirectory;

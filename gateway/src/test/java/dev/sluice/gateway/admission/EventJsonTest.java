@@ -2,9 +2,9 @@ package dev.sluice.gateway.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.ingress.EventKind;
-import dev.sluice.gateway.ingress.InboundEvent;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.EventKind;
+import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.Provider;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;

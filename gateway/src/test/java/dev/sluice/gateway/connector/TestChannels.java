@@ -2,7 +2,7 @@ package dev.sluice.gateway.connector;
 
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import java.time.Clock;
 import java.time.Instant;

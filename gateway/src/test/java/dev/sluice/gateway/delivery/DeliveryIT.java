@@ -5,11 +5,11 @@ import static dev.sluice.gateway.delivery.PushHarness.texts;
 import static dev.sluice.gateway.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.gateway.core.signing.StandardWebhookVerifier;
+import dev.sluice.gateway.core.signing.Verdict;
 import dev.sluice.gateway.delivery.PushHarness.Hit;
 import dev.sluice.gateway.delivery.PushHarness.Push;
 import dev.sluice.gateway.delivery.PushHarness.Receiver;
-import dev.sluice.gateway.ingress.signature.StandardWebhookVerifier;
-import dev.sluice.gateway.ingress.signature.Verdict;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -6,7 +6,7 @@ import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.connector.MessageContent;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;

@@ -3,7 +3,7 @@ package dev.sluice.gateway.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.gateway.http.GatewayException;
+import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.outbound.MessageJson.Fields;
 import dev.sluice.gateway.outbound.MessageJson.RawArray;
 import io.vertx.core.buffer.Buffer;
@@ -176,7 +176,7 @@ class MessageJsonTest {
   }
 
   private static void assertBadRequest(GatewayException e) {
-    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.kind()).isEqualTo(GatewayException.Kind.MALFORMED);
     assertThat(e.code()).isEqualTo("bad_request");
     assertThat(e.getMessage()).isEqualTo("the body must be a JSON object");
   }

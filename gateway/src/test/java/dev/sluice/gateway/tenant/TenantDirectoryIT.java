@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.gateway.config.Secret;
-import dev.sluice.gateway.ingress.Provider;
-import dev.sluice.gateway.ingress.signature.IpAllowList;
+import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.core.signing.IpAllowList;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.testing.Await;
 import io.vertx.core.Future;

@@ -9,7 +9,7 @@ import dev.sluice.gateway.connector.ProviderCall;
 import dev.sluice.gateway.connector.ProviderResponse;
 import dev.sluice.gateway.connector.SendResult;
 import dev.sluice.gateway.connector.SendResult.Outcome;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;

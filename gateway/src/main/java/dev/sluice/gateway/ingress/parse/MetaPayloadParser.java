@@ -1,9 +1,9 @@
 package dev.sluice.gateway.ingress.parse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.gateway.ingress.EventKind;
-import dev.sluice.gateway.ingress.InboundEvent;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.EventKind;
+import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.Provider;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

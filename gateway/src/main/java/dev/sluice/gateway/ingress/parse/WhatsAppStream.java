@@ -8,7 +8,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
-import dev.sluice.gateway.ingress.InboundEvent;
+import dev.sluice.gateway.core.InboundEvent;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

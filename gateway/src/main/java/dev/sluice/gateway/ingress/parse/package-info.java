@@ -1,6 +1,6 @@
 /**
- * Provider webhook bodies to {@link dev.sluice.gateway.ingress.InboundEvent}s, after the signature
- * has been verified: one parser per provider family (Meta, Telegram, Twilio, Infobip, Standard
+ * Provider webhook bodies to {@link dev.sluice.gateway.core.InboundEvent}s, after the signature has
+ * been verified: one parser per provider family (Meta, Telegram, Twilio, Infobip, Standard
  * Webhooks).
  *
  * <p>Invariants: parsers are stateless and thread-safe, safe to share across event loops, and do no

@@ -8,7 +8,7 @@ import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.SendResult;
 import dev.sluice.gateway.connector.TestChannels;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.testing.FakeProvider;
 import io.vertx.core.Vertx;

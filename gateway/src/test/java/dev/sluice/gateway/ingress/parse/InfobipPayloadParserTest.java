@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.sluice.gateway.ingress.EventKind;
-import dev.sluice.gateway.ingress.InboundEvent;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.EventKind;
+import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.Provider;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,9 +3,9 @@ package dev.sluice.gateway.ingress.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.gateway.ingress.EventKind;
-import dev.sluice.gateway.ingress.InboundEvent;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.EventKind;
+import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.Provider;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package dev.sluice.gateway.ingress.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.gateway.ingress.InboundEvent;
+import dev.sluice.gateway.core.InboundEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

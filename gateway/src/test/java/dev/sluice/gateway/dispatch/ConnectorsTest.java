@@ -1,9 +1,10 @@
-package dev.sluice.gateway.connector;
+package dev.sluice.gateway.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.connector.TestChannels;
+import dev.sluice.gateway.core.Provider;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import java.util.concurrent.TimeUnit;

@@ -1,6 +1,6 @@
 /**
  * Webhook authenticity: one verifier per provider scheme, each a stateless, thread-safe final class
- * that turns a request's credentials into a {@link dev.sluice.gateway.ingress.signature.Verdict}.
+ * that turns a request's credentials into a {@link dev.sluice.gateway.core.signing.Verdict}.
  *
  * <ul>
  *   <li>{@code MetaSignatureVerifier}: WhatsApp, Messenger, Instagram ({@code
@@ -28,4 +28,4 @@
  *       this package never sees a logger, so it cannot leak a secret or a body into one.
  * </ul>
  */
-package dev.sluice.gateway.ingress.signature;
+package dev.sluice.gateway.core.signing;

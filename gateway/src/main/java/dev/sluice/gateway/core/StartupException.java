@@ -1,4 +1,4 @@
-package dev.sluice.gateway;
+package dev.sluice.gateway.core;
 
 /**
  * The gateway cannot start; the message is one line naming what is wrong and what to do. Main

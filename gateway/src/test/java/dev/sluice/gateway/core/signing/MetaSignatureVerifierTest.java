@@ -1,4 +1,4 @@
-package dev.sluice.gateway.ingress.signature;
+package dev.sluice.gateway.core.signing;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;

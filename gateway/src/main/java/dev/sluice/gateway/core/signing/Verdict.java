@@ -1,4 +1,4 @@
-package dev.sluice.gateway.ingress.signature;
+package dev.sluice.gateway.core.signing;
 
 import java.util.Locale;
 

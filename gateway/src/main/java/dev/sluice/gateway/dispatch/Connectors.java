@@ -1,11 +1,12 @@
-package dev.sluice.gateway.connector;
+package dev.sluice.gateway.dispatch;
 
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.connector.Connector;
 import dev.sluice.gateway.connector.infobip.InfobipConnector;
 import dev.sluice.gateway.connector.telegram.TelegramConnector;
 import dev.sluice.gateway.connector.twilio.TwilioConnector;
 import dev.sluice.gateway.connector.whatsapp.WhatsAppConnector;
-import dev.sluice.gateway.ingress.Provider;
+import dev.sluice.gateway.core.Provider;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Clock;
 import java.util.EnumMap;

@@ -1,4 +1,4 @@
-package dev.sluice.gateway.ingress;
+package dev.sluice.gateway.core;
 
 import java.util.Locale;
 
