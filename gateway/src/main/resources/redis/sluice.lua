@@ -19,6 +19,48 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- A stream entry's fields (a flat name, value, ... array) as a table name -> value.
+local function fields_of(f)
+  local fields = {}
+  for j = 1, #f, 2 do fields[f[j]] = f[j + 1] end
+  return fields
+end
+
+-- When the lease of entry `id` in the lease set `leases` ends (ms); 0 when it has none.
+local function lease_end(leases, id)
+  return tonumber(redis.call('ZSCORE', leases, id) or '0')
+end
+
+--[[
+scan_and_lease: the scan-and-lease loop of sluice_pull, sluice_out_pull and sluice_push_pull.
+Walks `stream` from its oldest entry (XRANGE, 100 at a time) and asks `visit(id, fields)` about
+each entry (fields: name -> value); an entry `visit` answers true for is leased until
+`lease_until` (ZADD on `leases`) and counted. Stops once `max` entries are leased or `scan_limit`
+entries were looked at, so that one call's run time is bounded however long the stream is.
+Returns the number of entries leased. What may be leased (a live lease, a conversation held
+back, an entry too old) is each function's own rule, in its `visit`; entries `visit` deletes
+(dead letters) do not disturb the walk, which goes on after the last entry it read.
+]]
+local function scan_and_lease(stream, leases, lease_until, max, scan_limit, visit)
+  local count, scanned, cursor = 0, 0, '-'
+  while count < max and scanned < scan_limit do
+    local entries = redis.call('XRANGE', stream, cursor, '+', 'COUNT', 100)
+    if #entries == 0 then break end
+    for _, entry in ipairs(entries) do
+      local id = entry[1]
+      scanned = scanned + 1
+      if visit(id, fields_of(entry[2])) then
+        redis.call('ZADD', leases, lease_until, id)
+        count = count + 1
+        if count >= max then break end
+      end
+      if scanned >= scan_limit then break end
+    end
+    cursor = '(' .. entries[#entries][1]
+  end
+  return count
+end
+
 --[[
 sluice_admit: admit a batch of inbound events of one tenant partition.
 KEYS[1]      the partition's inbound stream          {t:T:P}:in
@@ -151,37 +193,20 @@ local function pull(keys, args)
   local scan_limit, per_conv = tonumber(args[3]), tonumber(args[4])
   local now = now_ms()
   local blocked, taken, out = {}, {}, {}
-  local count, scanned, cursor = 0, 0, '-'
-  while count < max and scanned < scan_limit do
-    local entries = redis.call('XRANGE', stream, cursor, '+', 'COUNT', 100)
-    if #entries == 0 then break end
-    for _, entry in ipairs(entries) do
-      local id, f = entry[1], entry[2]
-      scanned = scanned + 1
-      local fields = {}
-      for j = 1, #f, 2 do fields[f[j]] = f[j + 1] end
-      local conv = fields['c'] or id
-      if not blocked[conv] then
-        local until_ms = redis.call('ZSCORE', leases, id)
-        if until_ms and tonumber(until_ms) > now then
-          blocked[conv] = true
-        elseif per_conv > 0 and (taken[conv] or 0) >= per_conv then
-          blocked[conv] = true
-        else
-          redis.call('ZADD', leases, now + lease_ms, id)
-          taken[conv] = (taken[conv] or 0) + 1
-          out[#out + 1] = id
-          out[#out + 1] = conv
-          out[#out + 1] = fields['e'] or ''
-          out[#out + 1] = fields['r'] or ''
-          count = count + 1
-          if count >= max then break end
-        end
-      end
-      if scanned >= scan_limit then break end
+  scan_and_lease(stream, leases, now + lease_ms, max, scan_limit, function(id, fields)
+    local conv = fields['c'] or id
+    if blocked[conv] then return false end
+    if lease_end(leases, id) > now or (per_conv > 0 and (taken[conv] or 0) >= per_conv) then
+      blocked[conv] = true
+      return false
     end
-    cursor = '(' .. entries[#entries][1]
-  end
+    taken[conv] = (taken[conv] or 0) + 1
+    out[#out + 1] = id
+    out[#out + 1] = conv
+    out[#out + 1] = fields['e'] or ''
+    out[#out + 1] = fields['r'] or ''
+    return true
+  end)
   return out
 end
 
@@ -295,36 +320,24 @@ local function out_pull(keys, args)
   local lanes = { { keys[1], keys[2], 'hi' }, { keys[3], keys[4], 'lo' } }
   for _, lane in ipairs(lanes) do
     local stream, leases, name = lane[1], lane[2], lane[3]
-    local scanned, cursor = 0, '-'
-    while count < max and scanned < scan_limit do
-      local entries = redis.call('XRANGE', stream, cursor, '+', 'COUNT', 100)
-      if #entries == 0 then break end
-      for _, entry in ipairs(entries) do
-        local id, f = entry[1], entry[2]
-        scanned = scanned + 1
-        local conv, payload = id, ''
-        for j = 1, #f, 2 do
-          if f[j] == 'c' then conv = f[j + 1] elseif f[j] == 'm' then payload = f[j + 1] end
+    -- The conversations seen in the high lane stay held back in the low lane: one message per
+    -- conversation, whichever lane it is in.
+    count = count + scan_and_lease(stream, leases, now + lease_ms, max - count, scan_limit,
+      function(id, fields)
+        local conv = fields['c'] or id
+        if blocked[conv] then return false end
+        blocked[conv] = true
+        local until_ms = lease_end(leases, id)
+        if until_ms > now then
+          if next_due == 0 or until_ms < next_due then next_due = until_ms end
+          return false
         end
-        if not blocked[conv] then
-          blocked[conv] = true
-          local until_ms = tonumber(redis.call('ZSCORE', leases, id) or '0')
-          if until_ms > now then
-            if next_due == 0 or until_ms < next_due then next_due = until_ms end
-          else
-            redis.call('ZADD', leases, now + lease_ms, id)
-            out[#out + 1] = name
-            out[#out + 1] = id
-            out[#out + 1] = payload
-            out[#out + 1] = tonumber(redis.call('HGET', keys[5], id) or '0')
-            count = count + 1
-            if count >= max then break end
-          end
-        end
-        if scanned >= scan_limit then break end
-      end
-      cursor = '(' .. entries[#entries][1]
-    end
+        out[#out + 1] = name
+        out[#out + 1] = id
+        out[#out + 1] = fields['m'] or ''
+        out[#out + 1] = tonumber(redis.call('HGET', keys[5], id) or '0')
+        return true
+      end)
   end
   out[1] = next_due
   return out
@@ -546,12 +559,6 @@ local function entry_ms(id)
   return tonumber(string.match(id, '^(%d+)'))
 end
 
-local function fields_of(f)
-  local fields = {}
-  for j = 1, #f, 2 do fields[f[j]] = f[j + 1] end
-  return fields
-end
-
 --[[
 sluice_push_pull: lease the next events of one partition for one delivery request.
 KEYS[1] inbound stream, KEYS[2] its leases, KEYS[3] attempts, KEYS[4] dead-letter lane
@@ -569,44 +576,34 @@ local function push_pull(keys, args)
   local scan_limit, oldest = tonumber(args[3]), tonumber(args[4])
   local now = now_ms()
   local blocked, out = {}, { 0, 0 }
-  local count, scanned, dead, next_due, cursor = 0, 0, 0, 0, '-'
-  while count < max and scanned < scan_limit do
-    local entries = redis.call('XRANGE', stream, cursor, '+', 'COUNT', 100)
-    if #entries == 0 then break end
-    for _, entry in ipairs(entries) do
-      local id = entry[1]
-      scanned = scanned + 1
-      local fields = fields_of(entry[2])
-      local conv = fields['c'] or id
-      if not blocked[conv] then
-        local until_ms = tonumber(redis.call('ZSCORE', leases, id) or '0')
-        if until_ms > now then
-          blocked[conv] = true
-          if next_due == 0 or until_ms < next_due then next_due = until_ms end
-        elseif entry_ms(id) < oldest then
-          local attempts = redis.call('HGET', att, id) or '0'
-          redis.call('XADD', dlq, '*', 'id', id, 'c', conv, 'e', fields['e'] or '',
-            'r', fields['r'] or '', 'reason', 'expired', 'attempts', attempts)
-          redis.call('XDEL', stream, id)
-          redis.call('ZREM', leases, id)
-          redis.call('HDEL', att, id)
-          dead = dead + 1
-        else
-          blocked[conv] = true
-          redis.call('ZADD', leases, now + lease_ms, id)
-          out[#out + 1] = id
-          out[#out + 1] = conv
-          out[#out + 1] = fields['e'] or ''
-          out[#out + 1] = fields['r'] or ''
-          out[#out + 1] = tonumber(redis.call('HGET', att, id) or '0')
-          count = count + 1
-          if count >= max then break end
-        end
-      end
-      if scanned >= scan_limit then break end
+  local dead, next_due = 0, 0
+  scan_and_lease(stream, leases, now + lease_ms, max, scan_limit, function(id, fields)
+    local conv = fields['c'] or id
+    if blocked[conv] then return false end
+    local until_ms = lease_end(leases, id)
+    if until_ms > now then
+      blocked[conv] = true
+      if next_due == 0 or until_ms < next_due then next_due = until_ms end
+      return false
     end
-    cursor = '(' .. entries[#entries][1]
-  end
+    if entry_ms(id) < oldest then
+      local attempts = redis.call('HGET', att, id) or '0'
+      redis.call('XADD', dlq, '*', 'id', id, 'c', conv, 'e', fields['e'] or '',
+        'r', fields['r'] or '', 'reason', 'expired', 'attempts', attempts)
+      redis.call('XDEL', stream, id)
+      redis.call('ZREM', leases, id)
+      redis.call('HDEL', att, id)
+      dead = dead + 1
+      return false
+    end
+    blocked[conv] = true
+    out[#out + 1] = id
+    out[#out + 1] = conv
+    out[#out + 1] = fields['e'] or ''
+    out[#out + 1] = fields['r'] or ''
+    out[#out + 1] = tonumber(redis.call('HGET', att, id) or '0')
+    return true
+  end)
   out[1] = next_due
   out[2] = dead
   return out

@@ -3,14 +3,14 @@ package dev.sluice.gateway.admission;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.core.InboundEvent;
 import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.queue.InboundStore;
+import dev.sluice.gateway.queue.InboundStore.Admit;
+import dev.sluice.gateway.queue.InboundStore.Admitted;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,9 +21,10 @@ import java.util.function.Consumer;
 
 /**
  * Admission of inbound events: deduplication, the per-phone rate limit and the enqueue, done by the
- * {@code sluice_admit_nx} Redis function. One instance per HTTP verticle, used only on its event
- * loop: every event admitted during one loop turn is grouped by tenant partition and sent as one
- * function call per partition, all pipelined on the loop's one connection.
+ * {@code sluice_admit_nx} Redis function ({@link InboundStore#admitNx}). One instance per HTTP
+ * verticle, used only on its event loop: every event admitted during one loop turn is grouped by
+ * tenant partition and sent as one function call per partition, all pipelined on the loop's one
+ * connection.
  *
  * <p>Retrying a failed admission cannot double-enqueue: an event's dedup marker is written in the
  * same atomic call as its stream entry, so a redelivery after a lost reply is a duplicate.
@@ -34,14 +35,12 @@ public final class Admission {
 
   private final Context context;
   private final PipelinedRedis redis;
+  private final InboundStore store;
   private final PhoneHasher hasher;
   private final GatewayConfig.Ingress config;
   private final long partitionBound;
 
-  /** The function called; {@code sluice_admit} (same arguments) is kept for older gateways. */
-  static final String FUNCTION = "sluice_admit_nx";
-
-  private Map<TenantQueueKeys, List<Pending>> pending = new LinkedHashMap<>();
+  private Map<TenantQueueKeys, Pending> pending = new LinkedHashMap<>();
   private final Map<String, TenantQueueKeys[]> keysByTenant = new HashMap<>();
   private final EventJson eventJson = new EventJson();
   private boolean flushScheduled;
@@ -65,6 +64,7 @@ public final class Admission {
     this.onEnqueued = onEnqueued;
     this.context = context;
     this.redis = redis;
+    this.store = new InboundStore(redis);
     this.hasher = hasher;
     this.config = config;
     this.partitionBound =
@@ -97,9 +97,15 @@ public final class Admission {
   }
 
   private Promise<AdmissionOutcome> add(AdmissionRequest r) {
-    Pending p = prepare(r);
-    pending.computeIfAbsent(p.keys, k -> new ArrayList<>()).add(p);
-    return p.promise;
+    InboundEvent e = r.event();
+    String who = e.endUser() != null ? e.endUser() : "event:" + e.dedupId();
+    String phoneHash = hasher.hash(who);
+    int partition = PhoneHasher.partition(phoneHash, config.partitions());
+    Promise<AdmissionOutcome> promise = Promise.promise();
+    pending
+        .computeIfAbsent(keys(r.tenantId(), partition), k -> new Pending())
+        .add(admit(r, phoneHash), promise);
+    return promise;
   }
 
   /** One key holder per tenant partition, kept: its key names are built once. */
@@ -114,12 +120,8 @@ public final class Admission {
     return keys;
   }
 
-  private Pending prepare(AdmissionRequest r) {
+  private Admit admit(AdmissionRequest r, String phoneHash) {
     InboundEvent e = r.event();
-    String who = e.endUser() != null ? e.endUser() : "event:" + e.dedupId();
-    String phoneHash = hasher.hash(who);
-    int partition = PhoneHasher.partition(phoneHash, config.partitions());
-    TenantQueueKeys keys = keys(r.tenantId(), partition);
     long interval = 0;
     long tolerance = 0;
     if (r.perPhonePerMinute() > 0) {
@@ -127,54 +129,47 @@ public final class Admission {
       interval = Math.max(1, Math.round(60_000.0 / r.perPhonePerMinute()));
       tolerance = interval * r.burst();
     }
-    return new Pending(
-        keys,
-        keys.dedup(r.channelId(), e.dedupId()),
-        keys.rate(r.channelId(), phoneHash),
+    return new Admit(
+        r.channelId(),
+        e.dedupId(),
+        phoneHash,
+        r.channelId() + ":" + phoneHash,
         eventJson.write(r.channelId(), e, System.currentTimeMillis()),
         e.raw().getBytes(StandardCharsets.UTF_8),
-        r.channelId() + ":" + phoneHash,
         interval,
-        tolerance,
-        Promise.promise());
+        tolerance);
   }
 
   private void flush() {
-    Map<TenantQueueKeys, List<Pending>> batch = pending;
+    Map<TenantQueueKeys, Pending> batch = pending;
     pending = new LinkedHashMap<>();
     flushScheduled = false;
-    for (List<Pending> group : batch.values()) {
-      for (int from = 0; from < group.size(); from += MAX_EVENTS_PER_CALL) {
-        send(group.subList(from, Math.min(group.size(), from + MAX_EVENTS_PER_CALL)));
-      }
-    }
+    batch.forEach(
+        (keys, group) -> {
+          int n = group.events.size();
+          for (int from = 0; from < n; from += MAX_EVENTS_PER_CALL) {
+            int to = Math.min(n, from + MAX_EVENTS_PER_CALL);
+            send(keys, group.events.subList(from, to), group.promises.subList(from, to));
+          }
+        });
   }
 
-  private void send(List<Pending> chunk) {
-    TenantQueueKeys keys = chunk.get(0).keys;
-    Request fcall = Request.cmd(Command.FCALL).arg(FUNCTION).arg(2 + 2 * chunk.size());
-    fcall.arg(keys.inbound()).arg(keys.quarantine());
-    for (Pending p : chunk) {
-      fcall.arg(p.dedupKey).arg(p.rateKey);
-    }
-    fcall.arg(config.dedupTtlSeconds()).arg(partitionBound);
-    for (Pending p : chunk) {
-      fcall.arg(p.payload).arg(p.raw).arg(p.conversation).arg(p.interval).arg(p.tolerance);
-    }
-    redis
-        .send(fcall)
+  private void send(
+      TenantQueueKeys keys, List<Admit> events, List<Promise<AdmissionOutcome>> promises) {
+    store
+        .admitNx(keys, config.dedupTtlSeconds(), partitionBound, events)
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                chunk.forEach(p -> p.promise.tryFail(ar.cause()));
+                promises.forEach(p -> p.tryFail(ar.cause()));
                 return;
               }
-              Response codes = ar.result();
+              List<Admitted> answers = ar.result();
               boolean enqueued = false;
-              for (int i = 0; i < chunk.size(); i++) {
-                long code = codes.get(i).toLong();
-                enqueued |= code == 0;
-                chunk.get(i).promise.tryComplete(AdmissionOutcome.fromCode(code));
+              for (int i = 0; i < promises.size(); i++) {
+                Admitted a = answers.get(i);
+                enqueued |= a == Admitted.ENQUEUED;
+                promises.get(i).tryComplete(AdmissionOutcome.of(a));
               }
               if (enqueued) {
                 onEnqueued.accept(keys);
@@ -182,14 +177,14 @@ public final class Admission {
             });
   }
 
-  private record Pending(
-      TenantQueueKeys keys,
-      String dedupKey,
-      String rateKey,
-      byte[] payload,
-      byte[] raw,
-      String conversation,
-      long interval,
-      long tolerance,
-      Promise<AdmissionOutcome> promise) {}
+  /** The events of one partition gathered in this turn, and their callers. */
+  private static final class Pending {
+    final List<Admit> events = new ArrayList<>();
+    final List<Promise<AdmissionOutcome>> promises = new ArrayList<>();
+
+    void add(Admit event, Promise<AdmissionOutcome> promise) {
+      events.add(event);
+      promises.add(promise);
+    }
+  }
 }

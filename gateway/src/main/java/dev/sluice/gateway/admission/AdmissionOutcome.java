@@ -1,5 +1,6 @@
 package dev.sluice.gateway.admission;
 
+import dev.sluice.gateway.queue.InboundStore.Admitted;
 import java.util.Locale;
 
 /** What admission did with one event. */
@@ -20,13 +21,12 @@ public enum AdmissionOutcome {
     return tag;
   }
 
-  static AdmissionOutcome fromCode(long code) {
-    return switch ((int) code) {
-      case 0 -> ENQUEUED;
-      case 1 -> DUPLICATE;
-      case 2 -> QUARANTINED;
-      case 3 -> REFUSED;
-      default -> throw new IllegalStateException("unknown admission code " + code);
+  static AdmissionOutcome of(Admitted answer) {
+    return switch (answer) {
+      case ENQUEUED -> ENQUEUED;
+      case DUPLICATE -> DUPLICATE;
+      case QUARANTINED -> QUARANTINED;
+      case REFUSED -> REFUSED;
     };
   }
 }

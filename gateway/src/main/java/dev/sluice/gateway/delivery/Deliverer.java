@@ -3,9 +3,9 @@ package dev.sluice.gateway.delivery;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.signing.StandardWebhookVerifier;
+import dev.sluice.gateway.delivery.PushStore.Batch;
+import dev.sluice.gateway.delivery.PushStore.Leased;
 import dev.sluice.gateway.logging.ThrottledLogger;
-import dev.sluice.gateway.queue.EventId;
-import dev.sluice.gateway.queue.Lane;
 import dev.sluice.gateway.queue.QueuedEvent;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;
@@ -26,9 +26,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -89,6 +86,7 @@ public final class Deliverer extends VerticleBase {
   private HttpClient http;
   private PipelinedRedis redis;
   private WorkScheduler scheduler;
+  private PushStore store;
 
   public Deliverer(
       RedisBackend backend,
@@ -129,6 +127,7 @@ public final class Deliverer extends VerticleBase {
             // per-tenant cap is enforced by the gates, not by the pool.
             new PoolOptions().setHttp1MaxSize(config.maxUnitsInFlight()));
     redis = backend.pipelined();
+    store = new PushStore(redis);
     // The unit's work is never abandoned on a timer (see WorkScheduler): a unit is handed back
     // only once no request made under it is open.
     scheduler =
@@ -197,12 +196,14 @@ public final class Deliverer extends VerticleBase {
         .onFailure(e -> breaker.releasePermission())
         .compose(
             batch -> {
-              if (batch.dead() > 0) {
-                metrics.deadLettered(tenant, batch.dead());
+              if (batch.deadLettered() > 0) {
+                metrics.deadLettered(tenant, batch.deadLettered());
               }
               if (batch.events().isEmpty()) {
                 breaker.releasePermission();
-                return batch.next() > 0 ? scheduler.release(unit, batch.next()) : park(unit, keys);
+                return batch.nextDueMs() > 0
+                    ? scheduler.release(unit, batch.nextDueMs())
+                    : park(unit, keys);
               }
               return deliver(endpoint.get(), keys, breaker, batch.events(), deadline)
                   .compose(v -> scheduler.release(unit, System.currentTimeMillis()));
@@ -218,43 +219,9 @@ public final class Deliverer extends VerticleBase {
     }
   }
 
-  private record Leased(String entryId, QueuedEvent event, int attempts) {}
-
-  private record Batch(long next, long dead, List<Leased> events) {}
-
   private Future<Batch> pull(TenantQueueKeys keys, int max) {
     long oldest = System.currentTimeMillis() - TimeUnit.SECONDS.toMillis(config.maxAgeSeconds());
-    int partition = keys.partition();
-    return redis
-        .send(
-            Request.cmd(Command.FCALL)
-                .arg("sluice_push_pull")
-                .arg(4)
-                .arg(keys.inbound())
-                .arg(keys.leases(Lane.INBOUND))
-                .arg(keys.inboundAttempts())
-                .arg(keys.inboundDeadLetters())
-                .arg(max)
-                .arg(leaseMs)
-                .arg(SCAN_LIMIT)
-                .arg(oldest))
-        .map(
-            r -> {
-              List<Leased> events = new ArrayList<>();
-              for (int i = 2; i + 4 < r.size(); i += 5) {
-                String id = r.get(i).toString();
-                events.add(
-                    new Leased(
-                        id,
-                        new QueuedEvent(
-                            new EventId(Lane.INBOUND, partition, id),
-                            r.get(i + 1).toString(),
-                            r.get(i + 2).toString(),
-                            r.get(i + 3).toString()),
-                        r.get(i + 4).toInteger()));
-              }
-              return new Batch(r.get(0).toLong(), r.get(1).toLong(), events);
-            });
+    return store.pull(keys, max, leaseMs, SCAN_LIMIT, oldest);
   }
 
   /** What one request to an endpoint came to. */
@@ -439,57 +406,35 @@ public final class Deliverer extends VerticleBase {
 
   private Future<Long> acknowledge(TenantQueueKeys keys, List<Leased> events) {
     long retention = TimeUnit.HOURS.toMillis(config.replayRetentionHours());
-    Request done =
-        pushDone(keys, "ok")
-            .arg(retention > 0 ? config.replayMaxPerPartition() : 0)
-            .arg(System.currentTimeMillis() - retention);
-    events.forEach(e -> done.arg(e.entryId()));
-    return redis.send(done).map(Response::toLong);
+    return store.acknowledge(
+        keys,
+        retention > 0 ? config.replayMaxPerPartition() : 0,
+        System.currentTimeMillis() - retention,
+        events);
   }
 
   private Future<Void> retry(TenantQueueKeys keys, List<Leased> events) {
-    Request done = pushDone(keys, "retry");
     long now = System.currentTimeMillis();
+    List<PushStore.Retry> retries = new ArrayList<>(events.size());
     for (Leased e : events) {
-      done.arg(e.entryId()).arg(now + backoff.delayMs(e.attempts() + 1));
+      retries.add(new PushStore.Retry(e.entryId(), now + backoff.delayMs(e.attempts() + 1)));
     }
-    return redis.send(done).mapEmpty();
-  }
-
-  /** A {@code sluice_push_done} call on the partition, up to its action. */
-  private static Request pushDone(TenantQueueKeys keys, String action) {
-    return Request.cmd(Command.FCALL)
-        .arg("sluice_push_done")
-        .arg(4)
-        .arg(keys.inbound())
-        .arg(keys.leases(Lane.INBOUND))
-        .arg(keys.inboundAttempts())
-        .arg(keys.delivered())
-        .arg(action);
+    return store.retry(keys, retries).mapEmpty();
   }
 
   /** Appends the attempt to the tenant's delivery log (best effort). */
   private void log(String tenant, Attempt attempt, int events, String webhookId) {
-    redis
-        .send(
-            Request.cmd(Command.XADD)
-                .arg(TenantQueueKeys.deliveryLog(redis.keyPrefix(), tenant))
-                .arg("MAXLEN")
-                .arg("~")
-                .arg(LOG_LENGTH)
-                .arg("*")
-                .arg("ok")
-                .arg(attempt.ok() ? "1" : "0")
-                .arg("status")
-                .arg(attempt.status())
-                .arg("error")
-                .arg(attempt.error())
-                .arg("ms")
-                .arg(TimeUnit.NANOSECONDS.toMillis(attempt.nanos()))
-                .arg("n")
-                .arg(events)
-                .arg("wid")
-                .arg(webhookId))
+    store
+        .logAttempt(
+            tenant,
+            new PushStore.Attempt(
+                attempt.ok(),
+                attempt.status(),
+                attempt.error(),
+                TimeUnit.NANOSECONDS.toMillis(attempt.nanos()),
+                events,
+                webhookId),
+            LOG_LENGTH)
         .onFailure(e -> warnings.warn("delivery log append failed: {}", e.toString()));
   }
 
@@ -497,9 +442,7 @@ public final class Deliverer extends VerticleBase {
    * An empty partition leaves the work set until events arrive (see {@link WorkScheduler#park}).
    */
   private Future<Void> park(String unit, TenantQueueKeys keys) {
-    return scheduler.park(
-        unit,
-        () -> redis.send(Request.cmd(Command.XLEN).arg(keys.inbound())).map(Response::toLong));
+    return scheduler.park(unit, () -> store.length(keys));
   }
 
   /** What a breaker records for a failed delivery (no stack: it is counted, not thrown). */

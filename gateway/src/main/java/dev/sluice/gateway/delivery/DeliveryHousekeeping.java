@@ -1,5 +1,6 @@
 package dev.sluice.gateway.delivery;
 
+import dev.sluice.gateway.queue.InboundStore;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.RedisBackend;
 import dev.sluice.gateway.tenant.Endpoint;
@@ -8,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -26,6 +26,7 @@ public final class DeliveryHousekeeping {
   private static final int SWEEP_EVERY_TICKS = 6;
 
   private final RedisBackend redis;
+  private final InboundStore inbound;
   private final TenantDirectory directory;
   private final DeliveryMetrics metrics;
   private final int partitions;
@@ -36,6 +37,7 @@ public final class DeliveryHousekeeping {
   public DeliveryHousekeeping(
       RedisBackend redis, TenantDirectory directory, DeliveryMetrics metrics, int partitions) {
     this.redis = redis;
+    this.inbound = new InboundStore(redis);
     this.directory = directory;
     this.metrics = metrics;
     this.partitions = partitions;
@@ -86,16 +88,9 @@ public final class DeliveryHousekeeping {
   }
 
   private Future<Void> sampleAge(String tenant) {
-    List<Future<Response>> oldest = new ArrayList<>(partitions);
+    List<Future<Long>> oldest = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
-      oldest.add(
-          redis.send(
-              Request.cmd(Command.XRANGE)
-                  .arg(new TenantQueueKeys(redis.keyPrefix(), tenant, p).inbound())
-                  .arg("-")
-                  .arg("+")
-                  .arg("COUNT")
-                  .arg(1)));
+      oldest.add(inbound.oldestArrivalMs(new TenantQueueKeys(redis.keyPrefix(), tenant, p)));
     }
     return Future.all(oldest)
         .map(
@@ -103,10 +98,8 @@ public final class DeliveryHousekeeping {
               long now = System.currentTimeMillis();
               long age = 0;
               for (int i = 0; i < all.size(); i++) {
-                Response r = all.resultAt(i);
-                if (r != null && r.size() > 0) {
-                  String id = r.get(0).get(0).toString();
-                  long ms = Long.parseLong(id.substring(0, id.indexOf('-')));
+                long ms = all.<Long>resultAt(i);
+                if (ms >= 0) {
                   age = Math.max(age, now - ms);
                 }
               }

@@ -18,16 +18,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -74,10 +70,10 @@ public final class DeliveryRoutes implements Routes {
 
   private final Handler<RoutingContext> auth;
   private final PipelinedRedis redis;
+  private final PushStore store;
   private final TenantDirectory directory;
   private final int partitions;
-  private final int replayScanLimit;
-  private final long replayLatenessMs;
+  private final PushStore.ReplayScan replayScan;
 
   /**
    * @param replayMaxPerPartition the replay archive's length bound per partition ({@code
@@ -93,12 +89,14 @@ public final class DeliveryRoutes implements Routes {
       long maxAgeMs) {
     this.auth = auth;
     this.redis = redis;
+    this.store = new PushStore(redis);
     this.directory = directory;
     this.partitions = partitions;
     // The archive is trimmed with MAXLEN ~, which may leave it a little longer than the bound.
-    this.replayScanLimit = replayMaxPerPartition + replayMaxPerPartition / 10 + 100;
-    // An event is delivered (archived) at most this long after it arrived: bounds the scan.
-    this.replayLatenessMs = maxAgeMs;
+    // An event is delivered (archived) at most maxAgeMs after it arrived: bounds the scan.
+    this.replayScan =
+        new PushStore.ReplayScan(
+            replayMaxPerPartition + replayMaxPerPartition / 10 + 100, maxAgeMs);
   }
 
   @Override
@@ -124,23 +122,15 @@ public final class DeliveryRoutes implements Routes {
       throw GatewayException.malformed("invalid_parameter", "status must be succeeded or failed");
     }
     String tenant = TenantAuth.tenant(ctx).id();
-    Request xrevrange =
-        Request.cmd(Command.XREVRANGE)
-            .arg(TenantQueueKeys.deliveryLog(redis.keyPrefix(), tenant))
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(wanted == null ? max : LOG_SCAN);
-    redis
-        .send(xrevrange)
+    store
+        .recentAttempts(tenant, wanted == null ? max : LOG_SCAN)
         .onSuccess(
-            r -> {
+            attempts -> {
               JsonArray out = new JsonArray();
-              for (int i = 0; r != null && i < r.size() && out.size() < max; i++) {
-                Map<String, String> f = fields(r.get(i).get(1));
-                boolean ok = "1".equals(f.get("ok"));
-                if (wanted == null || wanted == ok) {
-                  out.add(delivery(r.get(i).get(0).toString(), ok, f));
+              for (int i = 0; i < attempts.size() && out.size() < max; i++) {
+                PushStore.LoggedAttempt a = attempts.get(i);
+                if (wanted == null || wanted == a.ok()) {
+                  out.add(delivery(a));
                 }
               }
               EventRoutes.json(ctx, new JsonObject().put("deliveries", out));
@@ -148,22 +138,26 @@ public final class DeliveryRoutes implements Routes {
         .onFailure(e -> unavailable(ctx, tenant, e));
   }
 
-  private static JsonObject delivery(String entryId, boolean ok, Map<String, String> f) {
-    Long status = number(f.get("status"));
-    String error = f.get("error");
+  private static JsonObject delivery(PushStore.LoggedAttempt a) {
+    Long status = a.status();
+    String error = a.error();
     return new JsonObject()
-        .put("at", at(entryId))
-        .put("outcome", ok ? "succeeded" : "failed")
+        .put("at", at(a.entryId()))
+        .put("outcome", a.ok() ? "succeeded" : "failed")
         .put("statusCode", status == null || status == 0 ? null : status)
-        .put("latencyMs", number(f.get("ms")))
-        .put("events", number(f.get("n")))
-        .put("webhookId", f.get("wid"))
+        .put("latencyMs", a.latencyMs())
+        .put("events", a.events())
+        .put("webhookId", a.webhookId())
         .put("error", error == null || error.isEmpty() ? null : error);
   }
 
   // ---- GET /v1/dead-letters ----
 
-  private record DeadLetter(int partition, String entryId, Map<String, String> fields) {}
+  private record DeadLetter(int partition, PushStore.DeadLetter letter) {
+    String entryId() {
+      return letter.entryId();
+    }
+  }
 
   private static final Comparator<DeadLetter> OLDEST_FIRST =
       Comparator.<DeadLetter>comparingLong(d -> entryPart(d.entryId(), 0))
@@ -174,26 +168,17 @@ public final class DeliveryRoutes implements Routes {
     int max =
         EventRoutes.intParam(EventRoutes.param(ctx, "max"), "max", 100, 1, EventRoutes.MAX_MAX);
     String tenant = TenantAuth.tenant(ctx).id();
-    List<Future<Response>> reads = new ArrayList<>(partitions);
+    List<Future<List<PushStore.DeadLetter>>> reads = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
-      reads.add(
-          redis.send(
-              Request.cmd(Command.XRANGE)
-                  .arg(new TenantQueueKeys(redis.keyPrefix(), tenant, p).inboundDeadLetters())
-                  .arg("-")
-                  .arg("+")
-                  .arg("COUNT")
-                  .arg(max)));
+      reads.add(store.deadLetters(new TenantQueueKeys(redis.keyPrefix(), tenant, p), max));
     }
     Future.all(reads)
         .onSuccess(
             all -> {
               List<DeadLetter> letters = new ArrayList<>();
               for (int p = 0; p < partitions; p++) {
-                Response r = all.resultAt(p);
-                for (int i = 0; r != null && i < r.size(); i++) {
-                  letters.add(
-                      new DeadLetter(p, r.get(i).get(0).toString(), fields(r.get(i).get(1))));
+                for (PushStore.DeadLetter d : all.<List<PushStore.DeadLetter>>resultAt(p)) {
+                  letters.add(new DeadLetter(p, d));
                 }
               }
               letters.sort(OLDEST_FIRST);
@@ -207,26 +192,19 @@ public final class DeliveryRoutes implements Routes {
   }
 
   private static JsonObject deadLetter(DeadLetter d) {
-    Map<String, String> f = d.fields();
-    String original = f.getOrDefault("id", "");
-    EventId eventId = new EventId(Lane.INBOUND, d.partition(), original);
+    PushStore.DeadLetter f = d.letter();
+    EventId eventId = new EventId(Lane.INBOUND, d.partition(), f.originalId());
     JsonObject event;
     try {
-      event =
-          EventJson.render(
-              new QueuedEvent(
-                  eventId,
-                  f.getOrDefault("c", original),
-                  f.getOrDefault("e", "{}"),
-                  f.getOrDefault("r", "")));
+      event = EventJson.render(new QueuedEvent(eventId, f.conversation(), f.payload(), f.raw()));
     } catch (DecodeException | ClassCastException e) {
       event = null; // an entry this gateway did not write: list it, without the event
     }
     return new JsonObject()
         .put("id", "d" + d.partition() + ":" + d.entryId())
         .put("eventId", eventId.toString())
-        .put("reason", f.get("reason"))
-        .put("attempts", number(f.get("attempts")))
+        .put("reason", f.reason())
+        .put("attempts", f.attempts())
         .put("deadAt", at(d.entryId()))
         .put("event", event);
   }
@@ -248,9 +226,8 @@ public final class DeliveryRoutes implements Routes {
         }
         byPartition.computeIfAbsent(p, k -> new ArrayList<>()).add(m.group(2));
       }
-      List<Future<Response>> calls = new ArrayList<>();
-      byPartition.forEach(
-          (p, ids) -> calls.add(redis.send(redriveCall(tenant, p, ids.size(), ids))));
+      List<Future<Integer>> calls = new ArrayList<>();
+      byPartition.forEach((p, ids) -> calls.add(store.redrive(keys(tenant, p), ids.size(), ids)));
       moved = Future.all(calls).map(all -> sum(all.list()));
     } else {
       moved = redriveAll(tenant, 0, MAX_REDRIVE, 0);
@@ -266,23 +243,9 @@ public final class DeliveryRoutes implements Routes {
     if (partition >= partitions || left <= 0) {
       return Future.succeededFuture(done);
     }
-    return redis
-        .send(redriveCall(tenant, partition, left, List.of()))
-        .compose(
-            r -> redriveAll(tenant, partition + 1, left - r.toInteger(), done + r.toInteger()));
-  }
-
-  private Request redriveCall(String tenant, int partition, int max, List<String> ids) {
-    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
-    Request fcall =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_redrive")
-            .arg(2)
-            .arg(keys.inboundDeadLetters())
-            .arg(keys.inbound())
-            .arg(max);
-    ids.forEach(fcall::arg);
-    return fcall;
+    return store
+        .redrive(keys(tenant, partition), left, List.of())
+        .compose(n -> redriveAll(tenant, partition + 1, left - n, done + n));
   }
 
   // ---- POST /v1/events/replay ----
@@ -341,11 +304,11 @@ public final class DeliveryRoutes implements Routes {
     if (left <= 0) {
       return Future.succeededFuture(new Replayed(done, Set.of(), true));
     }
-    return redis
-        .send(replayCall(tenant, partition, "range", fromMs, toMs, left, List.of()))
+    return store
+        .replayRange(keys(tenant, partition), fromMs, toMs, left, replayScan)
         .compose(
             r -> {
-              int n = r.get(0).toInteger();
+              int n = r.count();
               return replayRange(tenant, fromMs, toMs, partition + 1, left - n, done + n);
             });
   }
@@ -368,10 +331,9 @@ public final class DeliveryRoutes implements Routes {
     }
     long now = System.currentTimeMillis();
     List<Integer> order = new ArrayList<>(byPartition.keySet());
-    List<Future<Response>> calls = new ArrayList<>();
+    List<Future<PushStore.Replayed>> calls = new ArrayList<>();
     for (int p : order) {
-      List<String> entries = byPartition.get(p);
-      calls.add(redis.send(replayCall(tenant, p, "ids", now, now, entries.size(), entries)));
+      calls.add(store.replayIds(keys(tenant, p), byPartition.get(p), now, replayScan));
     }
     Future.all(calls)
         .map(
@@ -379,11 +341,10 @@ public final class DeliveryRoutes implements Routes {
               int n = 0;
               Set<String> replayed = new LinkedHashSet<>();
               for (int i = 0; i < order.size(); i++) {
-                Response r = all.resultAt(i);
-                n += r.get(0).toInteger();
-                for (int j = 1; j < r.size(); j++) {
-                  replayed.add(
-                      new EventId(Lane.INBOUND, order.get(i), r.get(j).toString()).toString());
+                PushStore.Replayed r = all.resultAt(i);
+                n += r.count();
+                for (String entryId : r.entryIds()) {
+                  replayed.add(new EventId(Lane.INBOUND, order.get(i), entryId).toString());
                 }
               }
               return new Replayed(n, replayed, false);
@@ -404,29 +365,8 @@ public final class DeliveryRoutes implements Routes {
         .onFailure(e -> unavailable(ctx, tenant, e));
   }
 
-  private Request replayCall(
-      String tenant,
-      int partition,
-      String mode,
-      long fromMs,
-      long toMs,
-      int max,
-      List<String> ids) {
-    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
-    Request fcall =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_replay")
-            .arg(2)
-            .arg(keys.delivered())
-            .arg(keys.inbound())
-            .arg(mode)
-            .arg(fromMs)
-            .arg(toMs)
-            .arg(max)
-            .arg(replayScanLimit)
-            .arg(replayLatenessMs);
-    ids.forEach(fcall::arg);
-    return fcall;
+  private TenantQueueKeys keys(String tenant, int partition) {
+    return new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
   }
 
   // ---- shared ----
@@ -497,16 +437,6 @@ public final class DeliveryRoutes implements Routes {
     throw invalid(name + " must be an ISO-8601 time with an offset, e.g. 2026-05-01T10:00:00Z");
   }
 
-  /** A stream entry's fields (a flat name, value, … array). */
-  private static Map<String, String> fields(Response flat) {
-    Map<String, String> out = new HashMap<>();
-    for (int i = 0; flat != null && i + 1 < flat.size(); i += 2) {
-      Response v = flat.get(i + 1);
-      out.put(flat.get(i).toString(), v == null ? null : v.toString());
-    }
-    return out;
-  }
-
   private static String at(String entryId) {
     return Instant.ofEpochMilli(entryPart(entryId, 0)).toString();
   }
@@ -529,10 +459,10 @@ public final class DeliveryRoutes implements Routes {
     }
   }
 
-  private static int sum(List<Response> replies) {
+  private static int sum(List<Integer> counts) {
     int n = 0;
-    for (Response r : replies) {
-      n += r.toInteger();
+    for (int c : counts) {
+      n += c;
     }
     return n;
   }

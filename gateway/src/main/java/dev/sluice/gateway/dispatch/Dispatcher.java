@@ -15,6 +15,10 @@ import dev.sluice.gateway.ledger.MessageStatus;
 import dev.sluice.gateway.logging.ThrottledLogger;
 import dev.sluice.gateway.outbound.MessageCodec;
 import dev.sluice.gateway.outbound.OutboundQueue;
+import dev.sluice.gateway.outbound.OutboundStore;
+import dev.sluice.gateway.outbound.OutboundStore.Action;
+import dev.sluice.gateway.outbound.OutboundStore.Pulled;
+import dev.sluice.gateway.outbound.OutboundStore.Settlement;
 import dev.sluice.gateway.outbound.QueuedMessage;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.TenantQueueKeys;
@@ -34,12 +38,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,7 +84,6 @@ public final class Dispatcher extends VerticleBase {
   static final long RECORD_WAIT_MS = 20;
 
   private static final JsonFactory JSON = new JsonFactory();
-  private static final byte[] NONE = new byte[0];
 
   /** A backlogged partition's claims grow to this many times {@code messagesPerUnit} at most. */
   static final int MAX_UNIT_GROWTH = 4;
@@ -102,6 +101,7 @@ public final class Dispatcher extends VerticleBase {
   private final ThrottledLogger warnings = new ThrottledLogger(LOG);
 
   private PipelinedRedis redis;
+  private OutboundStore outbox;
   private WebClient web;
   private Connectors connectors;
   private Ledger ledger;
@@ -146,6 +146,7 @@ public final class Dispatcher extends VerticleBase {
   @Override
   public Future<?> start() {
     redis = backend.pipelined();
+    outbox = new OutboundStore(redis);
     ledger = new Ledger(context, redis);
     scheduler =
         new WorkScheduler(
@@ -183,16 +184,13 @@ public final class Dispatcher extends VerticleBase {
     return redis.close();
   }
 
-  private record Pulled(String lane, String entryId, String payload, int attempts) {}
-
   /** A pulled message of a known channel, ready to be paced and sent. */
   private record Ready(Pulled p, QueuedMessage m, Channel channel) {}
 
   /**
-   * What became of one pulled message, written with the rest of its partition's by {@code
-   * sluice_out_settle}.
+   * What became of one pulled message, written with the rest of its partition's by {@link
+   * OutboundStore#record}.
    *
-   * @param action finish, wait, retry or dead (see the function)
    * @param due when it is due again (ms) for wait and retry, else 0
    * @param m the message, or {@code null} when its entry was unreadable
    * @param history its ledger event, or {@code null}
@@ -202,7 +200,7 @@ public final class Dispatcher extends VerticleBase {
    */
   private record Outcome(
       Pulled p,
-      String action,
+      Action action,
       long due,
       QueuedMessage m,
       LedgerEvent history,
@@ -210,7 +208,7 @@ public final class Dispatcher extends VerticleBase {
       String optOut,
       String deadLetter) {
 
-    static Outcome waiting(Pulled p, String action, long due) {
+    static Outcome waiting(Pulled p, Action action, long due) {
       return new Outcome(p, action, due, null, null, null, "", "");
     }
   }
@@ -222,21 +220,12 @@ public final class Dispatcher extends VerticleBase {
     int partition = Integer.parseInt(unit.substring(colon + 1));
     TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
     int size = unitSizes.getOrDefault(unit, config.messagesPerUnit());
-    Request pull = partitionCall("sluice_out_pull", keys, 0).arg(size).arg(leaseMs).arg(SCAN_LIMIT);
-    return redis
-        .send(pull)
+    return outbox
+        .pull(keys, size, leaseMs, SCAN_LIMIT)
         .compose(
-            r -> {
-              long next = r.get(0).toLong();
-              List<Pulled> pulled = new ArrayList<>();
-              for (int i = 1; i + 3 < r.size(); i += 4) {
-                pulled.add(
-                    new Pulled(
-                        r.get(i).toString(),
-                        r.get(i + 1).toString(),
-                        r.get(i + 2).toString(),
-                        r.get(i + 3).toInteger()));
-              }
+            batch -> {
+              long next = batch.nextDueMs();
+              List<Pulled> pulled = batch.messages();
               scheduler.pulled(pulled.size(), size);
               boolean full = pulled.size() >= size;
               if (full) {
@@ -275,7 +264,8 @@ public final class Dispatcher extends VerticleBase {
       } catch (IllegalArgumentException e) {
         LOG.error(
             "unreadable outbound entry {} dead-lettered [tenant={}]", p.entryId(), keys.tag());
-        recorder.offer(List.of(new Outcome(p, "dead", 0, null, null, null, "", p.payload())), 1);
+        recorder.offer(
+            List.of(new Outcome(p, Action.DEAD, 0, null, null, null, "", p.payload())), 1);
         continue;
       }
       Optional<Channel> found = directory.channel(m.channelId());
@@ -320,31 +310,18 @@ public final class Dispatcher extends VerticleBase {
               SendResult.permanent("channel_deleted", "the channel no longer exists", 0),
               false);
       case STORED, UNKNOWN ->
-          Outcome.waiting(p, "wait", System.currentTimeMillis() + TenantDirectory.RECHECK_MS);
+          Outcome.waiting(p, Action.WAIT, System.currentTimeMillis() + TenantDirectory.RECHECK_MS);
     };
   }
 
   /** Paces the messages of one channel in one call: the ms each must wait (0 = go now). */
   private Future<List<Long>> pace(List<Ready> group) {
     Pacing pacing = Pacing.of(group.get(0).channel());
-    String tag = redis.keyPrefix() + "{c:" + group.get(0).channel().id() + "}";
-    Request call =
-        Request.cmd(Command.FCALL).arg("sluice_pace_many").arg(1 + group.size()).arg(tag + ":rate");
+    List<String> recipients = new ArrayList<>(group.size());
     for (Ready r : group) {
-      call.arg(tag + ":r:" + recipientHash(r.m()));
+      recipients.add(recipientHash(r.m()));
     }
-    call.arg(Double.toString(pacing.senderIntervalMs()))
-        .arg(Double.toString(pacing.senderToleranceMs()))
-        .arg(Double.toString(pacing.recipientIntervalMs()))
-        .arg(Double.toString(pacing.recipientToleranceMs()));
-    return redis
-        .send(call)
-        .map(
-            reply -> {
-              List<Long> waits = new ArrayList<>(reply.size());
-              reply.forEach(w -> waits.add(w.toLong()));
-              return waits;
-            });
+    return outbox.paceMany(group.get(0).channel().id(), pacing.rates(), recipients);
   }
 
   /** Sends one message unless it must wait (pacing, open breaker). */
@@ -354,13 +331,13 @@ public final class Dispatcher extends VerticleBase {
     long now = System.currentTimeMillis();
     if (waitMs > 0) {
       metrics.paced(m.provider());
-      return Future.succeededFuture(Outcome.waiting(p, "wait", now + waitMs));
+      return Future.succeededFuture(Outcome.waiting(p, Action.WAIT, now + waitMs));
     }
     CircuitBreaker breaker = breakers.forChannel(ready.channel().id());
     if (!breaker.tryAcquirePermission()) {
       metrics.heldByBreaker(m.provider());
       return Future.succeededFuture(
-          Outcome.waiting(p, "wait", now + breakers.openFor().toMillis()));
+          Outcome.waiting(p, Action.WAIT, now + breakers.openFor().toMillis()));
     }
     long start = System.nanoTime();
     return connector
@@ -385,7 +362,7 @@ public final class Dispatcher extends VerticleBase {
       Ready ready = group.get(i);
       if (waits.get(i) > 0) {
         metrics.paced(ready.m().provider());
-        done.add(Outcome.waiting(ready.p(), "wait", now + waits.get(i)));
+        done.add(Outcome.waiting(ready.p(), Action.WAIT, now + waits.get(i)));
       } else {
         go.add(ready);
       }
@@ -413,7 +390,7 @@ public final class Dispatcher extends VerticleBase {
       List<Outcome> held = new ArrayList<>(batch.size());
       for (Ready r : batch) {
         metrics.heldByBreaker(r.m().provider());
-        held.add(Outcome.waiting(r.p(), "wait", until));
+        held.add(Outcome.waiting(r.p(), Action.WAIT, until));
       }
       return Future.succeededFuture(held);
     }
@@ -479,7 +456,7 @@ public final class Dispatcher extends VerticleBase {
               r.httpStatus());
       return new Outcome(
           p,
-          "dead",
+          Action.DEAD,
           0,
           m,
           history(m, MessageStatus.FAILED, spent),
@@ -488,7 +465,8 @@ public final class Dispatcher extends VerticleBase {
           MessageCodec.encode(m));
     }
     metrics.retry(m.provider());
-    return Outcome.waiting(p, "retry", System.currentTimeMillis() + retries.delayMs(attempt, r));
+    return Outcome.waiting(
+        p, Action.RETRY, System.currentTimeMillis() + retries.delayMs(attempt, r));
   }
 
   /** A final outcome: sent, or failed for good. */
@@ -496,7 +474,7 @@ public final class Dispatcher extends VerticleBase {
       Pulled p, QueuedMessage m, MessageStatus status, SendResult r, boolean optOut) {
     return new Outcome(
         p,
-        "finish",
+        Action.FINISH,
         0,
         m,
         history(m, status, r),
@@ -537,15 +515,15 @@ public final class Dispatcher extends VerticleBase {
     // line; the ledger keeps an append Redis refused and tries it again.
     return ledger
         .appendEventually(events)
-        .compose(v -> redis.send(recordCall(keys, outcomes)))
+        .compose(v -> outbox.record(keys, eventBacklogBound, settlements(outcomes)))
         .compose(
-            reply -> {
-              metrics.droppedEvents(reply.get(1).toLong());
+            recorded -> {
+              metrics.droppedEvents(recorded.droppedEvents());
               return (push
                       ? DeliveryWork.touch(redis, keys.tenantId(), keys.partition())
                           .otherwiseEmpty() // the delivery sweep makes it due later
                       : Future.<Void>succeededFuture())
-                  .map(reply.get(0).toLong());
+                  .map(recorded.left());
             })
         .transform(
             ar -> {
@@ -658,40 +636,23 @@ public final class Dispatcher extends VerticleBase {
     }
   }
 
-  /**
-   * A call of a partition function: its first five keys are always the high stream and its leases,
-   * the low stream and its leases, and the attempts; {@code moreKeys} follow.
-   */
-  private static Request partitionCall(String function, TenantQueueKeys keys, int moreKeys) {
-    return Request.cmd(Command.FCALL)
-        .arg(function)
-        .arg(5 + moreKeys)
-        .arg(keys.outbound("hi"))
-        .arg(keys.outboundLeases("hi"))
-        .arg(keys.outbound("lo"))
-        .arg(keys.outboundLeases("lo"))
-        .arg(keys.attempts());
-  }
-
-  private Request recordCall(TenantQueueKeys keys, List<Outcome> outcomes) {
-    Request call =
-        partitionCall("sluice_out_record", keys, 3)
-            .arg(keys.deadLetters())
-            .arg(keys.inbound())
-            .arg(keys.optOuts())
-            .arg(eventBacklogBound);
+  private List<Settlement> settlements(List<Outcome> outcomes) {
+    List<Settlement> out = new ArrayList<>(outcomes.size());
     for (Outcome o : outcomes) {
-      call.arg(o.action())
-          .arg(o.p().lane())
-          .arg(o.p().entryId())
-          .arg(o.due())
-          .arg(o.statusEvent() == null ? NONE : o.statusEvent()[0])
-          .arg(o.statusEvent() == null ? NONE : o.statusEvent()[1])
-          .arg(o.m() == null ? "" : conversation(o.m()))
-          .arg(o.deadLetter().getBytes(StandardCharsets.UTF_8))
-          .arg(o.optOut());
+      byte[][] event = o.statusEvent();
+      out.add(
+          new Settlement(
+              o.action(),
+              o.p().lane(),
+              o.p().entryId(),
+              o.due(),
+              event == null ? null : event[0],
+              event == null ? null : event[1],
+              o.m() == null ? "" : conversation(o.m()),
+              o.deadLetter(),
+              o.optOut()));
     }
-    return call;
+    return out;
   }
 
   private String conversation(QueuedMessage m) {
@@ -777,17 +738,7 @@ public final class Dispatcher extends VerticleBase {
     if (settled.left() == 0) {
       return scheduler.unclaim(unit);
     }
-    return scheduler.park(
-        unit,
-        () ->
-            redis
-                .send(
-                    Request.cmd(Command.FCALL)
-                        .arg("sluice_out_len")
-                        .arg(2)
-                        .arg(keys.outbound("hi"))
-                        .arg(keys.outbound("lo")))
-                .map(Response::toLong));
+    return scheduler.park(unit, () -> outbox.length(keys));
   }
 
   /** What a breaker records for an outage (no stack: it is counted, not thrown). */

@@ -1,6 +1,7 @@
 package dev.sluice.gateway.dispatch;
 
 import dev.sluice.gateway.core.Provider;
+import dev.sluice.gateway.outbound.OutboundStore;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.OutboundLimits;
 
@@ -41,5 +42,11 @@ public record Pacing(
       case TWILIO -> new int[] {10, 10, 60, 5};
       default -> new int[] {100, 100, 60, 5};
     };
+  }
+
+  /** These limits as the pacing functions take them. */
+  OutboundStore.Rates rates() {
+    return new OutboundStore.Rates(
+        senderIntervalMs, senderToleranceMs, recipientIntervalMs, recipientToleranceMs);
   }
 }

@@ -4,8 +4,6 @@ import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.TurnBatcher;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,19 +43,9 @@ public final class Ledger {
    * @param context the verticle's context: every {@link #append} runs on its event loop
    */
   public Ledger(Context context, PipelinedRedis redis) {
-    String stream = stream(redis.keyPrefix());
     this.context = context;
     this.batcher =
-        new TurnBatcher<>(
-            context,
-            MAX_EVENTS_PER_ENTRY,
-            events ->
-                redis.send(
-                    Request.cmd(Command.XADD)
-                        .arg(stream)
-                        .arg("*")
-                        .arg("e")
-                        .arg(LedgerCodec.encode(events))));
+        new TurnBatcher<>(context, MAX_EVENTS_PER_ENTRY, new LedgerStream(redis)::append);
   }
 
   /** Appends the events; completes when Redis has them. */

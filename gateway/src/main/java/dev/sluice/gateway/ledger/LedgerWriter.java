@@ -1,14 +1,13 @@
 package dev.sluice.gateway.ledger;
 
+import dev.sluice.gateway.ledger.LedgerStream.Entry;
+import dev.sluice.gateway.ledger.LedgerStream.Parked;
 import dev.sluice.gateway.logging.ThrottledLogger;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgException;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -29,7 +28,6 @@ import org.slf4j.LoggerFactory;
 public final class LedgerWriter extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
   private static final ThrottledLogger WARNINGS = new ThrottledLogger(LOG);
-  static final String GROUP = "ledger";
 
   /**
    * Where events PostgreSQL refused for their data are kept, one per entry, for an operator (see
@@ -50,12 +48,12 @@ public final class LedgerWriter extends VerticleBase {
   static final long DEAD_SAMPLE_MS = 5_000;
 
   private final RedisBackend backend;
-  private final String stream;
   private final String dead;
   private final LedgerRepository repository;
   private final String consumer;
   private final LedgerMetrics metrics;
   private PipelinedRedis redis;
+  private LedgerStream stream;
   private long deadSampler = -1;
   private boolean stopped;
   private boolean ownPendingFirst = true;
@@ -68,7 +66,6 @@ public final class LedgerWriter extends VerticleBase {
   public LedgerWriter(
       RedisBackend backend, LedgerRepository repository, String consumer, LedgerMetrics metrics) {
     this.backend = backend;
-    this.stream = Ledger.stream(backend.keyPrefix());
     this.dead = dead(backend.keyPrefix());
     this.repository = repository;
     this.consumer = consumer;
@@ -78,7 +75,8 @@ public final class LedgerWriter extends VerticleBase {
   @Override
   public Future<?> start() {
     redis = backend.pipelined();
-    createGroup().onComplete(ar -> next());
+    stream = new LedgerStream(redis);
+    stream.createGroup().onComplete(ar -> next());
     sampleDead();
     deadSampler = vertx.setPeriodic(DEAD_SAMPLE_MS, id -> sampleDead());
     return Future.succeededFuture();
@@ -101,7 +99,7 @@ public final class LedgerWriter extends VerticleBase {
       lastClaimMs = now;
       read = claimAbandoned();
     } else {
-      read = read(ownPendingFirst ? "0" : ">");
+      read = read();
     }
     read.compose(this::write)
         .onComplete(
@@ -114,7 +112,7 @@ public final class LedgerWriter extends VerticleBase {
                 // from now on would ever be read.
                 Future<?> group =
                     String.valueOf(ar.cause().getMessage()).startsWith("NOGROUP")
-                        ? createGroup()
+                        ? stream.createGroup()
                         : Future.succeededFuture();
                 group.onComplete(g -> vertx.setTimer(RETRY_MS, id -> next()));
               } else {
@@ -123,100 +121,28 @@ public final class LedgerWriter extends VerticleBase {
             });
   }
 
-  /** Creates the group at the stream's start (and the stream); one that exists is kept. */
-  private Future<?> createGroup() {
-    return redis.send(
-        Request.cmd(Command.XGROUP).arg("CREATE").arg(stream).arg(GROUP).arg("0").arg("MKSTREAM"));
-  }
-
-  private Future<List<Entry>> read(String from) {
-    Request r =
-        Request.cmd(Command.XREADGROUP)
-            .arg("GROUP")
-            .arg(GROUP)
-            .arg(consumer)
-            .arg("COUNT")
-            .arg(BATCH);
-    if (from.equals(">")) {
-      r.arg("BLOCK").arg(BLOCK_MS);
+  /** Our own pending entries first (after a restart), then new ones. */
+  private Future<List<Entry>> read() {
+    if (!ownPendingFirst) {
+      return stream.readNew(consumer, BATCH, BLOCK_MS);
     }
-    r.arg("STREAMS").arg(stream).arg(from);
-    return redis
-        .send(r)
-        .map(
-            reply -> {
-              List<Entry> entries = entries(streamEntries(reply));
-              if (from.equals("0") && entries.isEmpty()) {
+    return stream
+        .readOwnPending(consumer, BATCH)
+        .onSuccess(
+            entries -> {
+              if (entries.isEmpty()) {
                 ownPendingFirst = false;
               }
-              return entries;
             });
   }
 
   /** Entries another writer read but never acknowledged (it died): take them over. */
   private Future<List<Entry>> claimAbandoned() {
-    return redis
-        .send(
-            Request.cmd(Command.XAUTOCLAIM)
-                .arg(stream)
-                .arg(GROUP)
-                .arg(consumer)
-                .arg(CLAIM_IDLE_MS)
-                .arg("0-0")
-                .arg("COUNT")
-                .arg(BATCH))
-        .map(reply -> entries(reply == null ? null : reply.get(1)));
+    return stream.claimAbandoned(consumer, CLAIM_IDLE_MS, BATCH);
   }
-
-  /** The entries of our one stream in an XREADGROUP reply (map or array, RESP3 or RESP2). */
-  private Response streamEntries(Response reply) {
-    if (reply == null || reply.size() == 0) {
-      return null;
-    }
-    Response first = reply.containsKey(stream) ? reply.get(stream) : null;
-    if (first != null) {
-      return first;
-    }
-    Response pair = reply.get(0);
-    return pair == null ? null : pair.get(1);
-  }
-
-  /**
-   * One stream entry: its events, or the raw value when it could not be read (then parked as it
-   * is).
-   */
-  private record Entry(String id, List<LedgerEvent> events, byte[] unreadable) {}
 
   /** An event and the stream entry it came in. */
   private record Sourced(String entryId, LedgerEvent event) {}
-
-  private List<Entry> entries(Response list) {
-    List<Entry> out = new ArrayList<>();
-    if (list == null) {
-      return out;
-    }
-    for (Response entry : list) {
-      if (entry == null || entry.size() < 2 || entry.get(1) == null) {
-        continue;
-      }
-      String id = entry.get(0).toString();
-      Response fields = entry.get(1);
-      List<LedgerEvent> events = new ArrayList<>();
-      byte[] unreadable = null;
-      for (int i = 0; i + 1 < fields.size(); i += 2) {
-        if ("e".equals(fields.get(i).toString())) {
-          byte[] value = fields.get(i + 1).toBytes();
-          try {
-            events.addAll(LedgerCodec.decode(value));
-          } catch (RuntimeException e) {
-            unreadable = value;
-          }
-        }
-      }
-      out.add(new Entry(id, unreadable == null ? events : List.of(), unreadable));
-    }
-    return out;
-  }
 
   private Future<Void> write(List<Entry> entries) {
     if (entries.isEmpty()) {
@@ -237,13 +163,7 @@ public final class LedgerWriter extends VerticleBase {
               long now = System.currentTimeMillis();
               metrics.written(events.size());
               events.forEach(e -> metrics.lag(now - e.event().at()));
-              Request ack = Request.cmd(Command.XACK).arg(stream).arg(GROUP);
-              Request del = Request.cmd(Command.XDEL).arg(stream);
-              for (Entry e : entries) {
-                ack.arg(e.id());
-                del.arg(e.id());
-              }
-              return redis.send(ack).compose(r -> redis.send(del)).mapEmpty();
+              return stream.acknowledge(entries);
             });
   }
 
@@ -306,49 +226,34 @@ public final class LedgerWriter extends VerticleBase {
         e.status().wireName(),
         reason(cause),
         statusRecorded ? "its status was written without its details" : "nothing was written");
-    return parkRaw(
+    return park(new Parked(
             refused.entryId(),
             LedgerCodec.encode(List.of(e)),
             reason(cause),
-            statusRecorded ? "status" : "none")
+            statusRecorded ? "status" : "none"))
         .onSuccess(v -> metrics.parked(statusRecorded));
   }
 
   private Future<Void> parkUnreadable(Entry entry) {
     LOG.error("unreadable ledger entry {} parked in {}", entry.id(), dead);
-    return parkRaw(entry.id(), entry.unreadable(), "unreadable", "none")
+    return park(new Parked(entry.id(), entry.unreadable(), "unreadable", "none"))
         .onSuccess(v -> metrics.parked(false));
   }
 
   /**
-   * One dead entry: {@code id} the ledger stream entry it came from, {@code e} a JSON array of one
-   * event in the ledger stream's own form (so it can be added back as it is), {@code reason} why it
-   * was refused, {@code recorded} {@code status} or {@code none}.
+   * Parks one entry in the dead lane (see {@link LedgerStream.Parked}), then samples its length.
    */
-  private Future<Void> parkRaw(String entryId, byte[] events, String reason, String recorded) {
-    return redis
-        .send(
-            Request.cmd(Command.XADD)
-                .arg(dead)
-                .arg("*")
-                .arg("id")
-                .arg(entryId)
-                .arg("e")
-                .arg(events)
-                .arg("reason")
-                .arg(reason)
-                .arg("recorded")
-                .arg(recorded))
-        .compose(r -> sampleDead());
+  private Future<Void> park(Parked parked) {
+    return stream.park(parked).compose(v -> sampleDead());
   }
 
   /** The dead lane's length into the gauge; also every {@link #DEAD_SAMPLE_MS}. */
   private Future<Void> sampleDead() {
-    return redis
-        .send(Request.cmd(Command.XLEN).arg(dead))
+    return stream
+        .deadLength()
         .map(
             n -> {
-              metrics.deadEntries(n == null ? 0 : n.toLong());
+              metrics.deadEntries(n);
               return (Void) null;
             })
         .otherwiseEmpty();

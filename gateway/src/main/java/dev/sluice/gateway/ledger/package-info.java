@@ -5,6 +5,7 @@
  * failure: {@link dev.sluice.gateway.ledger.MessageStatus}); provider reports are matched to our
  * messages by provider message id, in whatever order they arrive. An event PostgreSQL refuses never
  * holds back its batch: its status is written without its details and the event is parked in {@code
- * {ledger}:dead} for an operator.
+ * {ledger}:dead} for an operator. Both streams are read and written through {@code LedgerStream}
+ * only.
  */
 package dev.sluice.gateway.ledger;

@@ -1,13 +1,12 @@
 package dev.sluice.gateway.outbound;
 
+import dev.sluice.gateway.outbound.OutboundStore.Enqueue;
+import dev.sluice.gateway.outbound.OutboundStore.Enqueued;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,34 +15,28 @@ import java.util.function.Function;
 
 /**
  * Gathers the messages that the requests of one event-loop turn enqueue and writes each tenant
- * partition's share in one {@code sluice_out_enqueue} call when the turn ends, so concurrent
- * requests to a partition cost one round trip. A call carries at most {@link #MAX_PER_CALL}
- * messages; one caller's messages always travel in one call. The function handles its messages in
- * order, so two callers using one idempotency key in one call still get one message. Each caller's
- * future completes with its own replies once the call, and the due mark of a partition that took
- * messages, are done. Used on its own context's event loop only.
+ * partition's share in one {@link OutboundStore#enqueueBounded} call when the turn ends, so
+ * concurrent requests to a partition cost one round trip. A call carries at most {@link
+ * #MAX_PER_CALL} messages; one caller's messages always travel in one call. The function handles
+ * its messages in order, so two callers using one idempotency key in one call still get one
+ * message. Each caller's future completes with its own replies once the call, and the due mark of a
+ * partition that took messages, are done. Used on its own context's event loop only.
  */
 final class EnqueueBatcher {
   /** Messages per call at most: as many as one batch request may hold. */
   static final int MAX_PER_CALL = OutboundRoutes.MAX_BATCH;
 
-  /**
-   * A message to enqueue.
-   *
-   * @param keyHash the hashed idempotency key, or {@code null}
-   */
-  record Entry(QueuedMessage message, String keyHash, String conversation, byte[] payload) {}
-
   private record Unit(String tenant, int partition) {}
 
   private static final class Pending {
-    final List<Entry> entries = new ArrayList<>();
+    final List<Enqueue> entries = new ArrayList<>();
     final List<Integer> starts = new ArrayList<>();
-    final List<Promise<List<String>>> callers = new ArrayList<>();
+    final List<Promise<List<Enqueued>>> callers = new ArrayList<>();
   }
 
   private final Context context;
   private final PipelinedRedis redis;
+  private final OutboundStore store;
   private final long bound;
   private final Function<String, Future<Void>> markDue;
   private Map<Unit, Pending> pending = new HashMap<>();
@@ -59,6 +52,7 @@ final class EnqueueBatcher {
       Context context, PipelinedRedis redis, long bound, Function<String, Future<Void>> markDue) {
     this.context = context;
     this.redis = redis;
+    this.store = new OutboundStore(redis);
     this.bound = bound;
     this.markDue = markDue;
   }
@@ -66,11 +60,9 @@ final class EnqueueBatcher {
   /**
    * Adds messages of one tenant partition (at most {@link #MAX_PER_CALL}) to this turn's call.
    *
-   * @return the function's reply for each entry, in order: {@code ""} when queued, the first
-   *     message's id for a repeated idempotency key, {@code "!optout"}, or {@code "!full"} when the
-   *     partition holds its bound already; fails when the call did
+   * @return the function's answer for each entry, in order; fails when the call did
    */
-  Future<List<String>> add(String tenant, int partition, List<Entry> entries) {
+  Future<List<Enqueued>> add(String tenant, int partition, List<Enqueue> entries) {
     Unit unit = new Unit(tenant, partition);
     Pending p = pending.get(unit);
     if (p != null && p.entries.size() + entries.size() > MAX_PER_CALL) {
@@ -82,7 +74,7 @@ final class EnqueueBatcher {
       p = new Pending();
       pending.put(unit, p);
     }
-    Promise<List<String>> promise = Promise.promise();
+    Promise<List<Enqueued>> promise = Promise.promise();
     p.starts.add(p.entries.size());
     p.entries.addAll(entries);
     p.callers.add(promise);
@@ -101,13 +93,14 @@ final class EnqueueBatcher {
   }
 
   private void send(Unit unit, Pending p) {
-    Future<Response> sent;
+    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), unit.tenant(), unit.partition());
+    Future<List<Enqueued>> sent;
     try {
-      sent = redis.send(fcall(unit, p.entries));
+      sent = store.enqueueBounded(keys, OutboundQueue.IDEMPOTENCY_TTL_SECONDS, bound, p.entries);
     } catch (RuntimeException e) {
       sent = Future.failedFuture(e);
     }
-    sent.compose(reply -> replies(unit, reply, p.entries.size()))
+    sent.compose(answers -> markDueIfQueued(unit, answers))
         .onComplete(
             ar -> {
               for (int i = 0; i < p.callers.size(); i++) {
@@ -121,40 +114,12 @@ final class EnqueueBatcher {
             });
   }
 
-  private Future<List<String>> replies(Unit unit, Response reply, int n) {
-    List<String> out = new ArrayList<>(n);
-    boolean queued = false;
-    for (int k = 0; k < n; k++) {
-      String r = reply.get(k).toString();
-      out.add(r);
-      queued |= r.isEmpty();
+  private Future<List<Enqueued>> markDueIfQueued(Unit unit, List<Enqueued> answers) {
+    for (Enqueued a : answers) {
+      if (a.kind() == Enqueued.Kind.QUEUED) {
+        return markDue.apply(unit.tenant() + ":" + unit.partition()).map(answers);
+      }
     }
-    return queued
-        ? markDue.apply(unit.tenant() + ":" + unit.partition()).map(out)
-        : Future.succeededFuture(out);
-  }
-
-  private Request fcall(Unit unit, List<Entry> entries) {
-    TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), unit.tenant(), unit.partition());
-    Request fcall =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_out_enqueue_bounded")
-            .arg(3 + entries.size())
-            .arg(keys.outbound("hi"))
-            .arg(keys.outbound("lo"))
-            .arg(keys.optOuts());
-    for (Entry e : entries) {
-      fcall.arg(keys.idempotency(e.keyHash() == null ? "-" : e.keyHash()));
-    }
-    fcall.arg(OutboundQueue.IDEMPOTENCY_TTL_SECONDS).arg(bound);
-    for (Entry e : entries) {
-      fcall
-          .arg(e.message().lane().shortName())
-          .arg(e.conversation())
-          .arg(e.message().id())
-          .arg(e.payload())
-          .arg(e.keyHash() == null ? "0" : "1");
-    }
-    return fcall;
+    return Future.succeededFuture(answers);
   }
 }

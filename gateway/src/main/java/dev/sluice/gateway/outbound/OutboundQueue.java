@@ -1,7 +1,7 @@
 package dev.sluice.gateway.outbound;
 
+import dev.sluice.gateway.outbound.OutboundStore.Enqueue;
 import dev.sluice.gateway.privacy.PhoneHasher;
-import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.TurnBatcher;
 import io.vertx.core.Context;
@@ -20,9 +20,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Puts accepted messages on their tenant's outbound queue ({@code sluice_out_enqueue}, one call per
- * tenant partition per event-loop turn, across requests) and marks the partitions due in the
- * dispatch work set (one call per event-loop turn). A message's partition is chosen by its
+ * Puts accepted messages on their tenant's outbound queue ({@link OutboundStore#enqueueBounded},
+ * one call per tenant partition per event-loop turn, across requests) and marks the partitions due
+ * in the dispatch work set (one call per event-loop turn). A message's partition is chosen by its
  * recipient, so all of a conversation's messages share one partition and go out in order. One per
  * verticle, on its event loop.
  */
@@ -41,6 +41,7 @@ public final class OutboundQueue {
   static final int MAX_MARKS_PER_CALL = 500;
 
   private final PipelinedRedis redis;
+  private final OutboundStore store;
   private final PhoneHasher hasher;
   private final int partitions;
   private final TurnBatcher<String> dueMarks;
@@ -58,6 +59,7 @@ public final class OutboundQueue {
       int partitions,
       long maxBacklogPerTenant) {
     this.redis = redis;
+    this.store = new OutboundStore(redis);
     this.hasher = hasher;
     this.partitions = partitions;
     this.dueMarks = new TurnBatcher<>(context, MAX_MARKS_PER_CALL, this::markDue);
@@ -140,21 +142,13 @@ public final class OutboundQueue {
       }
       int index = i;
       lookups.add(
-          redis
-              .send(
-                  Request.cmd(Command.SET)
-                      .arg(
-                          TenantQueueKeys.idempotencyOwner(
-                              redis.keyPrefix(), messages[i].tenantId(), keyHashes[i]))
-                      .arg(partitions[i])
-                      .arg("NX")
-                      .arg("GET")
-                      .arg("EX")
-                      .arg(IDEMPOTENCY_TTL_SECONDS))
+          store
+              .claimKeyOwner(
+                  messages[i].tenantId(), keyHashes[i], partitions[i], IDEMPOTENCY_TTL_SECONDS)
               .map(
                   previous -> {
                     if (previous != null) {
-                      partitions[index] = previous.toInteger();
+                      partitions[index] = previous;
                     }
                     return null;
                   }));
@@ -174,15 +168,16 @@ public final class OutboundQueue {
     List<Future<Void>> calls = new ArrayList<>(byPartition.size());
     for (Map.Entry<Integer, List<Integer>> group : byPartition.entrySet()) {
       List<Integer> indexes = group.getValue();
-      List<EnqueueBatcher.Entry> entries = new ArrayList<>(indexes.size());
+      List<Enqueue> entries = new ArrayList<>(indexes.size());
       for (int i : indexes) {
         QueuedMessage m = messages[i];
         entries.add(
-            new EnqueueBatcher.Entry(
-                m,
-                keyHashes[i],
+            new Enqueue(
+                m.lane(),
+                m.id(),
                 m.channelId() + ":" + m.recipientHash(),
-                MessageCodec.encodeBytes(m)));
+                MessageCodec.encodeBytes(m),
+                keyHashes[i]));
       }
       calls.add(
           batcher
@@ -191,13 +186,13 @@ public final class OutboundQueue {
                   replies -> {
                     for (int k = 0; k < indexes.size(); k++) {
                       int i = indexes.get(k);
-                      String r = replies.get(k);
+                      OutboundStore.Enqueued r = replies.get(k);
                       results[i] =
-                          switch (r) {
-                            case "" -> Result.queued(messages[i].id());
-                            case "!optout" -> new Result(null, false, true, false);
-                            case "!full" -> new Result(null, false, false, true);
-                            default -> new Result(r, true, false, false);
+                          switch (r.kind()) {
+                            case QUEUED -> Result.queued(messages[i].id());
+                            case OPTED_OUT -> new Result(null, false, true, false);
+                            case FULL -> new Result(null, false, false, true);
+                            case REPLAYED -> new Result(r.firstId(), true, false, false);
                           };
                     }
                     return null;

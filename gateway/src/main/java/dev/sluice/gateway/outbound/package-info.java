@@ -9,5 +9,9 @@
  * recipientHash}) and enqueue through one {@code sluice_out_enqueue} call per tenant partition per
  * event-loop turn ({@link dev.sluice.gateway.outbound.EnqueueBatcher}). Batchers are per verticle
  * and touched only on its event loop.
+ *
+ * <p>{@link dev.sluice.gateway.outbound.OutboundStore} is the one class that calls the outbound
+ * queue's Redis functions (enqueue, the dispatcher's pull, record and length, pacing): typed
+ * arguments in, typed replies out.
  */
 package dev.sluice.gateway.outbound;

@@ -7,9 +7,6 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -25,6 +22,7 @@ public final class BacklogGauges {
   private static final Logger LOG = LoggerFactory.getLogger(BacklogGauges.class);
 
   private final RedisBackend redis;
+  private final InboundStore store;
   private final TenantDirectory directory;
   private final int partitions;
   private final MultiGauge gauge;
@@ -35,6 +33,7 @@ public final class BacklogGauges {
   public BacklogGauges(
       RedisBackend redis, TenantDirectory directory, int partitions, MeterRegistry registry) {
     this.redis = redis;
+    this.store = new InboundStore(redis);
     this.directory = directory;
     this.partitions = partitions;
     this.gauge =
@@ -108,28 +107,20 @@ public final class BacklogGauges {
   }
 
   private Future<long[]> backlog(String tenant) {
-    List<Future<Response>> calls = new ArrayList<>(partitions);
+    List<Future<InboundStore.Backlog>> calls = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
-      TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, p);
-      calls.add(
-          redis.send(
-              Request.cmd(Command.FCALL)
-                  .arg("sluice_backlog")
-                  .arg(4)
-                  .arg(keys.inbound())
-                  .arg(keys.quarantine())
-                  .arg(keys.outbound("hi"))
-                  .arg(keys.outbound("lo"))));
+      calls.add(store.backlog(new TenantQueueKeys(redis.keyPrefix(), tenant, p)));
     }
     return Future.all(calls)
         .map(
             all -> {
               long[] sum = new long[4];
               for (int i = 0; i < all.size(); i++) {
-                Response r = all.resultAt(i);
-                for (int k = 0; k < sum.length; k++) {
-                  sum[k] += r.get(k).toLong();
-                }
+                InboundStore.Backlog b = all.resultAt(i);
+                sum[0] += b.inbound();
+                sum[1] += b.quarantine();
+                sum[2] += b.outboundHigh();
+                sum[3] += b.outboundLow();
               }
               return sum;
             });

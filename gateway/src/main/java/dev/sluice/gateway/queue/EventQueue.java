@@ -2,30 +2,30 @@ package dev.sluice.gateway.queue;
 
 import dev.sluice.gateway.redis.PipelinedRedis;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Reads and acknowledges a tenant's inbound queue ({@code sluice_pull} / {@code sluice_ack}). One
- * per verticle, on its event loop. A pull walks the partitions one after another from a rotating
- * start, asking each only for what is still missing, so it never leases more than it returns.
+ * Reads and acknowledges a tenant's inbound queue ({@link InboundStore#pull}, {@link
+ * InboundStore#ack}). One per verticle, on its event loop. A pull walks the partitions one after
+ * another from a rotating start, asking each only for what is still missing, so it never leases
+ * more than it returns.
  */
 public final class EventQueue {
   /** Entries one pull scans per partition at most (bounds the function's run time). */
   static final int SCAN_LIMIT = 2_000;
 
   private final PipelinedRedis redis;
+  private final InboundStore store;
   private final int partitions;
   private final long visibilityMs;
   private int rotation;
 
   public EventQueue(PipelinedRedis redis, int partitions, long visibilityMs) {
     this.redis = redis;
+    this.store = new InboundStore(redis);
     this.partitions = partitions;
     this.visibilityMs = visibilityMs;
   }
@@ -58,34 +58,13 @@ public final class EventQueue {
     }
     int p = (start + step) % partitions;
     TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenantId, p);
-    Request fcall =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_pull")
-            .arg(2)
-            .arg(keys.stream(lane))
-            .arg(keys.leases(lane))
-            .arg(max - out.size())
-            .arg(visibilityMs)
-            .arg(SCAN_LIMIT)
-            .arg(perConv);
-    return redis
-        .send(fcall)
+    return store
+        .pull(keys, lane, max - out.size(), visibilityMs, SCAN_LIMIT, perConv)
         .compose(
-            r -> {
-              collect(r, lane, p, out);
+            events -> {
+              out.addAll(events);
               return pullFrom(tenantId, lane, max, perConv, start, step + 1, out);
             });
-  }
-
-  private static void collect(Response r, Lane lane, int partition, List<QueuedEvent> out) {
-    for (int i = 0; i + 3 < r.size(); i += 4) {
-      out.add(
-          new QueuedEvent(
-              new EventId(lane, partition, r.get(i).toString()),
-              r.get(i + 1).toString(),
-              r.get(i + 2).toString(),
-              r.get(i + 3).toString()));
-    }
   }
 
   /**
@@ -99,25 +78,20 @@ public final class EventQueue {
     for (EventId id : ids) {
       byStream.computeIfAbsent(id.lane() + "/" + id.partition(), k -> new ArrayList<>()).add(id);
     }
-    List<Future<Response>> calls = new ArrayList<>(byStream.size());
+    List<Future<Integer>> calls = new ArrayList<>(byStream.size());
     for (List<EventId> group : byStream.values()) {
       EventId first = group.get(0);
       TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenantId, first.partition());
-      Request fcall =
-          Request.cmd(Command.FCALL)
-              .arg("sluice_ack")
-              .arg(2)
-              .arg(keys.stream(first.lane()))
-              .arg(keys.leases(first.lane()));
-      group.forEach(id -> fcall.arg(id.entryId()));
-      calls.add(redis.send(fcall));
+      List<String> entryIds = new ArrayList<>(group.size());
+      group.forEach(id -> entryIds.add(id.entryId()));
+      calls.add(store.ack(keys, first.lane(), entryIds));
     }
     return Future.all(calls)
         .map(
             all -> {
               int deleted = 0;
               for (int i = 0; i < all.size(); i++) {
-                deleted += all.<Response>resultAt(i).toInteger();
+                deleted += all.<Integer>resultAt(i);
               }
               return deleted;
             });

@@ -4,5 +4,8 @@
  * holds exactly the unacknowledged events; acknowledged entries are deleted, so the stream length
  * is the backlog. A conversation (channel + end user) always lives in one partition and is handed
  * out in order.
+ *
+ * <p>{@link dev.sluice.gateway.queue.InboundStore} is the one class that calls the inbound queue's
+ * Redis functions (admission, pull, acknowledge, backlog): typed arguments in, typed replies out.
  */
 package dev.sluice.gateway.queue;

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * while Redis is down it fails calls at once rather than queueing them, and tries again after a
  * short, growing pause.
  */
-public final class PipelinedRedis {
+public final class PipelinedRedis implements RedisCommands {
   private static final Logger LOG = LoggerFactory.getLogger(PipelinedRedis.class);
   private static final long MIN_BACKOFF_MS = 100;
   private static final long MAX_BACKOFF_MS = 2_000;
@@ -63,6 +63,7 @@ public final class PipelinedRedis {
    * The namespace of the keys on this connection ({@code redis.keyPrefix}): every key name the
    * gateway sends starts with it, as a logical database would be chosen by a connection.
    */
+  @Override
   public String keyPrefix() {
     return keyPrefix;
   }
@@ -73,6 +74,7 @@ public final class PipelinedRedis {
    * @return the reply; fails with {@link RedisUnavailableException} when there is no connection,
    *     with a timeout, or with the server's error reply
    */
+  @Override
   public Future<Response> send(Request request) {
     RedisConnection c = connection;
     if (c == null) {

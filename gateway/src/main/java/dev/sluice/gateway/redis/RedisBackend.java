@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * it directly: each verticle takes its own pipelined connection with {@link #pipelined()}. This
  * class is thread-safe.
  */
-public final class RedisBackend {
+public final class RedisBackend implements RedisCommands {
   private static final Logger LOG = LoggerFactory.getLogger(RedisBackend.class);
 
   /** The function library, loaded with {@code FUNCTION LOAD REPLACE} at start. */
@@ -72,6 +72,7 @@ public final class RedisBackend {
   }
 
   /** One command through the pool, with the command deadline. Not for hot paths. */
+  @Override
   public Future<Response> send(Request request) {
     return client.send(request).timeout(config.commandTimeoutMs(), TimeUnit.MILLISECONDS);
   }
@@ -89,6 +90,7 @@ public final class RedisBackend {
    * Several deployments share one Redis database (a cluster has only database 0) by each having its
    * own.
    */
+  @Override
   public String keyPrefix() {
     return config.keyPrefix();
   }

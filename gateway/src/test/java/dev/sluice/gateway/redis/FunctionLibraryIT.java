@@ -9,8 +9,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -20,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Loading the function library, and the batched pacing function, on a redis-server of this class's
- * own (loading libraries is server-wide: never on the shared one).
+ * Loading the function library, and the work-set functions, on a redis-server of this class's own
+ * (loading libraries is server-wide: never on the shared one). The other functions' contracts are
+ * tested through their stores: InboundStoreIT, OutboundStoreIT, PushStoreIT.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FunctionLibraryIT {
@@ -74,19 +73,6 @@ class FunctionLibraryIT {
   }
 
   @Test
-  void paceManyLetsTheBurstGoThenMakesTheRestWaitWithoutHoldingBackOtherRecipients() {
-    backend.loadFunctions().await();
-    // Sender: one per 100 ms, a burst of 2 (tolerance 200 ms). Recipients: one per minute, no
-    // burst beyond the first.
-    List<Long> first = paceMany("a", "b", "a", "c", "d");
-    assertThat(first.get(0)).isZero(); // a
-    assertThat(first.get(1)).isZero(); // b
-    assertThat(first.get(2)).isBetween(59_000L, 60_000L); // a again: its recipient must wait
-    assertThat(first.get(3)).isZero(); // c: the waiting "a" held back nothing
-    assertThat(first.get(4)).isBetween(1L, 100L); // d: the sender's burst is spent
-  }
-
-  @Test
   void unclaimRemovesAnEmptyUnitButSparesOneMarkedDueSinceItsClaim() {
     backend.loadFunctions().await();
     long now = System.currentTimeMillis();
@@ -125,102 +111,6 @@ class FunctionLibraryIT {
         .isEqualTo("[b]");
   }
 
-  @Test
-  void aFinishRecordedTwiceQueuesOneStatusEventAndLeavesNoMarkerBehind() {
-    backend.loadFunctions().await();
-    String id = enqueueAndPull("conv-1");
-
-    List<Long> first = record(10, outcome("finish", id, "{\"status\":\"sent\"}"));
-    List<Long> again = record(10, outcome("finish", id, "{\"status\":\"sent\"}"));
-
-    assertThat(first).containsExactly(0L, 0L);
-    assertThat(again).containsExactly(0L, 0L);
-    assertThat(len("{t:x:0}:in")).isEqualTo(1); // one status event, not two
-    assertThat(len("{t:x:0}:out:hi")).isZero();
-    // No key per message is kept for days to make the second call harmless.
-    assertThat(send(Request.cmd(Command.KEYS).arg("*dd*")).size()).isZero();
-  }
-
-  @Test
-  void aRetryOrWaitRecordedAfterTheFinishCannotBringTheMessageBack() {
-    backend.loadFunctions().await();
-    String id = enqueueAndPull("conv-2");
-    record(10, outcome("finish", id, ""));
-
-    long due = System.currentTimeMillis() + 60_000;
-    record(10, List.of("retry", "hi", id, Long.toString(due), "", "", "conv-2", "", ""));
-    record(10, List.of("wait", "hi", id, Long.toString(due), "", "", "conv-2", "", ""));
-
-    assertThat(send(Request.cmd(Command.ZSCORE).arg("{t:x:0}:out:hi:lease").arg(id))).isNull();
-    assertThat(send(Request.cmd(Command.HEXISTS).arg("{t:x:0}:out:att").arg(id)).toInteger())
-        .isZero();
-  }
-
-  @Test
-  void statusEventsStopAtTheTenantsBacklogBoundAndAreCounted() {
-    backend.loadFunctions().await();
-    String a = enqueueAndPull("conv-a");
-    String b = enqueueAndPull("conv-b");
-    String c = enqueueAndPull("conv-c");
-
-    List<String> outcomes = new ArrayList<>();
-    for (String id : List.of(a, b, c)) {
-      outcomes.addAll(outcome("finish", id, "{}"));
-    }
-    List<Long> reply = record(2, outcomes);
-
-    assertThat(reply).containsExactly(0L, 1L); // nothing left; one event dropped
-    assertThat(len("{t:x:0}:in")).isEqualTo(2);
-    assertThat(len("{t:x:0}:out:hi")).isZero(); // every message finished all the same
-  }
-
-  /** Adds a message to partition {t:x:0}'s high lane and leases it as sluice_out_pull does. */
-  private static String enqueueAndPull(String conversation) {
-    String id =
-        send(Request.cmd(Command.XADD)
-                .arg("{t:x:0}:out:hi")
-                .arg("*")
-                .arg("c")
-                .arg(conversation)
-                .arg("m")
-                .arg("{}"))
-            .toString();
-    send(
-        Request.cmd(Command.ZADD)
-            .arg("{t:x:0}:out:hi:lease")
-            .arg(System.currentTimeMillis() + 60_000)
-            .arg(id));
-    return id;
-  }
-
-  private static List<String> outcome(String action, String id, String event) {
-    return List.of(action, "hi", id, "0", event, event.isEmpty() ? "" : "{}", "c", "", "");
-  }
-
-  private static List<Long> record(long bound, List<String> outcomes) {
-    Request call =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_out_record")
-            .arg(8)
-            .arg("{t:x:0}:out:hi")
-            .arg("{t:x:0}:out:hi:lease")
-            .arg("{t:x:0}:out:lo")
-            .arg("{t:x:0}:out:lo:lease")
-            .arg("{t:x:0}:out:att")
-            .arg("{t:x:0}:dlq")
-            .arg("{t:x:0}:in")
-            .arg("{t:x:0}:optout")
-            .arg(bound);
-    outcomes.forEach(call::arg);
-    List<Long> out = new ArrayList<>();
-    send(call).forEach(r -> out.add(r.toLong()));
-    return out;
-  }
-
-  private static long len(String stream) {
-    return send(Request.cmd(Command.XLEN).arg(stream)).toLong();
-  }
-
   private static long unclaim(String member) {
     return send(Request.cmd(Command.FCALL)
             .arg("sluice_unclaim")
@@ -229,21 +119,6 @@ class FunctionLibraryIT {
             .arg(member)
             .arg(15_000))
         .toLong();
-  }
-
-  private List<Long> paceMany(String... recipients) {
-    Request call =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_pace_many")
-            .arg(1 + recipients.length)
-            .arg("{c:ch}:rate");
-    for (String r : recipients) {
-      call.arg("{c:ch}:r:" + r);
-    }
-    call.arg("100").arg("200").arg("60000").arg("0");
-    List<Long> waits = new ArrayList<>();
-    send(call).forEach(w -> waits.add(w.toLong()));
-    return waits;
   }
 
   private static void loadFakeLibrary(int version) {
