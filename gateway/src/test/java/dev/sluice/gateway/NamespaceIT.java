@@ -9,6 +9,7 @@ import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FakeProvider;
 import dev.sluice.gateway.testing.FreePorts;
+import dev.sluice.gateway.testing.RedisClusterProcess;
 import dev.sluice.gateway.testing.RedisServerProcess;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Vertx;
@@ -37,26 +38,39 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Two deployments (each with its own PostgreSQL database) on one Redis database: each keeps every
  * key under its own {@code redis.keyPrefix}, and a gateway refuses a namespace that another
- * database has stamped. The Redis is the test's own, so that every key in it can be accounted for.
+ * database has stamped. The Redis is the test's own, so that every key in it can be accounted for:
+ * a redis-server, or in the cluster pass of the tests a three-master cluster (whose every node is
+ * scanned).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class NamespaceIT {
   private static final String APP_SECRET = "meta-app-secret-namespace";
 
-  private static RedisServerProcess redis;
+  private static AutoCloseable redis;
+  private static List<RedisServerProcess> nodes;
+  private static Map<String, String> redisSettings;
   private static Vertx vertx;
-  private static Redis client;
 
   @BeforeAll
   static void start() {
     TestBackends.requirePostgres();
-    redis = new RedisServerProcess().start();
+    if (TestBackends.isRedisCluster()) {
+      RedisClusterProcess cluster = new RedisClusterProcess().start();
+      redis = cluster;
+      nodes = cluster.nodes();
+      redisSettings =
+          Map.of("redis.type", "cluster", "redis.url", String.join(",", cluster.urls()));
+    } else {
+      RedisServerProcess server = new RedisServerProcess().start();
+      redis = server;
+      nodes = List.of(server);
+      redisSettings = Map.of("redis.url", server.url());
+    }
     vertx = Vertx.vertx();
-    client = Redis.createClient(vertx, redis.url());
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     if (vertx != null) {
       vertx.close().await();
     }
@@ -68,11 +82,12 @@ class NamespaceIT {
   @Test
   void aGatewayRefusesANamespaceThatAnotherDatabaseStamped() throws Exception {
     String prefix = TestBackends.uniqueId("shared") + ":";
-    try (IngressHarness first =
-        IngressHarness.start(Map.of("redis.url", redis.url(), "redis.keyPrefix", prefix))) {
+    Map<String, String> firstSettings = new HashMap<>(redisSettings);
+    firstSettings.put("redis.keyPrefix", prefix);
+    try (IngressHarness first = IngressHarness.start(firstSettings)) {
       String other = TestBackends.uniqueId("sluice_ns").replace('-', '_');
       Map<String, String> settings = TestGateways.settings(FreePorts.find(), other);
-      settings.put("redis.url", redis.url());
+      settings.putAll(redisSettings);
       settings.put("redis.keyPrefix", prefix);
       try {
         assertThatThrownBy(() -> Gateway.start(TestGateways.config(settings)))
@@ -140,8 +155,7 @@ class NamespaceIT {
     final List<String> received = new CopyOnWriteArrayList<>();
 
     Deployment(String prefix, FakeProvider meta) {
-      Map<String, String> settings = new HashMap<>();
-      settings.put("redis.url", redis.url());
+      Map<String, String> settings = new HashMap<>(redisSettings);
       settings.put("redis.keyPrefix", prefix);
       settings.put("whatsapp.baseUrl", meta.baseUrl());
       settings.put("delivery.allowHttp", "true");
@@ -251,15 +265,23 @@ class NamespaceIT {
     return out;
   }
 
+  /** The keys of every server (a SCAN covers one server only, so each node is asked directly). */
   private static List<String> allKeys() {
     List<String> keys = new ArrayList<>();
-    String cursor = "0";
-    do {
-      Response r =
-          client.send(Request.cmd(Command.SCAN).arg(cursor).arg("COUNT").arg(1000)).await();
-      cursor = r.get(0).toString();
-      r.get(1).forEach(k -> keys.add(k.toString()));
-    } while (!cursor.equals("0"));
+    for (RedisServerProcess node : nodes) {
+      Redis client = Redis.createClient(vertx, node.url());
+      try {
+        String cursor = "0";
+        do {
+          Response r =
+              client.send(Request.cmd(Command.SCAN).arg(cursor).arg("COUNT").arg(1000)).await();
+          cursor = r.get(0).toString();
+          r.get(1).forEach(k -> keys.add(k.toString()));
+        } while (!cursor.equals("0"));
+      } finally {
+        client.close().await();
+      }
+    }
     return keys;
   }
 

@@ -92,6 +92,7 @@ class StartupIT {
               config,
               Map.of(
                   "SLUICE_REDIS_URL", TestBackends.redisUrl(),
+                  "SLUICE_REDIS_TYPE", TestBackends.redisSettings().get("redis.type"),
                   "SLUICE_REDIS_KEY_PREFIX", prefix,
                   "SLUICE_PG_URL", TestGateways.pgUrl(DB)));
 
@@ -119,6 +120,7 @@ class StartupIT {
             config,
             Map.of(
                 "SLUICE_REDIS_URL", TestBackends.redisUrl(),
+                "SLUICE_REDIS_TYPE", TestBackends.redisSettings().get("redis.type"),
                 "SLUICE_REDIS_KEY_PREFIX", TestGateways.keyPrefix(DB),
                 "SLUICE_PG_URL", TestGateways.pgUrl(DB)));
     try {

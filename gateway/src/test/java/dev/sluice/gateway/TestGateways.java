@@ -21,7 +21,7 @@ public final class TestGateways {
     s.put("http.port", Integer.toString(port));
     s.put("http.eventLoops", "2");
     s.put("http.shutdownGraceMs", "5000");
-    s.put("redis.url", TestBackends.redisUrl());
+    s.putAll(TestBackends.redisSettings());
     s.put("redis.keyPrefix", keyPrefix(database));
     s.put("pg.url", pgUrl(database));
     s.put("startup.backendWaitMs", "3000");

@@ -10,8 +10,11 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.impl.PooledRedisConnection;
+import io.vertx.redis.client.impl.RedisClusterConnection;
 import io.vertx.redis.client.impl.RedisStandaloneConnection;
 import java.lang.reflect.Field;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -20,9 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One long-lived, pipelined Redis connection owned by one verticle and used only on its event loop,
  * so commands from one loop turn go out back to back without waiting for each other, in one socket
- * write (see {@link #consolidateFlushes}). It reconnects by itself after the connection is lost;
- * while Redis is down it fails calls at once rather than queueing them, and tries again after a
- * short, growing pause.
+ * write per server (see {@link #consolidateFlushes}). It reconnects by itself after the connection
+ * is lost; while Redis is down it fails calls at once rather than queueing them, and tries again
+ * after a short, growing pause.
  */
 public final class PipelinedRedis implements RedisCommands {
   private static final Logger LOG = LoggerFactory.getLogger(PipelinedRedis.class);
@@ -32,7 +35,8 @@ public final class PipelinedRedis implements RedisCommands {
   /** Flushes deferred at most before one is made anyway (Netty's default for the handler). */
   private static final int MAX_DEFERRED_FLUSHES = 256;
 
-  private static final Field SOCKET = socketField();
+  private static final Field SOCKET = field(RedisStandaloneConnection.class, "netSocket");
+  private static final Field NODES = field(RedisClusterConnection.class, "connections");
 
   /** One warning per connection every 10 s while Redis is down. */
   private final ThrottledLogger warnings = new ThrottledLogger(LOG);
@@ -141,16 +145,22 @@ public final class PipelinedRedis implements RedisCommands {
   }
 
   /**
-   * Makes the commands sent in one event-loop turn leave in one socket write. Vert.x flushes every
-   * write made outside a read of the same connection at once: a turn that sends twenty commands
-   * (for twenty API requests, or twenty provider answers, each arriving on its own socket) makes
-   * twenty {@code write} calls, and Redis twenty reads. Netty's {@link FlushConsolidationHandler}
-   * at the head of the connection's pipeline defers those flushes to the end of the turn (and
-   * flushes after a read of the connection as before). The Redis client does not expose its socket,
-   * so it is reached by reflection; a client it cannot reach (a cluster connection, a changed
-   * client) is used as it is.
+   * Makes the commands sent in one event-loop turn leave in one socket write per server. Vert.x
+   * flushes every write made outside a read of the same connection at once: a turn that sends
+   * twenty commands (for twenty API requests, or twenty provider answers, each arriving on its own
+   * socket) makes twenty {@code write} calls, and Redis twenty reads. Netty's {@link
+   * FlushConsolidationHandler} at the head of the connection's pipeline defers those flushes to the
+   * end of the turn (and flushes after a read of the connection as before). A cluster connection
+   * holds one connection per master, each given the handler (one a cluster connection opens later,
+   * after a redirection to a node it did not know, flushes one by one until the next reconnect).
+   * The Redis client does not expose its sockets, so they are reached by reflection; a client it
+   * cannot reach (a changed client) is used as it is.
    */
   private static void consolidateFlushes(RedisConnection conn) {
+    if (conn instanceof RedisClusterConnection cluster) {
+      nodeConnections(cluster).forEach(PipelinedRedis::consolidateFlushes);
+      return;
+    }
     if (SOCKET == null || !(conn instanceof PooledRedisConnection pooled)) {
       return;
     }
@@ -167,9 +177,28 @@ public final class PipelinedRedis implements RedisCommands {
     }
   }
 
-  private static Field socketField() {
+  /** The per-node connections of a cluster connection; none if they cannot be reached. */
+  private static List<RedisConnection> nodeConnections(RedisClusterConnection cluster) {
+    if (NODES == null) {
+      return List.of();
+    }
     try {
-      Field f = RedisStandaloneConnection.class.getDeclaredField("netSocket");
+      Map<?, ?> nodes = (Map<?, ?>) NODES.get(cluster);
+      synchronized (nodes) { // the client fills the map under this lock
+        return nodes.values().stream()
+            .filter(RedisConnection.class::isInstance)
+            .map(RedisConnection.class::cast)
+            .toList();
+      }
+    } catch (IllegalAccessException | RuntimeException e) {
+      LOG.debug("Redis writes to a cluster are flushed one by one: {}", e.toString());
+      return List.of();
+    }
+  }
+
+  private static Field field(Class<?> owner, String name) {
+    try {
+      Field f = owner.getDeclaredField(name);
       f.setAccessible(true);
       return f;
     } catch (ReflectiveOperationException | RuntimeException e) {

@@ -889,7 +889,7 @@ class AdminRoutesIT {
     settings.put("http.host", "127.0.0.1");
     settings.put("http.port", Integer.toString(port));
     settings.put("http.eventLoops", "2");
-    settings.put("redis.url", TestBackends.redisUrl());
+    settings.putAll(TestBackends.redisSettings());
     settings.put("redis.keyPrefix", TestGateways.keyPrefix(db.name()));
     settings.put("pg.url", db.url());
     settings.put("security.masterKey", masterKey.reveal());

@@ -39,7 +39,7 @@ class DeliveryRoutesIT {
   static void start() {
     h = IngressHarness.start(Map.of("delivery.enabled", "false"));
     vertx = Vertx.vertx();
-    redis = Redis.createClient(vertx, h.redisUrl());
+    redis = Redis.createClient(vertx, h.redisOptions());
   }
 
   @AfterAll

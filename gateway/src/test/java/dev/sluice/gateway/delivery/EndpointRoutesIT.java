@@ -53,7 +53,7 @@ class EndpointRoutesIT {
                 "delivery.allowHttp", "true",
                 "delivery.allowPrivate", "true"));
     vertx = Vertx.vertx();
-    redis = Redis.createClient(vertx, strict.redisUrl());
+    redis = Redis.createClient(vertx, strict.redisOptions());
   }
 
   @AfterAll

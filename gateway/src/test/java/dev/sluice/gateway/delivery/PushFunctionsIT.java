@@ -33,10 +33,7 @@ class PushFunctionsIT {
     vertx = Vertx.vertx();
     redis =
         RedisBackend.create(
-            vertx,
-            ConfigLoader.load(Map.of("redis.url", TestBackends.redisUrl()), Map.of())
-                .config()
-                .redis());
+            vertx, ConfigLoader.load(TestBackends.redisSettings(), Map.of()).config().redis());
     redis.awaitReadyAndLoadFunctions(5_000);
   }
 

@@ -34,7 +34,7 @@ class UnknownEndpointIT {
   @BeforeAll
   static void start() {
     push = new PushHarness(Map.of("delivery.enabled", "false", "pg.directoryPollMs", SLOW_POLL));
-    redis = Redis.createClient(push.vertx, push.h.redisUrl());
+    redis = Redis.createClient(push.vertx, push.h.redisOptions());
   }
 
   @AfterAll

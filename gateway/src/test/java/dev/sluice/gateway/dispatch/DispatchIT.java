@@ -336,7 +336,7 @@ class DispatchIT {
     // One claim carries all four (one partition, one call): the three fast answers are recorded
     // while the slow call is still open, well within its 2 s deadline.
     String stream = h.keyPrefix() + "{t:" + line.tenant().id() + ":" + partition + "}:out:hi";
-    Redis redis = Redis.createClient(fake.vertx(), h.redisUrl());
+    Redis redis = Redis.createClient(fake.vertx(), h.redisOptions());
     try {
       Await.until(
           "the fast outcomes recorded (one message left in the stream)",
@@ -482,7 +482,7 @@ class DispatchIT {
 
   /** Messages of the tenant not yet finished, over all partitions and both lanes. */
   private static long outboundBacklog(Tenant t) {
-    Redis redis = Redis.createClient(fake.vertx(), h.redisUrl());
+    Redis redis = Redis.createClient(fake.vertx(), h.redisOptions());
     try {
       long n = 0;
       for (int p = 0; p < 16; p++) {
@@ -514,7 +514,7 @@ class DispatchIT {
     assertThat(fake.callsFor(line.phoneNumberId())).hasSize(10);
     assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("4");
     assertThat(failed.getJsonObject("error").getString("message")).contains("retry budget spent");
-    Redis redis = Redis.createClient(fake.vertx(), h.redisUrl());
+    Redis redis = Redis.createClient(fake.vertx(), h.redisOptions());
     try {
       long deadLetters = 0;
       for (int p = 0; p < 16; p++) {

@@ -18,7 +18,10 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisOptions;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -74,9 +77,17 @@ public final class IngressHarness implements AutoCloseable {
     }
   }
 
-  /** The Redis URL this gateway uses. */
+  /** The Redis URL this gateway uses (on a cluster, its nodes' URLs joined with commas). */
   public String redisUrl() {
     return settings.get("redis.url");
+  }
+
+  /** Client options for the Redis this gateway uses (a single server or a cluster). */
+  public RedisOptions redisOptions() {
+    boolean cluster = "cluster".equals(settings.get("redis.type"));
+    return new RedisOptions()
+        .setType(cluster ? RedisClientType.CLUSTER : RedisClientType.STANDALONE)
+        .setEndpoints(List.of(redisUrl().split(",")));
   }
 
   /** The namespace of this gateway's Redis keys ({@code redis.keyPrefix}). */

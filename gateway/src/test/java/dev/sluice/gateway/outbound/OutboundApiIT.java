@@ -68,7 +68,7 @@ class OutboundApiIT {
     app = TestBackends.uniqueId("out-app");
     h.metaApp(app, "meta-app-secret-outbound", "verify");
     vertx = Vertx.vertx();
-    redis = Redis.createClient(vertx, h.redisUrl());
+    redis = Redis.createClient(vertx, h.redisOptions());
   }
 
   @AfterAll

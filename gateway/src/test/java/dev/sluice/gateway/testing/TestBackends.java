@@ -2,9 +2,12 @@ package dev.sluice.gateway.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisOptions;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -15,11 +18,24 @@ import java.util.Map;
  * addresses come from {@code SLUICE_TEST_REDIS_URL} and {@code SLUICE_TEST_PG_URL}, with local
  * defaults. Nothing is flushed between tests: each test isolates itself with {@link
  * #uniqueId(String)} tenant ids and key prefixes.
+ *
+ * <p>With {@code SLUICE_TEST_REDIS_CLUSTER=1} (the second pass of the test command), the shared
+ * Redis is instead a three-master Redis Cluster of this JVM's own, started at the first use and
+ * stopped when the JVM exits: {@link #redisSettings()}, {@link #redisOptions()} and {@link
+ * #redisUrl()} then name its nodes, and every test gateway and test client built from them runs on
+ * it. A cluster has only database 0 and runs a command only when all its keys hash to one slot:
+ * tests isolate themselves with key prefixes, and send only single-slot commands.
  */
 public final class TestBackends {
 
   /** Environment variable naming the shared Redis. */
   public static final String REDIS_URL_ENV = "SLUICE_TEST_REDIS_URL";
+
+  /**
+   * Environment variable that, set to {@code 1} or {@code true}, makes the shared Redis a
+   * three-master cluster of the test JVM's own.
+   */
+  public static final String REDIS_CLUSTER_ENV = "SLUICE_TEST_REDIS_CLUSTER";
 
   /** Environment variable naming the shared PostgreSQL database. */
   public static final String PG_URL_ENV = "SLUICE_TEST_PG_URL";
@@ -41,10 +57,37 @@ public final class TestBackends {
   private TestBackends() {}
 
   /**
-   * The shared Redis, from {@code SLUICE_TEST_REDIS_URL}, default {@code redis://127.0.0.1:6379}.
+   * The shared Redis, from {@code SLUICE_TEST_REDIS_URL}, default {@code redis://127.0.0.1:6379};
+   * on a {@linkplain #isRedisCluster() cluster}, its nodes' URLs joined with commas (as {@code
+   * redis.url} takes them).
    */
   public static String redisUrl() {
-    return env(REDIS_URL_ENV, DEFAULT_REDIS_URL);
+    return String.join(",", redisUrls());
+  }
+
+  /** Whether the shared Redis is a cluster ({@code SLUICE_TEST_REDIS_CLUSTER=1}). */
+  public static boolean isRedisCluster() {
+    String value = env(REDIS_CLUSTER_ENV, "");
+    return value.equals("1") || value.equalsIgnoreCase("true");
+  }
+
+  /**
+   * The gateway settings that point at the shared Redis: {@code redis.url} and {@code redis.type}.
+   */
+  public static Map<String, String> redisSettings() {
+    return Map.of(
+        "redis.url", redisUrl(), "redis.type", isRedisCluster() ? "cluster" : "standalone");
+  }
+
+  /** Client options for the shared Redis, for tests that read or write keys directly. */
+  public static RedisOptions redisOptions() {
+    return new RedisOptions()
+        .setType(isRedisCluster() ? RedisClientType.CLUSTER : RedisClientType.STANDALONE)
+        .setEndpoints(redisUrls());
+  }
+
+  private static List<String> redisUrls() {
+    return isRedisCluster() ? SharedCluster.urls() : List.of(env(REDIS_URL_ENV, DEFAULT_REDIS_URL));
   }
 
   /**
@@ -56,11 +99,15 @@ public final class TestBackends {
   }
 
   /**
-   * Fails the calling test unless the shared Redis accepts a TCP connection within 2 s.
+   * Fails the calling test unless the shared Redis accepts a TCP connection within 2 s. On a
+   * cluster, starts it if it is not running yet.
    *
    * @return {@link #redisUrl()}, for {@code String url = TestBackends.requireRedis();}
    */
   public static String requireRedis() {
+    if (isRedisCluster()) {
+      return redisUrl(); // a cluster of our own: started, or the start failed naming why
+    }
     String url = redisUrl();
     require(
         "Redis",
@@ -150,5 +197,14 @@ public final class TestBackends {
   private static String env(String name, String fallback) {
     String value = System.getenv(name);
     return value == null || value.isBlank() ? fallback : value.trim();
+  }
+
+  /** The cluster shared by the tests of this JVM: started at the first use, reaped at exit. */
+  private static final class SharedCluster {
+    private static final RedisClusterProcess CLUSTER = new RedisClusterProcess().start();
+
+    static List<String> urls() {
+      return CLUSTER.urls();
+    }
   }
 }

@@ -47,10 +47,7 @@ class WorkSetIT {
     vertx = Vertx.vertx();
     backend =
         RedisBackend.create(
-            vertx,
-            ConfigLoader.load(Map.of("redis.url", TestBackends.redisUrl()), Map.of())
-                .config()
-                .redis());
+            vertx, ConfigLoader.load(TestBackends.redisSettings(), Map.of()).config().redis());
     backend.awaitReadyAndLoadFunctions(5_000);
     context = vertx.getOrCreateContext();
     redis = on(c -> Future.succeededFuture(backend.pipelined()));
