@@ -177,7 +177,7 @@ public final class Gateway {
       deployments.add(
           vertx
               .deployVerticle(
-                  () -> new LedgerWriter(redis, ledger, instance, ledgerMetrics),
+                  () -> new LedgerWriter(redis, ledger, instance, ledgerMetrics, clock),
                   new DeploymentOptions().setInstances(1))
               .await());
       if (config.dispatch().enabled()) {
@@ -188,7 +188,13 @@ public final class Gateway {
                 .deployVerticle(
                     () ->
                         new Dispatcher(
-                            redis, shared.directory(), breakers, dispatchMetrics, hasher, config),
+                            redis,
+                            shared.directory(),
+                            breakers,
+                            dispatchMetrics,
+                            hasher,
+                            config,
+                            clock),
                     new DeploymentOptions().setInstances(eventLoops))
                 .await());
       }
@@ -209,7 +215,8 @@ public final class Gateway {
                             shared.endpointPolicy(),
                             gates,
                             deliveryMetrics,
-                            config),
+                            config,
+                            clock),
                     new DeploymentOptions().setInstances(eventLoops))
                 .await());
         new DeliveryHousekeeping(redis, directory, deliveryMetrics, config.ingress().partitions())
@@ -262,7 +269,7 @@ public final class Gateway {
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
       Context context = vertx.getOrCreateContext();
-      Ledger ledger = new Ledger(context, connection);
+      Ledger ledger = new Ledger(context, connection, clock);
       Admission admission =
           new Admission(
               context,
@@ -274,9 +281,10 @@ public final class Gateway {
                   // Best effort: the delivery sweep makes the partition due if this is lost.
                   DeliveryWork.touch(connection, keys.tenantId(), keys.partition());
                 }
-              });
+              },
+              clock);
       WebhookIngest ingest =
-          new WebhookIngest(admission, ledger, directory, ingressMetrics, config.ingress());
+          new WebhookIngest(admission, ledger, directory, ingressMetrics, config.ingress(), clock);
       TenantAuth auth = new TenantAuth(directory);
       EventQueue queue =
           new EventQueue(

@@ -12,6 +12,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ public final class Admission {
   /** Events per function call at most, so one call never holds Redis for long. */
   static final int MAX_EVENTS_PER_CALL = 200;
 
+  private final Clock clock;
   private final Context context;
   private final PipelinedRedis redis;
   private final InboundStore store;
@@ -48,7 +50,7 @@ public final class Admission {
 
   public Admission(
       Context context, PipelinedRedis redis, PhoneHasher hasher, GatewayConfig.Ingress config) {
-    this(context, redis, hasher, config, keys -> {});
+    this(context, redis, hasher, config, keys -> {}, Clock.systemUTC());
   }
 
   /**
@@ -60,7 +62,9 @@ public final class Admission {
       PipelinedRedis redis,
       PhoneHasher hasher,
       GatewayConfig.Ingress config,
-      Consumer<TenantQueueKeys> onEnqueued) {
+      Consumer<TenantQueueKeys> onEnqueued,
+      Clock clock) {
+    this.clock = clock;
     this.onEnqueued = onEnqueued;
     this.context = context;
     this.redis = redis;
@@ -134,7 +138,7 @@ public final class Admission {
         e.dedupId(),
         phoneHash,
         r.channelId() + ":" + phoneHash,
-        eventJson.write(r.channelId(), e, System.currentTimeMillis()),
+        eventJson.write(r.channelId(), e, clock.millis()),
         e.raw().getBytes(StandardCharsets.UTF_8),
         interval,
         tolerance);

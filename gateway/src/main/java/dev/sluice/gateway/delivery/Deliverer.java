@@ -72,6 +72,7 @@ public final class Deliverer extends VerticleBase {
   private static final long FAILED_UNIT_DUE_IN_MS = 1_000;
 
   private final RedisBackend backend;
+  private final Clock clock;
   private final TenantDirectory directory;
   private final EndpointPolicy policy;
   private final DeliveryGates gates;
@@ -94,7 +95,9 @@ public final class Deliverer extends VerticleBase {
       EndpointPolicy policy,
       DeliveryGates gates,
       DeliveryMetrics metrics,
-      GatewayConfig config) {
+      GatewayConfig config,
+      Clock clock) {
+    this.clock = clock;
     this.backend = backend;
     this.directory = directory;
     this.policy = policy;
@@ -139,7 +142,7 @@ public final class Deliverer extends VerticleBase {
                 .claimMost(config.unitsPerClaim())
                 .failedUnitDueInMs(FAILED_UNIT_DUE_IN_MS),
             warnings,
-            Clock.systemUTC(),
+            clock,
             this::work);
     scheduler.start();
     return Future.succeededFuture();
@@ -162,7 +165,7 @@ public final class Deliverer extends VerticleBase {
     int colon = unit.lastIndexOf(':');
     String tenant = colon > 0 ? unit.substring(0, colon) : "";
     int partition = colon > 0 ? parsePartition(unit.substring(colon + 1)) : -1;
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     if (partition < 0 || partition >= partitions) {
       return scheduler.leave(unit); // no partition of any tenant
     }
@@ -206,7 +209,7 @@ public final class Deliverer extends VerticleBase {
                     : park(unit, keys);
               }
               return deliver(endpoint.get(), keys, breaker, batch.events(), deadline)
-                  .compose(v -> scheduler.release(unit, System.currentTimeMillis()));
+                  .compose(v -> scheduler.release(unit, clock.millis()));
             })
         .onComplete(ar -> gates.release(tenant));
   }
@@ -220,7 +223,7 @@ public final class Deliverer extends VerticleBase {
   }
 
   private Future<Batch> pull(TenantQueueKeys keys, int max) {
-    long oldest = System.currentTimeMillis() - TimeUnit.SECONDS.toMillis(config.maxAgeSeconds());
+    long oldest = clock.millis() - TimeUnit.SECONDS.toMillis(config.maxAgeSeconds());
     return store.pull(keys, max, leaseMs, SCAN_LIMIT, oldest);
   }
 
@@ -302,7 +305,7 @@ public final class Deliverer extends VerticleBase {
               if (url.getRawQuery() != null) {
                 path += "?" + url.getRawQuery();
               }
-              long timestamp = System.currentTimeMillis() / 1000;
+              long timestamp = clock.millis() / 1000;
               RequestOptions options =
                   new RequestOptions()
                       .setMethod(HttpMethod.POST)
@@ -409,12 +412,12 @@ public final class Deliverer extends VerticleBase {
     return store.acknowledge(
         keys,
         retention > 0 ? config.replayMaxPerPartition() : 0,
-        System.currentTimeMillis() - retention,
+        clock.millis() - retention,
         events);
   }
 
   private Future<Void> retry(TenantQueueKeys keys, List<Leased> events) {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     List<PushStore.Retry> retries = new ArrayList<>(events.size());
     for (Leased e : events) {
       retries.add(new PushStore.Retry(e.entryId(), now + backoff.delayMs(e.attempts() + 1)));

@@ -89,6 +89,7 @@ public final class Dispatcher extends VerticleBase {
   static final int MAX_UNIT_GROWTH = 4;
 
   private final RedisBackend backend;
+  private final Clock clock;
   private final TenantDirectory directory;
   private final GatewayConfig gatewayConfig;
   private final Breakers breakers;
@@ -121,7 +122,9 @@ public final class Dispatcher extends VerticleBase {
       Breakers breakers,
       DispatchMetrics metrics,
       PhoneHasher hasher,
-      GatewayConfig config) {
+      GatewayConfig config,
+      Clock clock) {
+    this.clock = clock;
     this.backend = backend;
     this.directory = directory;
     this.gatewayConfig = config;
@@ -147,7 +150,7 @@ public final class Dispatcher extends VerticleBase {
   public Future<?> start() {
     redis = backend.pipelined();
     outbox = new OutboundStore(redis);
-    ledger = new Ledger(context, redis);
+    ledger = new Ledger(context, redis, clock);
     scheduler =
         new WorkScheduler(
             context,
@@ -156,7 +159,7 @@ public final class Dispatcher extends VerticleBase {
                     "dispatch", config.unitsPerClaim(), config.claimMs(), config.idlePollMs())
                 .lingerMs(config.lingerMs()),
             warnings,
-            Clock.systemUTC(),
+            clock,
             this::unit);
     // This dispatcher's own provider client, on its event loop, with a connection for every
     // message it can have in flight: a request never waits in the pool for a connection.
@@ -310,7 +313,7 @@ public final class Dispatcher extends VerticleBase {
               SendResult.permanent("channel_deleted", "the channel no longer exists", 0),
               false);
       case STORED, UNKNOWN ->
-          Outcome.waiting(p, Action.WAIT, System.currentTimeMillis() + TenantDirectory.RECHECK_MS);
+          Outcome.waiting(p, Action.WAIT, clock.millis() + TenantDirectory.RECHECK_MS);
     };
   }
 
@@ -328,7 +331,7 @@ public final class Dispatcher extends VerticleBase {
   private Future<Outcome> attempt(Connector connector, Ready ready, long waitMs) {
     Pulled p = ready.p();
     QueuedMessage m = ready.m();
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     if (waitMs > 0) {
       metrics.paced(m.provider());
       return Future.succeededFuture(Outcome.waiting(p, Action.WAIT, now + waitMs));
@@ -355,7 +358,7 @@ public final class Dispatcher extends VerticleBase {
    */
   private Future<List<Outcome>> attemptMany(
       Connector connector, List<Ready> group, List<Long> waits) {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     List<Outcome> done = new ArrayList<>(group.size());
     List<Ready> go = new ArrayList<>(group.size());
     for (int i = 0; i < group.size(); i++) {
@@ -386,7 +389,7 @@ public final class Dispatcher extends VerticleBase {
     Channel channel = batch.get(0).channel();
     CircuitBreaker breaker = breakers.forChannel(channel.id());
     if (!breaker.tryAcquirePermission()) {
-      long until = System.currentTimeMillis() + breakers.openFor().toMillis();
+      long until = clock.millis() + breakers.openFor().toMillis();
       List<Outcome> held = new ArrayList<>(batch.size());
       for (Ready r : batch) {
         metrics.heldByBreaker(r.m().provider());
@@ -465,8 +468,7 @@ public final class Dispatcher extends VerticleBase {
           MessageCodec.encode(m));
     }
     metrics.retry(m.provider());
-    return Outcome.waiting(
-        p, Action.RETRY, System.currentTimeMillis() + retries.delayMs(attempt, r));
+    return Outcome.waiting(p, Action.RETRY, clock.millis() + retries.delayMs(attempt, r));
   }
 
   /** A final outcome: sent, or failed for good. */
@@ -483,10 +485,10 @@ public final class Dispatcher extends VerticleBase {
         "");
   }
 
-  private static LedgerEvent history(QueuedMessage m, MessageStatus status, SendResult r) {
+  private LedgerEvent history(QueuedMessage m, MessageStatus status, SendResult r) {
     return m.ledgerEvent(
         status,
-        System.currentTimeMillis(),
+        clock.millis(),
         r.providerMessageId(),
         r.errorCode(),
         r.errorMessage(),
@@ -557,7 +559,7 @@ public final class Dispatcher extends VerticleBase {
   private final class Recorder {
     private final TenantQueueKeys keys;
     private final int expected;
-    private final long leaseEnd = System.currentTimeMillis() + leaseMs;
+    private final long leaseEnd = clock.millis() + leaseMs;
     private final List<Long> dues;
     private final Promise<Settled> done = Promise.promise();
     private List<Outcome> pending = new ArrayList<>();
@@ -674,7 +676,7 @@ public final class Dispatcher extends VerticleBase {
     if (!wanted.includes(status)) {
       return null;
     }
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     ByteArrayBuilder payload = new ByteArrayBuilder(384);
     ByteArrayBuilder raw = new ByteArrayBuilder(160);
     try (JsonGenerator g = JSON.createGenerator(payload, JsonEncoding.UTF8)) {
@@ -719,7 +721,7 @@ public final class Dispatcher extends VerticleBase {
    */
   private Future<Void> reschedule(
       String unit, TenantQueueKeys keys, long next, Settled settled, boolean full) {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     long due = full ? now : Long.MAX_VALUE;
     if (next > 0) {
       due = Math.min(due, next);

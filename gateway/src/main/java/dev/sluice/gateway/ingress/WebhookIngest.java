@@ -21,6 +21,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +49,7 @@ public final class WebhookIngest {
   private static final CharSequence APPLICATION_JSON =
       HttpHeaders.createOptimized("application/json");
 
+  private final Clock clock;
   private final Admission admission;
   private final Ledger ledger;
   private final TenantDirectory directory;
@@ -59,7 +61,9 @@ public final class WebhookIngest {
       Ledger ledger,
       TenantDirectory directory,
       IngressMetrics metrics,
-      GatewayConfig.Ingress config) {
+      GatewayConfig.Ingress config,
+      Clock clock) {
+    this.clock = clock;
     this.admission = admission;
     this.directory = directory;
     this.ledger = ledger;
@@ -227,7 +231,7 @@ public final class WebhookIngest {
    * Status reports go to the ledger too, duplicates included: the ledger ignores repeats, and a
    * redelivery after a failed append must still reach it.
    */
-  private static List<LedgerEvent> statuses(List<RoutedEvent> routed) {
+  private List<LedgerEvent> statuses(List<RoutedEvent> routed) {
     List<LedgerEvent> out = List.of(); // most webhooks carry messages only
     for (RoutedEvent r : routed) {
       InboundEvent e = r.event();
@@ -246,7 +250,7 @@ public final class WebhookIngest {
               e.provider().wireName(),
               e.providerMessageId(),
               status.get(),
-              e.timestamp() > 0 ? e.timestamp() * 1000 : System.currentTimeMillis(),
+              e.timestamp() > 0 ? e.timestamp() * 1000 : clock.millis(),
               e.errorCode()));
     }
     return out;

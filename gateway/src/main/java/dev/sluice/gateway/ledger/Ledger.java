@@ -4,6 +4,7 @@ import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.TurnBatcher;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class Ledger {
   static final long RETRY_MS = 1_000;
 
   private final Context context;
+  private final Clock clock;
   private final TurnBatcher<LedgerEvent> batcher;
   private final ArrayDeque<LedgerEvent> kept = new ArrayDeque<>();
   private boolean retryScheduled;
@@ -42,8 +44,9 @@ public final class Ledger {
   /**
    * @param context the verticle's context: every {@link #append} runs on its event loop
    */
-  public Ledger(Context context, PipelinedRedis redis) {
+  public Ledger(Context context, PipelinedRedis redis, Clock clock) {
     this.context = context;
+    this.clock = clock;
     this.batcher =
         new TurnBatcher<>(context, MAX_EVENTS_PER_ENTRY, new LedgerStream(redis)::append);
   }
@@ -81,7 +84,7 @@ public final class Ledger {
       kept.removeFirst();
       dropped++;
     }
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     if (now - lastWarnMs > 10_000) {
       lastWarnMs = now;
       LOG.warn(

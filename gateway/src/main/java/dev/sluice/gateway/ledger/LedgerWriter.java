@@ -8,6 +8,7 @@ import dev.sluice.gateway.redis.RedisBackend;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -48,6 +49,7 @@ public final class LedgerWriter extends VerticleBase {
   static final long DEAD_SAMPLE_MS = 5_000;
 
   private final RedisBackend backend;
+  private final Clock clock;
   private final String dead;
   private final LedgerRepository repository;
   private final String consumer;
@@ -64,7 +66,12 @@ public final class LedgerWriter extends VerticleBase {
    *     gauge must never be registered twice)
    */
   public LedgerWriter(
-      RedisBackend backend, LedgerRepository repository, String consumer, LedgerMetrics metrics) {
+      RedisBackend backend,
+      LedgerRepository repository,
+      String consumer,
+      LedgerMetrics metrics,
+      Clock clock) {
+    this.clock = clock;
     this.backend = backend;
     this.dead = dead(backend.keyPrefix());
     this.repository = repository;
@@ -94,7 +101,7 @@ public final class LedgerWriter extends VerticleBase {
       return;
     }
     Future<List<Entry>> read;
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     if (now - lastClaimMs > CLAIM_IDLE_MS / 2) {
       lastClaimMs = now;
       read = claimAbandoned();
@@ -160,7 +167,7 @@ public final class LedgerWriter extends VerticleBase {
         .compose(v -> writeIsolating(events))
         .compose(
             v -> {
-              long now = System.currentTimeMillis();
+              long now = clock.millis();
               metrics.written(events.size());
               events.forEach(e -> metrics.lag(now - e.event().at()));
               return stream.acknowledge(entries);
@@ -201,7 +208,7 @@ public final class LedgerWriter extends VerticleBase {
    * the whole event is parked for an operator.
    */
   private Future<Void> writeRefused(Sourced refused, Throwable cause) {
-    LedgerEvent statusOnly = refused.event().statusOnly(System.currentTimeMillis());
+    LedgerEvent statusOnly = refused.event().statusOnly(clock.millis());
     return repository
         .write(List.of(statusOnly))
         .transform(

@@ -31,6 +31,6 @@ final class ClaimLinger {
 
   /** How much longer to wait before the next claim, {@code sinceLastClaimMs} after the last one. */
   long waitMs(long sinceLastClaimMs) {
-    return Math.max(0, Math.round(lingerMs * (1 - fill)) - sinceLastClaimMs);
+    return Math.max(0, Math.round(lingerMs * (1 - fill)) - Math.max(0, sinceLastClaimMs));
   }
 }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -142,9 +143,9 @@ public final class WorkScheduler {
   private boolean stopped;
   private boolean claiming;
   private int unitsInFlight;
-  private long lastClaimMs;
+  private long lastClaimMs = Long.MIN_VALUE / 2; // monotonic ms (System.nanoTime)
   private long timer = -1;
-  private long timerAt;
+  private long timerAt; // monotonic ms (System.nanoTime)
   private long claims;
   private long lingered;
 
@@ -289,7 +290,8 @@ public final class WorkScheduler {
     if (room <= 0) {
       return; // a unit that finishes looks again
     }
-    long now = clock.millis();
+    // Elapsed time, not the wall clock: a clock that is set back or pinned must not stall claims.
+    long now = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
     long wait = linger.waitMs(now - lastClaimMs);
     if (wait > 0) {
       lingered++;
@@ -357,7 +359,7 @@ public final class WorkScheduler {
     if (stopped) {
       return;
     }
-    long at = clock.millis() + delayMs;
+    long at = TimeUnit.NANOSECONDS.toMillis(System.nanoTime()) + delayMs;
     if (timer >= 0) {
       if (timerAt <= at) {
         return;

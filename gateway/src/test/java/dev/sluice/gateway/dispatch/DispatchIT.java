@@ -19,6 +19,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -154,6 +155,26 @@ class DispatchIT {
     List<String> out = new ArrayList<>();
     message.getJsonArray("history").forEach(e -> out.add(((JsonObject) e).getString("status")));
     return out;
+  }
+
+  @Test
+  void theDispatcherStampsItsOutcomeWithTheGatewaysClock() {
+    Line line = line("clock", null);
+    Instant pinned = Instant.parse("2031-05-06T07:08:09Z");
+    h.clock.set(pinned);
+    try {
+      String id = text(line, "+4915112340001", "on the clock");
+      JsonObject sent = awaitStatus(line, id, "sent");
+      JsonObject entry =
+          sent.getJsonArray("history").stream()
+              .map(JsonObject.class::cast)
+              .filter(e -> "sent".equals(e.getString("status")))
+              .findFirst()
+              .orElseThrow();
+      assertThat(entry.getString("at")).isEqualTo(pinned.toString());
+    } finally {
+      h.clock.reset();
+    }
   }
 
   @Test

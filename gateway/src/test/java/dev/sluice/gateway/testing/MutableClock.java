@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock a test can set; thread-safe. */
+/** A clock a test can set (or let follow the system clock); thread-safe. */
 public final class MutableClock extends Clock {
   private volatile Instant now;
 
@@ -13,8 +13,9 @@ public final class MutableClock extends Clock {
     this.now = now;
   }
 
+  /** A clock that follows the system clock until it is {@link #set}. */
   public static MutableClock system() {
-    return new MutableClock(Instant.now());
+    return new MutableClock(null);
   }
 
   public void set(Instant instant) {
