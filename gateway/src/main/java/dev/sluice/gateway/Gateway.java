@@ -174,7 +174,9 @@ public final class Gateway {
       deployments.add(
           vertx
               .deployVerticle(
-                  () -> new LedgerWriter(redis, ledger, instance, metrics.registry()),
+                  () ->
+                      new LedgerWriter(
+                          redis, ledger, instance, config.ledger().claimMs(), metrics.registry()),
                   new DeploymentOptions().setInstances(1))
               .await());
       if (config.dispatch().enabled()) {

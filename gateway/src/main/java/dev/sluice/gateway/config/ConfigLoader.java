@@ -201,6 +201,9 @@ public final class ConfigLoader {
         "delivery.claimMs",
         "must be longer than delivery.requestTimeoutMs, or a partition may be claimed twice");
 
+    GatewayConfig.Ledger ledger =
+        new GatewayConfig.Ledger(s.longIn("ledger.claimMs", 60_000, 1_000, 3_600_000));
+
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
     }
@@ -213,7 +216,7 @@ public final class ConfigLoader {
     return new Loaded(
         new GatewayConfig(
             http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch,
-            delivery),
+            delivery, ledger),
         List.copyOf(warnings));
   }
 

@@ -20,7 +20,8 @@ public record GatewayConfig(
     Ingress ingress,
     Providers providers,
     Dispatch dispatch,
-    Delivery delivery) {
+    Delivery delivery,
+    Ledger ledger) {
 
   public GatewayConfig {
     Objects.requireNonNull(http, "http");
@@ -241,6 +242,14 @@ public record GatewayConfig(
       long secretGraceHours,
       long replayRetentionHours,
       int replayMaxPerPartition) {}
+
+  /**
+   * The ledger writers, which move status history from Redis into PostgreSQL.
+   *
+   * @param claimMs how long entries one instance's writer has read stay with it before another
+   *     instance's writer takes them over: how late a dead instance's last history can be
+   */
+  public record Ledger(long claimMs) {}
 
   static String maskUserInfo(String url) {
     try {

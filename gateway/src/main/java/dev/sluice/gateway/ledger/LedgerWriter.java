@@ -21,8 +21,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves the ledger stream into PostgreSQL in batches. Every instance runs one, in the consumer
  * group {@code ledger}; an entry is acknowledged (and deleted) only after its batch committed, so a
- * writer that dies loses nothing: its pending entries are claimed by another writer after a minute.
- * While PostgreSQL is down, entries wait in Redis and history is late; sending goes on.
+ * writer that dies loses nothing: its pending entries are claimed by another writer once they have
+ * been pending for {@code ledger.claimMs} (each writer looks every half of that). Writing an entry
+ * twice is harmless (history rows are unique, statuses only move forward), so a slow live writer
+ * whose entries are taken over costs a repeated write, not a wrong row. While PostgreSQL is down,
+ * entries wait in Redis and history is late; sending goes on.
  */
 public final class LedgerWriter extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
@@ -37,7 +40,6 @@ public final class LedgerWriter extends VerticleBase {
   static final int BATCH = 100;
 
   static final long BLOCK_MS = 200;
-  static final long CLAIM_IDLE_MS = 60_000;
   static final long RETRY_MS = 1_000;
 
   private final RedisBackend backend;
@@ -45,6 +47,7 @@ public final class LedgerWriter extends VerticleBase {
   private final String dead;
   private final LedgerRepository repository;
   private final String consumer;
+  private final long claimMs;
   private final DistributionSummary batchSize;
   private final Timer lag;
   private PipelinedRedis redis;
@@ -53,13 +56,21 @@ public final class LedgerWriter extends VerticleBase {
   private long lastClaimMs;
   private long lastWarnMs;
 
+  /**
+   * @param claimMs how long entries stay pending with a writer before another takes them over
+   */
   public LedgerWriter(
-      RedisBackend backend, LedgerRepository repository, String consumer, MeterRegistry registry) {
+      RedisBackend backend,
+      LedgerRepository repository,
+      String consumer,
+      long claimMs,
+      MeterRegistry registry) {
     this.backend = backend;
     this.stream = Ledger.stream(backend.keyPrefix());
     this.dead = dead(backend.keyPrefix());
     this.repository = repository;
     this.consumer = consumer;
+    this.claimMs = claimMs;
     this.batchSize =
         DistributionSummary.builder("sluice.ledger.batch.size")
             .description("Status events written to PostgreSQL per batch")
@@ -101,7 +112,7 @@ public final class LedgerWriter extends VerticleBase {
     }
     Future<List<Entry>> read;
     long now = System.currentTimeMillis();
-    if (now - lastClaimMs > CLAIM_IDLE_MS / 2) {
+    if (now - lastClaimMs > claimMs / 2) {
       lastClaimMs = now;
       read = claimAbandoned();
     } else {
@@ -152,7 +163,7 @@ public final class LedgerWriter extends VerticleBase {
                 .arg(stream)
                 .arg(GROUP)
                 .arg(consumer)
-                .arg(CLAIM_IDLE_MS)
+                .arg(claimMs)
                 .arg("0-0")
                 .arg("COUNT")
                 .arg(BATCH))
