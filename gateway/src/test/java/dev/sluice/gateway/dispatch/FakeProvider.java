@@ -17,23 +17,29 @@ import java.util.function.Function;
  * A WhatsApp Cloud API stand-in: a real HTTP server on port 0 that records every send and answers
  * what the test scripts (per request), by default a success with a fresh wamid.
  */
-final class FakeProvider implements AutoCloseable {
-  /** A recorded send request. */
-  record Call(String path, String authorization, JsonObject body, long atMs) {
-    String text() {
+public final class FakeProvider implements AutoCloseable {
+  /**
+   * A recorded send request.
+   *
+   * @param remotePort the client's port: which gateway process sent it (see {@code
+   *     GatewayProcess#portsConnectedTo})
+   */
+  public record Call(
+      String path, String authorization, JsonObject body, long atMs, int remotePort) {
+    public String text() {
       JsonObject t = body.getJsonObject("text");
       return t == null ? null : t.getString("body");
     }
 
-    String phoneNumberId() {
+    public String phoneNumberId() {
       String[] parts = path.split("/");
       return parts.length >= 3 ? parts[2] : null;
     }
   }
 
-  /** A scripted answer. */
-  record Reply(int status, String body, Map<String, String> headers, Future<?> before) {
-    static Reply ok(String wamid) {
+  /** A scripted answer, sent once {@code before} (if any) completes. */
+  public record Reply(int status, String body, Map<String, String> headers, Future<?> before) {
+    public static Reply ok(String wamid) {
       return new Reply(
           200,
           "{\"messaging_product\":\"whatsapp\",\"contacts\":[],\"messages\":[{\"id\":\""
@@ -59,32 +65,32 @@ final class FakeProvider implements AutoCloseable {
     }
   }
 
-  final List<Call> calls = new CopyOnWriteArrayList<>();
+  public final List<Call> calls = new CopyOnWriteArrayList<>();
   private final AtomicInteger counter = new AtomicInteger();
   private final Map<String, Function<Call, Reply>> scripts = new ConcurrentHashMap<>();
   private final Vertx vertx;
   private final HttpServer server;
 
-  FakeProvider() {
+  public FakeProvider() {
     vertx = Vertx.vertx();
     server = vertx.createHttpServer().requestHandler(this::handle);
     server.listen(0, "127.0.0.1").await();
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + server.actualPort();
   }
 
-  Vertx vertx() {
+  public Vertx vertx() {
     return vertx;
   }
 
   /** Scripts the answers to requests for one phone number id (one channel). */
-  void script(String phoneNumberId, Function<Call, Reply> script) {
+  public void script(String phoneNumberId, Function<Call, Reply> script) {
     scripts.put(phoneNumberId, script);
   }
 
-  List<Call> callsFor(String phoneNumberId) {
+  public List<Call> callsFor(String phoneNumberId) {
     return calls.stream().filter(c -> phoneNumberId.equals(c.phoneNumberId())).toList();
   }
 
@@ -97,7 +103,8 @@ final class FakeProvider implements AutoCloseable {
                       req.path(),
                       req.getHeader("Authorization"),
                       b.length() == 0 ? new JsonObject() : b.toJsonObject(),
-                      System.currentTimeMillis());
+                      System.currentTimeMillis(),
+                      req.remoteAddress().port());
               calls.add(call);
               Function<Call, Reply> script = scripts.get(String.valueOf(call.phoneNumberId()));
               Reply reply = script == null ? null : script.apply(call);
