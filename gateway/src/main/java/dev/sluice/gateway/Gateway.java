@@ -177,7 +177,9 @@ public final class Gateway {
       deployments.add(
           vertx
               .deployVerticle(
-                  () -> new LedgerWriter(redis, ledger, instance, ledgerMetrics, clock),
+                  () ->
+                      new LedgerWriter(
+                          redis, ledger, instance, config.ledger().claimMs(), ledgerMetrics, clock),
                   new DeploymentOptions().setInstances(1))
               .await());
       if (config.dispatch().enabled()) {

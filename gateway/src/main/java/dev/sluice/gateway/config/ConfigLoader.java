@@ -203,6 +203,9 @@ public final class ConfigLoader {
                     s.longIn("delivery.replayRetentionHours", 24, 0, 720),
                     s.intIn("delivery.replayMaxPerPartition", 100_000, 0, 10_000_000)));
 
+    GatewayConfig.Ledger ledger =
+        new GatewayConfig.Ledger(s.longIn("ledger.claimMs", 60_000, 1_000, 3_600_000));
+
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
     }
@@ -215,7 +218,7 @@ public final class ConfigLoader {
     return new Loaded(
         new GatewayConfig(
             http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch,
-            delivery),
+            delivery, ledger),
         List.copyOf(warnings));
   }
 

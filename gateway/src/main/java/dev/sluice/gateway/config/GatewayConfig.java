@@ -22,7 +22,8 @@ public record GatewayConfig(
     Ingress ingress,
     Providers providers,
     Dispatch dispatch,
-    Delivery delivery) {
+    Delivery delivery,
+    Ledger ledger) {
 
   public GatewayConfig {
     Objects.requireNonNull(http, "http");
@@ -296,6 +297,14 @@ public record GatewayConfig(
       throw new ConfigException(List.of(key + " " + problem));
     }
   }
+
+  /**
+   * The ledger writers, which move status history from Redis into PostgreSQL.
+   *
+   * @param claimMs how long entries one instance's writer has read stay with it before another
+   *     instance's writer takes them over: how late a dead instance's last history can be
+   */
+  public record Ledger(long claimMs) {}
 
   static String maskUserInfo(String url) {
     try {

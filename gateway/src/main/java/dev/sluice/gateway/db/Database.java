@@ -105,20 +105,18 @@ public final class Database {
   }
 
   private static void createIfMissing(GatewayConfig.Postgres pg) {
-    try (Connection c = connect(pg, "postgres");
-        PreparedStatement q = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-      q.setString(1, pg.database());
-      try (ResultSet rs = q.executeQuery()) {
-        if (rs.next()) {
-          return;
-        }
+    try (Connection c = connect(pg, "postgres")) {
+      if (exists(c, pg.database())) {
+        return;
       }
       try (Statement s = c.createStatement()) {
         // The name was checked against [A-Za-z0-9_]+ when the config was loaded.
         s.execute("CREATE DATABASE \"" + pg.database() + "\"");
         LOG.info("created database {}", pg.database());
       } catch (SQLException e) {
-        if (!"42P04".equals(e.getSQLState())) { // another instance created it first
+        // Another instance created it first: 42P04 when its CREATE had committed before ours
+        // began, a unique violation on pg_database (23505) when both ran at once.
+        if (!"42P04".equals(e.getSQLState()) && !exists(c, pg.database())) {
           throw e;
         }
       }
@@ -132,6 +130,15 @@ public final class Database {
               + firstLine(e)
               + "): create it yourself or grant CREATEDB to "
               + pg.user());
+    }
+  }
+
+  private static boolean exists(Connection c, String database) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      q.setString(1, database);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next();
+      }
     }
   }
 

@@ -17,8 +17,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves the ledger stream into PostgreSQL in batches. Every instance runs one, in the consumer
  * group {@code ledger}; an entry is acknowledged (and deleted) only after its batch committed, so a
- * writer that dies loses nothing: its pending entries are claimed by another writer after a minute.
- * While PostgreSQL is down, entries wait in Redis and history is late; sending goes on.
+ * writer that dies loses nothing: its pending entries are claimed by another writer once they have
+ * been pending for {@code ledger.claimMs} (each writer looks every half of that). Writing an entry
+ * twice is harmless (history rows are unique, statuses only move forward), so a slow live writer
+ * whose entries are taken over costs a repeated write, not a wrong row. While PostgreSQL is down,
+ * entries wait in Redis and history is late; sending goes on.
  *
  * <p>An event PostgreSQL refuses for its data is isolated from its batch (the rest is written), its
  * status is written without the refused details, and the event itself is parked in {@code
@@ -42,7 +45,6 @@ public final class LedgerWriter extends VerticleBase {
   static final int BATCH = 100;
 
   static final long BLOCK_MS = 200;
-  static final long CLAIM_IDLE_MS = 60_000;
   static final long RETRY_MS = 1_000;
 
   /** How often the dead lane's length is read for {@code sluice_ledger_dead_entries}. */
@@ -53,6 +55,7 @@ public final class LedgerWriter extends VerticleBase {
   private final String dead;
   private final LedgerRepository repository;
   private final String consumer;
+  private final long claimMs;
   private final LedgerMetrics metrics;
   private PipelinedRedis redis;
   private LedgerStream stream;
@@ -62,6 +65,7 @@ public final class LedgerWriter extends VerticleBase {
   private long lastClaimMs;
 
   /**
+   * @param claimMs how long entries stay pending with a writer before another takes them over
    * @param metrics created once per process (one instance of this verticle is deployed, but the
    *     gauge must never be registered twice)
    */
@@ -69,6 +73,7 @@ public final class LedgerWriter extends VerticleBase {
       RedisBackend backend,
       LedgerRepository repository,
       String consumer,
+      long claimMs,
       LedgerMetrics metrics,
       Clock clock) {
     this.clock = clock;
@@ -76,6 +81,7 @@ public final class LedgerWriter extends VerticleBase {
     this.dead = dead(backend.keyPrefix());
     this.repository = repository;
     this.consumer = consumer;
+    this.claimMs = claimMs;
     this.metrics = metrics;
   }
 
@@ -102,7 +108,7 @@ public final class LedgerWriter extends VerticleBase {
     }
     Future<List<Entry>> read;
     long now = clock.millis();
-    if (now - lastClaimMs > CLAIM_IDLE_MS / 2) {
+    if (now - lastClaimMs > claimMs / 2) {
       lastClaimMs = now;
       read = claimAbandoned();
     } else {
@@ -145,7 +151,7 @@ public final class LedgerWriter extends VerticleBase {
 
   /** Entries another writer read but never acknowledged (it died): take them over. */
   private Future<List<Entry>> claimAbandoned() {
-    return stream.claimAbandoned(consumer, CLAIM_IDLE_MS, BATCH);
+    return stream.claimAbandoned(consumer, claimMs, BATCH);
   }
 
   /** An event and the stream entry it came in. */

@@ -259,6 +259,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theLedgerClaimIsAMinuteByDefaultAndAtLeastASecond() {
+    assertThat(ConfigLoader.load(Map.of(), Map.of()).config().ledger().claimMs()).isEqualTo(60_000);
+    assertThat(
+            ConfigLoader.load(Map.of(), Map.of("SLUICE_LEDGER_CLAIM_MS", "5000"))
+                .config()
+                .ledger()
+                .claimMs())
+        .isEqualTo(5_000);
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("ledger.claimMs", "999"), Map.of()))
+        .hasMessageContaining("ledger.claimMs must be 1000..3600000");
+  }
+
+  @Test
   void environmentNamesFollowTheKey() {
     assertThat(Settings.envName("http.port")).isEqualTo("SLUICE_HTTP_PORT");
     assertThat(Settings.envName("redis.connectTimeoutMs"))

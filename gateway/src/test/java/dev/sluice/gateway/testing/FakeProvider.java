@@ -36,8 +36,14 @@ import java.util.function.Function;
  */
 public final class FakeProvider implements AutoCloseable {
 
-  /** One request as the provider saw it. */
-  public record Call(HttpMethod method, String path, MultiMap headers, Buffer body, long atMs) {
+  /**
+   * One request as the provider saw it.
+   *
+   * @param remotePort the client's port: which process sent it, when several gateways share the
+   *     fake
+   */
+  public record Call(
+      HttpMethod method, String path, MultiMap headers, Buffer body, long atMs, int remotePort) {
     /** The body as JSON; an empty body is an empty object. */
     public JsonObject json() {
       return body.length() == 0 ? new JsonObject() : body.toJsonObject();
@@ -241,7 +247,8 @@ public final class FakeProvider implements AutoCloseable {
                       request.path(),
                       MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
                       body,
-                      System.currentTimeMillis());
+                      System.currentTimeMillis(),
+                      request.remoteAddress().port());
               calls.add(call);
               received.add(call);
               Queued queued = answers.poll();

@@ -7,11 +7,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** The last lines of a process log, for failure messages. */
-final class LogTail {
+public final class LogTail {
 
   private LogTail() {}
 
-  static String of(Path log, int lines) {
+  /** The last {@code lines} lines of {@code log}, or a note saying why there are none. */
+  public static String of(Path log, int lines) {
     if (!Files.exists(log)) {
       return "(no log written)";
     }

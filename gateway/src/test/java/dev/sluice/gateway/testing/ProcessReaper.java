@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * {@code close()} or an interrupted run leaves behind, so no {@code redis-server} outlives the
  * build. It cannot help against {@code kill -9} of the JVM itself.
  */
-final class ProcessReaper {
+public final class ProcessReaper {
 
   private static final Set<Process> PROCESSES = ConcurrentHashMap.newKeySet();
   private static final Set<Path> DIRECTORIES = ConcurrentHashMap.newKeySet();
@@ -29,11 +29,13 @@ final class ProcessReaper {
 
   private ProcessReaper() {}
 
-  static void watch(Process process) {
+  /** Kills {@code process} when the JVM exits, unless it was {@link #forget forgotten} first. */
+  public static void watch(Process process) {
     PROCESSES.add(process);
   }
 
-  static void forget(Process process) {
+  /** The process ended or was stopped by its owner: nothing left to reap. */
+  public static void forget(Process process) {
     PROCESSES.remove(process);
   }
 
