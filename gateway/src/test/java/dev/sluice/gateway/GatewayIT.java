@@ -58,6 +58,8 @@ class GatewayIT {
     HttpResponse<Buffer> r = client.get("/health/ready").send().await();
 
     assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.getHeader("Content-Type")).isEqualTo("application/json");
+    assertThat(r.getHeader("Cache-Control")).as("never cached").isEqualTo("no-store");
     JsonObject body = r.bodyAsJsonObject();
     assertThat(body.getString("status")).isEqualTo("up");
     assertThat(body.getJsonObject("checks").getJsonObject("redis").getString("status"))
@@ -71,6 +73,8 @@ class GatewayIT {
     HttpResponse<Buffer> r = client.get("/health/live").send().await();
 
     assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.getHeader("Content-Type")).isEqualTo("application/json");
+    assertThat(r.getHeader("Cache-Control")).as("never cached").isEqualTo("no-store");
     assertThat(r.bodyAsJsonObject().getString("status")).isEqualTo("up");
   }
 

@@ -1,9 +1,12 @@
 package dev.sluice.gateway.admin;
 
-import static dev.sluice.gateway.admin.JsonFields.invalid;
+import static dev.sluice.gateway.http.JsonBody.invalid;
+import static dev.sluice.gateway.http.JsonResponses.noStore;
+import static dev.sluice.gateway.http.JsonResponses.status;
 
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.tenant.ApiKeyInfo;
 import dev.sluice.gateway.tenant.Channel;
@@ -16,14 +19,12 @@ import dev.sluice.gateway.tenant.TenantDetails;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import dev.sluice.gateway.tenant.TenantRepository;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,17 +89,16 @@ public final class AdminRoutes implements Routes {
   @Override
   public void mount(Router router) {
     router.route("/admin/*").handler(this::authenticate);
-    router.post("/admin/tenants").handler(endpoint(this::createTenant));
-    router.get("/admin/tenants/:tenant").handler(endpoint(this::describeTenant));
-    router.patch("/admin/tenants/:tenant").handler(endpoint(this::updateTenant));
-    router.post("/admin/tenants/:tenant/keys").handler(endpoint(this::addKey));
-    router.delete("/admin/tenants/:tenant/keys/:prefix").handler(endpoint(this::revokeKey));
-    router.post("/admin/meta-apps").handler(endpoint(this::createMetaApp));
-    router.put("/admin/meta-apps/:id").handler(endpoint(this::putMetaApp));
-    router.post("/admin/tenants/:tenant/channels").handler(endpoint(this::createChannel));
-    router
-        .delete("/admin/tenants/:tenant/channels/:channel")
-        .handler(endpoint(this::deleteChannel));
+    // Answers hold API keys and tenant settings: never kept by a cache.
+    router.post("/admin/tenants").respond(noStore(this::createTenant));
+    router.get("/admin/tenants/:tenant").respond(noStore(this::describeTenant));
+    router.patch("/admin/tenants/:tenant").respond(noStore(this::updateTenant));
+    router.post("/admin/tenants/:tenant/keys").respond(noStore(this::addKey));
+    router.delete("/admin/tenants/:tenant/keys/:prefix").respond(noStore(this::revokeKey));
+    router.post("/admin/meta-apps").respond(noStore(this::createMetaApp));
+    router.put("/admin/meta-apps/:id").respond(noStore(this::putMetaApp));
+    router.post("/admin/tenants/:tenant/channels").respond(noStore(this::createChannel));
+    router.delete("/admin/tenants/:tenant/channels/:channel").respond(noStore(this::deleteChannel));
   }
 
   private void authenticate(RoutingContext ctx) {
@@ -113,8 +113,8 @@ public final class AdminRoutes implements Routes {
     }
   }
 
-  private Future<Reply> createTenant(RoutingContext ctx) {
-    JsonFields body = JsonFields.body(ctx.body().buffer());
+  private Future<JsonObject> createTenant(RoutingContext ctx) {
+    JsonBody body = JsonBody.read(ctx.body().buffer());
     String id = body.string("id");
     String name = body.string("name");
     String events = body.string("outboundEvents");
@@ -139,7 +139,8 @@ public final class AdminRoutes implements Routes {
         .map(
             key -> {
               LOG.info("[tenant={}, key={}] tenant created", id, key.prefix());
-              return new Reply(
+              return status(
+                  ctx,
                   201,
                   new JsonObject()
                       .put("id", id)
@@ -151,9 +152,9 @@ public final class AdminRoutes implements Routes {
   }
 
   /** {@code PATCH /admin/tenants/{tenant}} {"outboundEvents"}: the tenant's settings. */
-  private Future<Reply> updateTenant(RoutingContext ctx) {
+  private Future<JsonObject> updateTenant(RoutingContext ctx) {
     String id = pathId(ctx, "tenant");
-    JsonFields body = JsonFields.body(ctx.body().buffer());
+    JsonBody body = JsonBody.read(ctx.body().buffer());
     String events = body.string("outboundEvents");
     body.allowOnly(Set.of("outboundEvents"));
     if (events == null) {
@@ -167,7 +168,7 @@ public final class AdminRoutes implements Routes {
         .map(
             d -> {
               LOG.info("[tenant={}] outbound events set to {}", id, setting.wireName());
-              return new Reply(200, json(d));
+              return json(d);
             });
   }
 
@@ -176,11 +177,11 @@ public final class AdminRoutes implements Routes {
         .orElseThrow(() -> invalid("outboundEvents must be all, final, failures or none"));
   }
 
-  private Future<Reply> describeTenant(RoutingContext ctx) {
-    return repository.describe(pathId(ctx, "tenant")).map(d -> new Reply(200, json(d)));
+  private Future<JsonObject> describeTenant(RoutingContext ctx) {
+    return repository.describe(pathId(ctx, "tenant")).map(AdminRoutes::json);
   }
 
-  private Future<Reply> addKey(RoutingContext ctx) {
+  private Future<JsonObject> addKey(RoutingContext ctx) {
     String tenantId = pathId(ctx, "tenant");
     return repository
         .addKey(tenantId)
@@ -188,12 +189,14 @@ public final class AdminRoutes implements Routes {
         .map(
             key -> {
               LOG.info("[tenant={}, key={}] API key issued", tenantId, key.prefix());
-              return new Reply(
-                  201, new JsonObject().put("apiKey", key.apiKey()).put("prefix", key.prefix()));
+              return status(
+                  ctx,
+                  201,
+                  new JsonObject().put("apiKey", key.apiKey()).put("prefix", key.prefix()));
             });
   }
 
-  private Future<Reply> revokeKey(RoutingContext ctx) {
+  private Future<JsonObject> revokeKey(RoutingContext ctx) {
     String tenantId = pathId(ctx, "tenant");
     String prefix = pathId(ctx, "prefix");
     return repository
@@ -202,12 +205,12 @@ public final class AdminRoutes implements Routes {
         .map(
             v -> {
               LOG.info("[tenant={}, key={}] API key revoked", tenantId, prefix);
-              return Reply.NO_CONTENT;
+              return null; // no body: 204
             });
   }
 
-  private Future<Reply> createMetaApp(RoutingContext ctx) {
-    JsonFields body = JsonFields.body(ctx.body().buffer());
+  private Future<JsonObject> createMetaApp(RoutingContext ctx) {
+    JsonBody body = JsonBody.read(ctx.body().buffer());
     String id = body.string("id");
     MetaApp app = metaApp(body, id);
     return repository
@@ -216,12 +219,12 @@ public final class AdminRoutes implements Routes {
         .map(
             v -> {
               LOG.info("[metaApp={}] meta app created", app.id());
-              return new Reply(201, new JsonObject().put("id", app.id()));
+              return status(ctx, 201, new JsonObject().put("id", app.id()));
             });
   }
 
-  private Future<Reply> putMetaApp(RoutingContext ctx) {
-    JsonFields body = JsonFields.body(ctx.body().buffer());
+  private Future<JsonObject> putMetaApp(RoutingContext ctx) {
+    JsonBody body = JsonBody.read(ctx.body().buffer());
     String id = pathId(ctx, "id");
     String bodyId = body.string("id");
     if (bodyId != null && !bodyId.equals(id)) {
@@ -234,14 +237,14 @@ public final class AdminRoutes implements Routes {
         .map(
             created -> {
               LOG.info("[metaApp={}] meta app {}", app.id(), created ? "created" : "replaced");
-              return new Reply(created ? 201 : 200, new JsonObject().put("id", app.id()));
+              return status(ctx, created ? 201 : 200, new JsonObject().put("id", app.id()));
             });
   }
 
-  private Future<Reply> createChannel(RoutingContext ctx) {
+  private Future<JsonObject> createChannel(RoutingContext ctx) {
     String tenantId = pathId(ctx, "tenant");
     Channel channel =
-        ChannelRequest.parse(tenantId, JsonFields.body(ctx.body().buffer()), baseUrlSchemes);
+        ChannelRequest.parse(tenantId, JsonBody.read(ctx.body().buffer()), baseUrlSchemes);
     return repository
         .createChannel(channel)
         .compose(this::refreshed)
@@ -252,11 +255,11 @@ public final class AdminRoutes implements Routes {
                   tenantId,
                   channel.id(),
                   channel.provider().wireName());
-              return new Reply(201, json(channel));
+              return status(ctx, 201, json(channel));
             });
   }
 
-  private Future<Reply> deleteChannel(RoutingContext ctx) {
+  private Future<JsonObject> deleteChannel(RoutingContext ctx) {
     String tenantId = pathId(ctx, "tenant");
     String channelId = pathId(ctx, "channel");
     return repository
@@ -265,11 +268,11 @@ public final class AdminRoutes implements Routes {
         .map(
             v -> {
               LOG.info("[tenant={}, channel={}] channel deleted", tenantId, channelId);
-              return Reply.NO_CONTENT;
+              return null; // no body: 204
             });
   }
 
-  private static MetaApp metaApp(JsonFields body, String id) {
+  private static MetaApp metaApp(JsonBody body, String id) {
     String appSecret = body.string("appSecret");
     String verifyToken = body.string("verifyToken");
     body.allowOnly(Set.of("id", "appSecret", "verifyToken"));
@@ -377,33 +380,5 @@ public final class AdminRoutes implements Routes {
         .put("publicUrl", c.publicUrl())
         .put("allowedIps", new JsonArray(c.allowedIps().entries()))
         .put("limits", limits);
-  }
-
-  /** Runs an endpoint and writes its reply; any failure goes to the one failure handler. */
-  private static Handler<RoutingContext> endpoint(
-      Function<RoutingContext, Future<Reply>> endpoint) {
-    return ctx -> {
-      Future<Reply> reply;
-      try {
-        reply = endpoint.apply(ctx);
-      } catch (RuntimeException e) {
-        reply = Future.failedFuture(e);
-      }
-      reply.onSuccess(r -> r.send(ctx)).onFailure(ctx::fail);
-    };
-  }
-
-  /** A status and an optional JSON body. */
-  private record Reply(int status, JsonObject body) {
-    static final Reply NO_CONTENT = new Reply(204, null);
-
-    void send(RoutingContext ctx) {
-      ctx.response().setStatusCode(status).putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-      if (body == null) {
-        ctx.response().end();
-      } else {
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toBuffer());
-      }
-    }
   }
 }

@@ -1,11 +1,12 @@
 package dev.sluice.gateway.admin;
 
-import static dev.sluice.gateway.admin.JsonFields.invalid;
+import static dev.sluice.gateway.http.JsonBody.invalid;
 
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.core.signing.IpAllowList;
 import dev.sluice.gateway.core.signing.StandardWebhookVerifier;
+import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.InboundLimits;
 import dev.sluice.gateway.tenant.OutboundLimits;
@@ -99,7 +100,7 @@ final class ChannelRequest {
    * @throws dev.sluice.gateway.core.GatewayException 400 for wrong types, 422 naming the first
    *     invalid field
    */
-  static Channel parse(String tenantId, JsonFields body, Set<String> baseUrlSchemes) {
+  static Channel parse(String tenantId, JsonBody body, Set<String> baseUrlSchemes) {
     // Types first (400), then meaning (422).
     String id = body.string("id");
     String providerName = body.string("provider");
@@ -107,17 +108,14 @@ final class ChannelRequest {
     String metaApp = body.string("metaApp");
     String publicUrl = body.string("publicUrl");
     List<String> allowedIps = body.strings("allowedIps");
-    JsonFields credentialsJson = body.object("credentials");
-    if (credentialsJson == null) {
-      credentialsJson = JsonFields.empty("credentials.");
-    }
+    JsonBody credentialsJson = body.objectOrEmpty("credentials");
     Map<String, String> credentials = new LinkedHashMap<>();
     for (String name : credentialsJson.names()) {
       credentials.put(name, credentialsJson.string(name));
     }
-    JsonFields limits = body.object("limits");
-    JsonFields inbound = limits == null ? null : limits.object("inbound");
-    JsonFields outbound = limits == null ? null : limits.object("outbound");
+    JsonBody limits = body.object("limits");
+    JsonBody inbound = limits == null ? null : limits.object("inbound");
+    JsonBody outbound = limits == null ? null : limits.object("outbound");
 
     body.allowOnly(FIELDS);
     if (id == null || id.isEmpty()) {

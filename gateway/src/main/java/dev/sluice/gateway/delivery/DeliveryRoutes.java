@@ -1,6 +1,7 @@
 package dev.sluice.gateway.delivery;
 
 import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.queue.EventId;
 import dev.sluice.gateway.queue.Lane;
@@ -11,17 +12,13 @@ import dev.sluice.gateway.tenant.TenantAuth;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -49,6 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeliveryRoutes implements Routes {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryRoutes.class);
+  private static final JsonBody.Errors ERRORS = EventRoutes.ERRORS;
 
   /** Entries of the delivery log read when filtering by outcome (the log holds about 1,000). */
   static final int LOG_SCAN = 2_000;
@@ -101,15 +99,15 @@ public final class DeliveryRoutes implements Routes {
 
   @Override
   public void mount(Router router) {
-    router.get("/v1/deliveries").handler(auth).handler(this::deliveries);
-    router.get("/v1/dead-letters").handler(auth).handler(this::deadLetters);
-    router.post("/v1/dead-letters/redrive").handler(auth).handler(this::redrive);
-    router.post("/v1/events/replay").handler(auth).handler(this::replay);
+    router.get("/v1/deliveries").handler(auth).respond(this::deliveries);
+    router.get("/v1/dead-letters").handler(auth).respond(this::deadLetters);
+    router.post("/v1/dead-letters/redrive").handler(auth).respond(this::redrive);
+    router.post("/v1/events/replay").handler(auth).respond(this::replay);
   }
 
   // ---- GET /v1/deliveries ----
 
-  private void deliveries(RoutingContext ctx) {
+  private Future<JsonObject> deliveries(RoutingContext ctx) {
     int max =
         EventRoutes.intParam(EventRoutes.param(ctx, "max"), "max", 100, 1, EventRoutes.MAX_MAX);
     String status = EventRoutes.param(ctx, "status");
@@ -122,9 +120,10 @@ public final class DeliveryRoutes implements Routes {
       throw GatewayException.malformed("invalid_parameter", "status must be succeeded or failed");
     }
     String tenant = TenantAuth.tenant(ctx).id();
-    store
+    return store
         .recentAttempts(tenant, wanted == null ? max : LOG_SCAN)
-        .onSuccess(
+        .recover(e -> unavailable(tenant, e))
+        .map(
             attempts -> {
               JsonArray out = new JsonArray();
               for (int i = 0; i < attempts.size() && out.size() < max; i++) {
@@ -133,9 +132,8 @@ public final class DeliveryRoutes implements Routes {
                   out.add(delivery(a));
                 }
               }
-              EventRoutes.json(ctx, new JsonObject().put("deliveries", out));
-            })
-        .onFailure(e -> unavailable(ctx, tenant, e));
+              return new JsonObject().put("deliveries", out);
+            });
   }
 
   private static JsonObject delivery(PushStore.LoggedAttempt a) {
@@ -164,7 +162,7 @@ public final class DeliveryRoutes implements Routes {
           .thenComparingLong(d -> entryPart(d.entryId(), 1))
           .thenComparingInt(DeadLetter::partition);
 
-  private void deadLetters(RoutingContext ctx) {
+  private Future<JsonObject> deadLetters(RoutingContext ctx) {
     int max =
         EventRoutes.intParam(EventRoutes.param(ctx, "max"), "max", 100, 1, EventRoutes.MAX_MAX);
     String tenant = TenantAuth.tenant(ctx).id();
@@ -172,8 +170,9 @@ public final class DeliveryRoutes implements Routes {
     for (int p = 0; p < partitions; p++) {
       reads.add(store.deadLetters(new TenantQueueKeys(redis.keyPrefix(), tenant, p), max));
     }
-    Future.all(reads)
-        .onSuccess(
+    return Future.all(reads)
+        .recover(e -> unavailable(tenant, e))
+        .map(
             all -> {
               List<DeadLetter> letters = new ArrayList<>();
               for (int p = 0; p < partitions; p++) {
@@ -186,9 +185,8 @@ public final class DeliveryRoutes implements Routes {
               for (DeadLetter d : letters.subList(0, Math.min(max, letters.size()))) {
                 out.add(deadLetter(d));
               }
-              EventRoutes.json(ctx, new JsonObject().put("deadLetters", out));
-            })
-        .onFailure(e -> unavailable(ctx, tenant, e));
+              return new JsonObject().put("deadLetters", out);
+            });
   }
 
   private static JsonObject deadLetter(DeadLetter d) {
@@ -211,14 +209,14 @@ public final class DeliveryRoutes implements Routes {
 
   // ---- POST /v1/dead-letters/redrive ----
 
-  private void redrive(RoutingContext ctx) {
-    JsonObject body = object(ctx.body().buffer(), "{} or {\"ids\":[…]}");
-    onlyFields(body, Set.of("ids"));
+  private Future<JsonObject> redrive(RoutingContext ctx) {
+    JsonBody body = JsonBody.read(ctx.body().buffer(), "{} or {\"ids\":[…]}", ERRORS);
+    body.allowOnly(Set.of("ids"));
     String tenant = TenantAuth.tenant(ctx).id();
     Future<Integer> moved;
-    if (body.containsKey("ids")) {
+    if (body.has("ids")) {
       Map<Integer, List<String>> byPartition = new TreeMap<>();
-      for (String id : strings(body, "ids")) {
+      for (String id : ids(body)) {
         Matcher m = DEAD_LETTER_ID.matcher(id);
         int p = m.matches() ? Integer.parseInt(m.group(1)) : -1;
         if (p < 0 || p >= partitions) {
@@ -232,10 +230,10 @@ public final class DeliveryRoutes implements Routes {
     } else {
       moved = redriveAll(tenant, 0, MAX_REDRIVE, 0);
     }
-    moved
+    return moved
+        .recover(e -> unavailable(tenant, e))
         .compose(n -> wakeDeliverers(tenant, n).map(n))
-        .onSuccess(n -> EventRoutes.json(ctx, new JsonObject().put("redriven", n)))
-        .onFailure(e -> unavailable(ctx, tenant, e));
+        .map(n -> new JsonObject().put("redriven", n));
   }
 
   /** Partition after partition, with what is left of the bound. */
@@ -252,29 +250,30 @@ public final class DeliveryRoutes implements Routes {
 
   private record Replayed(int count, Set<String> ids, boolean truncated) {}
 
-  private void replay(RoutingContext ctx) {
-    JsonObject body = object(ctx.body().buffer(), "{\"from\",\"to\"} or {\"ids\":[…]}");
-    onlyFields(body, Set.of("from", "to", "ids"));
+  private Future<JsonObject> replay(RoutingContext ctx) {
+    JsonBody body =
+        JsonBody.read(ctx.body().buffer(), "{\"from\",\"to\"} or {\"ids\":[…]}", ERRORS);
+    body.allowOnly(Set.of("from", "to", "ids"));
     String tenant = TenantAuth.tenant(ctx).id();
-    boolean byIds = body.containsKey("ids");
-    if (byIds == (body.containsKey("from") || body.containsKey("to"))) {
+    boolean byIds = body.has("ids");
+    if (byIds == (body.has("from") || body.has("to"))) {
       throw invalid("give either from and to (arrival time, ISO-8601) or ids");
     }
     if (byIds) {
-      replayIds(ctx, tenant, strings(body, "ids"));
-      return;
+      return replayIds(tenant, ids(body));
     }
-    Instant from = instant(body, "from");
-    Instant to = instant(body, "to");
+    Instant from = body.instant("from");
+    Instant to = body.instant("to");
     if (from.isAfter(to)) {
       throw invalid("from must not be after to");
     }
     if (Duration.between(from, to).compareTo(MAX_REPLAY_RANGE) > 0) {
       throw invalid("the range may span at most " + MAX_REPLAY_RANGE.toDays() + " days");
     }
-    replayRange(tenant, from.toEpochMilli(), to.toEpochMilli(), 0, MAX_REPLAY, 0)
+    return replayRange(tenant, from.toEpochMilli(), to.toEpochMilli(), 0, MAX_REPLAY, 0)
+        .recover(e -> unavailable(tenant, e))
         .compose(r -> wakeDeliverers(tenant, r.count()).map(r))
-        .onSuccess(
+        .map(
             r -> {
               JsonObject out =
                   new JsonObject()
@@ -290,9 +289,8 @@ public final class DeliveryRoutes implements Routes {
                         + " them by id, or a narrower range (a range replayed again is queued"
                         + " again)");
               }
-              EventRoutes.json(ctx, out);
-            })
-        .onFailure(e -> unavailable(ctx, tenant, e));
+              return out;
+            });
   }
 
   /** Partition after partition, with what is left of the bound. */
@@ -313,7 +311,7 @@ public final class DeliveryRoutes implements Routes {
             });
   }
 
-  private void replayIds(RoutingContext ctx, String tenant, List<String> ids) {
+  private Future<JsonObject> replayIds(String tenant, List<String> ids) {
     Map<Integer, List<String>> byPartition = new TreeMap<>();
     List<String> notFound = new ArrayList<>();
     for (String raw : ids) {
@@ -335,7 +333,8 @@ public final class DeliveryRoutes implements Routes {
     for (int p : order) {
       calls.add(store.replayIds(keys(tenant, p), byPartition.get(p), now, replayScan));
     }
-    Future.all(calls)
+    return Future.all(calls)
+        .recover(e -> unavailable(tenant, e))
         .map(
             all -> {
               int n = 0;
@@ -350,7 +349,7 @@ public final class DeliveryRoutes implements Routes {
               return new Replayed(n, replayed, false);
             })
         .compose(r -> wakeDeliverers(tenant, r.count()).map(r))
-        .onSuccess(
+        .map(
             r -> {
               JsonArray missing = new JsonArray();
               for (String raw : ids) {
@@ -359,10 +358,8 @@ public final class DeliveryRoutes implements Routes {
                   missing.add(raw);
                 }
               }
-              EventRoutes.json(
-                  ctx, new JsonObject().put("replayed", r.count()).put("notFound", missing));
-            })
-        .onFailure(e -> unavailable(ctx, tenant, e));
+              return new JsonObject().put("replayed", r.count()).put("notFound", missing);
+            });
   }
 
   private TenantQueueKeys keys(String tenant, int partition) {
@@ -390,51 +387,13 @@ public final class DeliveryRoutes implements Routes {
         .otherwiseEmpty();
   }
 
-  private static JsonObject object(Buffer body, String shape) {
-    Object parsed;
-    try {
-      parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
-    } catch (DecodeException e) {
-      throw GatewayException.malformed("bad_request", "the body is not valid JSON");
+  /** The {@code ids} of a redrive or replay: 1 to {@link #MAX_IDS}, without repeats, in order. */
+  private static List<String> ids(JsonBody body) {
+    List<String> ids = body.strings("ids");
+    if (ids == null || ids.isEmpty() || ids.size() > MAX_IDS) {
+      throw invalid("ids must hold 1.." + MAX_IDS + " ids");
     }
-    if (!(parsed instanceof JsonObject obj)) {
-      throw GatewayException.malformed("bad_request", "the body must be " + shape);
-    }
-    return obj;
-  }
-
-  private static void onlyFields(JsonObject body, Set<String> allowed) {
-    for (String name : body.fieldNames()) {
-      if (!allowed.contains(name)) {
-        throw invalid("unknown field '" + name + "'");
-      }
-    }
-  }
-
-  /** A non-empty array of at most {@link #MAX_IDS} strings, without repeats, in order. */
-  private static List<String> strings(JsonObject body, String name) {
-    if (!(body.getValue(name) instanceof JsonArray arr) || arr.isEmpty() || arr.size() > MAX_IDS) {
-      throw invalid(name + " must hold 1.." + MAX_IDS + " ids");
-    }
-    Set<String> out = new LinkedHashSet<>();
-    for (int i = 0; i < arr.size(); i++) {
-      if (!(arr.getValue(i) instanceof String s)) {
-        throw invalid(name + "[" + i + "] is not an id");
-      }
-      out.add(s);
-    }
-    return new ArrayList<>(out);
-  }
-
-  private static Instant instant(JsonObject body, String name) {
-    if (body.getValue(name) instanceof String s) {
-      try {
-        return OffsetDateTime.parse(s).toInstant();
-      } catch (DateTimeParseException e) {
-        // reported below
-      }
-    }
-    throw invalid(name + " must be an ISO-8601 time with an offset, e.g. 2026-05-01T10:00:00Z");
+    return new ArrayList<>(new LinkedHashSet<>(ids));
   }
 
   private static String at(String entryId) {
@@ -468,11 +427,12 @@ public final class DeliveryRoutes implements Routes {
   }
 
   private static GatewayException invalid(String message) {
-    return GatewayException.malformed("invalid", message);
+    return ERRORS.invalid(message);
   }
 
-  private static void unavailable(RoutingContext ctx, String tenant, Throwable e) {
+  /** Redis failed the call: 503 with Retry-After. */
+  private static <T> Future<T> unavailable(String tenant, Throwable e) {
     LOG.debug("delivery API call failed [tenant={}]: {}", tenant, e.toString());
-    ctx.fail(EventRoutes.unavailable());
+    return Future.failedFuture(EventRoutes.unavailable());
   }
 }

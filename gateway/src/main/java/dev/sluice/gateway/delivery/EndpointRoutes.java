@@ -1,6 +1,9 @@
 package dev.sluice.gateway.delivery;
 
+import static dev.sluice.gateway.http.JsonResponses.status;
+
 import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.tenant.Endpoint;
@@ -10,9 +13,6 @@ import dev.sluice.gateway.tenant.TenantDirectory;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -61,25 +61,26 @@ public final class EndpointRoutes implements Routes {
 
   @Override
   public void mount(Router router) {
-    router.put("/v1/endpoint").handler(auth).handler(this::put);
-    router.get("/v1/endpoint").handler(auth).handler(this::get);
-    router.delete("/v1/endpoint").handler(auth).handler(this::delete);
-    router.post("/v1/endpoint/rotate-secret").handler(auth).handler(this::rotate);
+    router.put("/v1/endpoint").handler(auth).respond(this::put);
+    router.get("/v1/endpoint").handler(auth).respond(this::get);
+    router.delete("/v1/endpoint").handler(auth).respond(this::delete);
+    router.post("/v1/endpoint/rotate-secret").handler(auth).respond(this::rotate);
   }
 
   private record PutRequest(String url, int batchSize) {}
 
-  private void put(RoutingContext ctx) {
+  private Future<JsonObject> put(RoutingContext ctx) {
     String tenant = TenantAuth.tenant(ctx).id();
     PutRequest req = parse(ctx.body().buffer());
-    policy
+    return policy
         .resolve(ctx.vertx(), req.url())
         .recover(EndpointRoutes::refused)
         .compose(resolved -> repository.put(tenant, resolved.url(), req.batchSize()))
         .compose(
             saved ->
                 afterChange(tenant, DeliveryWork.touchAll(redis, tenant, partitions)).map(saved))
-        .onSuccess(
+        .recover(e -> failed(tenant, e))
+        .map(
             saved -> {
               Endpoint e = saved.endpoint();
               JsonObject body =
@@ -87,17 +88,17 @@ public final class EndpointRoutes implements Routes {
               if (saved.created()) {
                 body.put("secret", e.secret().reveal());
               }
-              json(ctx, saved.created() ? 201 : 200, body);
-            })
-        .onFailure(e -> fail(ctx, tenant, e));
+              return status(ctx, saved.created() ? 201 : 200, body);
+            });
   }
 
-  private void get(RoutingContext ctx) {
+  private Future<JsonObject> get(RoutingContext ctx) {
     String tenant = TenantAuth.tenant(ctx).id();
-    repository
+    return repository
         .get(tenant)
         .compose(found -> found.map(Future::succeededFuture).orElseGet(() -> pullMode()))
-        .onSuccess(
+        .recover(e -> failed(tenant, e))
+        .map(
             e -> {
               JsonObject body =
                   new JsonObject()
@@ -108,38 +109,34 @@ public final class EndpointRoutes implements Routes {
               if (!e.previous().isEmpty() && until != null && until.isAfter(Instant.now())) {
                 body.put("previousSecretValidUntil", until.toString());
               }
-              json(ctx, 200, body);
-            })
-        .onFailure(e -> fail(ctx, tenant, e));
+              return body;
+            });
   }
 
-  private void delete(RoutingContext ctx) {
+  private Future<JsonObject> delete(RoutingContext ctx) {
     String tenant = TenantAuth.tenant(ctx).id();
-    repository
+    return repository
         .delete(tenant)
         .compose(
             existed ->
                 existed
                     ? afterChange(tenant, DeliveryWork.removeAll(redis, tenant, partitions))
                     : Future.succeededFuture())
-        .onSuccess(v -> ctx.response().setStatusCode(204).end())
-        .onFailure(e -> fail(ctx, tenant, e));
+        .recover(e -> failed(tenant, e))
+        .mapEmpty(); // no body: 204
   }
 
-  private void rotate(RoutingContext ctx) {
+  private Future<JsonObject> rotate(RoutingContext ctx) {
     String tenant = TenantAuth.tenant(ctx).id();
-    repository
+    return repository
         .rotate(tenant)
         .compose(r -> afterChange(tenant, Future.succeededFuture()).map(r))
-        .onSuccess(
+        .recover(e -> failed(tenant, e))
+        .map(
             r ->
-                json(
-                    ctx,
-                    200,
-                    new JsonObject()
-                        .put("secret", r.secret().reveal())
-                        .put("previousSecretValidUntil", r.previousValidUntil().toString())))
-        .onFailure(e -> fail(ctx, tenant, e));
+                new JsonObject()
+                    .put("secret", r.secret().reveal())
+                    .put("previousSecretValidUntil", r.previousValidUntil().toString()));
   }
 
   /**
@@ -166,37 +163,16 @@ public final class EndpointRoutes implements Routes {
     return Future.join(reloaded, worked).<Void>mapEmpty().otherwiseEmpty();
   }
 
-  private static PutRequest parse(Buffer body) {
-    Object parsed;
-    try {
-      parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
-    } catch (DecodeException e) {
-      throw GatewayException.malformed("bad_request", "the body is not valid JSON");
+  private static PutRequest parse(Buffer buffer) {
+    JsonBody body =
+        JsonBody.read(buffer, "a JSON object {\"url\",\"batchSize\"}", EventRoutes.ERRORS);
+    body.allowOnly(FIELDS);
+    String url = body.string("url");
+    if (url == null || url.isBlank()) {
+      throw EventRoutes.ERRORS.invalid("url is required: the https URL events are delivered to");
     }
-    if (!(parsed instanceof JsonObject obj)) {
-      throw GatewayException.malformed(
-          "bad_request", "the body must be a JSON object {\"url\",\"batchSize\"}");
-    }
-    for (String name : obj.fieldNames()) {
-      if (!FIELDS.contains(name)) {
-        throw invalid("unknown field '" + name + "' (allowed: url, batchSize)");
-      }
-    }
-    if (!(obj.getValue("url") instanceof String url) || url.isBlank()) {
-      throw invalid("url is required: the https URL events are delivered to");
-    }
-    Object size = obj.getValue("batchSize");
-    int batchSize;
-    if (size == null) {
-      batchSize = 1;
-    } else if ((size instanceof Integer || size instanceof Long)
-        && ((Number) size).longValue() >= 1
-        && ((Number) size).longValue() <= MAX_BATCH_SIZE) {
-      batchSize = ((Number) size).intValue();
-    } else {
-      throw invalid("batchSize must be a whole number 1.." + MAX_BATCH_SIZE);
-    }
-    return new PutRequest(url, batchSize);
+    Integer batchSize = body.optionalInt("batchSize", 1, MAX_BATCH_SIZE);
+    return new PutRequest(url, batchSize == null ? 1 : batchSize);
   }
 
   private static <T> Future<T> refused(Throwable e) {
@@ -206,10 +182,6 @@ public final class EndpointRoutes implements Routes {
             : e);
   }
 
-  private static GatewayException invalid(String message) {
-    return GatewayException.malformed("invalid", message);
-  }
-
   private static Future<Endpoint> pullMode() {
     return Future.failedFuture(
         GatewayException.notFound(
@@ -217,21 +189,13 @@ public final class EndpointRoutes implements Routes {
   }
 
   /** Expected rejections keep their status; anything else is PostgreSQL or Redis failing. */
-  private static void fail(RoutingContext ctx, String tenant, Throwable e) {
+  private static <T> Future<T> failed(String tenant, Throwable e) {
     if (e instanceof GatewayException) {
-      ctx.fail(e);
-      return;
+      return Future.failedFuture(e);
     }
     LOG.warn("endpoint request failed [tenant={}]: {}", tenant, e.toString());
-    ctx.fail(
+    return Future.failedFuture(
         GatewayException.unavailable(
             "unavailable", "the endpoint settings cannot be read or changed right now", 5));
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(body.toBuffer());
   }
 }

@@ -1,24 +1,21 @@
 package dev.sluice.gateway.delivery;
 
 import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.queue.EventId;
 import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.queue.Lane;
 import dev.sluice.gateway.tenant.TenantAuth;
 import dev.sluice.gateway.tenant.TenantDirectory;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The tenant pull API. {@code GET /v1/events?max=N[&lane=quarantine]} leases the oldest
@@ -30,6 +27,12 @@ import java.util.Optional;
  * lane and acknowledge.
  */
 public final class EventRoutes implements Routes {
+  /**
+   * How the tenant's event API (pull, acknowledge, push settings, deliveries, dead letters, replay)
+   * refuses a bad body: every bad value is a 400 {@code invalid}, as it always was.
+   */
+  static final JsonBody.Errors ERRORS = JsonBody.Errors.ALL_400;
+
   static final int DEFAULT_MAX = 100;
   static final int MAX_MAX = 1_000;
 
@@ -49,11 +52,11 @@ public final class EventRoutes implements Routes {
 
   @Override
   public void mount(Router router) {
-    router.get("/v1/events").handler(auth).handler(this::pull);
-    router.post("/v1/events/ack").handler(auth).handler(this::ack);
+    router.get("/v1/events").handler(auth).respond(this::pull);
+    router.post("/v1/events/ack").handler(auth).respond(this::ack);
   }
 
-  private void pull(RoutingContext ctx) {
+  private Future<JsonObject> pull(RoutingContext ctx) {
     int max = intParam(param(ctx, "max"), "max", DEFAULT_MAX, 1, MAX_MAX);
     Lane lane =
         Lane.fromWireName(param(ctx, "lane"))
@@ -68,43 +71,34 @@ public final class EventRoutes implements Routes {
           "events are delivered to the tenant's endpoint; DELETE /v1/endpoint to pull them"
               + " instead (the quarantine lane stays readable)");
     }
-    queue
+    return queue
         .pull(tenant, lane, max, 0)
-        .onSuccess(events -> json(ctx, new JsonObject().put("events", EventJson.render(events))))
-        .onFailure(e -> ctx.fail(unavailable()));
+        .recover(e -> Future.failedFuture(unavailable()))
+        .map(events -> new JsonObject().put("events", EventJson.render(events)));
   }
 
-  private void ack(RoutingContext ctx) {
+  private Future<JsonObject> ack(RoutingContext ctx) {
     List<EventId> ids = ids(ctx.body().buffer());
     String tenant = TenantAuth.tenant(ctx).id();
-    queue
+    return queue
         .ack(tenant, ids)
-        .onSuccess(n -> json(ctx, new JsonObject().put("acknowledged", n)))
-        .onFailure(e -> ctx.fail(unavailable()));
+        .recover(e -> Future.failedFuture(unavailable()))
+        .map(n -> new JsonObject().put("acknowledged", n));
   }
 
-  private List<EventId> ids(Buffer body) {
-    Object parsed;
-    try {
-      parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
-    } catch (DecodeException e) {
-      throw GatewayException.malformed("bad_request", "the body is not valid JSON");
+  /** {@code {"ids":[…]}}: 1 to {@link #MAX_MAX} ids of the caller's own partitions. */
+  private List<EventId> ids(Buffer buffer) {
+    JsonBody body = JsonBody.read(buffer, "{\"ids\":[…]}", ERRORS);
+    List<String> raw = body.strings("ids");
+    if (raw == null || raw.isEmpty() || raw.size() > MAX_MAX) {
+      throw ERRORS.invalid("ids must hold 1.." + MAX_MAX + " ids");
     }
-    if (!(parsed instanceof JsonObject obj) || !(obj.getValue("ids") instanceof JsonArray arr)) {
-      throw GatewayException.malformed("invalid", "the body must be {\"ids\":[…]}");
-    }
-    if (arr.isEmpty() || arr.size() > MAX_MAX) {
-      throw GatewayException.malformed("invalid", "ids must hold 1.." + MAX_MAX + " ids");
-    }
-    List<EventId> ids = new ArrayList<>(arr.size());
-    for (int i = 0; i < arr.size(); i++) {
-      Object v = arr.getValue(i);
+    List<EventId> ids = new ArrayList<>(raw.size());
+    for (int i = 0; i < raw.size(); i++) {
       EventId id =
-          (v instanceof String s ? EventId.parse(s) : Optional.<EventId>empty())
-              .filter(e -> e.partition() < queue.partitions())
-              .orElse(null);
+          EventId.parse(raw.get(i)).filter(e -> e.partition() < queue.partitions()).orElse(null);
       if (id == null) {
-        throw GatewayException.malformed("invalid", "ids[" + i + "] is not an event id");
+        throw ERRORS.invalid("ids[" + i + "] is not an event id");
       }
       ids.add(id);
     }
@@ -144,9 +138,5 @@ public final class EventRoutes implements Routes {
   static GatewayException unavailable() {
     return GatewayException.unavailable(
         "unavailable", "the event queue cannot be read right now; retry later", 5);
-  }
-
-  static void json(RoutingContext ctx, JsonObject body) {
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toBuffer());
   }
 }

@@ -1,8 +1,10 @@
 package dev.sluice.gateway.health;
 
+import static dev.sluice.gateway.http.JsonResponses.noStore;
+import static dev.sluice.gateway.http.JsonResponses.status;
+
 import dev.sluice.gateway.http.Routes;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -26,17 +28,21 @@ public final class HealthRoutes implements Routes {
 
   @Override
   public void mount(Router router) {
-    router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
-    router.get("/health/ready").handler(this::ready);
+    // Answers are never cached: each call says how things are now.
+    router
+        .get("/health/live")
+        .respond(noStore(ctx -> Future.succeededFuture(new JsonObject().put("status", "up"))));
+    router.get("/health/ready").respond(noStore(this::ready));
   }
 
-  private void ready(RoutingContext ctx) {
+  private Future<JsonObject> ready(RoutingContext ctx) {
     List<Future<JsonObject>> results = new ArrayList<>(checks.size());
     for (BackendCheck check : checks) {
       results.add(run(check));
     }
-    Future.join(results)
-        .onComplete(
+    // Every check ends in success (a failed check is reported as "down"), so the join does too.
+    return Future.join(results)
+        .map(
             done -> {
               JsonObject body = new JsonObject();
               boolean up = true;
@@ -45,7 +51,7 @@ public final class HealthRoutes implements Routes {
                 body.put(checks.get(i).name(), r);
                 up &= "up".equals(r.getString("status"));
               }
-              json(
+              return status(
                   ctx,
                   up ? 200 : 503,
                   new JsonObject().put("status", up ? "up" : "down").put("checks", body));
@@ -72,13 +78,5 @@ public final class HealthRoutes implements Routes {
   private static String describe(Throwable t) {
     String m = t.getMessage();
     return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-        .end(body.toBuffer());
   }
 }

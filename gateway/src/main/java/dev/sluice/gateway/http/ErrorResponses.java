@@ -75,10 +75,7 @@ public final class ErrorResponses {
     }
     JsonObject body =
         new JsonObject().put("error", new JsonObject().put("code", code).put("message", message));
-    response
-        .setStatusCode(status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(body.toBuffer());
+    JsonResponses.send(response, status, body.toBuffer());
   }
 
   private static boolean isTooLarge(Throwable t) {

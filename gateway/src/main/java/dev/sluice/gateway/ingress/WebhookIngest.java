@@ -9,6 +9,7 @@ import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.core.InboundEvent;
 import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.core.signing.Verdict;
+import dev.sluice.gateway.http.JsonResponses;
 import dev.sluice.gateway.ingress.IngressMetrics.Outcome;
 import dev.sluice.gateway.ingress.parse.PayloadException;
 import dev.sluice.gateway.ledger.Ledger;
@@ -43,11 +44,8 @@ public final class WebhookIngest {
   /** Seconds a provider should wait before redelivering to a tenant whose backlog is full. */
   static final int RETRY_AFTER_BACKLOG = 30;
 
-  /** Header values encoded once (Netty writes these without converting them per response). */
+  /** Encoded once (Netty writes it without converting it per response). */
   private static final CharSequence TEXT_XML = HttpHeaders.createOptimized("text/xml");
-
-  private static final CharSequence APPLICATION_JSON =
-      HttpHeaders.createOptimized("application/json");
 
   private final Clock clock;
   private final Admission admission;
@@ -145,9 +143,10 @@ public final class WebhookIngest {
               if (source == WebhookSource.TWILIO) {
                 ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, TEXT_XML).end(EMPTY_TWIML);
               } else {
-                ctx.response()
-                    .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
-                    .end("{\"status\":\"accepted\",\"events\":" + n + "}");
+                JsonResponses.send(
+                    ctx.response(),
+                    200,
+                    Buffer.buffer("{\"status\":\"accepted\",\"events\":" + n + "}"));
               }
             })
         .onFailure(

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.DirectRoute;
 import dev.sluice.gateway.http.ErrorResponses;
+import dev.sluice.gateway.http.JsonResponses;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerEvent;
@@ -15,9 +16,7 @@ import dev.sluice.gateway.ledger.MessageStatus;
 import dev.sluice.gateway.tenant.TenantAuth;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -46,8 +45,6 @@ public final class OutboundRoutes implements Routes {
 
   static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
   private static final String REPLAYED_HEADER = "Idempotent-Replayed";
-  private static final CharSequence APPLICATION_JSON =
-      HttpHeaders.createOptimized("application/json");
   private static final Set<String> BATCH_ITEM = Set.of("idempotencyKey");
 
   private final TenantAuth auth;
@@ -79,7 +76,7 @@ public final class OutboundRoutes implements Routes {
         .post("/v1/messages/batch")
         .handler(auth)
         .handler(ctx -> sendBatch(ctx.request(), ctx.body().buffer(), TenantAuth.tenant(ctx).id()));
-    router.get("/v1/messages/:id").handler(auth).handler(this::get);
+    router.get("/v1/messages/:id").handler(auth).respond(this::get);
   }
 
   /** The two send routes, served ahead of the router: they carry nearly all of the API's load. */
@@ -110,7 +107,7 @@ public final class OutboundRoutes implements Routes {
               if (r.replayed()) {
                 request.response().putHeader(REPLAYED_HEADER, "true");
               }
-              json(request.response(), 202, Buffer.buffer(accepted(r.id())));
+              JsonResponses.send(request.response(), 202, Buffer.buffer(accepted(r.id())));
             })
         .onFailure(e -> ErrorResponses.fail(request, e));
   }
@@ -149,7 +146,9 @@ public final class OutboundRoutes implements Routes {
     }
     accept(valid)
         .onSuccess(
-            results -> json(request.response(), 200, batchResults(errors, positions, results)))
+            results ->
+                JsonResponses.send(
+                    request.response(), 200, batchResults(errors, positions, results)))
         .onFailure(e -> ErrorResponses.fail(request, e));
   }
 
@@ -227,7 +226,7 @@ public final class OutboundRoutes implements Routes {
     return m.ledgerEvent(MessageStatus.ACCEPTED, m.acceptedAt(), null, null, null, "api");
   }
 
-  private void get(RoutingContext ctx) {
+  private Future<JsonObject> get(RoutingContext ctx) {
     String tenant = TenantAuth.tenant(ctx).id();
     UUID id;
     try {
@@ -235,22 +234,14 @@ public final class OutboundRoutes implements Routes {
     } catch (IllegalArgumentException e) {
       throw notFound();
     }
-    history
+    return history
         .find(tenant, id)
         .recover(
             e ->
                 Future.failedFuture(
                     GatewayException.unavailable(
                         "unavailable", "message history cannot be read right now", 5)))
-        .onSuccess(
-            found -> {
-              if (found.isEmpty()) {
-                ctx.fail(notFound());
-              } else {
-                json(ctx, 200, render(found.get()));
-              }
-            })
-        .onFailure(ctx::fail);
+        .map(found -> render(found.orElseThrow(OutboundRoutes::notFound)));
   }
 
   static JsonObject render(MessageRecord m) {
@@ -321,13 +312,5 @@ public final class OutboundRoutes implements Routes {
   private static GatewayException unavailable() {
     return GatewayException.unavailable(
         "unavailable", "the gateway cannot queue messages right now; retry later", 5);
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    json(ctx.response(), status, body.toBuffer());
-  }
-
-  private static void json(HttpServerResponse response, int status, Buffer body) {
-    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(body);
   }
 }

@@ -355,6 +355,8 @@ class AdminRoutesIT {
 
     assertThat(revoked.statusCode()).isEqualTo(204);
     assertThat(revoked.bodyAsString()).isNullOrEmpty();
+    assertThat(revoked.getHeader("Cache-Control")).isEqualTo("no-store");
+    assertThat(revoked.getHeader("Content-Type")).isNull();
     observer.refresh().await();
     assertThat(observer.tenantByApiKey(first)).isEmpty();
     assertThat(observer.tenantByApiKey(second)).isPresent();
