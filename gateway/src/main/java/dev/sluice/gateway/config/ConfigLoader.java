@@ -164,18 +164,20 @@ public final class ConfigLoader {
     GatewayConfig.Dispatch dispatch =
         s.build(
             () ->
-                new GatewayConfig.Dispatch(
-                    s.bool("dispatch.enabled", true),
-                    s.intIn("dispatch.maxAttempts", 10, 1, 1000),
-                    s.longIn("dispatch.retryBaseMs", 1_000, 1, 3_600_000),
-                    s.longIn("dispatch.retryMaxMs", 300_000, 1, 86_400_000),
-                    channelBreaker,
-                    s.longIn("dispatch.claimMs", 30_000, 100, 3_600_000),
-                    s.longIn("dispatch.idlePollMs", 50, 1, 60_000),
-                    s.intIn("dispatch.unitsPerClaim", 8, 1, 1000),
-                    s.intIn("dispatch.messagesPerUnit", 16, 1, 1000),
-                    s.longIn("dispatch.maxBacklogPerTenant", 1_000_000, 1, 1_000_000_000),
-                    s.longIn("dispatch.lingerMs", 5, 0, 1_000)));
+                GatewayConfig.Dispatch.builder()
+                    .enabled(s.bool("dispatch.enabled", true))
+                    .maxAttempts(s.intIn("dispatch.maxAttempts", 10, 1, 1000))
+                    .retryBaseMs(s.longIn("dispatch.retryBaseMs", 1_000, 1, 3_600_000))
+                    .retryMaxMs(s.longIn("dispatch.retryMaxMs", 300_000, 1, 86_400_000))
+                    .breaker(channelBreaker)
+                    .claimMs(s.longIn("dispatch.claimMs", 30_000, 100, 3_600_000))
+                    .idlePollMs(s.longIn("dispatch.idlePollMs", 50, 1, 60_000))
+                    .unitsPerClaim(s.intIn("dispatch.unitsPerClaim", 8, 1, 1000))
+                    .messagesPerUnit(s.intIn("dispatch.messagesPerUnit", 16, 1, 1000))
+                    .maxBacklogPerTenant(
+                        s.longIn("dispatch.maxBacklogPerTenant", 1_000_000, 1, 1_000_000_000))
+                    .lingerMs(s.longIn("dispatch.lingerMs", 5, 0, 1_000))
+                    .build());
     s.check(
         dispatch == null || dispatch.claimMs() > providers.requestTimeoutMs(),
         "dispatch.claimMs",
@@ -185,23 +187,25 @@ public final class ConfigLoader {
     GatewayConfig.Delivery delivery =
         s.build(
             () ->
-                new GatewayConfig.Delivery(
-                    s.bool("delivery.enabled", true),
-                    s.bool("delivery.allowHttp", false),
-                    s.bool("delivery.allowPrivate", false),
-                    s.longIn("delivery.requestTimeoutMs", 10_000, 100, 120_000),
-                    s.longIn("delivery.maxAgeSeconds", 259_200, 1, 2_592_000),
-                    s.longIn("delivery.retryBaseMs", 1_000, 1, 3_600_000),
-                    s.longIn("delivery.retryMaxMs", 3_600_000, 1, 86_400_000),
-                    s.intIn("delivery.concurrencyPerTenant", 4, 1, 256),
-                    tenantBreaker,
-                    s.longIn("delivery.claimMs", 60_000, 100, 3_600_000),
-                    s.longIn("delivery.idlePollMs", 50, 1, 60_000),
-                    s.intIn("delivery.unitsPerClaim", 16, 1, 1000),
-                    s.intIn("delivery.maxUnitsInFlight", 256, 1, 100_000),
-                    s.longIn("delivery.secretGraceHours", 24, 0, 720),
-                    s.longIn("delivery.replayRetentionHours", 24, 0, 720),
-                    s.intIn("delivery.replayMaxPerPartition", 100_000, 0, 10_000_000)));
+                GatewayConfig.Delivery.builder()
+                    .enabled(s.bool("delivery.enabled", true))
+                    .allowHttp(s.bool("delivery.allowHttp", false))
+                    .allowPrivate(s.bool("delivery.allowPrivate", false))
+                    .requestTimeoutMs(s.longIn("delivery.requestTimeoutMs", 10_000, 100, 120_000))
+                    .maxAgeSeconds(s.longIn("delivery.maxAgeSeconds", 259_200, 1, 2_592_000))
+                    .retryBaseMs(s.longIn("delivery.retryBaseMs", 1_000, 1, 3_600_000))
+                    .retryMaxMs(s.longIn("delivery.retryMaxMs", 3_600_000, 1, 86_400_000))
+                    .concurrencyPerTenant(s.intIn("delivery.concurrencyPerTenant", 4, 1, 256))
+                    .breaker(tenantBreaker)
+                    .claimMs(s.longIn("delivery.claimMs", 60_000, 100, 3_600_000))
+                    .idlePollMs(s.longIn("delivery.idlePollMs", 50, 1, 60_000))
+                    .unitsPerClaim(s.intIn("delivery.unitsPerClaim", 16, 1, 1000))
+                    .maxUnitsInFlight(s.intIn("delivery.maxUnitsInFlight", 256, 1, 100_000))
+                    .secretGraceHours(s.longIn("delivery.secretGraceHours", 24, 0, 720))
+                    .replayRetentionHours(s.longIn("delivery.replayRetentionHours", 24, 0, 720))
+                    .replayMaxPerPartition(
+                        s.intIn("delivery.replayMaxPerPartition", 100_000, 0, 10_000_000))
+                    .build());
 
     GatewayConfig.Ledger ledger =
         new GatewayConfig.Ledger(s.longIn("ledger.claimMs", 60_000, 1_000, 3_600_000));

@@ -211,6 +211,98 @@ public record GatewayConfig(
       Objects.requireNonNull(breaker, "breaker");
       check(retryBaseMs <= retryMaxMs, "dispatch.retryMaxMs", "must not be below retryBaseMs");
     }
+
+    /** A builder with every setting named, for the loader and for tests. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Builds a {@link Dispatch}; every setting must be set (the loader sets them all). */
+    public static final class Builder {
+      private boolean enabled;
+      private int maxAttempts;
+      private long retryBaseMs;
+      private long retryMaxMs;
+      private Breaker breaker;
+      private long claimMs;
+      private long idlePollMs;
+      private int unitsPerClaim;
+      private int messagesPerUnit;
+      private long maxBacklogPerTenant;
+      private long lingerMs;
+
+      private Builder() {}
+
+      public Builder enabled(boolean enabled) {
+        this.enabled = enabled;
+        return this;
+      }
+
+      public Builder maxAttempts(int maxAttempts) {
+        this.maxAttempts = maxAttempts;
+        return this;
+      }
+
+      public Builder retryBaseMs(long retryBaseMs) {
+        this.retryBaseMs = retryBaseMs;
+        return this;
+      }
+
+      public Builder retryMaxMs(long retryMaxMs) {
+        this.retryMaxMs = retryMaxMs;
+        return this;
+      }
+
+      public Builder breaker(Breaker breaker) {
+        this.breaker = breaker;
+        return this;
+      }
+
+      public Builder claimMs(long claimMs) {
+        this.claimMs = claimMs;
+        return this;
+      }
+
+      public Builder idlePollMs(long idlePollMs) {
+        this.idlePollMs = idlePollMs;
+        return this;
+      }
+
+      public Builder unitsPerClaim(int unitsPerClaim) {
+        this.unitsPerClaim = unitsPerClaim;
+        return this;
+      }
+
+      public Builder messagesPerUnit(int messagesPerUnit) {
+        this.messagesPerUnit = messagesPerUnit;
+        return this;
+      }
+
+      public Builder maxBacklogPerTenant(long maxBacklogPerTenant) {
+        this.maxBacklogPerTenant = maxBacklogPerTenant;
+        return this;
+      }
+
+      public Builder lingerMs(long lingerMs) {
+        this.lingerMs = lingerMs;
+        return this;
+      }
+
+      public Dispatch build() {
+        return new Dispatch(
+            enabled,
+            maxAttempts,
+            retryBaseMs,
+            retryMaxMs,
+            breaker,
+            claimMs,
+            idlePollMs,
+            unitsPerClaim,
+            messagesPerUnit,
+            maxBacklogPerTenant,
+            lingerMs);
+      }
+    }
   }
 
   /**
@@ -258,6 +350,133 @@ public record GatewayConfig(
           claimMs > requestTimeoutMs,
           "delivery.claimMs",
           "must be longer than delivery.requestTimeoutMs, or a partition may be claimed twice");
+    }
+
+    /** A builder with every setting named, for the loader and for tests. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Builds a {@link Delivery}; every setting must be set (the loader sets them all). */
+    public static final class Builder {
+      private boolean enabled;
+      private boolean allowHttp;
+      private boolean allowPrivate;
+      private long requestTimeoutMs;
+      private long maxAgeSeconds;
+      private long retryBaseMs;
+      private long retryMaxMs;
+      private int concurrencyPerTenant;
+      private Breaker breaker;
+      private long claimMs;
+      private long idlePollMs;
+      private int unitsPerClaim;
+      private int maxUnitsInFlight;
+      private long secretGraceHours;
+      private long replayRetentionHours;
+      private int replayMaxPerPartition;
+
+      private Builder() {}
+
+      public Builder enabled(boolean enabled) {
+        this.enabled = enabled;
+        return this;
+      }
+
+      public Builder allowHttp(boolean allowHttp) {
+        this.allowHttp = allowHttp;
+        return this;
+      }
+
+      public Builder allowPrivate(boolean allowPrivate) {
+        this.allowPrivate = allowPrivate;
+        return this;
+      }
+
+      public Builder requestTimeoutMs(long requestTimeoutMs) {
+        this.requestTimeoutMs = requestTimeoutMs;
+        return this;
+      }
+
+      public Builder maxAgeSeconds(long maxAgeSeconds) {
+        this.maxAgeSeconds = maxAgeSeconds;
+        return this;
+      }
+
+      public Builder retryBaseMs(long retryBaseMs) {
+        this.retryBaseMs = retryBaseMs;
+        return this;
+      }
+
+      public Builder retryMaxMs(long retryMaxMs) {
+        this.retryMaxMs = retryMaxMs;
+        return this;
+      }
+
+      public Builder concurrencyPerTenant(int concurrencyPerTenant) {
+        this.concurrencyPerTenant = concurrencyPerTenant;
+        return this;
+      }
+
+      public Builder breaker(Breaker breaker) {
+        this.breaker = breaker;
+        return this;
+      }
+
+      public Builder claimMs(long claimMs) {
+        this.claimMs = claimMs;
+        return this;
+      }
+
+      public Builder idlePollMs(long idlePollMs) {
+        this.idlePollMs = idlePollMs;
+        return this;
+      }
+
+      public Builder unitsPerClaim(int unitsPerClaim) {
+        this.unitsPerClaim = unitsPerClaim;
+        return this;
+      }
+
+      public Builder maxUnitsInFlight(int maxUnitsInFlight) {
+        this.maxUnitsInFlight = maxUnitsInFlight;
+        return this;
+      }
+
+      public Builder secretGraceHours(long secretGraceHours) {
+        this.secretGraceHours = secretGraceHours;
+        return this;
+      }
+
+      public Builder replayRetentionHours(long replayRetentionHours) {
+        this.replayRetentionHours = replayRetentionHours;
+        return this;
+      }
+
+      public Builder replayMaxPerPartition(int replayMaxPerPartition) {
+        this.replayMaxPerPartition = replayMaxPerPartition;
+        return this;
+      }
+
+      public Delivery build() {
+        return new Delivery(
+            enabled,
+            allowHttp,
+            allowPrivate,
+            requestTimeoutMs,
+            maxAgeSeconds,
+            retryBaseMs,
+            retryMaxMs,
+            concurrencyPerTenant,
+            breaker,
+            claimMs,
+            idlePollMs,
+            unitsPerClaim,
+            maxUnitsInFlight,
+            secretGraceHours,
+            replayRetentionHours,
+            replayMaxPerPartition);
+      }
     }
   }
 
