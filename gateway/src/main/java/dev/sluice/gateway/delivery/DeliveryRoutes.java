@@ -403,19 +403,8 @@ public final class DeliveryRoutes implements Routes {
   /** Part 0 (milliseconds) or 1 (sequence) of a stream entry id. */
   private static long entryPart(String entryId, int part) {
     String[] parts = entryId.split("-", 2);
-    Long n = part < parts.length ? number(parts[part]) : null;
+    Long n = part < parts.length ? PushStore.number(parts[part]) : null;
     return n == null ? 0 : n;
-  }
-
-  private static Long number(String s) {
-    if (s == null || s.isEmpty()) {
-      return null;
-    }
-    try {
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      return null;
-    }
   }
 
   private static int sum(List<Integer> counts) {

@@ -371,7 +371,8 @@ public final class PushStore {
     return out;
   }
 
-  private static Long number(String s) {
+  /** A decimal number, or {@code null} when {@code s} is empty or not one. */
+  static Long number(String s) {
     if (s == null || s.isEmpty()) {
       return null;
     }
