@@ -2,6 +2,7 @@ package dev.sluice.loadtest.baseline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -39,6 +40,7 @@ class BareEgressIT {
   private Vertx vertx;
   private Redis redis;
   private HttpClientAgent http;
+  private Context context;
   private final Set<String> delivered = ConcurrentHashMap.newKeySet();
   private final String stream = "bare-it:" + UUID.randomUUID();
 
@@ -47,6 +49,7 @@ class BareEgressIT {
     vertx = Vertx.vertx();
     redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(REDIS_URL));
     http = vertx.createHttpClient();
+    context = vertx.getOrCreateContext();
   }
 
   @AfterEach
@@ -156,10 +159,19 @@ class BareEgressIT {
     return first[0].port();
   }
 
+  /**
+   * One exchange, run on one event-loop context so the response's {@code body()} is asked for on
+   * the connection's loop (eclipse-vertx/vert.x#5904, #6038: from another thread it can be lost).
+   */
   private Future<Integer> post(int port, JsonObject body) {
-    return http.request(HttpMethod.POST, port, "127.0.0.1", "/v1/messages")
-        .compose(r -> r.send(body.toBuffer()))
-        .compose(r -> r.body().map(b -> r.statusCode()));
+    Promise<Integer> done = Promise.promise();
+    context.runOnContext(
+        v ->
+            http.request(HttpMethod.POST, port, "127.0.0.1", "/v1/messages")
+                .compose(r -> r.send(body.toBuffer()))
+                .compose(r -> r.body().map(b -> r.statusCode()))
+                .onComplete(done));
+    return done.future();
   }
 
   private long xlen() {
