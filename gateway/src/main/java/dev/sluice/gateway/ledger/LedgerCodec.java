@@ -41,6 +41,9 @@ final class LedgerCodec {
         g.writeStringField("errorCode", e.errorCode());
         g.writeStringField("errorMessage", e.errorMessage());
         g.writeStringField("source", e.source());
+        if (e.campaignId() != null) {
+          g.writeStringField("campaign", e.campaignId());
+        }
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -82,6 +85,7 @@ final class LedgerCodec {
     String errorCode = null;
     String errorMessage = null;
     String source = null;
+    String campaign = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken value = p.nextToken();
@@ -100,6 +104,7 @@ final class LedgerCodec {
         case "errorCode" -> errorCode = p.getValueAsString();
         case "errorMessage" -> errorMessage = p.getValueAsString();
         case "source" -> source = p.getValueAsString();
+        case "campaign" -> campaign = p.getValueAsString();
         default -> p.skipChildren();
       }
     }
@@ -120,7 +125,8 @@ final class LedgerCodec {
         providerMessageId,
         errorCode,
         errorMessage,
-        source);
+        source,
+        campaign);
   }
 
   private static void expect(JsonToken actual, JsonToken expected) {

@@ -9,6 +9,7 @@ import java.util.Objects;
  *
  * @param source {@code api}, {@code dispatcher} or {@code webhook}
  * @param at when it happened, ms since the epoch
+ * @param campaignId the campaign the message belongs to, or {@code null}
  */
 public record LedgerEvent(
     String messageId,
@@ -24,12 +25,47 @@ public record LedgerEvent(
     String providerMessageId,
     String errorCode,
     String errorMessage,
-    String source) {
+    String source,
+    String campaignId) {
 
   public LedgerEvent {
     Objects.requireNonNull(provider, "provider");
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(source, "source");
+  }
+
+  /** An event about a message of no campaign. */
+  public LedgerEvent(
+      String messageId,
+      String tenantId,
+      String channelId,
+      String provider,
+      String recipient,
+      String lane,
+      String clientRef,
+      long createdAt,
+      MessageStatus status,
+      long at,
+      String providerMessageId,
+      String errorCode,
+      String errorMessage,
+      String source) {
+    this(
+        messageId,
+        tenantId,
+        channelId,
+        provider,
+        recipient,
+        lane,
+        clientRef,
+        createdAt,
+        status,
+        at,
+        providerMessageId,
+        errorCode,
+        errorMessage,
+        source,
+        null);
   }
 
   /** A provider's status report on a message it knows as {@code providerMessageId}. */
@@ -68,7 +104,20 @@ public record LedgerEvent(
     }
     long created = LedgerRepository.storableTime(createdAt) ? createdAt : 0;
     return new LedgerEvent(
-        messageId, tenantId, channelId, provider, recipient, lane, null, created, status, when,
-        null, null, null, source);
+        messageId,
+        tenantId,
+        channelId,
+        provider,
+        recipient,
+        lane,
+        null,
+        created,
+        status,
+        when,
+        null,
+        null,
+        null,
+        source,
+        campaignId);
   }
 }

@@ -26,14 +26,16 @@ public final class LedgerRepository {
   private static final String UPSERT_MESSAGES =
       """
       INSERT INTO messages AS m (id, tenant_id, channel_id, provider, recipient, lane, client_ref,
-          status, status_rank, provider_message_id, error_code, error_message, created_at)
+          status, status_rank, provider_message_id, error_code, error_message, created_at,
+          campaign_id)
       SELECT DISTINCT ON (id) id, tenant_id, channel_id, provider, recipient, lane, client_ref,
-          status, status_rank, provider_message_id, error_code, error_message, created_at
+          status, status_rank, provider_message_id, error_code, error_message, created_at,
+          campaign_id
       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
           $7::text[], $8::text[], $9::int2[], $10::text[], $11::text[], $12::text[],
-          $13::timestamptz[])
+          $13::timestamptz[], $14::uuid[])
         AS t(id, tenant_id, channel_id, provider, recipient, lane, client_ref, status,
-          status_rank, provider_message_id, error_code, error_message, created_at)
+          status_rank, provider_message_id, error_code, error_message, created_at, campaign_id)
       ORDER BY id, status_rank DESC
       ON CONFLICT (id) DO UPDATE SET
         status = CASE WHEN EXCLUDED.status_rank > m.status_rank
@@ -44,6 +46,7 @@ public final class LedgerRepository {
             THEN EXCLUDED.error_message ELSE m.error_message END,
         status_rank = GREATEST(m.status_rank, EXCLUDED.status_rank),
         provider_message_id = COALESCE(m.provider_message_id, EXCLUDED.provider_message_id),
+        campaign_id = COALESCE(m.campaign_id, EXCLUDED.campaign_id),
         updated_at = now()
       """;
 
@@ -137,9 +140,11 @@ public final class LedgerRepository {
     String[] code = new String[n];
     String[] message = new String[n];
     OffsetDateTime[] created = new OffsetDateTime[n];
+    UUID[] campaign = new UUID[n];
     for (int i = 0; i < n; i++) {
       LedgerEvent e = ours.get(i);
       id[i] = UUID.fromString(e.messageId());
+      campaign[i] = e.campaignId() == null ? null : UUID.fromString(e.campaignId());
       tenant[i] = text(e.tenantId());
       channel[i] = text(e.channelId());
       provider[i] = text(e.provider());
@@ -157,7 +162,7 @@ public final class LedgerRepository {
         .execute(
             arrays(
                 id, tenant, channel, provider, recipient, lane, clientRef, status, rank, pmid, code,
-                message, created))
+                message, created, campaign))
         .mapEmpty();
   }
 
@@ -310,6 +315,9 @@ public final class LedgerRepository {
 
   /** Why the event can never be written as it is, or {@code null}. */
   static String unwritable(LedgerEvent e) {
+    if (e.campaignId() != null && !isUuid(e.campaignId())) {
+      return "campaign id is not a UUID";
+    }
     if (e.aboutOurMessage() && !isUuid(e.messageId())) {
       return "message id is not a UUID";
     }

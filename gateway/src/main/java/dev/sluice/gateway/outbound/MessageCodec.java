@@ -50,6 +50,13 @@ public final class MessageCodec {
       g.writeNumberField("acceptedAt", m.acceptedAt());
       g.writeFieldName("content");
       content(g, m.content());
+      if (m.campaignId() != null) {
+        g.writeStringField("campaign", m.campaignId());
+      }
+      if (m.window() != null) {
+        g.writeFieldName("window");
+        g.writeRawValue(m.window().toJson().encode());
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -74,7 +81,9 @@ public final class MessageCodec {
           OutboundLane.fromWireName(o.getString("lane")).orElseThrow(),
           o.getString("clientRef"),
           o.getLong("acceptedAt"),
-          content(o.getJsonObject("content")));
+          content(o.getJsonObject("content")),
+          o.getString("campaign"),
+          o.containsKey("window") ? SendWindow.fromJson(o.getJsonObject("window")) : null);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a queued message: " + e.getClass().getSimpleName());
     }

@@ -18,6 +18,8 @@ import java.util.Objects;
  *     once when the message is queued so the partition and conversation key need no second HMAC;
  *     {@code null} until then, and in payloads queued before it was stored
  * @param acceptedAt when the API accepted it (ms since the epoch)
+ * @param campaignId the campaign it belongs to, or {@code null}
+ * @param window the quiet hours it may be sent within, or {@code null} for any time
  */
 public record QueuedMessage(
     String id,
@@ -30,7 +32,38 @@ public record QueuedMessage(
     OutboundLane lane,
     String clientRef,
     long acceptedAt,
-    MessageContent content) {
+    MessageContent content,
+    String campaignId,
+    SendWindow window) {
+
+  /** A message of no campaign and without a send window. */
+  public QueuedMessage(
+      String id,
+      String tenantId,
+      String channelId,
+      Provider provider,
+      String to,
+      String recipient,
+      String recipientHash,
+      OutboundLane lane,
+      String clientRef,
+      long acceptedAt,
+      MessageContent content) {
+    this(
+        id,
+        tenantId,
+        channelId,
+        provider,
+        to,
+        recipient,
+        recipientHash,
+        lane,
+        clientRef,
+        acceptedAt,
+        content,
+        null,
+        null);
+  }
 
   public QueuedMessage {
     Objects.requireNonNull(id, "id");
@@ -56,7 +89,32 @@ public record QueuedMessage(
         lane,
         clientRef,
         acceptedAt,
-        content);
+        content,
+        campaignId,
+        window);
+  }
+
+  /** This message as part of a campaign, sent within {@code window} (or any time when null). */
+  public QueuedMessage inCampaign(String campaign, SendWindow sendWindow) {
+    return new QueuedMessage(
+        id,
+        tenantId,
+        channelId,
+        provider,
+        to,
+        recipient,
+        recipientHash,
+        lane,
+        clientRef,
+        acceptedAt,
+        content,
+        campaign,
+        sendWindow);
+  }
+
+  /** This message sent within {@code sendWindow} (or any time when null). */
+  public QueuedMessage withWindow(SendWindow sendWindow) {
+    return inCampaign(campaignId, sendWindow);
   }
 
   /** A ledger event about this message (everything needed to create its row comes along). */
@@ -81,7 +139,8 @@ public record QueuedMessage(
         providerMessageId,
         errorCode,
         errorMessage,
-        source);
+        source,
+        campaignId);
   }
 
   /** What a connector needs to send it. */

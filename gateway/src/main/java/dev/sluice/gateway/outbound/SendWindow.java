@@ -1,9 +1,12 @@
-package dev.sluice.gateway.campaign;
+package dev.sluice.gateway.outbound;
 
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberToTimeZonesMapper;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -45,6 +49,92 @@ public record SendWindow(LocalTime from, LocalTime to, Set<DayOfWeek> days, Opti
       throw new IllegalArgumentException("a window needs at least one day");
     }
     days = Set.copyOf(days);
+  }
+
+  /**
+   * A window from its JSON form: {@code {"from":"08:00","to":"21:00","days":["mon",…],
+   * "timezone":"recipient"|"<IANA zone>"}}; {@code days} defaults to every day and {@code timezone}
+   * to the recipient's.
+   *
+   * @throws IllegalArgumentException with a message fit for the client when it is not one
+   */
+  public static SendWindow fromJson(Object json) {
+    if (!(json instanceof JsonObject o)) {
+      throw new IllegalArgumentException("window must be an object {from, to, days?, timezone?}");
+    }
+    for (String field : o.fieldNames()) {
+      if (!List.of("from", "to", "days", "timezone").contains(field)) {
+        throw new IllegalArgumentException("window." + field + " is not a known field");
+      }
+    }
+    LocalTime from = time(o.getValue("from"), "window.from");
+    LocalTime to = time(o.getValue("to"), "window.to");
+    Set<DayOfWeek> days = EnumSet.allOf(DayOfWeek.class);
+    Object rawDays = o.getValue("days");
+    if (rawDays != null) {
+      if (!(rawDays instanceof JsonArray list) || list.isEmpty()) {
+        throw new IllegalArgumentException("window.days must be a non-empty array of day names");
+      }
+      days = EnumSet.noneOf(DayOfWeek.class);
+      for (Object d : list) {
+        days.add(day(d));
+      }
+    }
+    Optional<ZoneId> zone = Optional.empty();
+    Object rawZone = o.getValue("timezone");
+    if (rawZone != null && !"recipient".equals(rawZone)) {
+      if (!(rawZone instanceof String name)) {
+        throw new IllegalArgumentException("window.timezone must be \"recipient\" or a zone name");
+      }
+      try {
+        zone = Optional.of(ZoneId.of(name));
+      } catch (DateTimeException e) {
+        throw new IllegalArgumentException(
+            "window.timezone must be \"recipient\" or an IANA zone name like America/New_York");
+      }
+    }
+    if (from.equals(to)) {
+      throw new IllegalArgumentException("window.from and window.to must differ");
+    }
+    return new SendWindow(from, to, days, zone);
+  }
+
+  /** The JSON form {@link #fromJson} reads. */
+  public JsonObject toJson() {
+    JsonArray dayNames = new JsonArray();
+    for (DayOfWeek d : DayOfWeek.values()) {
+      if (days.contains(d)) {
+        dayNames.add(d.name().substring(0, 3).toLowerCase(Locale.ROOT));
+      }
+    }
+    return new JsonObject()
+        .put("from", from.toString())
+        .put("to", to.toString())
+        .put("days", dayNames)
+        .put("timezone", zone.map(ZoneId::getId).orElse("recipient"));
+  }
+
+  private static LocalTime time(Object value, String field) {
+    if (value instanceof String s && s.matches("\\d{2}:\\d{2}")) {
+      try {
+        return LocalTime.parse(s);
+      } catch (DateTimeException e) {
+        // falls through to the error below
+      }
+    }
+    throw new IllegalArgumentException(field + " must be a local time HH:MM, e.g. \"08:00\"");
+  }
+
+  private static DayOfWeek day(Object value) {
+    if (value instanceof String s) {
+      for (DayOfWeek d : DayOfWeek.values()) {
+        String name = d.name().toLowerCase(Locale.ROOT);
+        if (s.equalsIgnoreCase(name) || s.equalsIgnoreCase(name.substring(0, 3))) {
+          return d;
+        }
+      }
+    }
+    throw new IllegalArgumentException("window.days holds " + value + ", not a day name (mon…sun)");
   }
 
   /** A window on every day of the week. */

@@ -1,4 +1,4 @@
-package dev.sluice.gateway.campaign;
+package dev.sluice.gateway.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
