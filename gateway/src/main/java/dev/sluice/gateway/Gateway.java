@@ -2,6 +2,9 @@ package dev.sluice.gateway;
 
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.admission.Admission;
+import dev.sluice.gateway.campaign.CampaignRoutes;
+import dev.sluice.gateway.campaign.CampaignRunner;
+import dev.sluice.gateway.campaign.CampaignService;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.core.StartupException;
 import dev.sluice.gateway.db.Database;
@@ -169,7 +172,9 @@ public final class Gateway {
                   cipher,
                   Duration.ofHours(config.delivery().secretGraceHours()),
                   Clock.systemUTC()),
-              new EndpointPolicy(config.delivery()));
+              new EndpointPolicy(config.delivery()),
+              new CampaignService(
+                  vertx, pg, new MessageValidator(directory, clock), directory, redis, clock));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
@@ -198,6 +203,18 @@ public final class Gateway {
                             config,
                             clock),
                     new DeploymentOptions().setInstances(eventLoops))
+                .await());
+      }
+      if (config.campaigns().enabled()) {
+        MessageValidator campaignValidator = new MessageValidator(directory, clock);
+        Pool campaignPg = pg;
+        deployments.add(
+            vertx
+                .deployVerticle(
+                    () ->
+                        new CampaignRunner(
+                            redis, campaignPg, campaignValidator, hasher, config, clock),
+                    new DeploymentOptions().setInstances(1))
                 .await());
       }
       if (config.delivery().enabled()) {
@@ -266,7 +283,8 @@ public final class Gateway {
       MessageValidator validator,
       LedgerRepository ledgerRepository,
       EndpointRepository endpoints,
-      EndpointPolicy endpointPolicy) {
+      EndpointPolicy endpointPolicy,
+      CampaignService campaigns) {
 
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
@@ -323,6 +341,7 @@ public final class Gateway {
                   config.dispatch().maxBacklogPerTenant()),
               ledger,
               ledgerRepository),
+          new CampaignRoutes(auth, campaigns, config.campaigns().maxUploadBytes()),
           admin);
     }
   }

@@ -210,6 +210,13 @@ public final class ConfigLoader {
     GatewayConfig.Ledger ledger =
         new GatewayConfig.Ledger(s.longIn("ledger.claimMs", 60_000, 1_000, 3_600_000));
 
+    GatewayConfig.Campaigns campaigns =
+        new GatewayConfig.Campaigns(
+            s.bool("campaigns.enabled", true),
+            s.intIn("campaigns.maxQueued", 5_000, 10, 1_000_000),
+            s.longIn("campaigns.maxUploadBytes", 256L * 1024 * 1024, 1024, 4L * 1024 * 1024 * 1024),
+            s.intIn("campaigns.maxFailurePercent", 50, 1, 100));
+
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
     }
@@ -222,7 +229,7 @@ public final class ConfigLoader {
     return new Loaded(
         new GatewayConfig(
             http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch,
-            delivery, ledger),
+            delivery, ledger, campaigns),
         List.copyOf(warnings));
   }
 

@@ -23,7 +23,8 @@ public record GatewayConfig(
     Providers providers,
     Dispatch dispatch,
     Delivery delivery,
-    Ledger ledger) {
+    Ledger ledger,
+    Campaigns campaigns) {
 
   public GatewayConfig {
     Objects.requireNonNull(http, "http");
@@ -524,6 +525,18 @@ public record GatewayConfig(
    *     instance's writer takes them over: how late a dead instance's last history can be
    */
   public record Ledger(long claimMs) {}
+
+  /**
+   * Bulk campaigns.
+   *
+   * @param enabled whether this instance expands campaigns (the API works either way)
+   * @param maxQueued the most messages one campaign holds in the outbound queue at once
+   * @param maxUploadBytes the largest audience CSV a campaign may be created with
+   * @param maxFailurePercent a campaign pauses itself when more of its last 1,000 sends than this
+   *     failed (checked once at least 100 finished)
+   */
+  public record Campaigns(
+      boolean enabled, int maxQueued, long maxUploadBytes, int maxFailurePercent) {}
 
   static String maskUserInfo(String url) {
     try {

@@ -21,6 +21,12 @@ public record Pacing(
     double recipientIntervalMs,
     double recipientToleranceMs) {
 
+  /** The messages per second a channel sends at most (its limit, or its provider's default). */
+  public static int perSecond(Channel channel) {
+    OutboundLimits o = channel.outboundLimits();
+    return o != null && o.perSecond() != null ? o.perSecond() : defaults(channel.provider())[0];
+  }
+
   static Pacing of(Channel channel) {
     int[] d = defaults(channel.provider());
     OutboundLimits o = channel.outboundLimits();

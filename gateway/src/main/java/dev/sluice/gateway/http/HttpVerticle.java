@@ -43,6 +43,10 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(HttpVerticle::requireReadableUri);
+    List<Routes> all = routes.apply(vertx);
+    for (Routes r : all) {
+      r.mountStreaming(router);
+    }
     // Raw bytes are kept for signature checks; form bodies are not merged into params.
     router
         .route()
@@ -52,7 +56,7 @@ public final class HttpVerticle extends VerticleBase {
                 .setMergeFormAttributes(false));
     router.route().handler(ctx -> ctx.put(BODY_READ, Boolean.TRUE).next());
     Map<String, DirectRoute> direct = new HashMap<>();
-    for (Routes r : routes.apply(vertx)) {
+    for (Routes r : all) {
       r.mount(router);
       direct.putAll(r.directPosts());
     }

@@ -132,6 +132,11 @@ public final class JsonBody {
     return s;
   }
 
+  /** The field's value as parsed (a JSON object or array, a string, a number…), or null. */
+  public Object raw(String name) {
+    return json.getValue(name);
+  }
+
   /** The nested object, or {@code null} if absent or JSON null; refused if not an object. */
   public JsonBody object(String name) {
     Object value = json.getValue(name);

@@ -9,6 +9,12 @@ public interface Routes {
   void mount(Router router);
 
   /**
+   * Routes that read their request body themselves (a streamed upload), mounted before the body
+   * handler every other route goes through.
+   */
+  default void mountStreaming(Router router) {}
+
+  /**
    * {@code POST} paths (exact, without a query) served ahead of the router. They must also be
    * mounted on the router, which still serves the requests the direct path leaves to it.
    */

@@ -174,7 +174,8 @@ public final class LedgerRepository {
   private static Future<Void> insertEvents(SqlConnection conn, List<LedgerEvent> all) {
     List<LedgerEvent> ours = new ArrayList<>(all.size());
     for (LedgerEvent e : all) {
-      if (!(e.status() == MessageStatus.ACCEPTED && "api".equals(e.source()))) {
+      if (!(e.status() == MessageStatus.ACCEPTED
+          && ("api".equals(e.source()) || "campaign".equals(e.source())))) {
         ours.add(e);
       }
     }

@@ -12,6 +12,7 @@ import dev.sluice.gateway.outbound.MessageJson.Fields;
 import dev.sluice.gateway.outbound.MessageJson.RawArray;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.TenantDirectory;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.time.Clock;
 import java.util.EnumSet;
@@ -107,7 +108,7 @@ public final class MessageValidator {
     }
     switch (type) {
       case "text" -> {
-        int max = provider == Provider.TWILIO || provider == Provider.INFOBIP ? 1600 : 4096;
+        int max = maxTextLength(provider);
         String text = string(body, "text", true, max);
         if (text.isBlank()) {
           throw invalid("text must not be blank");
@@ -196,7 +197,50 @@ public final class MessageValidator {
     }
   }
 
-  static String e164(String raw) {
+  /** The longest text a provider takes in one message (SMS: 1,600 characters, else 4,096). */
+  public static int maxTextLength(Provider provider) {
+    return provider == Provider.TWILIO || provider == Provider.INFOBIP ? 1600 : 4096;
+  }
+
+  /**
+   * A campaign's message, validated as {@code POST /v1/messages} validates one: {@code message}
+   * holds a message request's content fields ({@code type}, {@code text}, {@code template}, …)
+   * whose strings may hold {@code {{variable}}} placeholders, rendered per audience row later.
+   *
+   * @return a message to a sample number, whose content, channel and provider the rows share
+   * @throws GatewayException 422 naming the first invalid field
+   */
+  public QueuedMessage campaignPrototype(
+      String tenantId, String channelId, String lane, JsonObject message) {
+    for (String name : message.fieldNames()) {
+      if (!Set.of("type", "text", "template").contains(name)) {
+        throw invalid("message." + name + " is not a field a campaign message takes");
+      }
+    }
+    Channel channel =
+        directory
+            .channel(channelId)
+            .filter(c -> c.tenantId().equals(tenantId))
+            .orElseThrow(() -> invalid("channel does not name one of your channels"));
+    if (channel.provider() == Provider.TELEGRAM) {
+      throw invalid("channel: campaigns go to phone numbers (WhatsApp, Twilio, Infobip channels)");
+    }
+    JsonObject body = message.copy().put("channel", channelId).put("to", SAMPLE_NUMBER);
+    if (lane != null) {
+      body.put("lane", lane);
+    }
+    return validate(tenantId, MessageJson.message(body.toBuffer()), Set.of());
+  }
+
+  /** A valid number the prototype of a campaign's message is addressed to. */
+  private static final String SAMPLE_NUMBER = "+14155552671";
+
+  /**
+   * A phone number in E.164 ({@code +} and digits), validated and normalised with libphonenumber.
+   *
+   * @throws GatewayException 422 saying what is wrong with it
+   */
+  public static String e164(String raw) {
     if (!raw.startsWith("+")) {
       throw invalid("to must be an E.164 phone number starting with +");
     }

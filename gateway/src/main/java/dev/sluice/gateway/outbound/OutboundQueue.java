@@ -71,8 +71,17 @@ public final class OutboundQueue {
             unit -> dueMarks.add(List.of(unit)));
   }
 
-  /** A message to enqueue, with the tenant's idempotency key or {@code null}. */
-  public record Item(QueuedMessage message, String idempotencyKey) {}
+  /**
+   * A message to enqueue, with the tenant's idempotency key or {@code null}.
+   *
+   * @param recipientBound the key is never used for another recipient (a campaign row's), so the
+   *     partition that knows it is the recipient's and no tenant-wide owner record is needed
+   */
+  public record Item(QueuedMessage message, String idempotencyKey, boolean recipientBound) {
+    public Item(QueuedMessage message, String idempotencyKey) {
+      this(message, idempotencyKey, false);
+    }
+  }
 
   /**
    * What became of an item.
@@ -111,6 +120,7 @@ public final class OutboundQueue {
     int n = items.size();
     QueuedMessage[] messages = new QueuedMessage[n];
     String[] keyHashes = new String[n];
+    boolean[] bound = new boolean[n];
     int[] own = new int[n];
     for (int i = 0; i < n; i++) {
       QueuedMessage m = items.get(i).message();
@@ -120,9 +130,10 @@ public final class OutboundQueue {
       messages[i] = m;
       String key = items.get(i).idempotencyKey();
       keyHashes[i] = key == null ? null : sha256(key);
+      bound[i] = items.get(i).recipientBound();
       own[i] = PhoneHasher.partition(m.recipientHash(), partitions);
     }
-    return owners(messages, keyHashes, own).compose(p -> enqueue(messages, keyHashes, p));
+    return owners(messages, keyHashes, bound, own).compose(p -> enqueue(messages, keyHashes, p));
   }
 
   private String recipientHash(QueuedMessage m) {
@@ -134,10 +145,11 @@ public final class OutboundQueue {
    * a message in another partition — then that one, where the atomic enqueue finds the key and
    * replays the first answer. The key's owner is recorded tenant-wide ({@code SET NX GET}).
    */
-  private Future<int[]> owners(QueuedMessage[] messages, String[] keyHashes, int[] partitions) {
+  private Future<int[]> owners(
+      QueuedMessage[] messages, String[] keyHashes, boolean[] bound, int[] partitions) {
     List<Future<Void>> lookups = new ArrayList<>();
     for (int i = 0; i < messages.length; i++) {
-      if (keyHashes[i] == null) {
+      if (keyHashes[i] == null || bound[i]) {
         continue;
       }
       int index = i;
