@@ -314,7 +314,8 @@ public final class Gateway {
               List.of(new RedisCheck(redis), new PostgresCheck(pg)),
               config.health().checkTimeoutMs()),
           new MetricsRoutes(vertx, metrics.registry()),
-          new WebhookRoutes(directory, ingest, config.ingress(), clock),
+          new WebhookRoutes(
+              directory, ingest, config.ingress(), clock, campaigns::onTemplateStatus),
           new EventRoutes(auth, queue, directory),
           new EndpointRoutes(
               auth,

@@ -434,44 +434,60 @@ public final class CampaignService {
   }
 
   /**
-   * Meta paused (or re-activated) a WhatsApp template: the campaigns sending it pause with reason
-   * {@code template_paused}, and resume when it is active again — only those it paused itself.
-   *
-   * @param tenantIds the tenants whose channels the webhook's app serves
+   * Meta paused (or re-activated) a WhatsApp template: the live campaigns sending it through a
+   * channel of that Meta app pause with reason {@code template_paused}, and resume when it is
+   * approved again — only those it paused itself. Never blocks; failures are logged.
    */
-  public Future<Void> templateStatus(String templateName, String event, List<String> tenantIds) {
+  public void onTemplateStatus(String app, String name, String language, String event) {
+    templateStatus(app, name, language, event)
+        .onFailure(
+            e -> LOG.warn("template status {} of {} not applied: {}", event, name, e.toString()));
+  }
+
+  Future<Void> templateStatus(String app, String name, String language, String event) {
+    boolean pause = PAUSING.contains(event);
+    boolean resume = RESUMING.contains(event);
+    if (!pause && !resume) {
+      return Future.succeededFuture();
+    }
     return campaigns
-        .usingTemplate(templateName)
+        .usingTemplate(name)
         .compose(
             found -> {
               List<Future<?>> all = new ArrayList<>();
               for (Campaign c : found) {
-                if (!tenantIds.contains(c.tenantId())) {
+                boolean ours =
+                    directory
+                        .channel(c.channelId())
+                        .map(ch -> app.equals(ch.metaAppId()))
+                        .orElse(false);
+                JsonObject template = c.message().getJsonObject("template");
+                String lang = template == null ? null : template.getString("language");
+                if (!ours || (language != null && lang != null && !language.equals(lang))) {
                   continue;
                 }
-                if ("PAUSED".equals(event) || "DISABLED".equals(event)) {
-                  if (c.status() != Campaign.Status.PAUSED) {
-                    LOG.info("campaign {} paused: its template was {} by Meta", c.id(), event);
-                    all.add(
-                        pause(
-                            c.tenantId(),
-                            c.id(),
-                            "template_paused: Meta reported the template " + event));
-                  }
-                } else if ("APPROVED".equals(event)
-                    || "REINSTATED".equals(event)
-                    || "ACTIVE".equals(event)) {
-                  if (c.status() == Campaign.Status.PAUSED
-                      && c.reason() != null
-                      && c.reason().startsWith("template_paused")) {
-                    LOG.info("campaign {} resumed: its template is active again", c.id());
-                    all.add(resume(c.tenantId(), c.id()));
-                  }
+                if (pause && c.status() != Campaign.Status.PAUSED) {
+                  LOG.info("campaign {} paused: Meta reported its template {}", c.id(), event);
+                  all.add(
+                      pause(c.tenantId(), c.id(), "template_paused: Meta reported it " + event));
+                } else if (resume
+                    && c.status() == Campaign.Status.PAUSED
+                    && c.reason() != null
+                    && c.reason().startsWith("template_paused")) {
+                  LOG.info("campaign {} resumed: its template is {} again", c.id(), event);
+                  all.add(resume(c.tenantId(), c.id()));
                 }
               }
               return Future.join(new ArrayList<>(all)).mapEmpty();
             });
   }
+
+  /** Template events that stop a template from being sent. */
+  private static final java.util.Set<String> PAUSING = java.util.Set.of("PAUSED", "DISABLED");
+
+  /** Template events after which it can be sent again. */
+  private static final java.util.Set<String> RESUMING =
+      java.util.Set.of("APPROVED", "REINSTATED", "UNPAUSED", "ACTIVE");
 
   private Future<Optional<JsonObject>> stateConflict(
       String tenantId, String id, Campaign.Status to) {

@@ -33,10 +33,13 @@ final class MetaWebhookHandler {
   private final WebhookIngest ingest;
   private final MetaSignatureVerifier verifier = new MetaSignatureVerifier();
   private final MetaPayloadParser parser = new MetaPayloadParser();
+  private final TemplateStatusListener templates;
 
-  MetaWebhookHandler(TenantDirectory directory, WebhookIngest ingest) {
+  MetaWebhookHandler(
+      TenantDirectory directory, WebhookIngest ingest, TemplateStatusListener templates) {
     this.directory = directory;
     this.ingest = ingest;
+    this.templates = templates;
   }
 
   /** The handshake: echo {@code hub.challenge} when the verify token matches, else 403. */
@@ -71,6 +74,9 @@ final class MetaWebhookHandler {
             body,
             ctx.request().getHeader(SIGNATURE_HEADER)),
         start);
+    for (MetaPayloadParser.TemplateStatus t : MetaPayloadParser.templateStatuses(body)) {
+      templates.templateStatus(app.id(), t.name(), t.language(), t.event());
+    }
     List<InboundEvent> events = ingest.parse(s, start, () -> parser.parse(body));
     List<RoutedEvent> routed = new ArrayList<>(events.size());
     for (InboundEvent e : events) {

@@ -19,7 +19,19 @@ public final class WebhookRoutes implements Routes {
    */
   public WebhookRoutes(
       TenantDirectory directory, WebhookIngest ingest, GatewayConfig.Ingress config, Clock clock) {
-    this.meta = new MetaWebhookHandler(directory, ingest);
+    this(directory, ingest, config, clock, TemplateStatusListener.NONE);
+  }
+
+  /**
+   * @param templates told of WhatsApp template status updates
+   */
+  public WebhookRoutes(
+      TenantDirectory directory,
+      WebhookIngest ingest,
+      GatewayConfig.Ingress config,
+      Clock clock,
+      TemplateStatusListener templates) {
+    this.meta = new MetaWebhookHandler(directory, ingest, templates);
     this.telegram = new TelegramWebhookHandler(directory, ingest);
     this.twilio = new TwilioWebhookHandler(directory, ingest);
     this.infobip = new InfobipWebhookHandler(directory, ingest);

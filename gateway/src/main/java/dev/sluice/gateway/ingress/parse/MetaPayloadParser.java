@@ -66,6 +66,58 @@ public final class MetaPayloadParser {
     return events;
   }
 
+  /** A WhatsApp template's new status ({@code message_template_status_update}). */
+  public record TemplateStatus(String name, String language, String event) {}
+
+  private static final byte[] TEMPLATE_FIELD =
+      "message_template_status_update".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /**
+   * The template status updates of a verified WhatsApp webhook body: each {@code entry[].changes[]}
+   * whose {@code field} is {@code message_template_status_update} with a template name and an
+   * event. A body that does not mention the field is not parsed (a byte scan); one that is not a
+   * JSON object gives none (its events are refused by {@link #parse}).
+   */
+  public static List<TemplateStatus> templateStatuses(byte[] body) {
+    if (body == null || indexOf(body, TEMPLATE_FIELD) < 0) {
+      return List.of();
+    }
+    List<TemplateStatus> out = new ArrayList<>();
+    try {
+      JsonNode root = Json.readObject(body);
+      for (JsonNode entry : Json.array(root, "entry")) {
+        for (JsonNode change : Json.array(entry, "changes")) {
+          JsonNode value = Json.object(change, "value");
+          if (!"message_template_status_update".equals(Json.text(change, "field"))
+              || value == null) {
+            continue;
+          }
+          String name = Json.text(value, "message_template_name");
+          String event = Json.text(value, "event");
+          if (name != null && event != null) {
+            out.add(new TemplateStatus(name, Json.text(value, "message_template_language"), event));
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      return List.of();
+    }
+    return out;
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0, last = haystack.length - needle.length; i <= last; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
   // --- WhatsApp -------------------------------------------------------------------------------
 
   private static void parseWhatsApp(JsonNode root, List<InboundEvent> events) {
