@@ -130,17 +130,22 @@ NX alone. A full backlog is checked before the claim and refuses without writing
 tells a duplicate from a refusal there), so the provider's redelivery is admitted later. An XADD
 that fails gives its marker back before the error ends the call, as sluice_admit never wrote it.
 ]]
-local function admit_nx(keys, args)
+-- The admission loop of sluice_admit_nx and sluice_admit_opt. The events' keys start after
+-- `skip_keys` keys (dedup marker, rate state per event) and their arguments after ARGV[2],
+-- `per_event` each (payload, raw, conversation, interval, tolerance first). `admitted(a, now)`,
+-- when given, is called for each event taken onto a stream (enqueued or quarantined), with the
+-- index just before its arguments.
+local function admit_events(keys, args, skip_keys, per_event, admitted)
   local stream, quarantine = keys[1], keys[2]
   local ttl = args[1]
   local bound = tonumber(args[2])
-  local n = (#keys - 2) / 2
+  local n = (#keys - skip_keys) / 2
   local backlog = redis.call('XLEN', stream) + redis.call('XLEN', quarantine)
   local now = now_ms()
   local out = {}
   for i = 1, n do
-    local dd, rl = keys[1 + 2 * i], keys[2 + 2 * i]
-    local a = 2 + (i - 1) * 5
+    local dd, rl = keys[skip_keys + 2 * i - 1], keys[skip_keys + 2 * i]
+    local a = 2 + (i - 1) * per_event
     if backlog >= bound then
       out[i] = redis.call('EXISTS', dd) == 1 and 1 or 3
     elseif not redis.call('SET', dd, '1', 'NX', 'EX', ttl) then
@@ -169,9 +174,66 @@ local function admit_nx(keys, args)
         return redis.error_reply(added.err)
       end
       backlog = backlog + 1
+      if admitted then admitted(a, now) end
     end
   end
   return out
+end
+
+local function admit_nx(keys, args)
+  return admit_events(keys, args, 2, 5, nil)
+end
+
+--[[
+Suppression. A partition's opted-out conversations ({t:T:P}:optout, a set) hold members
+"<channel>:<recipient hash>" (one channel) and "*:<recipient hash>" (every channel of the tenant);
+the keyed hash also picks the partition, so a recipient's entries and messages share one slot.
+Beside the set, a hash ({t:T:P}:optout:notes) keeps a note per member, written with it: the JSON
+object {"source": "api"|"keyword"|"provider"|"import", "reason": text, "at": ms}. A member added
+by a library before version 7 (a provider opt-out) has no note. A note is written when its member
+is added, and kept when the member is added again (the first record of an opt-out is the one
+that counts); a member that had none gets one.
+]]
+local function opt_out(set, notes, member, source, reason, now)
+  local note = cjson.encode({ source = source, reason = reason, at = now })
+  if redis.call('SADD', set, member) == 1 then
+    redis.call('HSET', notes, member, note)
+    return 1
+  end
+  redis.call('HSETNX', notes, member, note)
+  return 0
+end
+
+local function opt_in(set, notes, member)
+  redis.call('HDEL', notes, member)
+  return redis.call('SREM', set, member)
+end
+
+--[[
+sluice_admit_opt: sluice_admit_nx, with an inbound SMS keyword's opt-out or opt-in applied in the
+same call (library version 7 on; version 6 gateways call sluice_admit_nx, kept as it was).
+KEYS[1] inbound stream, KEYS[2] quarantine stream, KEYS[3] opted-out conversations (set)
+{t:T:P}:optout, KEYS[4] their notes (hash) {t:T:P}:optout:notes, then per event i:
+KEYS[4+2i-1] its dedup marker, KEYS[4+2i] its rate state (as sluice_admit)
+ARGV[1] dedup TTL (seconds), ARGV[2] backlog bound, then 7 per event:
+  payload, raw, conv, interval, tolerance   as sluice_admit
+  opt       '' (nothing), 'out' (add conv to the opted-out set, note source 'keyword'), 'in'
+            (remove conv and its note)
+  reason    the note's reason for 'out' (the keyword)
+Returns as sluice_admit_nx. The change is made only for an event admitted (enqueued or
+quarantined), in the same atomic call: a duplicate (a redelivery) or a refused event changes
+nothing, so a keyword is applied once, and never for an event the provider must send again.
+]]
+local function admit_opt(keys, args)
+  local set, notes = keys[3], keys[4]
+  return admit_events(keys, args, 4, 7, function(a, now)
+    local opt = args[a + 6]
+    if opt == 'out' then
+      opt_out(set, notes, args[a + 3], 'keyword', args[a + 7], now)
+    elseif opt == 'in' then
+      opt_in(set, notes, args[a + 3])
+    end
+  end)
 end
 
 --[[
@@ -251,8 +313,18 @@ ARGV[1] idempotency TTL (seconds)
 then 5 per message: lane ('hi'|'lo'), conversation, message id, payload, has key ('1'|'0')
 Returns one string per message: '' when it was enqueued; the id of the message first accepted
 under the same idempotency key (nothing is enqueued again); or '!optout' when the recipient opted
-out on that channel (nothing is enqueued).
+out on that channel, or on every channel of the tenant (member "*:<recipient hash>", library
+version 7 on), and nothing is enqueued.
 ]]
+-- Whether conversation `conv` ("<channel>:<recipient hash>") is in the opted-out set, itself or
+-- as its recipient's tenant-wide entry ("*:<recipient hash>").
+local function opted_out(set, conv)
+  local colon = string.find(conv, ':', 1, true)
+  if not colon then return redis.call('SISMEMBER', set, conv) == 1 end
+  local found = redis.call('SMISMEMBER', set, conv, '*' .. string.sub(conv, colon))
+  return found[1] == 1 or found[2] == 1
+end
+
 -- The messages of one sluice_out_enqueue / sluice_out_enqueue_bounded call: their 5 arguments
 -- each start after `skip` arguments; `bound` is the most messages the partition may hold
 -- (nil = no bound).
@@ -268,7 +340,7 @@ local function enqueue_many(keys, args, skip, bound)
     if keyed == '1' then existing = redis.call('GET', keys[3 + i]) end
     if existing then
       out[i] = existing
-    elseif redis.call('SISMEMBER', keys[3], conv) == 1 then
+    elseif opted_out(keys[3], conv) then
       out[i] = '!optout'
     else
       if bound and held < 0 then held = redis.call('XLEN', keys[1]) + redis.call('XLEN', keys[2]) end
@@ -437,13 +509,16 @@ opt-out; a later call for the same entry (another dispatcher after a lapsed leas
 the call) finds it gone and changes nothing. 'wait' and 'retry' act only on an entry still leased,
 so they cannot bring back the lease or attempts of a finished message.
 ]]
-local function out_record(keys, args)
+-- The record loop of sluice_out_record and sluice_out_record_noted: the messages' arguments start
+-- after `skip`; `noted(member, now)`, when given, writes the note of an opt-out it adds.
+local function record_outcomes(keys, args, skip, noted)
   local bound = tonumber(args[1])
   local attempts_key, dead_letters, inbound, opt_outs = keys[5], keys[6], keys[7], keys[8]
   local backlog = -1
   local dropped = 0
-  for i = 1, (#args - 1) / 9 do
-    local a = 1 + (i - 1) * 9
+  local now = nil
+  for i = 1, (#args - skip) / 9 do
+    local a = skip + (i - 1) * 9
     local action, id, due = args[a + 1], args[a + 3], args[a + 4]
     local stream, leases = keys[1], keys[2]
     if args[a + 2] == 'lo' then stream, leases = keys[3], keys[4] end
@@ -458,7 +533,15 @@ local function out_record(keys, args)
       redis.call('HDEL', attempts_key, id)
       if removed == 1 then
         if action == 'dead' then redis.call('XADD', dead_letters, '*', 'm', args[a + 8]) end
-        if args[a + 9] ~= '' then redis.call('SADD', opt_outs, args[a + 9]) end
+        local opt_out = args[a + 9]
+        if opt_out ~= '' then
+          if noted then
+            now = now or now_ms()
+            noted(opt_out, now)
+          else
+            redis.call('SADD', opt_outs, opt_out)
+          end
+        end
         local payload = args[a + 5]
         if payload ~= '' then
           if backlog < 0 then backlog = redis.call('XLEN', inbound) end
@@ -473,6 +556,90 @@ local function out_record(keys, args)
     end
   end
   return { redis.call('XLEN', keys[1]) + redis.call('XLEN', keys[3]), dropped }
+end
+
+local function out_record(keys, args)
+  return record_outcomes(keys, args, 1, nil)
+end
+
+--[[
+sluice_out_record_noted: sluice_out_record, with a note beside each opt-out it adds (library
+version 7 on; version 6 gateways call sluice_out_record, kept as it was).
+KEYS as sluice_out_record, then KEYS[9] the notes of the opted-out conversations (hash)
+{t:T:P}:optout:notes.
+ARGV[1] as sluice_out_record, ARGV[2] the reason noted for the opt-outs of this call, then the
+same 9 per message.
+Returns as sluice_out_record. An opt-out is noted with source 'provider' (see "Suppression").
+]]
+local function out_record_noted(keys, args)
+  return record_outcomes(keys, args, 2, function(member, now)
+    opt_out(keys[8], keys[9], member, 'provider', args[2], now)
+  end)
+end
+
+--[[
+sluice_suppress: add opted-out conversations of one partition, each with its note (see
+"Suppression").
+KEYS[1] opted-out conversations (set) {t:T:P}:optout, KEYS[2] their notes (hash)
+{t:T:P}:optout:notes
+ARGV[1] the notes' source ('api' | 'import'), then 2 per member: the member, the note's reason.
+Returns 2 per member: 1 added or 0 there already (its note kept; a member without one gets one),
+and the member's note as it now is. A member given twice in one call is added once.
+]]
+local function suppress(keys, args)
+  local now = now_ms()
+  local out = {}
+  for i = 2, #args - 1, 2 do
+    out[#out + 1] = opt_out(keys[1], keys[2], args[i], args[1], args[i + 1], now)
+    out[#out + 1] = redis.call('HGET', keys[2], args[i])
+  end
+  return out
+end
+
+--[[
+sluice_unsuppress: remove opted-out conversations of one partition and their notes.
+KEYS as sluice_suppress; ARGV the members.
+Returns one integer per member: 1 removed, 0 absent.
+]]
+local function unsuppress(keys, args)
+  local out = {}
+  for i = 1, #args do out[i] = opt_in(keys[1], keys[2], args[i]) end
+  return out
+end
+
+--[[
+sluice_suppressed: look opted-out conversations of one partition up (no writes).
+KEYS as sluice_suppress; ARGV the members.
+Returns 2 per member: 1 and its note ('' when it has none), or 0 and '' when it is absent.
+]]
+local function suppressed(keys, args)
+  local out = {}
+  for i = 1, #args do
+    if redis.call('SISMEMBER', keys[1], args[i]) == 1 then
+      out[#out + 1] = 1
+      out[#out + 1] = redis.call('HGET', keys[2], args[i]) or ''
+    else
+      out[#out + 1] = 0
+      out[#out + 1] = ''
+    end
+  end
+  return out
+end
+
+--[[
+sluice_suppression_scan: one step of a walk over the opted-out conversations of one partition (no
+writes), SSCAN's guarantees: a member there for the whole walk is returned at least once.
+KEYS as sluice_suppress; ARGV[1] the cursor ('0' to start), ARGV[2] the COUNT hint.
+Returns { next cursor ('0' when the walk is over), member1, note1 ('' when none), member2, ... }.
+]]
+local function suppression_scan(keys, args)
+  local step = redis.call('SSCAN', keys[1], args[1], 'COUNT', tonumber(args[2]))
+  local out = { step[1] }
+  for _, member in ipairs(step[2]) do
+    out[#out + 1] = member
+    out[#out + 1] = redis.call('HGET', keys[2], member) or ''
+  end
+  return out
 end
 
 --[[
@@ -787,9 +954,10 @@ end
 
 -- sluice_version: the library version, so a gateway can see what is loaded. No keys.
 redis.register_function{ function_name = 'sluice_version',
-  callback = function(keys, args) return 6 end, flags = { 'no-writes' } }
+  callback = function(keys, args) return 7 end, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_admit', callback = admit }
 redis.register_function{ function_name = 'sluice_admit_nx', callback = admit_nx }
+redis.register_function{ function_name = 'sluice_admit_opt', callback = admit_opt }
 redis.register_function{ function_name = 'sluice_pull', callback = pull }
 redis.register_function{ function_name = 'sluice_ack', callback = ack }
 redis.register_function{ function_name = 'sluice_backlog', callback = backlog,
@@ -800,6 +968,13 @@ redis.register_function{ function_name = 'sluice_out_pull', callback = out_pull 
 redis.register_function{ function_name = 'sluice_out_done', callback = out_done }
 redis.register_function{ function_name = 'sluice_out_settle', callback = out_settle }
 redis.register_function{ function_name = 'sluice_out_record', callback = out_record }
+redis.register_function{ function_name = 'sluice_out_record_noted', callback = out_record_noted }
+redis.register_function{ function_name = 'sluice_suppress', callback = suppress }
+redis.register_function{ function_name = 'sluice_unsuppress', callback = unsuppress }
+redis.register_function{ function_name = 'sluice_suppressed', callback = suppressed,
+  flags = { 'no-writes' } }
+redis.register_function{ function_name = 'sluice_suppression_scan', callback = suppression_scan,
+  flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_out_len', callback = out_len,
   flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_claim', callback = claim }

@@ -44,6 +44,8 @@ import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
 import dev.sluice.gateway.redis.RedisCheck;
+import dev.sluice.gateway.suppression.SuppressionRoutes;
+import dev.sluice.gateway.suppression.Suppressions;
 import dev.sluice.gateway.tenant.EndpointRepository;
 import dev.sluice.gateway.tenant.TenantAuth;
 import dev.sluice.gateway.tenant.TenantDirectory;
@@ -343,6 +345,11 @@ public final class Gateway {
               ledger,
               ledgerRepository),
           new CampaignRoutes(auth, campaigns, config.campaigns().maxUploadBytes()),
+          new SuppressionRoutes(
+              auth,
+              directory,
+              new Suppressions(connection, hasher, config.ingress().partitions()),
+              config.http().maxImportBytes()),
           admin);
     }
   }

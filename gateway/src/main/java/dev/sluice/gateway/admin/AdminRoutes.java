@@ -11,6 +11,7 @@ import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.tenant.ApiKeyInfo;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.MetaApp;
+import dev.sluice.gateway.tenant.OptKeywords;
 import dev.sluice.gateway.tenant.OutboundEvents;
 import dev.sluice.gateway.tenant.OutboundLimits;
 import dev.sluice.gateway.tenant.Tenant;
@@ -24,6 +25,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -35,8 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * POST   /admin/tenants                              {"id","name"[,"outboundEvents"]} → 201 {"id","name","outboundEvents","apiKey","prefix"}
- * GET    /admin/tenants/{tenant}                     → 200 {"id","name","outboundEvents","channels":[…],"keys":[…]}
+ * GET    /admin/tenants/{tenant}                     → 200 {"id","name","outboundEvents","optKeywords","channels":[…],"keys":[…]}
  * PATCH  /admin/tenants/{tenant}                     {"outboundEvents"} → 200 as GET
+ * PUT    /admin/tenants/{tenant}/opt-keywords        {"optOut":[…],"optIn":[…]} → 200 {"optOut":[…],"optIn":[…]}
+ * GET    /admin/tenants/{tenant}/opt-keywords        → 200 {"optOut":[…],"optIn":[…]}
  * POST   /admin/tenants/{tenant}/keys                → 201 {"apiKey","prefix"}
  * DELETE /admin/tenants/{tenant}/keys/{prefix}       → 204
  * POST   /admin/meta-apps                            {"id","appSecret","verifyToken"} → 201 {"id"}
@@ -93,6 +97,8 @@ public final class AdminRoutes implements Routes {
     router.post("/admin/tenants").respond(noStore(this::createTenant));
     router.get("/admin/tenants/:tenant").respond(noStore(this::describeTenant));
     router.patch("/admin/tenants/:tenant").respond(noStore(this::updateTenant));
+    router.put("/admin/tenants/:tenant/opt-keywords").respond(noStore(this::putOptKeywords));
+    router.get("/admin/tenants/:tenant/opt-keywords").respond(noStore(this::optKeywords));
     router.post("/admin/tenants/:tenant/keys").respond(noStore(this::addKey));
     router.delete("/admin/tenants/:tenant/keys/:prefix").respond(noStore(this::revokeKey));
     router.post("/admin/meta-apps").respond(noStore(this::createMetaApp));
@@ -170,6 +176,51 @@ public final class AdminRoutes implements Routes {
               LOG.info("[tenant={}] outbound events set to {}", id, setting.wireName());
               return json(d);
             });
+  }
+
+  /**
+   * {@code PUT /admin/tenants/{tenant}/opt-keywords} {"optOut":[…],"optIn":[…]}: the tenant's SMS
+   * keywords, each list replaced; a list left out (or null) is the default one, an empty list turns
+   * that kind of keyword off.
+   */
+  private Future<JsonObject> putOptKeywords(RoutingContext ctx) {
+    String id = pathId(ctx, "tenant");
+    JsonBody body = JsonBody.read(ctx.body().buffer());
+    List<String> optOut = body.strings("optOut");
+    List<String> optIn = body.strings("optIn");
+    body.allowOnly(Set.of("optOut", "optIn"));
+    OptKeywords keywords;
+    try {
+      keywords =
+          new OptKeywords(
+              optOut == null ? OptKeywords.DEFAULT.optOut() : optOut,
+              optIn == null ? OptKeywords.DEFAULT.optIn() : optIn);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
+    }
+    return repository
+        .setOptKeywords(
+            id, optOut == null ? null : keywords.optOut(), optIn == null ? null : keywords.optIn())
+        .compose(this::refreshed)
+        .map(
+            v -> {
+              LOG.info(
+                  "[tenant={}] opt keywords set: {} opt-out, {} opt-in",
+                  id,
+                  keywords.optOut().size(),
+                  keywords.optIn().size());
+              return json(keywords);
+            });
+  }
+
+  private Future<JsonObject> optKeywords(RoutingContext ctx) {
+    return repository.describe(pathId(ctx, "tenant")).map(d -> json(d.tenant().optKeywords()));
+  }
+
+  private static JsonObject json(OptKeywords k) {
+    return new JsonObject()
+        .put("optOut", new JsonArray(k.optOut()))
+        .put("optIn", new JsonArray(k.optIn()));
   }
 
   private static OutboundEvents outboundEvents(String value) {
@@ -329,6 +380,7 @@ public final class AdminRoutes implements Routes {
         .put("id", details.tenant().id())
         .put("name", details.tenant().name())
         .put("outboundEvents", details.tenant().outboundEvents().wireName())
+        .put("optKeywords", json(details.tenant().optKeywords()))
         .put("channels", channels)
         .put("keys", keys);
   }

@@ -6,6 +6,7 @@ import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.InboundStore;
 import dev.sluice.gateway.queue.InboundStore.Admit;
 import dev.sluice.gateway.queue.InboundStore.Admitted;
+import dev.sluice.gateway.queue.InboundStore.Opt;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import io.vertx.core.Context;
@@ -21,14 +22,15 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Admission of inbound events: deduplication, the per-phone rate limit and the enqueue, done by the
- * {@code sluice_admit_nx} Redis function ({@link InboundStore#admitNx}). One instance per HTTP
- * verticle, used only on its event loop: every event admitted during one loop turn is grouped by
- * tenant partition and sent as one function call per partition, all pipelined on the loop's one
- * connection.
+ * Admission of inbound events: deduplication, the per-phone rate limit, the enqueue and an SMS
+ * keyword's opt-out or opt-in, done by the {@code sluice_admit_opt} Redis function ({@link
+ * InboundStore#admitOpt}). One instance per HTTP verticle, used only on its event loop: every event
+ * admitted during one loop turn is grouped by tenant partition and sent as one function call per
+ * partition, all pipelined on the loop's one connection.
  *
  * <p>Retrying a failed admission cannot double-enqueue: an event's dedup marker is written in the
- * same atomic call as its stream entry, so a redelivery after a lost reply is a duplicate.
+ * same atomic call as its stream entry (and its opt-out change), so a redelivery after a lost reply
+ * is a duplicate and changes nothing.
  */
 public final class Admission {
   /** Events per function call at most, so one call never holds Redis for long. */
@@ -133,15 +135,29 @@ public final class Admission {
       interval = Math.max(1, Math.round(60_000.0 / r.perPhonePerMinute()));
       tolerance = interval * r.burst();
     }
+    OptKeyword keyword = r.optKeyword();
     return new Admit(
         r.channelId(),
         e.dedupId(),
         phoneHash,
         r.channelId() + ":" + phoneHash,
-        eventJson.write(r.channelId(), e, clock.millis()),
+        eventJson.write(r.channelId(), e, keyword, clock.millis()),
         e.raw().getBytes(StandardCharsets.UTF_8),
         interval,
-        tolerance);
+        tolerance,
+        opt(keyword),
+        keyword == null ? null : keyword.keyword());
+  }
+
+  private static Opt opt(OptKeyword keyword) {
+    if (keyword == null) {
+      return Opt.NONE;
+    }
+    return switch (keyword.action()) {
+      case NONE -> Opt.NONE;
+      case OPT_OUT -> Opt.OUT;
+      case OPT_IN -> Opt.IN;
+    };
   }
 
   private void flush() {
@@ -161,7 +177,7 @@ public final class Admission {
   private void send(
       TenantQueueKeys keys, List<Admit> events, List<Promise<AdmissionOutcome>> promises) {
     store
-        .admitNx(keys, config.dedupTtlSeconds(), partitionBound, events)
+        .admitOpt(keys, config.dedupTtlSeconds(), partitionBound, events)
         .onComplete(
             ar -> {
               if (ar.failed()) {

@@ -11,16 +11,26 @@ import java.nio.charset.StandardCharsets;
 /**
  * Writes the event JSON stored in a queue entry's field {@code e}: the same text, field for field
  * and byte for byte, as a Vert.x {@code JsonObject} of these fields encodes to (nulls included),
- * without building that object. Holds one reused buffer: one per {@link Admission}, used only on
- * its event loop.
+ * without building that object. An event checked for opt-out keywords also carries {@code optOut}
+ * (before {@code receivedAt}); others do not. Holds one reused buffer: one per {@link Admission},
+ * used only on its event loop.
  */
 final class EventJson {
   private static final JsonFactory JSON = new JsonFactory();
 
   private final StringWriter text = new StringWriter(512);
 
-  /** The UTF-8 bytes of the event JSON. */
+  /** The UTF-8 bytes of the event JSON, without {@code optOut}. */
   byte[] write(String channelId, InboundEvent e, long receivedAt) {
+    return write(channelId, e, null, receivedAt);
+  }
+
+  /**
+   * The UTF-8 bytes of the event JSON.
+   *
+   * @param keyword the event's keyword check, written as {@code optOut}; {@code null} for none
+   */
+  byte[] write(String channelId, InboundEvent e, OptKeyword keyword, long receivedAt) {
     text.getBuffer().setLength(0);
     try (JsonGenerator g = JSON.createGenerator(text)) {
       g.writeStartObject();
@@ -35,6 +45,9 @@ final class EventJson {
       g.writeStringField("text", e.text());
       g.writeStringField("status", e.status());
       g.writeStringField("errorCode", e.errorCode());
+      if (keyword != null) {
+        g.writeBooleanField("optOut", keyword.optOut());
+      }
       g.writeNumberField("receivedAt", receivedAt);
       g.writeEndObject();
     } catch (IOException x) {

@@ -47,7 +47,7 @@ public final class CampaignRoutes implements Routes {
   }
 
   @Override
-  public void mountStreaming(Router router) {
+  public void mountUnbuffered(Router router) {
     router
         .post("/v1/campaigns")
         .handler(

@@ -75,7 +75,8 @@ public final class ConfigLoader {
             s.intIn("http.eventLoops", 0, 0, 256),
             s.intIn("http.maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
             s.longIn("http.shutdownGraceMs", 10_000, 0, 600_000),
-            s.string("http.publicUrl", ""));
+            s.string("http.publicUrl", ""),
+            s.longIn("http.maxImportBytes", 64L * 1024 * 1024, 1024, 1024L * 1024 * 1024));
     if (!http.publicUrl().isEmpty()) {
       checkUrl(s, "http.publicUrl", http.publicUrl(), List.of("http", "https"));
     }

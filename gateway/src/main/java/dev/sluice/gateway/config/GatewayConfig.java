@@ -46,6 +46,7 @@ public record GatewayConfig(
    *
    * @param eventLoops event loops, each running one HTTP verticle; 0 means one per core
    * @param publicUrl the URL providers reach this gateway at (for callback URLs), may be empty
+   * @param maxImportBytes the largest body a streamed import (suppressions CSV) reads
    */
   public record Http(
       String host,
@@ -53,7 +54,8 @@ public record GatewayConfig(
       int eventLoops,
       int maxBodyBytes,
       long shutdownGraceMs,
-      String publicUrl) {}
+      String publicUrl,
+      long maxImportBytes) {}
 
   /**
    * Redis: a single server or the seed nodes of a cluster.

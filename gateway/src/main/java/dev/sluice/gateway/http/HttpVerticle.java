@@ -43,9 +43,9 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(HttpVerticle::requireReadableUri);
-    List<Routes> all = routes.apply(vertx);
-    for (Routes r : all) {
-      r.mountStreaming(router);
+    List<Routes> features = routes.apply(vertx);
+    for (Routes r : features) {
+      r.mountUnbuffered(router);
     }
     // Raw bytes are kept for signature checks; form bodies are not merged into params.
     router
@@ -56,7 +56,7 @@ public final class HttpVerticle extends VerticleBase {
                 .setMergeFormAttributes(false));
     router.route().handler(ctx -> ctx.put(BODY_READ, Boolean.TRUE).next());
     Map<String, DirectRoute> direct = new HashMap<>();
-    for (Routes r : all) {
+    for (Routes r : features) {
       r.mount(router);
       direct.putAll(r.directPosts());
     }

@@ -9,10 +9,12 @@ public interface Routes {
   void mount(Router router);
 
   /**
-   * Routes that read their request body themselves (a streamed upload), mounted before the body
-   * handler every other route goes through.
+   * Mounts the paths whose handlers read the request body themselves, as a stream (an import of any
+   * length): they are mounted ahead of the body handler, which would otherwise gather the whole
+   * body, up to {@code http.maxBodyBytes}, before they run. Such a handler sets the request's
+   * handlers before it returns, and enforces a body limit of its own.
    */
-  default void mountStreaming(Router router) {}
+  default void mountUnbuffered(Router router) {}
 
   /**
    * {@code POST} paths (exact, without a query) served ahead of the router. They must also be

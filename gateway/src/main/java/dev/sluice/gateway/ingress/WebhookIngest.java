@@ -3,6 +3,7 @@ package dev.sluice.gateway.ingress;
 import dev.sluice.gateway.admission.Admission;
 import dev.sluice.gateway.admission.AdmissionOutcome;
 import dev.sluice.gateway.admission.AdmissionRequest;
+import dev.sluice.gateway.admission.OptKeyword;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.core.EventKind;
 import dev.sluice.gateway.core.GatewayException;
@@ -17,6 +18,8 @@ import dev.sluice.gateway.ledger.LedgerEvent;
 import dev.sluice.gateway.ledger.MessageStatus;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.InboundLimits;
+import dev.sluice.gateway.tenant.OptKeywords;
+import dev.sluice.gateway.tenant.Tenant;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -24,8 +27,10 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -43,6 +48,10 @@ public final class WebhookIngest {
 
   /** Seconds a provider should wait before redelivering to a tenant whose backlog is full. */
   static final int RETRY_AFTER_BACKLOG = 30;
+
+  /** The SMS providers whose inbound messages are checked for opt-out keywords. */
+  private static final Set<Provider> KEYWORD_PROVIDERS =
+      EnumSet.of(Provider.TWILIO, Provider.INFOBIP);
 
   /** Encoded once (Netty writes it without converting it per response). */
   private static final CharSequence TEXT_XML = HttpHeaders.createOptimized("text/xml");
@@ -262,6 +271,27 @@ public final class WebhookIngest {
     InboundLimits limits = channel.inboundLimits();
     int perMinute = limits == null ? config.perPhonePerMinute() : limits.perPhonePerMinute();
     int burst = limits == null ? config.phoneBurst() : limits.burst();
-    return new AdmissionRequest(channel.tenantId(), channel.id(), event, perMinute, burst);
+    return new AdmissionRequest(
+        channel.tenantId(), channel.id(), event, perMinute, burst, optKeyword(channel, event));
+  }
+
+  /**
+   * The opt-out keyword check of an inbound SMS (Twilio, Infobip) from a phone number: its body
+   * against the tenant's lists, from the directory in memory. {@code null} for other events, which
+   * then carry no {@code optOut}.
+   */
+  private OptKeyword optKeyword(Channel channel, InboundEvent event) {
+    if (!KEYWORD_PROVIDERS.contains(event.provider()) || event.endUser() == null) {
+      return null;
+    }
+    OptKeywords keywords =
+        directory.tenant(channel.tenantId()).map(Tenant::optKeywords).orElse(OptKeywords.DEFAULT);
+    OptKeywords.Match match = keywords.match(event.text());
+    if (match == null) {
+      return OptKeyword.NONE;
+    }
+    return match.action() == OptKeywords.Action.OPT_OUT
+        ? OptKeyword.optOut(match.keyword())
+        : OptKeyword.optIn(match.keyword());
   }
 }

@@ -2,9 +2,6 @@ package dev.sluice.gateway.outbound;
 
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
-import com.google.i18n.phonenumbers.NumberParseException;
-import com.google.i18n.phonenumbers.PhoneNumberUtil;
-import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.core.Provider;
@@ -35,7 +32,6 @@ public final class MessageValidator {
   private static final Pattern TELEGRAM_CHAT = Pattern.compile("-?\\d{1,20}|@[A-Za-z0-9_]{5,32}");
   private static final Pattern TEMPLATE_NAME = Pattern.compile("[a-z0-9_]{1,512}");
   private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?");
-  private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
 
   private final TenantDirectory directory;
   private final Clock clock;
@@ -241,18 +237,10 @@ public final class MessageValidator {
    * @throws GatewayException 422 saying what is wrong with it
    */
   public static String e164(String raw) {
-    if (!raw.startsWith("+")) {
-      throw invalid("to must be an E.164 phone number starting with +");
-    }
     try {
-      PhoneNumber n = PHONES.parse(raw, null);
-      if (!PHONES.isValidNumber(n)) {
-        throw invalid("to is not a valid phone number");
-      }
-      // What format(n, E164) builds, without its formatting machinery.
-      return "+" + n.getCountryCode() + PHONES.getNationalSignificantNumber(n);
-    } catch (NumberParseException e) {
-      throw invalid("to is not a phone number");
+      return PhoneNumbers.e164(raw);
+    } catch (PhoneNumbers.Refused e) {
+      throw invalid("to " + e.getMessage());
     }
   }
 

@@ -7,14 +7,16 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The inbound queue's Redis functions ({@code redis/sluice.lua}), one method each, with typed
- * arguments and replies: admission ({@code sluice_admit_nx}, and {@code sluice_admit} kept for
- * older gateways), the pull API's lease and acknowledgement ({@code sluice_pull}, {@code
- * sluice_ack}) and the backlog gauge ({@code sluice_backlog}). Which keys a function touches and in
- * what order its arguments go is known here and nowhere else. Holds nothing but its connection:
- * thread-safe when the connection is (the pool), else used on the connection's event loop.
+ * arguments and replies: admission ({@code sluice_admit_opt}, and {@code sluice_admit_nx} and
+ * {@code sluice_admit} kept for older gateways), the pull API's lease and acknowledgement ({@code
+ * sluice_pull}, {@code sluice_ack}) and the backlog gauge ({@code sluice_backlog}). Which keys a
+ * function touches and in what order its arguments go is known here and nowhere else. Holds nothing
+ * but its connection: thread-safe when the connection is (the pool), else used on the connection's
+ * event loop.
  */
 public final class InboundStore {
   private final RedisCommands redis;
@@ -34,6 +36,8 @@ public final class InboundStore {
    * @param raw the provider's object (field {@code r})
    * @param intervalMs the GCRA emission interval of its end user; 0 = not rate limited
    * @param toleranceMs the GCRA burst tolerance (burst × interval)
+   * @param opt what admitting it does to its conversation's opt-out ({@link #admitOpt} only)
+   * @param optReason the reason noted with an opt-out (the keyword), or {@code null}
    */
   public record Admit(
       String channelId,
@@ -43,7 +47,52 @@ public final class InboundStore {
       byte[] payload,
       byte[] raw,
       long intervalMs,
-      long toleranceMs) {}
+      long toleranceMs,
+      Opt opt,
+      String optReason) {
+    public Admit {
+      Objects.requireNonNull(opt, "opt");
+    }
+
+    /** An event that changes no opt-out. */
+    public Admit(
+        String channelId,
+        String eventId,
+        String phoneHash,
+        String conversation,
+        byte[] payload,
+        byte[] raw,
+        long intervalMs,
+        long toleranceMs) {
+      this(
+          channelId,
+          eventId,
+          phoneHash,
+          conversation,
+          payload,
+          raw,
+          intervalMs,
+          toleranceMs,
+          Opt.NONE,
+          null);
+    }
+  }
+
+  /** What admitting an event does to its conversation's opt-out ({@code sluice_admit_opt}). */
+  public enum Opt {
+    /** Nothing. */
+    NONE(""),
+    /** Adds the conversation to the partition's opted-out set, noted with source keyword. */
+    OUT("out"),
+    /** Removes the conversation from the opted-out set, with its note. */
+    IN("in");
+
+    private final String wire;
+
+    Opt(String wire) {
+      this.wire = wire;
+    }
+  }
 
   /** What admission did with one event (the function's codes 0..3). */
   public enum Admitted {
@@ -68,13 +117,36 @@ public final class InboundStore {
   }
 
   /**
-   * Admits events of one partition in order ({@code sluice_admit_nx}): one dedup claim per event,
-   * the per-phone GCRA, the enqueue, all in one atomic call, so a retry after a lost reply finds
-   * the event a duplicate.
+   * Admits events of one partition in order ({@code sluice_admit_opt}): one dedup claim per event,
+   * the per-phone GCRA, the enqueue and the event's {@link Opt} change, all in one atomic call, so
+   * a retry after a lost reply finds the event a duplicate and changes nothing twice. A duplicate
+   * or refused event changes no opt-out.
    *
    * @param dedupTtlSeconds how long a dedup marker lives
    * @param bound the most entries the partition may hold (inbound and quarantine)
    * @return one answer per event, in order; fails when Redis did (nothing is known admitted)
+   */
+  public Future<List<Admitted>> admitOpt(
+      TenantQueueKeys keys, long dedupTtlSeconds, long bound, List<Admit> events) {
+    Request call =
+        Request.cmd(Command.FCALL)
+            .arg("sluice_admit_opt")
+            .arg(4 + 2 * events.size())
+            .arg(keys.inbound())
+            .arg(keys.quarantine())
+            .arg(keys.optOuts())
+            .arg(keys.optOutNotes());
+    eventKeys(call, keys, events).arg(dedupTtlSeconds).arg(bound);
+    for (Admit e : events) {
+      eventArgs(call, e).arg(e.opt().wire).arg(e.optReason() == null ? "" : e.optReason());
+    }
+    return redis.send(call).map(InboundStore::admitted);
+  }
+
+  /**
+   * {@code sluice_admit_nx}: {@link #admitOpt} without the opt-out changes ({@link Admit#opt()} is
+   * not sent). This gateway does not call it; gateways of library version 6 do, so the library
+   * keeps it and its contract test pins it.
    */
   public Future<List<Admitted>> admitNx(
       TenantQueueKeys keys, long dedupTtlSeconds, long bound, List<Admit> events) {
@@ -103,18 +175,28 @@ public final class InboundStore {
             .arg(2 + 2 * events.size())
             .arg(keys.inbound())
             .arg(keys.quarantine());
+    eventKeys(call, keys, events).arg(ttl).arg(bound);
+    for (Admit e : events) {
+      eventArgs(call, e);
+    }
+    return call;
+  }
+
+  /** Each event's dedup marker and rate state. */
+  private static Request eventKeys(Request call, TenantQueueKeys keys, List<Admit> events) {
     for (Admit e : events) {
       call.arg(keys.dedup(e.channelId(), e.eventId())).arg(keys.rate(e.channelId(), e.phoneHash()));
     }
-    call.arg(ttl).arg(bound);
-    for (Admit e : events) {
-      call.arg(e.payload())
-          .arg(e.raw())
-          .arg(e.conversation())
-          .arg(e.intervalMs())
-          .arg(e.toleranceMs());
-    }
     return call;
+  }
+
+  /** The 5 arguments every admission function takes per event. */
+  private static Request eventArgs(Request call, Admit e) {
+    return call.arg(e.payload())
+        .arg(e.raw())
+        .arg(e.conversation())
+        .arg(e.intervalMs())
+        .arg(e.toleranceMs());
   }
 
   private static List<Admitted> admitted(Response codes) {

@@ -98,9 +98,20 @@ public final class TenantQueueKeys {
     return tag + ":dlq";
   }
 
-  /** Conversations (channel + recipient hash) that opted out (set). */
+  /**
+   * Conversations that opted out (set): {@code <channel>:<recipient hash>} for one channel, {@code
+   * *:<recipient hash>} for every channel of the tenant.
+   */
   public String optOuts() {
     return tag + ":optout";
+  }
+
+  /**
+   * The note of each opted-out conversation (hash, member → JSON {@code {"source","reason","at"}}),
+   * written by the same function calls as {@link #optOuts()}.
+   */
+  public String optOutNotes() {
+    return tag + ":optout:notes";
   }
 
   /** The message id first accepted under an idempotency key (string with TTL). */

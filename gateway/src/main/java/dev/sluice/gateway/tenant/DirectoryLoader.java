@@ -69,7 +69,7 @@ final class DirectoryLoader {
           Future<RowSet<Row>> version =
               conn.query("SELECT version FROM directory_version").execute();
           Future<RowSet<Row>> tenants =
-              conn.query("SELECT id, name, outbound_events FROM tenants").execute();
+              conn.query("SELECT " + TenantRepository.TENANT_COLUMNS + " FROM tenants").execute();
           Future<RowSet<Row>> keys =
               conn.query("SELECT key_hash, tenant_id FROM api_keys WHERE revoked_at IS NULL")
                   .execute();

@@ -12,8 +12,11 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Changes to tenants, keys, Meta apps and channels in PostgreSQL. Each change is one transaction
@@ -26,6 +29,7 @@ import java.util.Map;
  * thread-safe.
  */
 public final class TenantRepository {
+  private static final Logger LOG = LoggerFactory.getLogger(TenantRepository.class);
   private static final String UNIQUE_VIOLATION = "23505";
   private static final String FOREIGN_KEY_VIOLATION = "23503";
 
@@ -72,12 +76,60 @@ public final class TenantRepository {
                             : bumpVersion(conn)));
   }
 
-  /** A tenant from a row of {@code id, name, outbound_events}. */
+  /**
+   * Sets the tenant's SMS keywords; {@code null} for a list puts the default back. Live on every
+   * instance within about a second. 404 if no such tenant.
+   */
+  public Future<Void> setOptKeywords(String tenantId, List<String> optOut, List<String> optIn) {
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery(
+                    "UPDATE tenants SET opt_out_keywords = $2, opt_in_keywords = $3 WHERE id = $1")
+                .execute(
+                    Tuple.tuple()
+                        .addString(tenantId)
+                        .addArrayOfString(optOut == null ? null : optOut.toArray(new String[0]))
+                        .addArrayOfString(optIn == null ? null : optIn.toArray(new String[0])))
+                .compose(
+                    r ->
+                        r.rowCount() == 0
+                            ? Future.failedFuture(unknownTenant(tenantId))
+                            : bumpVersion(conn)));
+  }
+
+  /** The columns {@link #tenant} reads. */
+  static final String TENANT_COLUMNS =
+      "id, name, outbound_events, opt_out_keywords, opt_in_keywords";
+
+  /** A tenant from a row of {@link #TENANT_COLUMNS}. */
   static Tenant tenant(Row r) {
     return new Tenant(
         r.getString("id"),
         r.getString("name"),
-        OutboundEvents.fromWireName(r.getString("outbound_events")).orElse(OutboundEvents.ALL));
+        OutboundEvents.fromWireName(r.getString("outbound_events")).orElse(OutboundEvents.ALL),
+        optKeywords(
+            r.getString("id"),
+            r.getArrayOfStrings("opt_out_keywords"),
+            r.getArrayOfStrings("opt_in_keywords")));
+  }
+
+  private static OptKeywords optKeywords(String tenantId, String[] optOut, String[] optIn) {
+    if (optOut == null && optIn == null) {
+      return OptKeywords.DEFAULT;
+    }
+    try {
+      return new OptKeywords(
+          optOut == null ? OptKeywords.DEFAULT.optOut() : Arrays.asList(optOut),
+          optIn == null ? OptKeywords.DEFAULT.optIn() : Arrays.asList(optIn));
+    } catch (IllegalArgumentException e) {
+      // Only the operator API writes them, checked; a row changed by hand must not stop the whole
+      // directory from loading.
+      LOG.warn(
+          "[tenant={}] stored opt keywords are invalid, using the defaults: {}",
+          tenantId,
+          e.getMessage());
+      return OptKeywords.DEFAULT;
+    }
   }
 
   /** Issues another key for the tenant; the existing keys keep working. 404 if no such tenant. */
@@ -211,7 +263,7 @@ public final class TenantRepository {
   public Future<TenantDetails> describe(String tenantId) {
     return pool.withTransaction(
         conn ->
-            conn.preparedQuery("SELECT id, name, outbound_events FROM tenants WHERE id = $1")
+            conn.preparedQuery("SELECT " + TENANT_COLUMNS + " FROM tenants WHERE id = $1")
                 .execute(Tuple.of(tenantId))
                 .compose(
                     r ->

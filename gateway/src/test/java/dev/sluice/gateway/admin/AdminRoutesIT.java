@@ -246,6 +246,98 @@ class AdminRoutesIT {
   }
 
   @Test
+  void optKeywordsAreTheDefaultsUntilSetAndEachListLeftOutIsItsDefault() {
+    String id = "kw-" + shortId();
+    call(HttpMethod.POST, "/admin/tenants", tenantBody(id));
+    JsonObject defaults =
+        new JsonObject()
+            .put(
+                "optOut",
+                new JsonArray(List.of("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT")))
+            .put("optIn", new JsonArray(List.of("START", "UNSTOP", "YES")));
+    assertThat(
+            call(HttpMethod.GET, "/admin/tenants/" + id, null)
+                .bodyAsJsonObject()
+                .getJsonObject("optKeywords"))
+        .isEqualTo(defaults);
+
+    HttpResponse<Buffer> set =
+        call(
+            HttpMethod.PUT,
+            "/admin/tenants/" + id + "/opt-keywords",
+            new JsonObject().put("optOut", new JsonArray().add(" halt ").add("Arrêt").add("HALT")));
+
+    assertThat(set.statusCode()).as(set.bodyAsString()).isEqualTo(200);
+    assertThat(set.getHeader("Cache-Control")).isEqualTo("no-store");
+    JsonObject expected =
+        new JsonObject()
+            .put("optOut", new JsonArray().add("HALT").add("ARRÊT"))
+            .put("optIn", defaults.getJsonArray("optIn"));
+    assertThat(set.bodyAsJsonObject()).isEqualTo(expected);
+    assertThat(
+            call(HttpMethod.GET, "/admin/tenants/" + id + "/opt-keywords", null).bodyAsJsonObject())
+        .isEqualTo(expected);
+    assertThat(
+            db.count(
+                "SELECT count(*) FROM tenants WHERE id = ? AND opt_out_keywords = '{HALT,ARRÊT}'"
+                    + " AND opt_in_keywords IS NULL",
+                id))
+        .isEqualTo(1);
+
+    HttpResponse<Buffer> off =
+        call(
+            HttpMethod.PUT,
+            "/admin/tenants/" + id + "/opt-keywords",
+            new JsonObject().put("optOut", new JsonArray()).put("optIn", new JsonArray()));
+    assertThat(off.bodyAsJsonObject())
+        .isEqualTo(new JsonObject().put("optOut", new JsonArray()).put("optIn", new JsonArray()));
+    HttpResponse<Buffer> reset =
+        call(HttpMethod.PUT, "/admin/tenants/" + id + "/opt-keywords", new JsonObject());
+    assertThat(reset.bodyAsJsonObject()).isEqualTo(defaults);
+  }
+
+  @Test
+  void badOptKeywordsAreRefusedAndChangeNothing() {
+    String id = "kw-bad-" + shortId();
+    call(HttpMethod.POST, "/admin/tenants", tenantBody(id));
+    String path = "/admin/tenants/" + id + "/opt-keywords";
+
+    assertError(
+        call(HttpMethod.PUT, path, new JsonObject().put("optOut", new JsonArray().add("YES"))),
+        422,
+        "invalid"); // YES is an opt-in keyword by default
+    assertError(
+        call(HttpMethod.PUT, path, new JsonObject().put("optOut", new JsonArray().add("stop all"))),
+        422,
+        "invalid");
+    assertError(
+        call(HttpMethod.PUT, path, new JsonObject().put("optIn", new JsonArray().add(""))),
+        422,
+        "invalid");
+    assertError(
+        call(HttpMethod.PUT, path, new JsonObject().put("optOut", "STOP")), 400, "bad_request");
+    assertError(
+        call(HttpMethod.PUT, path, new JsonObject().put("optOut", new JsonArray().add(1))),
+        400,
+        "bad_request");
+    assertError(
+        call(HttpMethod.PUT, path, new JsonObject().put("stop", new JsonArray())), 422, "invalid");
+    assertError(
+        call(
+            HttpMethod.PUT,
+            "/admin/tenants/nobody-" + shortId() + "/opt-keywords",
+            new JsonObject()),
+        404,
+        "not_found");
+    assertThat(
+            db.count(
+                "SELECT count(*) FROM tenants WHERE id = ? AND opt_out_keywords IS NULL"
+                    + " AND opt_in_keywords IS NULL",
+                id))
+        .isEqualTo(1);
+  }
+
+  @Test
   void createdTenantGetsAKeyShownOnceAndStoredAsHashOnly() {
     String id = "acme-" + shortId();
 

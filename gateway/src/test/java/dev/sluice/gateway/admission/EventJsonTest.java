@@ -69,6 +69,26 @@ class EventJsonTest {
   }
 
   @Test
+  void anEventCheckedForKeywordsCarriesOptOutBeforeReceivedAt() {
+    InboundEvent e = message("STOP");
+    String expected =
+        new String(asJsonObject("tw-1", e, 7L), StandardCharsets.UTF_8)
+            .replace(",\"receivedAt\"", ",\"optOut\":%s,\"receivedAt\"");
+
+    assertThat(
+            new String(
+                json.write("tw-1", e, OptKeyword.optOut("STOP"), 7L), StandardCharsets.UTF_8))
+        .isEqualTo(expected.formatted("true"));
+    assertThat(
+            new String(
+                json.write("tw-1", e, OptKeyword.optIn("START"), 7L), StandardCharsets.UTF_8))
+        .isEqualTo(expected.formatted("false"));
+    assertThat(new String(json.write("tw-1", e, OptKeyword.NONE, 7L), StandardCharsets.UTF_8))
+        .isEqualTo(expected.formatted("false"));
+    assertThat(json.write("tw-1", e, null, 7L)).isEqualTo(asJsonObject("tw-1", e, 7L));
+  }
+
+  @Test
   void statusEventKeepsItsNullFields() {
     InboundEvent status =
         new InboundEvent(

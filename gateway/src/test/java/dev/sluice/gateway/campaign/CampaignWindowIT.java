@@ -104,17 +104,18 @@ class CampaignWindowIT {
                       .put("channel", channel)
                       .put("message", new JsonObject().put("text", "good morning"))
                       .put("window", window)
-                      .put("audience", new JsonArray().add(new JsonObject().put("phone", c.number()))))
+                      .put(
+                          "audience",
+                          new JsonArray().add(new JsonObject().put("phone", c.number()))))
               .await();
       assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
-      started.add(new String[] {t.apiKey(), created.bodyAsJsonObject().getString("id"), phoneNumberId});
+      started.add(
+          new String[] {t.apiKey(), created.bodyAsJsonObject().getString("id"), phoneNumberId});
     }
 
     for (String[] s : started) {
       Await.until(
-          "the row to wait for its window",
-          WAIT,
-          () -> counts(s).getLong("waitingForWindow") == 1);
+          "the row to wait for its window", WAIT, () -> counts(s).getLong("waitingForWindow") == 1);
     }
     for (String[] s : started) {
       assertThat(fake.callsFor(s[2])).as("sent before its window opened").isEmpty();
@@ -122,7 +123,8 @@ class CampaignWindowIT {
 
     h.clock.reset(); // the windows open
     for (String[] s : started) {
-      Await.until("the row to be sent once its window opened", WAIT, () -> counts(s).getLong("sent") == 1);
+      Await.until(
+          "the row to be sent once its window opened", WAIT, () -> counts(s).getLong("sent") == 1);
       assertThat(fake.callsFor(s[2])).hasSize(1);
     }
   }

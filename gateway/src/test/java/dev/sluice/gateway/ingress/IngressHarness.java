@@ -58,6 +58,11 @@ public final class IngressHarness implements AutoCloseable {
         gateway.config().ingress().partitions());
   }
 
+  /** The keyed hash this gateway computes for an end user (E.164 digits, no {@code +}). */
+  public String phoneHash(String recipientDigits) {
+    return new PhoneHasher(gateway.config().security().masterKey()).hash(recipientDigits);
+  }
+
   /** Starts a gateway with the test settings plus {@code overrides}. */
   public static IngressHarness start(Map<String, String> overrides) {
     return new IngressHarness(overrides);

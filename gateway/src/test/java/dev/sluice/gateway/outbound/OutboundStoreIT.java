@@ -13,6 +13,7 @@ import dev.sluice.gateway.outbound.OutboundStore.Settlement;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.testing.LibraryRedis;
 import dev.sluice.gateway.testing.TestBackends;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.nio.charset.StandardCharsets;
@@ -106,6 +107,30 @@ class OutboundStoreIT {
     // Refused: not even its key is kept, so a retry is taken once there is room.
     assertThat(redis.exists(k.idempotency("key3"))).isFalse();
     assertThat(redis.exists(k.idempotency("-"))).isFalse();
+  }
+
+  @Test
+  void aTenantWideOptOutRefusesTheRecipientOnEveryChannelInBothEnqueues() {
+    TenantQueueKeys k = partition();
+    redis.send(Request.cmd(Command.SADD).arg(k.optOuts()).arg("*:h1"));
+
+    List<Enqueue> messages =
+        List.of(
+            message(OutboundLane.HIGH, "m1", "wa:h1", null),
+            message(OutboundLane.HIGH, "m2", "tw:h1", null),
+            message(OutboundLane.HIGH, "m3", "wa:h2", null),
+            message(OutboundLane.HIGH, "m4", "wa:h2x", null));
+    List<Enqueued> bounded = store.enqueueBounded(k, TTL_SECONDS, 100, messages).await();
+    List<Enqueued> kept = store.enqueue(k, TTL_SECONDS, messages).await();
+
+    for (List<Enqueued> answers : List.of(bounded, kept)) {
+      assertThat(answers)
+          .containsExactly(
+              Enqueued.OPTED_OUT, Enqueued.OPTED_OUT, Enqueued.QUEUED, Enqueued.QUEUED);
+    }
+    assertThat(redis.entries(k.outbound("hi")))
+        .extracting(e -> e.get("c"))
+        .containsExactly("wa:h2", "wa:h2x", "wa:h2", "wa:h2x");
   }
 
   @Test
@@ -265,6 +290,55 @@ class OutboundStoreIT {
   }
 
   @Test
+  void aProviderOptOutIsNotedOnceAndAnEntryThereAlreadyKeepsItsNote() {
+    TenantQueueKeys k = partition();
+    String first = enqueueAndLease(k, "conv-1");
+    String second = enqueueAndLease(k, "conv-2");
+    String third = enqueueAndLease(k, "conv-3");
+    redis.send(
+        Request.cmd(Command.HSET)
+            .arg(k.optOutNotes())
+            .arg("ch:kept")
+            .arg("{\"source\":\"api\",\"reason\":\"asked by phone\",\"at\":1}"));
+    redis.send(Request.cmd(Command.SADD).arg(k.optOuts()).arg("ch:kept"));
+    long before = System.currentTimeMillis();
+
+    store.record(k, 10, List.of(optOut(first, "ch:new"), optOut(second, "ch:kept"))).await();
+    store.record(k, 10, List.of(optOut(first, "ch:new"))).await(); // recorded twice
+
+    assertThat(redis.send(Request.cmd(Command.SMEMBERS).arg(k.optOuts())).toString())
+        .contains("ch:new", "ch:kept");
+    JsonObject note = new JsonObject(redis.hget(k.optOutNotes(), "ch:new"));
+    assertThat(note.getString("source")).isEqualTo("provider");
+    assertThat(note.getString("reason")).isEqualTo(OutboundStore.PROVIDER_OPT_OUT);
+    assertThat(note.getLong("at")).isBetween(before - 1_000, System.currentTimeMillis() + 1_000);
+    assertThat(new JsonObject(redis.hget(k.optOutNotes(), "ch:kept")).getString("source"))
+        .isEqualTo("api");
+
+    // The kept function (library version 6) adds the member and writes no note.
+    store.recordWithoutNotes(k, 10, List.of(optOut(third, "ch:old"))).await();
+    assertThat(redis.send(Request.cmd(Command.SISMEMBER).arg(k.optOuts()).arg("ch:old")).toLong())
+        .isEqualTo(1);
+    assertThat(redis.hget(k.optOutNotes(), "ch:old")).isNull();
+  }
+
+  @Test
+  void theKeptRecordAnswersAsRecordForStatusEventsAndItsBound() {
+    TenantQueueKeys k = partition();
+    String a = enqueueAndLease(k, "conv-a");
+    String b = enqueueAndLease(k, "conv-b");
+    String c = enqueueAndLease(k, "conv-c");
+
+    Recorded recorded =
+        store
+            .recordWithoutNotes(k, 2, List.of(finish(a, "{}"), finish(b, "{}"), finish(c, "{}")))
+            .await();
+
+    assertThat(recorded).isEqualTo(new Recorded(0, 1));
+    assertThat(redis.xlen(k.inbound())).isEqualTo(2);
+  }
+
+  @Test
   void statusEventsStopAtTheTenantsBacklogBoundAndAreCounted() {
     TenantQueueKeys k = partition();
     String a = enqueueAndLease(k, "conv-a");
@@ -377,6 +451,11 @@ class OutboundStoreIT {
     byte[] e = event.isEmpty() ? null : event.getBytes(StandardCharsets.UTF_8);
     byte[] raw = event.isEmpty() ? null : "{}".getBytes(StandardCharsets.UTF_8);
     return new Settlement(Action.FINISH, OutboundLane.HIGH, id, 0, e, raw, "conv", "", "");
+  }
+
+  private static Settlement optOut(String id, String conversation) {
+    return new Settlement(
+        Action.FINISH, OutboundLane.HIGH, id, 0, null, null, "", "", conversation);
   }
 
   private static Settlement waiting(Action action, String id, long due) {

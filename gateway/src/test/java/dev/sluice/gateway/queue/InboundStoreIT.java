@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.gateway.queue.InboundStore.Admit;
 import dev.sluice.gateway.queue.InboundStore.Admitted;
+import dev.sluice.gateway.queue.InboundStore.Opt;
 import dev.sluice.gateway.testing.LibraryRedis;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.nio.charset.StandardCharsets;
@@ -110,11 +112,116 @@ class InboundStoreIT {
   }
 
   @Test
+  void admitOptAnswersAndWritesAsAdmitNxForEventsThatChangeNoOptOut() {
+    List<List<Admit>> calls =
+        List.of(
+            List.of(event("a", "u1"), event("b", "u1"), event("a", "u1"), event("c", "u1")),
+            List.of(event("b", "u1"), event("d", "u2"), event("s1", "u1", 0)),
+            List.of(event("e", "u3"), event("f", "u3"), event("g", "u3"), event("d", "u2")));
+    TenantQueueKeys nx = partition(0);
+    TenantQueueKeys opt = partition(0);
+    for (List<Admit> call : calls) {
+      assertThat(store.admitOpt(opt, TTL_SECONDS, 6, call).await())
+          .isEqualTo(store.admitNx(nx, TTL_SECONDS, 6, call).await());
+    }
+    for (TenantQueueKeys k : List.of(nx, opt)) {
+      assertThat(redis.entries(k.inbound()))
+          .extracting(e -> e.get("e"))
+          .containsExactly(
+              "{\"id\":\"a\"}",
+              "{\"id\":\"b\"}",
+              "{\"id\":\"d\"}",
+              "{\"id\":\"s1\"}",
+              "{\"id\":\"e\"}");
+      assertThat(redis.xlen(k.quarantine())).isEqualTo(1);
+      assertThat(redis.exists(k.dedup("ch", "f"))).isFalse();
+    }
+    assertThat(redis.exists(opt.optOuts())).isFalse();
+    assertThat(redis.exists(opt.optOutNotes())).isFalse();
+  }
+
+  @Test
+  void admitOptOptsOutAndBackInOnlyForEventsItAdmits() {
+    TenantQueueKeys k = partition(5);
+    long before = System.currentTimeMillis();
+
+    // STOP is admitted and opts u1 out; its redelivery, after a START, changes nothing.
+    assertThat(admitOpt(k, 100, keyword("stop-1", "u1", Opt.OUT, "STOP")))
+        .containsExactly(Admitted.ENQUEUED);
+    JsonObject note = new JsonObject(redis.hget(k.optOutNotes(), "ch:u1"));
+    assertThat(note.getString("source")).isEqualTo("keyword");
+    assertThat(note.getString("reason")).isEqualTo("STOP");
+    assertThat(note.getLong("at")).isBetween(before - 1_000, System.currentTimeMillis() + 1_000);
+    assertThat(isMember(k, "ch:u1")).isTrue();
+
+    assertThat(admitOpt(k, 100, keyword("start-1", "u1", Opt.IN, "START")))
+        .containsExactly(Admitted.ENQUEUED);
+    assertThat(isMember(k, "ch:u1")).isFalse();
+    assertThat(redis.hget(k.optOutNotes(), "ch:u1")).isNull();
+
+    assertThat(admitOpt(k, 100, keyword("stop-1", "u1", Opt.OUT, "STOP")))
+        .containsExactly(Admitted.DUPLICATE);
+    assertThat(isMember(k, "ch:u1")).isFalse();
+
+    // A quarantined STOP (over the end user's rate) still opts out: the event is kept.
+    Admit limited = keyword("stop-2", "u2", Opt.OUT, "QUIT", 60_000);
+    assertThat(admitOpt(k, 100, event("m-2", "u2", 60_000), event("m-3", "u2", 60_000), limited))
+        .containsExactly(Admitted.ENQUEUED, Admitted.ENQUEUED, Admitted.QUARANTINED);
+    assertThat(isMember(k, "ch:u2")).isTrue();
+
+    // A refused STOP (the backlog is full) writes nothing, opt-out included.
+    long held = redis.xlen(k.inbound()) + redis.xlen(k.quarantine());
+    assertThat(admitOpt(k, held, keyword("stop-3", "u3", Opt.OUT, "STOP")))
+        .containsExactly(Admitted.REFUSED);
+    assertThat(isMember(k, "ch:u3")).isFalse();
+    assertThat(redis.exists(k.dedup("ch", "stop-3"))).isFalse();
+
+    // An opt-out already there keeps its first note.
+    redis.send(Request.cmd(Command.SADD).arg(k.optOuts()).arg("ch:u4"));
+    redis.send(
+        Request.cmd(Command.HSET)
+            .arg(k.optOutNotes())
+            .arg("ch:u4")
+            .arg("{\"source\":\"api\",\"reason\":\"\",\"at\":1}"));
+    admitOpt(k, 100, keyword("stop-4", "u4", Opt.OUT, "STOP"));
+    assertThat(new JsonObject(redis.hget(k.optOutNotes(), "ch:u4")).getString("source"))
+        .isEqualTo("api");
+  }
+
+  private static List<Admitted> admitOpt(TenantQueueKeys k, long bound, Admit... events) {
+    return store.admitOpt(k, TTL_SECONDS, bound, List.of(events)).await();
+  }
+
+  private static Admit keyword(String id, String user, Opt opt, String keyword) {
+    return keyword(id, user, opt, keyword, 0);
+  }
+
+  private static Admit keyword(String id, String user, Opt opt, String keyword, long intervalMs) {
+    Admit e = event(id, user, intervalMs);
+    return new Admit(
+        e.channelId(),
+        e.eventId(),
+        e.phoneHash(),
+        e.conversation(),
+        e.payload(),
+        e.raw(),
+        e.intervalMs(),
+        e.toleranceMs(),
+        opt,
+        keyword);
+  }
+
+  private static boolean isMember(TenantQueueKeys k, String member) {
+    return redis.send(Request.cmd(Command.SISMEMBER).arg(k.optOuts()).arg(member)).toLong() == 1;
+  }
+
+  @Test
   void anEventWhoseEnqueueFailsLeavesNoDedupMarkerSoItsRedeliveryIsAdmitted() {
     List<Function<TenantQueueKeys, Future<List<Admitted>>>> functions =
         List.of(
             k -> store.admit(k, TTL_SECONDS, 100, List.of(event("x", "u1"))),
-            k -> store.admitNx(k, TTL_SECONDS, 100, List.of(event("x", "u1"))));
+            k -> store.admitNx(k, TTL_SECONDS, 100, List.of(event("x", "u1"))),
+            k -> store.admitOpt(k, TTL_SECONDS, 100, List.of(keyword("x", "u1", Opt.OUT, "STOP"))));
     for (Function<TenantQueueKeys, Future<List<Admitted>>> admit : functions) {
       TenantQueueKeys k = partition(0);
       // A stream whose last id is the largest possible: XADD '*' fails on it.
@@ -127,6 +234,7 @@ class InboundStoreIT {
 
       assertThatThrownBy(() -> admit.apply(k).await()).hasMessageContaining("exhausted");
       assertThat(redis.exists(k.dedup("ch", "x"))).isFalse();
+      assertThat(redis.exists(k.optOuts())).isFalse();
     }
   }
 
