@@ -341,6 +341,105 @@ class CampaignIT {
   }
 
   @Test
+  void templatePausedByMetaPausesTheCampaignAndApprovedResumesIt() throws IOException {
+    Line line = line("template", 100);
+    int rows = 1_000;
+    StringBuilder csv = new StringBuilder("phone,first_name\n");
+    for (int i = 0; i < rows; i++) {
+      csv.append(phone(8_000 + i)).append(",Zoe").append(i).append('\n');
+    }
+    JsonObject template =
+        new JsonObject()
+            .put("name", "spring_sale")
+            .put("language", "en_US")
+            .put(
+                "components",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("type", "body")
+                            .put(
+                                "parameters",
+                                new JsonArray()
+                                    .add(
+                                        new JsonObject()
+                                            .put("type", "text")
+                                            .put("text", "{{first_name}}")))));
+    JsonObject settings =
+        new JsonObject()
+            .put("name", "template campaign")
+            .put("channel", line.channel())
+            .put("message", new JsonObject().put("type", "template").put("template", template));
+    HttpResponse<Buffer> created = createCsv(line, settings, csv.toString());
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    String id = created.bodyAsJsonObject().getString("id");
+    Await.until("some sends", WAIT, () -> callsOf(line).size() >= 50);
+
+    assertThat(h.postMeta(app, SECRET, templateStatus("spring_sale", "PAUSED")).statusCode())
+        .isEqualTo(200);
+    long pausedAt = System.currentTimeMillis();
+    JsonObject paused = awaitStatus(line, id, "paused");
+    assertThat(paused.getString("reason")).startsWith("template_paused");
+    Await.until(
+        "the campaign to go quiet",
+        Duration.ofSeconds(5),
+        () -> {
+          List<Call> calls = callsOf(line);
+          return calls.get(calls.size() - 1).atMs() < System.currentTimeMillis() - 1_500;
+        });
+    assertThat(callsOf(line).stream().filter(x -> x.atMs() > pausedAt + 1_500)).isEmpty();
+    assertThat(callsOf(line).size()).isLessThan(rows);
+
+    assertThat(h.postMeta(app, SECRET, templateStatus("spring_sale", "APPROVED")).statusCode())
+        .isEqualTo(200);
+    awaitStatus(line, id, "completed");
+    Map<String, Integer> sends = sendsPerRecipient(line);
+    assertThat(sends).hasSize(rows);
+    assertThat(sends.values()).allMatch(n -> n == 1);
+    Call one =
+        callsOf(line).stream()
+            .filter(x -> x.json().getString("to").equals("14155558007"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(
+            one.json()
+                .getJsonObject("template")
+                .getJsonArray("components")
+                .getJsonObject(0)
+                .getJsonArray("parameters")
+                .getJsonObject(0)
+                .getString("text"))
+        .isEqualTo("Zoe7");
+  }
+
+  private static String templateStatus(String name, String event) {
+    return new JsonObject()
+        .put("object", "whatsapp_business_account")
+        .put(
+            "entry",
+            new JsonArray()
+                .add(
+                    new JsonObject()
+                        .put("id", "102290129340398")
+                        .put("time", 1_750_000_000)
+                        .put(
+                            "changes",
+                            new JsonArray()
+                                .add(
+                                    new JsonObject()
+                                        .put("field", "message_template_status_update")
+                                        .put(
+                                            "value",
+                                            new JsonObject()
+                                                .put("event", event)
+                                                .put("message_template_id", 594425479261596L)
+                                                .put("message_template_name", name)
+                                                .put("message_template_language", "en_US")
+                                                .put("reason", "NONE"))))))
+        .encode();
+  }
+
+  @Test
   void refusalsLeaveNothingBehind() throws IOException {
     Line line = line("bad");
     HttpResponse<Buffer> noPhone = createCsv(line, settings(line, "x"), "name\nAnn\n");

@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  * Signs webhooks the way the providers do, written from their documentation and independent of the
  * gateway's verifiers, and loads the fixture bodies under {@code src/test/resources/payloads}.
  */
-final class WebhookSigning {
+public final class WebhookSigning {
   private WebhookSigning() {}
 
   /** The exact bytes of {@code payloads/<name>}, without a trailing newline. */
@@ -42,7 +42,7 @@ final class WebhookSigning {
    * each parameter name and value, names sorted (twilio.com/docs/usage/webhooks/webhooks-security).
    * Only ASCII names, as Twilio sends.
    */
-  static String twilioForm(String authToken, String url, byte[] formBody) {
+  public static String twilioForm(String authToken, String url, byte[] formBody) {
     Map<String, List<String>> params = new TreeMap<>();
     for (String pair : new String(formBody, StandardCharsets.UTF_8).split("&")) {
       if (pair.isEmpty()) {
