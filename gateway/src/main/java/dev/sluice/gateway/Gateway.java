@@ -34,6 +34,7 @@ import dev.sluice.gateway.ledger.LedgerRepository;
 import dev.sluice.gateway.ledger.LedgerWriter;
 import dev.sluice.gateway.metrics.Metrics;
 import dev.sluice.gateway.metrics.MetricsRoutes;
+import dev.sluice.gateway.outbound.CampaignHolds;
 import dev.sluice.gateway.outbound.MessageValidator;
 import dev.sluice.gateway.outbound.OutboundQueue;
 import dev.sluice.gateway.outbound.OutboundRoutes;
@@ -192,6 +193,10 @@ public final class Gateway {
       if (config.dispatch().enabled()) {
         Breakers breakers = new Breakers(config.dispatch().breaker(), metrics.registry());
         DispatchMetrics dispatchMetrics = new DispatchMetrics(metrics.registry());
+        // Held campaigns: read once before the dispatchers start, then every 250 ms until after
+        // they stop (undeployed in reverse order).
+        CampaignHolds holds = new CampaignHolds(redis);
+        deployments.add(vertx.deployVerticle(holds.poller()).await());
         deployments.add(
             vertx
                 .deployVerticle(
@@ -202,6 +207,7 @@ public final class Gateway {
                             breakers,
                             dispatchMetrics,
                             hasher,
+                            holds,
                             config,
                             clock),
                     new DeploymentOptions().setInstances(eventLoops))

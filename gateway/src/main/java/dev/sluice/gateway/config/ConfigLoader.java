@@ -178,6 +178,7 @@ public final class ConfigLoader {
                     .maxBacklogPerTenant(
                         s.longIn("dispatch.maxBacklogPerTenant", 1_000_000, 1, 1_000_000_000))
                     .lingerMs(s.longIn("dispatch.lingerMs", 5, 0, 1_000))
+                    .windowRecheckMs(s.longIn("dispatch.windowRecheckMs", 60_000, 1_000, 3_600_000))
                     .build());
     s.check(
         dispatch == null || dispatch.claimMs() > providers.requestTimeoutMs(),

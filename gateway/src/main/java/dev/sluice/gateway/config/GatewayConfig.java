@@ -196,6 +196,9 @@ public record GatewayConfig(
    *     sends are refused with 503 + Retry-After (enforced per partition, as this / partitions)
    * @param lingerMs the longest a dispatcher whose claims come back nearly empty waits before its
    *     next claim, so that partitions gather messages (0: claim at once)
+   * @param windowRecheckMs the longest a message outside its send window waits before the
+   *     dispatcher looks at it again (its window's next opening is computed anew then, so a changed
+   *     clock or time-zone data is seen)
    */
   public record Dispatch(
       boolean enabled,
@@ -208,7 +211,8 @@ public record GatewayConfig(
       int unitsPerClaim,
       int messagesPerUnit,
       long maxBacklogPerTenant,
-      long lingerMs) {
+      long lingerMs,
+      long windowRecheckMs) {
 
     public Dispatch {
       Objects.requireNonNull(breaker, "breaker");
@@ -233,6 +237,7 @@ public record GatewayConfig(
       private int messagesPerUnit;
       private long maxBacklogPerTenant;
       private long lingerMs;
+      private long windowRecheckMs;
 
       private Builder() {}
 
@@ -291,6 +296,11 @@ public record GatewayConfig(
         return this;
       }
 
+      public Builder windowRecheckMs(long windowRecheckMs) {
+        this.windowRecheckMs = windowRecheckMs;
+        return this;
+      }
+
       public Dispatch build() {
         return new Dispatch(
             enabled,
@@ -303,7 +313,8 @@ public record GatewayConfig(
             unitsPerClaim,
             messagesPerUnit,
             maxBacklogPerTenant,
-            lingerMs);
+            lingerMs,
+            windowRecheckMs);
       }
     }
   }

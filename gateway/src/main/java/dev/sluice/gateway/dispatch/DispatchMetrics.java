@@ -21,6 +21,9 @@ public final class DispatchMetrics {
   private final Map<Provider, Counter> heldByBreaker = new EnumMap<>(Provider.class);
   private final Map<Provider, Counter> deadLetters = new EnumMap<>(Provider.class);
   private final Counter droppedEvents;
+  private final Counter heldByWindow;
+  private final Counter heldByCampaign;
+  private final Counter heldByMarketingCap;
 
   public DispatchMetrics(MeterRegistry registry) {
     droppedEvents =
@@ -29,6 +32,9 @@ public final class DispatchMetrics {
                 "Outbound status events not queued because the tenant's event backlog was full"
                     + " (the ledger still has the status)")
             .register(registry);
+    heldByWindow = held(registry, "window");
+    heldByCampaign = held(registry, "campaign");
+    heldByMarketingCap = held(registry, "marketing_cap");
     for (Provider p : Provider.values()) {
       Map<SendResult.Outcome, Counter> byOutcome = new EnumMap<>(SendResult.Outcome.class);
       for (SendResult.Outcome o : SendResult.Outcome.values()) {
@@ -60,6 +66,17 @@ public final class DispatchMetrics {
     }
   }
 
+  /**
+   * Messages that came up and were not sent because of a hold: outside their send window, of a
+   * paused campaign, or under WhatsApp's per-user marketing cap (each time it came up).
+   */
+  private static Counter held(MeterRegistry r, String reason) {
+    return Counter.builder("sluice.dispatch.held")
+        .description("Messages due but held back: outside their send window, paused campaign, cap")
+        .tag("reason", reason)
+        .register(r);
+  }
+
   private static Counter counter(MeterRegistry r, String name, String description, Provider p) {
     return Counter.builder(name).description(description).tag("provider", p.wireName()).register(r);
   }
@@ -85,6 +102,18 @@ public final class DispatchMetrics {
     if (n > 0) {
       droppedEvents.increment(n);
     }
+  }
+
+  void heldByWindow() {
+    heldByWindow.increment();
+  }
+
+  void heldByCampaign() {
+    heldByCampaign.increment();
+  }
+
+  void heldByMarketingCap() {
+    heldByMarketingCap.increment();
   }
 
   void deadLetter(Provider p) {

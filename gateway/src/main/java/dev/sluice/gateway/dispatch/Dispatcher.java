@@ -8,11 +8,13 @@ import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.connector.Connector;
 import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.SendResult;
+import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.delivery.DeliveryWork;
 import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerEvent;
 import dev.sluice.gateway.ledger.MessageStatus;
 import dev.sluice.gateway.logging.ThrottledLogger;
+import dev.sluice.gateway.outbound.CampaignHolds;
 import dev.sluice.gateway.outbound.MessageCodec;
 import dev.sluice.gateway.outbound.OutboundQueue;
 import dev.sluice.gateway.outbound.OutboundStore;
@@ -41,6 +43,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -69,6 +72,14 @@ import org.slf4j.LoggerFactory;
  * tenant's replies; a message that must wait (pacing, retry, open breaker) is leased until its time
  * and holds back only later messages to the same recipient. A slow partition holds only its own
  * slot: the others are claimed again as soon as they finish.
+ *
+ * <p>Holds, checked for every pulled message before it is paced, and only for a message of a
+ * campaign or with a send window (any other costs two null checks): a message of a paused campaign
+ * waits {@link #PAUSED_RECHECK_MS}, one of a cancelled campaign ends {@code cancelled} unsent, and
+ * one outside its send window waits for the window's next opening, looked at again at least every
+ * {@code dispatch.windowRecheckMs}; a window its recipient's zones never share fails it ({@code
+ * no_send_window}). WhatsApp's per-user marketing cap (131049) is a hold too: the message waits
+ * {@link #MARKETING_CAP_WAIT_MS}, without spending an attempt.
  */
 public final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -88,6 +99,32 @@ public final class Dispatcher extends VerticleBase {
   /** A backlogged partition's claims grow to this many times {@code messagesPerUnit} at most. */
   static final int MAX_UNIT_GROWTH = 4;
 
+  /**
+   * How long a message of a paused campaign waits before it is looked at again. With {@link
+   * CampaignHolds#POLL_MS}, the most that passes between a campaign's resume and its queued
+   * messages going out again; each waiting message costs a look this often while the campaign is
+   * paused.
+   */
+  static final long PAUSED_RECHECK_MS = 2_000;
+
+  /** WhatsApp's error code for its per-user marketing message cap. */
+  static final String MARKETING_CAP = "131049";
+
+  /**
+   * How long a message refused for WhatsApp's per-user marketing cap waits before it is tried
+   * again: Meta counts the cap over a rolling day and advises against retrying sooner.
+   */
+  static final long MARKETING_CAP_WAIT_MS = 24 * 3600 * 1000L;
+
+  private static final SendResult CAMPAIGN_CANCELLED =
+      SendResult.permanent("campaign_cancelled", "the message's campaign was cancelled", 0);
+  private static final SendResult NO_SEND_WINDOW =
+      SendResult.permanent(
+          "no_send_window",
+          "the send window is not open in all of the recipient's time zones at once within two"
+              + " weeks",
+          0);
+
   private final RedisBackend backend;
   private final Clock clock;
   private final TenantDirectory directory;
@@ -95,6 +132,7 @@ public final class Dispatcher extends VerticleBase {
   private final Breakers breakers;
   private final DispatchMetrics metrics;
   private final PhoneHasher hasher;
+  private final CampaignHolds holds;
   private final GatewayConfig.Dispatch config;
   private final long leaseMs;
   private final long eventBacklogBound;
@@ -122,9 +160,11 @@ public final class Dispatcher extends VerticleBase {
       Breakers breakers,
       DispatchMetrics metrics,
       PhoneHasher hasher,
+      CampaignHolds holds,
       GatewayConfig config,
       Clock clock) {
     this.clock = clock;
+    this.holds = holds;
     this.backend = backend;
     this.directory = directory;
     this.gatewayConfig = config;
@@ -271,6 +311,13 @@ public final class Dispatcher extends VerticleBase {
             List.of(new Outcome(p, Action.DEAD, 0, null, null, null, "", p.payload())), 1);
         continue;
       }
+      if (m.campaignId() != null || m.window() != null) {
+        Outcome held = hold(p, m);
+        if (held != null) {
+          recorder.offer(List.of(held), 1);
+          continue;
+        }
+      }
       Optional<Channel> found = directory.channel(m.channelId());
       if (found.isEmpty()) {
         recorder.offer(List.of(unknownChannel(p, m)), 1);
@@ -294,6 +341,41 @@ public final class Dispatcher extends VerticleBase {
             waits.compose(w -> attempt(connector, ready, w.get(index))).map(List::of), 1);
       }
     }
+  }
+
+  /**
+   * What a message of a campaign or with a send window must do instead of being sent now, or {@code
+   * null} when it may go. The campaign comes first: a cancelled campaign's message ends whatever
+   * its window, a paused one's waits. The window is read on this dispatcher's clock (see "Two
+   * clocks" in docs/decisions.md); a message that reached its window's end while it waited in the
+   * queue waits for the next opening rather than being sent late.
+   */
+  private Outcome hold(Pulled p, QueuedMessage m) {
+    CampaignHolds.Hold campaign = holds.hold(m.campaignId());
+    if (campaign == CampaignHolds.Hold.CANCELLED) {
+      return finished(p, m, MessageStatus.CANCELLED, CAMPAIGN_CANCELLED, false);
+    }
+    if (campaign == CampaignHolds.Hold.PAUSED) {
+      metrics.heldByCampaign();
+      return Outcome.waiting(p, Action.WAIT, clock.millis() + PAUSED_RECHECK_MS);
+    }
+    if (m.window() == null) {
+      return null;
+    }
+    Instant now = clock.instant();
+    Optional<Instant> opens = m.window().nextSendTime(m.to(), now);
+    if (opens.isEmpty()) {
+      return finished(p, m, MessageStatus.FAILED, NO_SEND_WINDOW, false);
+    }
+    long waitMs = opens.get().toEpochMilli() - now.toEpochMilli();
+    if (waitMs <= 0) {
+      return null;
+    }
+    metrics.heldByWindow();
+    // Looked at again within the recheck at the latest, so a clock set right or changed zone
+    // rules are seen before a far opening.
+    return Outcome.waiting(
+        p, Action.WAIT, now.toEpochMilli() + Math.min(waitMs, config.windowRecheckMs()));
   }
 
   /**
@@ -433,6 +515,9 @@ public final class Dispatcher extends VerticleBase {
 
   private Outcome outcome(Pulled p, QueuedMessage m, long start, SendResult result) {
     metrics.sent(m.provider(), result.outcome(), start);
+    if (m.provider() == Provider.WHATSAPP && MARKETING_CAP.equals(result.errorCode())) {
+      return marketingCap(p, m, result);
+    }
     return switch (result.outcome()) {
       case SENT -> finished(p, m, MessageStatus.SENT, result, false);
       case PERMANENT -> finished(p, m, MessageStatus.FAILED, result, false);
@@ -446,6 +531,32 @@ public final class Dispatcher extends VerticleBase {
     return r.outcome() == SendResult.Outcome.RETRYABLE
         && (r.httpStatus() == 0 || r.httpStatus() >= 500)
         && r.retryAfter() == null;
+  }
+
+  /**
+   * WhatsApp's per-user marketing cap (131049): Meta delivers no more marketing messages to this
+   * user for now and advises against trying again soon. Not a failure and not an attempt: the
+   * message waits {@link #MARKETING_CAP_WAIT_MS} (holding back only later messages to the same
+   * recipient), and its history says so, {@code queued} with the code and when it is tried again.
+   * It is still in the queue, so its campaign's in-queue count stays as it is.
+   */
+  private Outcome marketingCap(Pulled p, QueuedMessage m, SendResult r) {
+    metrics.heldByMarketingCap();
+    long now = clock.millis();
+    long due = now + MARKETING_CAP_WAIT_MS;
+    String why =
+        "WhatsApp's marketing message limit for this user was reached; tried again at "
+            + Instant.ofEpochMilli(due)
+            + (r.errorMessage() == null ? "" : " (" + r.errorMessage() + ")");
+    return new Outcome(
+        p,
+        Action.WAIT,
+        due,
+        m,
+        m.ledgerEvent(MessageStatus.QUEUED, now, null, r.errorCode(), why, "dispatcher"),
+        null,
+        "",
+        "");
   }
 
   private Outcome retry(Pulled p, QueuedMessage m, SendResult r) {
@@ -520,6 +631,7 @@ public final class Dispatcher extends VerticleBase {
         .compose(v -> outbox.record(keys, eventBacklogBound, settlements(outcomes)))
         .compose(
             recorded -> {
+              countDownCampaigns(outcomes);
               metrics.droppedEvents(recorded.droppedEvents());
               return (push
                       ? DeliveryWork.touch(redis, keys.tenantId(), keys.partition())
@@ -539,6 +651,42 @@ public final class Dispatcher extends VerticleBase {
               return Future.succeededFuture(
                   new Settled(dues, ar.succeeded() ? ar.result() : Settled.UNKNOWN));
             });
+  }
+
+  /**
+   * Lowers the in-queue count of each campaign whose messages the record call just finished (sent,
+   * failed, dead-lettered or cancelled): one {@code DECRBY} per campaign, not waited for. A lost
+   * decrement leaves the count high, which only slows the campaign's expansion, so a failure is a
+   * throttled warning. A message waiting (paused campaign, window, WhatsApp's marketing cap) is
+   * still queued and not counted down; an entry too damaged to decode names no campaign. Recording
+   * a message twice (a lease that lapsed mid-send) counts it down twice: the count is a bound on
+   * Redis memory, not an exact figure.
+   */
+  private void countDownCampaigns(List<Outcome> outcomes) {
+    Map<String, Long> finished = null;
+    for (Outcome o : outcomes) {
+      if ((o.action() == Action.FINISH || o.action() == Action.DEAD)
+          && o.m() != null
+          && o.m().campaignId() != null) {
+        if (finished == null) {
+          finished = new HashMap<>();
+        }
+        finished.merge(o.m().campaignId(), 1L, Long::sum);
+      }
+    }
+    if (finished == null) {
+      return;
+    }
+    finished.forEach(
+        (campaign, n) ->
+            redis
+                .send(CampaignHolds.countDownRequest(redis.keyPrefix(), campaign, n))
+                .onFailure(
+                    e ->
+                        warnings.warn(
+                            "cannot count down the queued messages of campaign {}: {}",
+                            campaign,
+                            e.toString())));
   }
 
   /**
@@ -694,6 +842,9 @@ public final class Dispatcher extends VerticleBase {
       g.writeStringField("errorCode", r.errorCode());
       g.writeStringField("messageId", m.id());
       g.writeStringField("clientRef", m.clientRef());
+      if (m.campaignId() != null) {
+        g.writeStringField("campaignId", m.campaignId());
+      }
       g.writeNumberField("receivedAt", now);
       g.writeEndObject();
     } catch (IOException e) {

@@ -252,7 +252,7 @@ public final class LedgerRepository {
   public Future<Optional<MessageRecord>> find(String tenantId, UUID id) {
     return pool.preparedQuery(
             "SELECT id, channel_id, recipient, lane, client_ref, status, provider_message_id,"
-                + " error_code, error_message, created_at, updated_at"
+                + " error_code, error_message, created_at, updated_at, campaign_id"
                 + " FROM messages WHERE id = $1 AND tenant_id = $2")
         .execute(Tuple.of(id, tenantId))
         .compose(
@@ -277,6 +277,9 @@ public final class LedgerRepository {
                                   m.getString("error_message"),
                                   m.getOffsetDateTime("created_at").toInstant(),
                                   m.getOffsetDateTime("updated_at").toInstant(),
+                                  m.getUUID("campaign_id") == null
+                                      ? null
+                                      : m.getUUID("campaign_id").toString(),
                                   h)));
             });
   }

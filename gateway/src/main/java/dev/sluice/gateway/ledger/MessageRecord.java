@@ -3,7 +3,11 @@ package dev.sluice.gateway.ledger;
 import java.time.Instant;
 import java.util.List;
 
-/** A message as {@code GET /v1/messages/{id}} shows it. */
+/**
+ * A message as {@code GET /v1/messages/{id}} shows it.
+ *
+ * @param campaignId the campaign it was sent for, or {@code null}
+ */
 public record MessageRecord(
     String id,
     String channelId,
@@ -16,6 +20,7 @@ public record MessageRecord(
     String errorMessage,
     Instant createdAt,
     Instant updatedAt,
+    String campaignId,
     List<HistoryEntry> history) {
 
   /** One status change; {@code source} is api, dispatcher or provider. */

@@ -2,6 +2,7 @@ package dev.sluice.gateway.outbound;
 
 import dev.sluice.gateway.redis.RedisCommands;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -68,6 +69,25 @@ public final class CampaignHolds {
     }
   }
 
+  /**
+   * A verticle that reads the hash from its start (which completes after the first read) until it
+   * is undeployed: deployed before the dispatchers, it is undeployed after them.
+   */
+  public VerticleBase poller() {
+    return new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return CampaignHolds.this.start(vertx);
+      }
+
+      @Override
+      public Future<?> stop() {
+        CampaignHolds.this.stop(vertx);
+        return Future.succeededFuture();
+      }
+    };
+  }
+
   /** Reads the hash once; a failed read keeps the last snapshot. */
   public Future<Void> refresh() {
     return redis
@@ -92,6 +112,14 @@ public final class CampaignHolds {
         .arg(key(keyPrefix))
         .arg(campaignId)
         .arg(hold == Hold.CANCELLED ? "cancelled" : "paused");
+  }
+
+  /**
+   * Counts {@code finished} of a campaign's messages out of its {@link #inQueueKey} counter (the
+   * dispatcher, once it has recorded them finished).
+   */
+  public static Request countDownRequest(String keyPrefix, String campaignId, long finished) {
+    return Request.cmd(Command.DECRBY).arg(inQueueKey(keyPrefix, campaignId)).arg(finished);
   }
 
   /** Lets a campaign's messages go again (resume, or a cancelled campaign with none left). */

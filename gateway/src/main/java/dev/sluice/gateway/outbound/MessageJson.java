@@ -9,6 +9,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -20,17 +22,21 @@ import java.util.Set;
 /**
  * Reads message requests with Jackson's streaming parser straight into {@link Fields}: no JSON
  * tree, no copy of the body. Only what validation looks at is kept: strings, JSON nulls, the
- * objects of a message's own fields (one level deep) and the text of {@code template.components};
- * any other value is {@link #OTHER} and skipped token by token. Duplicate fields keep the last
- * value, like a JSON object would. A body that is not one JSON object, with nothing after it, is a
- * 400 {@code bad_request}, whatever the reason (syntax, invalid UTF-8, Jackson's size limits).
+ * objects of a message's own fields (one level deep) and the text of {@code template.components}
+ * and {@code window.days}; any other value is {@link #OTHER} and skipped token by token. Duplicate
+ * fields keep the last value, like a JSON object would. A body that is not one JSON object, with
+ * nothing after it, is a 400 {@code bad_request}, whatever the reason (syntax, invalid UTF-8,
+ * Jackson's size limits).
  */
 final class MessageJson {
   /** A value that is neither a string, nor null, nor an object or array validation looks into. */
   static final Object OTHER = new Object();
 
-  /** Fields of a message object whose array value is kept as JSON text. */
-  private static final Set<String> RAW_ARRAYS = Set.of("components");
+  /**
+   * Fields of a message's objects whose array value is kept as JSON text: {@code
+   * template.components}, {@code window.days}.
+   */
+  private static final Set<String> RAW_ARRAYS = Set.of("components", "days");
 
   private MessageJson() {}
 
@@ -50,6 +56,27 @@ final class MessageJson {
 
     Iterable<String> names() {
       return values.keySet();
+    }
+
+    /**
+     * This object (one of a message's own, so one level deep) as a {@code JsonObject}, for readers
+     * that take one: strings and nulls as they are, a kept array parsed, and any other value as
+     * {@code false}, a JSON value of a type no such reader accepts where it expects a string or an
+     * array.
+     */
+    JsonObject json() {
+      JsonObject o = new JsonObject();
+      values.forEach(
+          (name, v) -> {
+            if (v == null || v instanceof String) {
+              o.put(name, v);
+            } else if (v instanceof RawArray a) {
+              o.put(name, new JsonArray(a.json()));
+            } else {
+              o.put(name, false);
+            }
+          });
+      return o;
     }
   }
 

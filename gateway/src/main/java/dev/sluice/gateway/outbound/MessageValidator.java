@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * Turns a tenant's message request into a {@link QueuedMessage}, or refuses it with a 422 naming
- * the field. Phone numbers are validated and normalised to E.164 with libphonenumber. Thread-safe.
+ * the field (a send window that is not one: 400 {@code invalid_window}). Phone numbers are
+ * validated and normalised to E.164 with libphonenumber. Thread-safe.
  */
 public final class MessageValidator {
   private static final Set<String> TEMPLATE_FIELDS = Set.of("name", "language", "components");
@@ -26,7 +27,7 @@ public final class MessageValidator {
       Set.of("kind", "link", "id", "caption", "filename");
 
   static final Set<String> FIELDS =
-      Set.of("channel", "to", "type", "text", "template", "media", "lane", "clientRef");
+      Set.of("channel", "to", "type", "text", "template", "media", "lane", "clientRef", "window");
   static final Set<Provider> SENDABLE =
       EnumSet.of(Provider.WHATSAPP, Provider.TELEGRAM, Provider.TWILIO, Provider.INFOBIP);
   private static final Pattern TELEGRAM_CHAT = Pattern.compile("-?\\d{1,20}|@[A-Za-z0-9_]{5,32}");
@@ -45,7 +46,8 @@ public final class MessageValidator {
   /**
    * @param body the request's fields, read by {@link MessageJson}
    * @param extraFields fields besides the message's own that the caller handles (batch items)
-   * @throws GatewayException 422 naming the first invalid field
+   * @throws GatewayException 422 naming the first invalid field; 400 {@code invalid_window} for a
+   *     send window that is not one, or that the recipient can never be sent within
    */
   QueuedMessage validate(String tenantId, Fields body, Set<String> extraFields) {
     for (String name : body.names()) {
@@ -82,19 +84,64 @@ public final class MessageValidator {
     if (clientRef != null && !clientRef.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
       throw invalid("clientRef must not contain control characters");
     }
+    SendWindow window = window(body, channel.provider(), to);
     MessageContent content = content(body, channel.provider());
-    return new QueuedMessage(
-        ids.generate().toString(),
-        tenantId,
-        channel.id(),
-        channel.provider(),
-        to,
-        recipient,
-        null,
-        lane,
-        clientRef,
-        clock.millis(),
-        content);
+    QueuedMessage m =
+        new QueuedMessage(
+            ids.generate().toString(),
+            tenantId,
+            channel.id(),
+            channel.provider(),
+            to,
+            recipient,
+            null,
+            lane,
+            clientRef,
+            clock.millis(),
+            content);
+    return window == null ? m : m.withWindow(window);
+  }
+
+  /**
+   * The message's send window, or {@code null} when it has none ({@code "window"} absent or null).
+   * A window in the recipient's time zone needs a phone number, whose zones libphonenumber knows; a
+   * window the recipient's zones never share (within the two weeks {@link SendWindow} looks ahead)
+   * is refused now rather than failed later by the dispatcher.
+   */
+  private SendWindow window(Fields body, Provider provider, String to) {
+    Object raw = body.get("window");
+    if (raw == null) {
+      return null;
+    }
+    SendWindow window;
+    try {
+      window = SendWindow.fromJson(raw instanceof Fields f ? f.json() : raw);
+    } catch (IllegalArgumentException e) {
+      throw invalidWindow(e.getMessage());
+    }
+    if (provider == Provider.TELEGRAM) {
+      if (window.zone().isEmpty()) {
+        throw invalidWindow(
+            "window.timezone must name a zone (e.g. \"Europe/Berlin\") on a Telegram channel: a"
+                + " chat id has no time zone");
+      }
+      return window;
+    }
+    if (window.zone().isEmpty() && window.zonesOf(to).isEmpty()) {
+      throw invalidWindow(
+          "the recipient's time zone is not known: name one in window.timezone (e.g."
+              + " \"America/New_York\")");
+    }
+    if (window.nextSendTime(to, clock.instant()).isEmpty()) {
+      throw invalidWindow(
+          "the window is never open in all of the recipient's time zones at once (within two"
+              + " weeks): widen it or name a timezone");
+    }
+    return window;
+  }
+
+  private static GatewayException invalidWindow(String message) {
+    return GatewayException.malformed("invalid_window", message);
   }
 
   private MessageContent content(Fields body, Provider provider) {

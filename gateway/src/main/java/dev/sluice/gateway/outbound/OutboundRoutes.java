@@ -265,6 +265,7 @@ public final class OutboundRoutes implements Routes {
         .put("to", m.recipient())
         .put("lane", m.lane())
         .put("clientRef", m.clientRef())
+        .put("campaignId", m.campaignId())
         .put("providerMessageId", m.providerMessageId())
         .put(
             "error",

@@ -319,6 +319,73 @@ class DispatchIT {
   }
 
   @Test
+  void aPairRateLimitHoldsBackOnlyThatRecipientsMessages() {
+    Line line = line("pair", null);
+    String limited = "4915112340300";
+    int partition = h.partition(limited);
+    String other = null;
+    for (int i = 1; other == null; i++) {
+      String digits = "49151123" + (60_000 + i);
+      if (h.partition(digits) == partition) {
+        other = digits; // same partition: only the conversation tells them apart
+      }
+    }
+    AtomicBoolean limiting = new AtomicBoolean(true);
+    fake.script(
+        line.phoneNumberId(),
+        c ->
+            limiting.get() && limited.equals(c.json().getString("to"))
+                ? Reply.error(
+                    400,
+                    131056,
+                    "(Business Account, Consumer Account) pair rate limit hit",
+                    Map.of())
+                : null);
+
+    String first = text(line, "+" + limited, "p1");
+    String second = text(line, "+" + limited, "p2");
+    String unrelated = text(line, "+" + other, "other");
+    awaitStatus(line, unrelated, "sent");
+    Await.until(
+        "the limited recipient's first message to be tried again",
+        WAIT,
+        () -> callsTo(line, limited).size() >= 2);
+    // While the pair is limited, its first message waits for a retry (not failed) and holds back
+    // only the later message to the same person: the other recipient's went out in the meantime.
+    assertThat(callsTo(line, limited)).containsOnly("p1");
+    String otherDigits = other;
+    long otherSentAt =
+        fake.callsFor(line.phoneNumberId()).stream()
+            .filter(c -> otherDigits.equals(c.json().getString("to")))
+            .findFirst()
+            .orElseThrow()
+            .atMs();
+    long retriedAt =
+        fake.callsFor(line.phoneNumberId()).stream()
+            .filter(c -> limited.equals(c.json().getString("to")))
+            .skip(1)
+            .findFirst()
+            .orElseThrow()
+            .atMs();
+    assertThat(otherSentAt).isLessThan(retriedAt);
+
+    limiting.set(false);
+    JsonObject sent = awaitStatus(line, first, "sent");
+    awaitStatus(line, second, "sent");
+    List<String> tries = callsTo(line, limited);
+    assertThat(tries.get(tries.size() - 1)).isEqualTo("p2");
+    assertThat(tries.subList(0, tries.size() - 1)).containsOnly("p1");
+    assertThat(statuses(sent)).containsExactly("accepted", "sent");
+  }
+
+  private static List<String> callsTo(Line line, String digits) {
+    return fake.callsFor(line.phoneNumberId()).stream()
+        .filter(c -> digits.equals(c.json().getString("to")))
+        .map(Call::text)
+        .toList();
+  }
+
+  @Test
   void aSlowAnswerDoesNotHoldBackTheRecordOfTheFastOnesOfItsClaim() {
     Line line = line("slow", null);
     String slow = "4915112349000";

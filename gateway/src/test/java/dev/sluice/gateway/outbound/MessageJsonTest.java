@@ -181,6 +181,26 @@ class MessageJsonTest {
     assertThat(e.getMessage()).isEqualTo("the body must be a JSON object");
   }
 
+  @Test
+  void aWindowKeepsItsDaysAndReadsAsAJsonObjectForSendWindow() {
+    Fields f =
+        MessageJson.message(
+            json(
+                "{'window':{'from':'08:00','to':'21:00','days':['mon','fri'],"
+                    + "'timezone':null,'extra':{'x':1},'n':5}}"));
+
+    Fields window = (Fields) f.get("window");
+    assertThat(window.get("days")).isEqualTo(new RawArray("[\"mon\",\"fri\"]"));
+    JsonObject o = window.json();
+    assertThat(o.getString("from")).isEqualTo("08:00");
+    assertThat(o.getJsonArray("days")).containsExactly("mon", "fri");
+    assertThat(o.containsKey("timezone")).isTrue();
+    assertThat(o.getValue("timezone")).isNull();
+    // Values no window field takes are a JSON type SendWindow refuses, never dropped.
+    assertThat(o.getValue("extra")).isEqualTo(false);
+    assertThat(o.getValue("n")).isEqualTo(false);
+  }
+
   private static Buffer json(String singleQuoted) {
     return Buffer.buffer(singleQuoted.replace('\'', '"'));
   }

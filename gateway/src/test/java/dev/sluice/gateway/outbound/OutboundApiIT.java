@@ -563,6 +563,126 @@ class OutboundApiIT {
         .isEqualTo(202);
   }
 
+  // ---- send windows ----
+
+  @Test
+  void aSendWindowIsAcceptedOnBothRoutesAndTravelsWithTheQueuedMessage() {
+    Fixture f = fixture(h);
+    JsonObject window =
+        new JsonObject()
+            .put("from", "08:00")
+            .put("to", "21:00")
+            .put("days", new JsonArray().add("mon").add("Tuesday"));
+    HttpResponse<Buffer> single =
+        post(f.key(), text(f.whatsapp, PHONE, "in hours").put("window", window));
+    String id = accepted(single);
+    assertThat(single.bodyAsJsonObject().fieldNames()).containsExactlyInAnyOrder("id", "status");
+    HttpResponse<Buffer> r =
+        postBatch(
+            f.key(),
+            batch(
+                text(f.twilio, PHONE, "berlin hours")
+                    .put("window", window.copy().put("timezone", "Europe/Berlin")),
+                text(f.telegram, "@sluice_news", "tokyo nights")
+                    .put(
+                        "window",
+                        new JsonObject()
+                            .put("from", "22:00")
+                            .put("to", "02:00")
+                            .put("timezone", "Asia/Tokyo")),
+                text(f.whatsapp, PHONE, "any time").put("window", (Object) null)));
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    JsonArray results = r.bodyAsJsonObject().getJsonArray("results");
+    for (int i = 0; i < 3; i++) {
+      assertThat(results.getJsonObject(i).getString("status"))
+          .as(results.getJsonObject(i).encode())
+          .isEqualTo("accepted");
+    }
+
+    Map<String, JsonObject> queued = payloads(f);
+    JsonArray monTue = new JsonArray().add("mon").add("tue");
+    assertThat(queued.get(id).getJsonObject("window"))
+        .isEqualTo(
+            new JsonObject()
+                .put("from", "08:00")
+                .put("to", "21:00")
+                .put("days", monTue)
+                .put("timezone", "recipient"));
+    assertThat(queued.get(results.getJsonObject(0).getString("id")).getJsonObject("window"))
+        .isEqualTo(
+            new JsonObject()
+                .put("from", "08:00")
+                .put("to", "21:00")
+                .put("days", monTue)
+                .put("timezone", "Europe/Berlin"));
+    JsonObject tokyo = queued.get(results.getJsonObject(1).getString("id")).getJsonObject("window");
+    assertThat(tokyo.getString("timezone")).isEqualTo("Asia/Tokyo");
+    assertThat(tokyo.getJsonArray("days")).hasSize(7);
+    assertThat(queued.get(results.getJsonObject(2).getString("id")).containsKey("window"))
+        .isFalse();
+  }
+
+  @Test
+  void aSendWindowThatIsNotOneIs400InvalidWindowOnBothRoutesAndNothingIsQueued() {
+    Fixture f = fixture(h);
+    List<Map.Entry<String, Object>> cases = new ArrayList<>();
+    cases.add(Map.entry("window must be an object", "08:00-21:00"));
+    cases.add(Map.entry("window must be an object", new JsonArray().add("08:00")));
+    cases.add(Map.entry("window.from", new JsonObject().put("to", "21:00")));
+    cases.add(Map.entry("window.from", hours("8:00", "21:00")));
+    cases.add(Map.entry("window.to", hours("08:00", "24:00")));
+    cases.add(Map.entry("window.from", new JsonObject().put("from", 800).put("to", "21:00")));
+    cases.add(Map.entry("must differ", hours("08:00", "08:00")));
+    cases.add(Map.entry("window.days", hours("08:00", "21:00").put("days", new JsonArray())));
+    cases.add(
+        Map.entry("window.days", hours("08:00", "21:00").put("days", new JsonArray().add("fun"))));
+    cases.add(Map.entry("window.days", hours("08:00", "21:00").put("days", "mon")));
+    cases.add(
+        Map.entry("window.timezone", hours("08:00", "21:00").put("timezone", "Mars/Olympus")));
+    cases.add(Map.entry("window.timezone", hours("08:00", "21:00").put("timezone", 5)));
+    cases.add(Map.entry("window.colour", hours("08:00", "21:00").put("colour", "red")));
+    for (Map.Entry<String, Object> c : cases) {
+      JsonObject body = text(f.whatsapp, PHONE, "hi").put("window", c.getValue());
+      assertInvalidWindow(post(f.key(), body), c.getKey(), body);
+    }
+    // A chat id has no time zone; a number whose zones never share the window is refused now,
+    // not failed later (US toll-free numbers span every US zone, Guam to Pago Pago).
+    JsonObject telegram =
+        text(f.telegram, "123456789", "hi").put("window", hours("08:00", "21:00"));
+    assertInvalidWindow(post(f.key(), telegram), "window.timezone", telegram);
+    telegram.getJsonObject("window").put("timezone", "recipient");
+    assertInvalidWindow(post(f.key(), telegram), "window.timezone", telegram);
+    JsonObject tollFree =
+        text(f.whatsapp, "+18005550123", "hi").put("window", hours("09:00", "10:00"));
+    assertInvalidWindow(post(f.key(), tollFree), "never open", tollFree);
+
+    HttpResponse<Buffer> r =
+        postBatch(
+            f.key(),
+            batch(
+                text(f.whatsapp, PHONE, "bad").put("window", hours("08:00", "25:00")),
+                text(f.whatsapp, PHONE, "good").put("window", hours("08:00", "21:00"))));
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    JsonArray results = r.bodyAsJsonObject().getJsonArray("results");
+    JsonObject error = results.getJsonObject(0).getJsonObject("error");
+    assertThat(error.getString("code")).isEqualTo("invalid_window");
+    assertThat(error.getString("message")).contains("window.to");
+    assertThat(results.getJsonObject(1).getString("status")).isEqualTo("accepted");
+    assertThat(queued(f)).isEqualTo(1);
+  }
+
+  private static JsonObject hours(String from, String to) {
+    return new JsonObject().put("from", from).put("to", to);
+  }
+
+  private static void assertInvalidWindow(
+      HttpResponse<Buffer> r, String messagePart, JsonObject body) {
+    assertThat(r.statusCode()).as("%s → %s", body, r.bodyAsString()).isEqualTo(400);
+    JsonObject error = r.bodyAsJsonObject().getJsonObject("error");
+    assertThat(error.getString("code")).as(body.encode()).isEqualTo("invalid_window");
+    assertThat(error.getString("message")).as(body.encode()).contains(messagePart);
+  }
+
   // ---- batch ----
 
   @Test
@@ -1072,6 +1192,27 @@ class OutboundApiIT {
       }
     }
     throw new IllegalStateException("XINFO STREAM without entries-added (Redis 7 needed)");
+  }
+
+  /** The queued payloads of the fixture tenant's messages (both lanes), by message id. */
+  private static Map<String, JsonObject> payloads(Fixture f) {
+    Map<String, JsonObject> out = new java.util.HashMap<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      for (String lane : List.of("hi", "lo")) {
+        String key = f.keyPrefix() + "{t:" + f.tenant().id() + ":" + p + "}:out:" + lane;
+        for (Response entry :
+            redis.send(Request.cmd(Command.XRANGE).arg(key).arg("-").arg("+")).await()) {
+          Response fields = entry.get(1);
+          for (int i = 0; i + 1 < fields.size(); i += 2) {
+            if ("m".equals(fields.get(i).toString())) {
+              JsonObject m = new JsonObject(fields.get(i + 1).toString());
+              out.put(m.getString("id"), m);
+            }
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** Waits until the dispatcher put a conversation of {@code channel} in the opt-out set. */

@@ -24,9 +24,9 @@ final class WhatsAppErrors {
    * parameter, 131021 recipient is the sender, 131026 undeliverable (not a WhatsApp user, blocked),
    * 131031 account locked, 131042 payment issue, 131045 registration, 131047 customer service
    * window closed (free-form only), 131048 spam rate limit (Meta: do not blindly retry), 131049
-   * marketing frequency cap for this user (Meta: do not retry soon; the cap outlasts any backoff of
-   * the dispatcher, so the tenant decides when to send again), 131051 unsupported message type,
-   * 131052/131053 media download/upload error.
+   * marketing frequency cap for this user (Meta: do not retry soon; the cap outlasts any backoff,
+   * so the dispatcher does not retry it but lets the message wait a day without spending an
+   * attempt), 131051 unsupported message type, 131052/131053 media download/upload error.
    */
   private static final Set<Integer> PERMANENT =
       Set.of(
