@@ -44,7 +44,8 @@ class CampaignOptOutIT {
     vertx = Vertx.vertx();
     provider =
         FakeProvider.start(vertx)
-            .answer(201, new JsonObject().put("sid", "SM0123456789abcdef0123456789abcdef"));
+            .answer(201, new JsonObject().put("sid", "SM0123456789abcdef0123456789abcde1"))
+            .answer(201, new JsonObject().put("sid", "SM0123456789abcdef0123456789abcde2"));
     h =
         IngressHarness.start(
             Map.of("twilio.baseUrl", provider.baseUrl(), "providers.allowHttp", "true"));
@@ -106,20 +107,24 @@ class CampaignOptOutIT {
     String id = created.bodyAsJsonObject().getString("id");
 
     JsonObject[] last = new JsonObject[1];
-    Await.until(
-        "the campaign to complete",
-        Duration.ofSeconds(30),
-        () ->
-            "completed"
-                .equals(
-                    (last[0] =
-                            h.client
-                                .get("/v1/campaigns/" + id)
-                                .putHeader("Authorization", "Bearer " + t.apiKey())
-                                .send()
-                                .await()
-                                .bodyAsJsonObject())
-                        .getString("status")));
+    try {
+      Await.until(
+          "the campaign to complete",
+          Duration.ofSeconds(30),
+          () ->
+              "completed"
+                  .equals(
+                      (last[0] =
+                              h.client
+                                  .get("/v1/campaigns/" + id)
+                                  .putHeader("Authorization", "Bearer " + t.apiKey())
+                                  .send()
+                                  .await()
+                                  .bodyAsJsonObject())
+                          .getString("status")));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; last seen: " + last[0], e);
+    }
     JsonObject counts = last[0].getJsonObject("counts");
     assertThat(counts.getLong("suppressed")).isEqualTo(1);
     assertThat(counts.getLong("sent")).isEqualTo(2);
