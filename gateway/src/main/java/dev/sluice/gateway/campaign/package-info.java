@@ -1,6 +1,7 @@
 /**
- * Bulk campaigns (being built): so far the send window (the recipient-local quiet hours a campaign,
- * and a single alert, is sent within) and the message template (a text with {@code {{variable}}}
- * placeholders rendered per audience row, a row lacking a value rejected with the names).
+ * Bulk campaigns: the API ({@code CampaignRoutes}), the audience (a CSV read as a stream, every row
+ * checked and stored in PostgreSQL), the message template (a text with {@code {{variable}}}
+ * placeholders rendered per row), and the runner that expands a campaign into ordinary outbound
+ * messages a step at a time, exactly once per row, within its rate cap and its share of the queue.
  */
 package dev.sluice.gateway.campaign;
