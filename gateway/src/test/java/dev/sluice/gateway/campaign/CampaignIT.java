@@ -440,6 +440,62 @@ class CampaignIT {
   }
 
   @Test
+  void aRunningCampaignDelaysNeitherItsTenantsHighLaneNorAnotherTenant() throws IOException {
+    Line busy = line("busy", 100);
+    Line other = line("other");
+    StringBuilder csv = new StringBuilder("phone\n");
+    for (int i = 0; i < 1_000; i++) {
+      csv.append(phone(i)).append('\n');
+    }
+    String id =
+        createCsv(busy, settings(busy, "bulk"), csv.toString()).bodyAsJsonObject().getString("id");
+    Await.until("the campaign to fill its queue", WAIT, () -> callsOf(busy).size() >= 50);
+    assertThat(campaign(busy, id).getJsonObject("counts").getLong("queued")).isGreaterThan(500);
+
+    long sentAt = System.currentTimeMillis();
+    assertThat(
+            call(
+                    busy,
+                    "POST",
+                    "/v1/messages",
+                    new JsonObject()
+                        .put("channel", busy.channel())
+                        .put("to", "+14155559001")
+                        .put("text", "your one-time code")
+                        .put("lane", "high"))
+                .statusCode())
+        .isEqualTo(202);
+    assertThat(
+            call(
+                    other,
+                    "POST",
+                    "/v1/messages",
+                    new JsonObject()
+                        .put("channel", other.channel())
+                        .put("to", "+14155559002")
+                        .put("text", "hello from another tenant"))
+                .statusCode())
+        .isEqualTo(202);
+    Await.until(
+        "both single messages to be sent",
+        Duration.ofSeconds(10),
+        () ->
+            callsOf(busy).stream().anyMatch(c -> "14155559001".equals(c.json().getString("to")))
+                && !callsOf(other).isEmpty());
+    long highAt =
+        callsOf(busy).stream()
+            .filter(c -> "14155559001".equals(c.json().getString("to")))
+            .findFirst()
+            .orElseThrow()
+            .atMs();
+    // Hundreds of the campaign's messages were ahead in the queue: at 100 a second they would take
+    // seconds; the high lane and the other tenant go first.
+    assertThat(highAt - sentAt).isLessThan(1_000);
+    assertThat(callsOf(other).get(0).atMs() - sentAt).isLessThan(1_000);
+    call(busy, "POST", "/v1/campaigns/" + id + "/cancel", null);
+  }
+
+  @Test
   void refusalsLeaveNothingBehind() throws IOException {
     Line line = line("bad");
     HttpResponse<Buffer> noPhone = createCsv(line, settings(line, "x"), "name\nAnn\n");
