@@ -7,6 +7,7 @@
 #   POST /2010-04-01/Accounts/{sid}/Messages.json   Twilio              201 {"sid":"SM…","status":"queued"}
 #   POST /sms/3/messages, POST /sms/2/text/advanced Infobip             200 {"messages":[{"messageId":…}]}
 #   GET  /kannel/send?…&text=…                      Kannel smsc = http, system-type generic: 200 "OK id=…"
+#   GET  /kannel/timed?…&text=…                     the same, its log line led by the time of the answer
 #   GET  /kannel/dlr?…                              Kannel's dlr-url (smsbox's delivery-report calls)
 #   POST /bare                                      the bare egress baseline (same form body as Twilio)
 #
@@ -14,6 +15,8 @@
 # benchmark's unique id "lt-<tag>-…", taken from the body with a regex; never a number, a token or
 # a whole body), so that "delivered to the provider" and duplicates are counted after the fact from
 # the logs, and nothing in nginx parses JSON. The logs are buffered (64 KiB, flushed every 500 ms).
+# WhatsApp's and /kannel/timed's lines start with the time nginx answered ($msec, seconds with
+# milliseconds) and a space: bench-campaign.sh takes the delivery times from them.
 #
 # Usage: fake-provider.sh DIR PORT [WORKERS]   writes DIR/nginx.conf, runs nginx in the foreground
 # (exec: the caller's pid is nginx's master; stop it with SIGTERM).
@@ -54,9 +57,10 @@ http {
   map \$request_body \$wa_text { "~\"body\" *: *\"(?<t>[^\"]*)\"" \$t; default "-"; }
   map \$request_body \$ib_text { "~\"text\" *: *\"(?<t>[^\"]*)\"" \$t; default "-"; }
   log_format form '\$form_text';
-  log_format wa '\$wa_text';
+  log_format wa '\$msec \$wa_text';
   log_format ib '\$ib_text';
   log_format kannel '\$arg_text';
+  log_format kannel_timed '\$msec \$arg_text';
   log_format plain '\$status';
 
   server {
@@ -79,6 +83,11 @@ http {
     }
     location = /kannel/send {
       access_log $dir/logs/kannel.log kannel buffer=64k flush=500ms;
+      default_type text/plain;
+      echo -n 'OK id=\$request_id';
+    }
+    location = /kannel/timed {
+      access_log $dir/logs/kannel-timed.log kannel_timed buffer=64k flush=500ms;
       default_type text/plain;
       echo -n 'OK id=\$request_id';
     }
