@@ -62,9 +62,6 @@ public final class CampaignRunner extends VerticleBase {
   /** How often a campaign whose queue share looks full checks the count against PostgreSQL. */
   static final long COUNTER_CHECK_MS = 5_000;
 
-  /** A campaign is claimed for this long: past it, another instance takes it up. */
-  static final long CLAIM_MS = 30_000;
-
   /** The work set of campaigns to expand, member = campaign id, score = due (ms). */
   public static String work(String keyPrefix) {
     return keyPrefix + "{campaign}:work";
@@ -117,7 +114,8 @@ public final class CampaignRunner extends VerticleBase {
         new WorkScheduler(
             context,
             new WorkSet(redis, work(redis.keyPrefix())),
-            WorkScheduler.Settings.of("campaign", 8, CLAIM_MS, 100).failedUnitDueInMs(SLOW_MS),
+            WorkScheduler.Settings.of("campaign", 8, config.campaigns().claimMs(), 100)
+                .failedUnitDueInMs(SLOW_MS),
             warnings,
             clock,
             this::step);
