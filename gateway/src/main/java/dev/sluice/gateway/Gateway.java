@@ -216,12 +216,19 @@ public final class Gateway {
       if (config.campaigns().enabled()) {
         MessageValidator campaignValidator = new MessageValidator(directory, clock);
         Pool campaignPg = pg;
+        TenantDirectory campaignDirectory = directory;
         deployments.add(
             vertx
                 .deployVerticle(
                     () ->
                         new CampaignRunner(
-                            redis, campaignPg, campaignValidator, hasher, config, clock),
+                            redis,
+                            campaignPg,
+                            campaignDirectory,
+                            campaignValidator,
+                            hasher,
+                            config,
+                            clock),
                     new DeploymentOptions().setInstances(1))
                 .await());
       }

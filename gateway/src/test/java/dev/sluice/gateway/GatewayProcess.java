@@ -194,9 +194,18 @@ public final class GatewayProcess implements AutoCloseable {
    * read {@link #portsConnectedTo} as they were at the instant it stopped.
    */
   public void freeze() throws IOException, InterruptedException {
-    Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(process.pid())).start();
-    if (!stop.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || stop.exitValue() != 0) {
-      throw new AssertionError("cannot stop gateway " + name + " with SIGSTOP");
+    signal("STOP");
+  }
+
+  /** SIGCONT: a {@linkplain #freeze frozen} gateway runs on where it stopped. */
+  public void thaw() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
+    if (!kill.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError("cannot send SIG" + signal + " to gateway " + name);
     }
   }
 

@@ -13,6 +13,7 @@ import dev.sluice.gateway.outbound.QueuedMessage;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
+import dev.sluice.gateway.tenant.TenantDirectory;
 import dev.sluice.gateway.work.WorkScheduler;
 import dev.sluice.gateway.work.WorkSet;
 import io.vertx.core.Future;
@@ -62,9 +63,6 @@ public final class CampaignRunner extends VerticleBase {
   /** How often a campaign whose queue share looks full checks the count against PostgreSQL. */
   static final long COUNTER_CHECK_MS = 5_000;
 
-  /** A campaign is claimed for this long: past it, another instance takes it up. */
-  static final long CLAIM_MS = 30_000;
-
   /** The work set of campaigns to expand, member = campaign id, score = due (ms). */
   public static String work(String keyPrefix) {
     return keyPrefix + "{campaign}:work";
@@ -72,6 +70,7 @@ public final class CampaignRunner extends VerticleBase {
 
   private final RedisBackend backend;
   private final CampaignRepository campaigns;
+  private final TenantDirectory directory;
   private final MessageValidator validator;
   private final PhoneHasher hasher;
   private final GatewayConfig config;
@@ -90,12 +89,14 @@ public final class CampaignRunner extends VerticleBase {
   public CampaignRunner(
       RedisBackend backend,
       io.vertx.sqlclient.Pool pg,
+      TenantDirectory directory,
       MessageValidator validator,
       PhoneHasher hasher,
       GatewayConfig config,
       Clock clock) {
     this.backend = backend;
     this.campaigns = new CampaignRepository(pg);
+    this.directory = directory;
     this.validator = validator;
     this.hasher = hasher;
     this.config = config;
@@ -117,7 +118,8 @@ public final class CampaignRunner extends VerticleBase {
         new WorkScheduler(
             context,
             new WorkSet(redis, work(redis.keyPrefix())),
-            WorkScheduler.Settings.of("campaign", 8, CLAIM_MS, 100).failedUnitDueInMs(SLOW_MS),
+            WorkScheduler.Settings.of("campaign", 8, config.campaigns().claimMs(), 100)
+                .failedUnitDueInMs(SLOW_MS),
             warnings,
             clock,
             this::step);
@@ -239,6 +241,13 @@ public final class CampaignRunner extends VerticleBase {
   }
 
   private Future<Void> running(Campaign c) {
+    if (directory.channel(c.channelId()).isEmpty()
+        && directory.recheckChannel(c.channelId()) != TenantDirectory.Presence.ABSENT) {
+      // The channel was created through another instance a moment ago and this one's directory
+      // has not polled since (or PostgreSQL has not answered yet): wait for it, as the dispatcher
+      // does. Only a channel PostgreSQL does not have either pauses the campaign (in queue).
+      return scheduler.release(c.id(), clock.millis() + TenantDirectory.RECHECK_MS);
+    }
     Pace pace = paces.computeIfAbsent(c.id(), k -> new Pace(c.ratePerSecond()));
     pace.rate = c.ratePerSecond();
     long nowMs = clock.millis();

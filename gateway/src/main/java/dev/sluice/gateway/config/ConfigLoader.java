@@ -217,7 +217,8 @@ public final class ConfigLoader {
             s.bool("campaigns.enabled", true),
             s.intIn("campaigns.maxQueued", 5_000, 10, 1_000_000),
             s.longIn("campaigns.maxUploadBytes", 256L * 1024 * 1024, 1024, 4L * 1024 * 1024 * 1024),
-            s.intIn("campaigns.maxFailurePercent", 50, 1, 100));
+            s.intIn("campaigns.maxFailurePercent", 50, 1, 100),
+            s.longIn("campaigns.claimMs", 30_000, 1_000, 3_600_000));
 
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");

@@ -547,9 +547,11 @@ public record GatewayConfig(
    * @param maxUploadBytes the largest audience CSV a campaign may be created with
    * @param maxFailurePercent a campaign pauses itself when more of its last 1,000 sends than this
    *     failed (checked once at least 100 finished)
+   * @param claimMs how long one instance holds a campaign while it expands a step of it: after an
+   *     instance dies mid-step, another takes the campaign up this long after the step began
    */
   public record Campaigns(
-      boolean enabled, int maxQueued, long maxUploadBytes, int maxFailurePercent) {}
+      boolean enabled, int maxQueued, long maxUploadBytes, int maxFailurePercent, long claimMs) {}
 
   static String maskUserInfo(String url) {
     try {

@@ -272,6 +272,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theCampaignClaimIsHalfAMinuteByDefaultAndAtLeastASecond() {
+    assertThat(ConfigLoader.load(Map.of(), Map.of()).config().campaigns().claimMs())
+        .isEqualTo(30_000);
+    assertThat(
+            ConfigLoader.load(Map.of(), Map.of("SLUICE_CAMPAIGNS_CLAIM_MS", "3000"))
+                .config()
+                .campaigns()
+                .claimMs())
+        .isEqualTo(3_000);
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("campaigns.claimMs", "999"), Map.of()))
+        .hasMessageContaining("campaigns.claimMs must be 1000..3600000");
+  }
+
+  @Test
   void environmentNamesFollowTheKey() {
     assertThat(Settings.envName("http.port")).isEqualTo("SLUICE_HTTP_PORT");
     assertThat(Settings.envName("redis.connectTimeoutMs"))
