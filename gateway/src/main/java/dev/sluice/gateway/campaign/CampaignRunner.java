@@ -49,7 +49,7 @@ public final class CampaignRunner extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(CampaignRunner.class);
 
   /** Rows queued per step at most. */
-  static final int MAX_STEP = 1_000;
+  static final int MAX_STEP = 2_500;
 
   /** How soon a campaign that can take no more now (queue full, window closed) looks again. */
   static final long RECHECK_MS = 200;
