@@ -17,6 +17,7 @@ import dev.sluice.gateway.tenant.TenantDirectory;
 import dev.sluice.gateway.work.WorkScheduler;
 import dev.sluice.gateway.work.WorkSet;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -77,6 +78,9 @@ public final class CampaignRunner extends VerticleBase {
   private final Clock clock;
   private final ThrottledLogger warnings = new ThrottledLogger(LOG);
 
+  /** The campaigns this instance holds now: since when (System.nanoTime). */
+  private final Map<String, Long> heldSince = new HashMap<>();
+
   /** Per campaign: its rate bucket and when its failures were last counted. */
   private final Map<String, Pace> paces = new HashMap<>();
 
@@ -118,7 +122,7 @@ public final class CampaignRunner extends VerticleBase {
         new WorkScheduler(
             context,
             new WorkSet(redis, work(redis.keyPrefix())),
-            WorkScheduler.Settings.of("campaign", 8, config.campaigns().claimMs(), 100)
+            WorkScheduler.Settings.of("campaign", 16, config.campaigns().claimMs(), 100)
                 .failedUnitDueInMs(SLOW_MS),
             warnings,
             clock,
@@ -160,8 +164,41 @@ public final class CampaignRunner extends VerticleBase {
         .onFailure(e -> warnings.warn("campaign sweep failed: {}", e.toString()));
   }
 
-  /** One step of one campaign. */
+  /**
+   * A claimed campaign: its steps run one after another on this instance for up to a third of the
+   * claim ({@link #next}), so one instance at a time paces it and its rate cap holds however many
+   * instances run campaigns; then it goes back to the work set for whichever instance is free.
+   */
   private Future<Void> step(String id) {
+    heldSince.put(id, System.nanoTime());
+    Pace pace = paces.get(id);
+    if (pace != null) {
+      pace.restart(); // its last steps may have been another instance's: no stale allowance
+    }
+    return stepOnce(id).onComplete(ar -> heldSince.remove(id));
+  }
+
+  /**
+   * After a step of a running campaign: the next step runs here, after its wait, while the campaign
+   * has been held for less than a third of its claim and the wait is short; otherwise the campaign
+   * goes back to the work set due at {@code dueMs}.
+   */
+  private Future<Void> next(String id, long dueMs) {
+    long wait = Math.max(0, dueMs - clock.millis());
+    Long since = heldSince.get(id);
+    long heldMs = since == null ? Long.MAX_VALUE : (System.nanoTime() - since) / 1_000_000;
+    if (wait <= SLOW_MS
+        && heldMs + wait < config.campaigns().claimMs() / 3
+        && !scheduler.stopped()) {
+      Promise<Void> done = Promise.promise();
+      vertx.setTimer(Math.max(1, wait), t -> stepOnce(id).onComplete(done));
+      return done.future();
+    }
+    return scheduler.release(id, dueMs);
+  }
+
+  /** One step of one campaign. */
+  private Future<Void> stepOnce(String id) {
     if (CampaignRepository.uuid(id) == null) {
       return scheduler.leave(id);
     }
@@ -246,7 +283,7 @@ public final class CampaignRunner extends VerticleBase {
       // The channel was created through another instance a moment ago and this one's directory
       // has not polled since (or PostgreSQL has not answered yet): wait for it, as the dispatcher
       // does. Only a channel PostgreSQL does not have either pauses the campaign (in queue).
-      return scheduler.release(c.id(), clock.millis() + TenantDirectory.RECHECK_MS);
+      return next(c.id(), clock.millis() + TenantDirectory.RECHECK_MS);
     }
     Pace pace = paces.computeIfAbsent(c.id(), k -> new Pace(c.ratePerSecond()));
     pace.rate = c.ratePerSecond();
@@ -310,7 +347,7 @@ public final class CampaignRunner extends VerticleBase {
               n = Math.min(n, pace.available(System.nanoTime()));
               if (room <= 0) {
                 if (nowMs - pace.counterCheckedAt < COUNTER_CHECK_MS) {
-                  return scheduler.release(c.id(), nowMs + RECHECK_MS);
+                  return next(c.id(), nowMs + RECHECK_MS);
                 }
                 // Full for a while: if nothing of it is open after all, the counter drifted (a
                 // dispatcher died between settling and counting down) and starts again from 0.
@@ -322,10 +359,10 @@ public final class CampaignRunner extends VerticleBase {
                             none
                                 ? redis.send(Request.cmd(Command.DEL).arg(inQueueKey(c.id())))
                                 : Future.succeededFuture())
-                    .compose(v -> scheduler.release(c.id(), nowMs + RECHECK_MS));
+                    .compose(v -> next(c.id(), nowMs + RECHECK_MS));
               }
               if (n <= 0) {
-                return scheduler.release(c.id(), nowMs + pace.msUntilOne());
+                return next(c.id(), nowMs + pace.msUntilOne());
               }
               int asked = n;
               return campaigns
@@ -342,7 +379,7 @@ public final class CampaignRunner extends VerticleBase {
                                             rows.size() >= asked
                                                 ? pace.rate == null ? 0 : pace.msUntilOne()
                                                 : RECHECK_MS;
-                                        return scheduler.release(c.id(), clock.millis() + next);
+                                        return next(c.id(), clock.millis() + next);
                                       }));
             });
   }
@@ -356,12 +393,12 @@ public final class CampaignRunner extends VerticleBase {
               long now = clock.millis();
               if (next.isPresent()) {
                 long due = Math.max(now + RECHECK_MS, next.get().toEpochMilli());
-                return scheduler.release(c.id(), Math.min(due, now + SLOW_MS));
+                return next(c.id(), Math.min(due, now + SLOW_MS));
               }
               // PostgreSQL decides, not the counter: a count that drifted must not hold it open.
               return campaigns
                   .allSettled(c.id())
-                  .compose(done -> done ? complete(c) : scheduler.release(c.id(), now + SLOW_MS));
+                  .compose(done -> done ? complete(c) : next(c.id(), now + SLOW_MS));
             });
   }
 
@@ -530,6 +567,12 @@ public final class CampaignRunner extends VerticleBase {
     Pace(Integer rate) {
       this.rate = rate;
       this.tokens = rate == null ? 0 : Math.max(1, rate / 20.0);
+    }
+
+    /** Taken up again after a while: the time away earns nothing, a step's burst is allowed. */
+    void restart() {
+      lastNanos = System.nanoTime();
+      tokens = rate == null ? 0 : Math.min(tokens, Math.max(1, rate / 20.0));
     }
 
     int available(long nowNanos) {

@@ -2,6 +2,7 @@ package dev.sluice.gateway.campaign;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
@@ -266,6 +267,34 @@ class CampaignIT {
     // The steady rate, past the first step's burst: from the 100th send to the last.
     double measured = (at.size() - 100) * 1000.0 / (at.get(at.size() - 1) - at.get(99));
     assertThat(measured).isBetween(rate * 0.95, rate * 1.05);
+  }
+
+  @Test
+  void theRateCapHoldsWithTwoInstancesRunningCampaigns() throws Exception {
+    Gateway second = h.anotherInstance(Map.of());
+    try {
+      Line line = line("rate2");
+      int rows = 1_200;
+      int rate = 200;
+      StringBuilder csv = new StringBuilder("phone\n");
+      for (int i = 0; i < rows; i++) {
+        csv.append(phone(3_300 + i)).append('\n');
+      }
+      HttpResponse<Buffer> created =
+          createCsv(
+              line,
+              settings(line, "rate test, two instances").put("ratePerSecond", rate),
+              csv.toString());
+      assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+      awaitStatus(line, created.bodyAsJsonObject().getString("id"), "completed");
+
+      List<Long> at = callsOf(line).stream().map(Call::atMs).sorted().toList();
+      assertThat(at).hasSize(rows);
+      double measured = (at.size() - 100) * 1000.0 / (at.get(at.size() - 1) - at.get(99));
+      assertThat(measured).isBetween(rate * 0.95, rate * 1.05);
+    } finally {
+      second.close().await();
+    }
   }
 
   @Test
