@@ -247,16 +247,17 @@ public final class CampaignService {
                           "cancelled",
                           rows.getOrDefault("cancelled", 0L) + m.getOrDefault("cancelled", 0L));
               JsonObject out = json(c).put("counts", n);
-              Instant eta = estimate(c, pending + open, counts.waitingForWindow() == pending, now);
+              boolean allWait = pending > 0 && counts.waitingForWindow() == pending && open == 0;
+              Instant eta = estimate(c, pending + open, allWait, now);
               out.put("estimatedFinishAt", eta == null ? null : eta.toString());
               return out;
             });
   }
 
   /**
-   * When the campaign should be done at the rate it may send (its cap, else its channel's limit):
-   * from now, or from its start or the next window opening when it waits for them. A guide, not a
-   * promise: receipts, retries and other traffic on the channel move it.
+   * When the campaign should be done at the rate it may send (its cap, else its channel's limit),
+   * from now or from its start. A guide, not a promise: receipts, retries, other traffic on the
+   * channel and quiet hours move it; while every row left waits for its window it is empty.
    */
   private Instant estimate(Campaign c, long left, boolean allWaitForWindow, Instant now) {
     if (c.status().finished() || c.status() == Campaign.Status.PAUSED) {
@@ -264,6 +265,9 @@ public final class CampaignService {
     }
     if (left == 0) {
       return now;
+    }
+    if (c.window() != null && allWaitForWindow) {
+      return null;
     }
     int rate = directory.channel(c.channelId()).map(Pacing::perSecond).orElse(Integer.MAX_VALUE);
     if (c.ratePerSecond() != null) {
@@ -276,13 +280,7 @@ public final class CampaignService {
     if (c.status() == Campaign.Status.SCHEDULED && c.sendAt() != null && c.sendAt().isAfter(now)) {
       from = c.sendAt();
     }
-    long ms = (long) Math.ceil(left * 1000.0 / rate);
-    Instant eta = from.plusMillis(ms);
-    if (c.window() != null && allWaitForWindow) {
-      // Nothing may go now: the earliest a window opens for anyone is a lower bound.
-      return eta;
-    }
-    return eta;
+    return from.plusMillis((long) Math.ceil(left * 1000.0 / rate));
   }
 
   static JsonObject json(Campaign c) {
