@@ -88,7 +88,7 @@ KANNEL_PASSWORD="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 DB="sluice_bench_campaign_$$"
 
 log() { printf '[campaign %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+. "$here/bench-lib.sh"
 
 pids=()
 redis_pid=""
@@ -125,11 +125,7 @@ command -v perl >/dev/null || missing+=(perl)
 [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || missing+=(nginx-light)
 [ -x /usr/sbin/bearerbox ] || missing+=(kannel)
 [ -x "$FAKESMSC" ] || missing+=(kannel-extras)
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]} with apt-get"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing ${missing[@]+"${missing[@]}"}
 command -v python3 >/dev/null || { log "python3 is missing (it writes the audience files)"; exit 1; }
 mkdir -p "$OUT"
 
@@ -140,36 +136,7 @@ fi
 
 "$root/scripts/ensure-backends.sh"   # PostgreSQL (and the shared Redis, installed if absent)
 
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  log "no free port found"; exit 1
-}
-
-wait_http() { # url, seconds
-  for _ in $(seq 1 $(($2 * 5))); do
-    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  log "$1 did not answer within $2 s"; return 1
-}
-
-wait_port() { # port, seconds
-  for _ in $(seq 1 $(($2 * 5))); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.2
-  done
-  log "nothing listens on $1 after $2 s"; return 1
-}
-
-CLK=$(getconf CLK_TCK)
-NCPU=$(nproc)
-busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 # CPU of the main shell's reaped children (curl runs in the foreground: its CPU lands here on exit).
-self_children_jiffies() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
 now_s() { date +%s.%N; }
 lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 psql_db() { PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d "$DB" -tA "$@"; }
@@ -434,19 +401,6 @@ deliveries() {
 }
 
 bytes() { if [ -f "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
-
-wait_quiet() { # the machine may be shared: give other work a chance to finish first
-  local deadline=$((SECONDS + QUIET_WAIT_S)) b0 b1 pct
-  while :; do
-    b0=$(busy_jiffies); sleep 3; b1=$(busy_jiffies)
-    pct=$(( (b1 - b0) * 100 / (3 * CLK * NCPU) ))
-    if [ "$pct" -lt 25 ]; then log "machine idle enough (${pct}% busy)"; return; fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "machine still ${pct}% busy after ${QUIET_WAIT_S} s of waiting; running anyway (see the CPU columns)"
-      return
-    fi
-  done
-}
 
 # wait_lines LOG FROM WANT: until LOG holds WANT lines after byte FROM, nothing moved for 15 s, or
 # SETTLE_S.

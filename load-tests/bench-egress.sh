@@ -106,7 +106,7 @@ KIT_JAR="$here/target/sluice-load-tests.jar"
 FAKESMSC=/usr/lib/kannel/test/fakesmsc
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+. "$here/bench-lib.sh"
 
 pids=()
 redis_pid=""
@@ -139,11 +139,7 @@ command -v wrk >/dev/null || missing+=(wrk)
 [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || missing+=(nginx-light)
 [ -x /usr/sbin/bearerbox ] || missing+=(kannel)
 [ -x "$FAKESMSC" ] || missing+=(kannel-extras)
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]} with apt-get"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing ${missing[@]+"${missing[@]}"}
 mkdir -p "$OUT"
 
 if [ "$SKIP_BUILD" != 1 ]; then
@@ -153,31 +149,6 @@ fi
 
 "$root/scripts/ensure-backends.sh"   # PostgreSQL (and the shared Redis, installed if absent)
 
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  log "no free port found"; exit 1
-}
-
-wait_http() { # url, seconds
-  for _ in $(seq 1 $(($2 * 5))); do
-    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  log "$1 did not answer within $2 s"; return 1
-}
-
-wait_port() { # port, seconds
-  for _ in $(seq 1 $(($2 * 5))); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.2
-  done
-  log "nothing listens on $1 after $2 s"; return 1
-}
-
 rss_sampler() { # pid, file: "<epochMs> <VmRSS kB>" once a second while the process lives
   while [ -r "/proc/$1/status" ]; do
     echo "$(date +%s%3N) $(awk '/^VmRSS:/{print $2}' "/proc/$1/status" 2>/dev/null)" >>"$2" || true
@@ -185,13 +156,9 @@ rss_sampler() { # pid, file: "<epochMs> <VmRSS kB>" once a second while the proc
   done
 }
 
-CLK=$(getconf CLK_TCK)
-NCPU=$(nproc)
-busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 irq_jiffies() { awk '/^cpu /{print $7+$8}' /proc/stat; }   # interrupts: loopback networking mostly
 pid_jiffies() { local j=0 p; for p in "$@"; do j=$((j + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $j; }
 # CPU of the main shell's reaped children (wrk runs in the foreground: its CPU lands here on exit).
-self_children_jiffies() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
 ms() { date +%s%3N; }
 
 # --- Redis ------------------------------------------------------------------------------------
@@ -653,19 +620,6 @@ sweep_step() {
     | awk -v n="$name" -v r="$rate" -v a="$accepted" -v s="$SWEEP_S" \
       '{ printf "%s\t%d\t%d\t%.1f\t%d\t%d\t%.0f\t%.0f\t%.0f\n", n, r, a, a / s, $1, $2, $3, $4, $5 }' >>"$OUT/sweep.tsv"
   tail -1 "$OUT/sweep.tsv"
-}
-
-wait_quiet() { # the machine may be shared: give other work a chance to finish first
-  local deadline=$((SECONDS + QUIET_WAIT_S)) b0 b1 pct
-  while :; do
-    b0=$(busy_jiffies); sleep 3; b1=$(busy_jiffies)
-    pct=$(( (b1 - b0) * 100 / (3 * CLK * NCPU) ))
-    if [ "$pct" -lt 25 ]; then log "machine idle enough (${pct}% busy)"; return; fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "machine still ${pct}% busy after ${QUIET_WAIT_S} s of waiting; running anyway (see the CPU columns)"
-      return
-    fi
-  done
 }
 
 # --- the throughput phases --------------------------------------------------------------------

@@ -70,7 +70,7 @@ KIT_JAR="$here/target/sluice-load-tests.jar"
 LUA="$here/wrk/ingress.lua"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+. "$here/bench-lib.sh"
 
 pids=()
 redis_pid=""
@@ -100,11 +100,7 @@ command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v curl >/dev/null || missing+=(curl)
 command -v wrk >/dev/null || missing+=(wrk)
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]} with apt-get"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing ${missing[@]+"${missing[@]}"}
 mkdir -p "$OUT/requests"
 
 if [ "$SKIP_BUILD" != 1 ]; then
@@ -114,31 +110,11 @@ fi
 
 "$root/scripts/ensure-backends.sh"   # PostgreSQL (and the shared Redis, installed if absent)
 
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  log "no free port found"; exit 1
-}
-
-wait_http() { # url, seconds
-  for _ in $(seq 1 $(($2 * 5))); do
-    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  log "$1 did not answer within $2 s"; return 1
-}
-
 wait_file() { # file, seconds
   for _ in $(seq 1 $(($2 * 5))); do [ -s "$1" ] && return 0; sleep 0.2; done
   log "$1 did not appear within $2 s"; return 1
 }
 
-CLK=$(getconf CLK_TCK)
-NCPU=$(nproc)
-busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 # CPU of a process and all its descendants, dead or alive: its own time, the time of its reaped
 # children (cutime/cstime), and the time of its live children and their reaped children. Catches
 # Redis's AOF rewrite child and every PostgreSQL backend and background worker. (A process may
@@ -275,19 +251,6 @@ wait_aof() { # an AOF rewrite started during one run must not bill its CPU to th
   for _ in $(seq 1 600); do
     redis-cli -u "$REDIS_URL" info persistence | tr -d '\r' | grep -q '^aof_rewrite_in_progress:1' || return 0
     sleep 0.5
-  done
-}
-
-wait_quiet() { # the machine may be shared: give other work a chance to finish first
-  local deadline=$((SECONDS + QUIET_WAIT_S)) b0 b1 pct
-  while :; do
-    b0=$(busy_jiffies); sleep 3; b1=$(busy_jiffies)
-    pct=$(( (b1 - b0) * 100 / (3 * CLK * NCPU) ))
-    if [ "$pct" -lt 25 ]; then log "machine idle enough (${pct}% busy)"; return; fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "machine still ${pct}% busy after ${QUIET_WAIT_S} s of waiting; running anyway (see the CPU columns)"
-      return
-    fi
   done
 }
 
