@@ -153,6 +153,7 @@ public final class Gateway {
       backlog.start(vertx, BACKLOG_SAMPLE_MS);
       PhoneHasher hasher = new PhoneHasher(config.security().masterKey());
       LedgerRepository ledger = new LedgerRepository(pg);
+      MessageValidator validator = new MessageValidator(directory, clock);
       Shared shared =
           new Shared(
               config,
@@ -168,7 +169,7 @@ public final class Gateway {
                   new TenantRepository(pg, cipher),
                   directory,
                   config.providers().allowHttp()),
-              new MessageValidator(directory, clock),
+              validator,
               ledger,
               new EndpointRepository(
                   pg,
@@ -176,8 +177,7 @@ public final class Gateway {
                   Duration.ofHours(config.delivery().secretGraceHours()),
                   Clock.systemUTC()),
               new EndpointPolicy(config.delivery()),
-              new CampaignService(
-                  vertx, pg, new MessageValidator(directory, clock), directory, redis, clock));
+              new CampaignService(vertx, pg, validator, directory, redis, clock));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
@@ -214,7 +214,6 @@ public final class Gateway {
                 .await());
       }
       if (config.campaigns().enabled()) {
-        MessageValidator campaignValidator = new MessageValidator(directory, clock);
         Pool campaignPg = pg;
         TenantDirectory campaignDirectory = directory;
         deployments.add(
@@ -225,7 +224,7 @@ public final class Gateway {
                             redis,
                             campaignPg,
                             campaignDirectory,
-                            campaignValidator,
+                            shared.validator(),
                             hasher,
                             config,
                             clock),
