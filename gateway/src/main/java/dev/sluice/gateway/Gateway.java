@@ -1,6 +1,7 @@
 package dev.sluice.gateway;
 
 import dev.sluice.gateway.admin.AdminRoutes;
+import dev.sluice.gateway.admin.RetentionRoutes;
 import dev.sluice.gateway.admission.Admission;
 import dev.sluice.gateway.campaign.CampaignRoutes;
 import dev.sluice.gateway.campaign.CampaignRunner;
@@ -45,6 +46,9 @@ import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.redis.PipelinedRedis;
 import dev.sluice.gateway.redis.RedisBackend;
 import dev.sluice.gateway.redis.RedisCheck;
+import dev.sluice.gateway.retention.Retention;
+import dev.sluice.gateway.retention.RetentionRepository;
+import dev.sluice.gateway.retention.RetentionSweeper;
 import dev.sluice.gateway.suppression.SuppressionRoutes;
 import dev.sluice.gateway.suppression.Suppressions;
 import dev.sluice.gateway.tenant.EndpointRepository;
@@ -255,6 +259,15 @@ public final class Gateway {
         new DeliveryHousekeeping(redis, directory, deliveryMetrics, config.ingress().partitions())
             .start(vertx, BACKLOG_SAMPLE_MS);
       }
+      new RetentionSweeper(
+              pg,
+              redis,
+              new RetentionRepository(pg),
+              Retention.of(config.retention()),
+              config.ingress().partitions(),
+              metrics.registry(),
+              clock)
+          .start(vertx, TimeUnit.MINUTES.toMillis(config.retention().sweepMinutes()));
       deployments.add(
           vertx
               .deployVerticle(
@@ -324,6 +337,9 @@ public final class Gateway {
           new EventQueue(
               connection, config.ingress().partitions(), config.ingress().visibilityTimeoutMs());
       return List.of(
+          // First: its /admin/* handler checks the admin token for every operator route below.
+          admin,
+          new RetentionRoutes(new RetentionRepository(pg), Retention.of(config.retention())),
           new HealthRoutes(
               List.of(new RedisCheck(redis), new PostgresCheck(pg)),
               config.health().checkTimeoutMs()),
@@ -361,8 +377,7 @@ public final class Gateway {
               auth,
               directory,
               new Suppressions(connection, hasher, config.ingress().partitions()),
-              config.http().maxImportBytes()),
-          admin);
+              config.http().maxImportBytes()));
     }
   }
 

@@ -220,6 +220,13 @@ public final class ConfigLoader {
             s.intIn("campaigns.maxFailurePercent", 50, 1, 100),
             s.longIn("campaigns.claimMs", 30_000, 1_000, 3_600_000));
 
+    GatewayConfig.Retention retention =
+        new GatewayConfig.Retention(
+            s.intIn("retention.historyDays", 365, 1, 36_500),
+            s.intIn("retention.bodyDays", 30, 1, 36_500),
+            s.intIn("retention.payloadDays", 30, 1, 36_500),
+            s.longIn("retention.sweepMinutes", 60, 1, 10_080));
+
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
     }
@@ -232,7 +239,7 @@ public final class ConfigLoader {
     return new Loaded(
         new GatewayConfig(
             http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch,
-            delivery, ledger, campaigns),
+            delivery, ledger, campaigns, retention),
         List.copyOf(warnings));
   }
 

@@ -24,7 +24,8 @@ public record GatewayConfig(
     Dispatch dispatch,
     Delivery delivery,
     Ledger ledger,
-    Campaigns campaigns) {
+    Campaigns campaigns,
+    Retention retention) {
 
   public GatewayConfig {
     Objects.requireNonNull(http, "http");
@@ -552,6 +553,21 @@ public record GatewayConfig(
    */
   public record Campaigns(
       boolean enabled, int maxQueued, long maxUploadBytes, int maxFailurePercent, long claimMs) {}
+
+  /**
+   * How long a tenant's data is kept unless the operator sets the tenant's own retention ({@code
+   * PUT /admin/tenants/{t}/retention}).
+   *
+   * @param historyDays message history: ids, statuses, times, recipients
+   * @param bodyDays message texts and campaign variables (never longer than the history)
+   * @param payloadDays raw provider payloads kept for replay and dead letters in Redis
+   * @param sweepMinutes how often an instance looks for expired data
+   */
+  public record Retention(int historyDays, int bodyDays, int payloadDays, long sweepMinutes) {
+    public Retention {
+      check(bodyDays <= historyDays, "retention.bodyDays", "must not exceed retention.historyDays");
+    }
+  }
 
   static String maskUserInfo(String url) {
     try {

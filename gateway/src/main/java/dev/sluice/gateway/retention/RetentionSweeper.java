@@ -1,0 +1,362 @@
+package dev.sluice.gateway.retention;
+
+import dev.sluice.gateway.queue.TenantQueueKeys;
+import dev.sluice.gateway.redis.RedisBackend;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes what each tenant's {@link Retention} no longer lets the gateway keep. A background job,
+ * never on the hot path: one pass every {@code retention.sweepMinutes}, one instance at a time (a
+ * PostgreSQL advisory lock held by the sweeping session, released if that instance dies).
+ *
+ * <p>Per tenant:
+ *
+ * <ul>
+ *   <li><b>history</b>: messages created before the history cutoff, with their status history,
+ *       deleted a bounded batch per statement through the {@code (tenant_id, created_at)} index;
+ *       finished campaigns before it, with their audience rows, likewise;
+ *   <li><b>bodies</b>: the variables of finished campaigns' audience rows (the personal part of
+ *       their texts) before the body cutoff, a range of rows per statement;
+ *   <li><b>raw payloads</b>: the replay archive and the inbound and outbound dead letters in Redis,
+ *       trimmed by the time in their stream ids ({@code XTRIM MINID}), exactly.
+ * </ul>
+ *
+ * Every step is idempotent: a pass cut short by a crash is finished by the next one.
+ */
+public final class RetentionSweeper {
+  private static final Logger LOG = LoggerFactory.getLogger(RetentionSweeper.class);
+
+  /** The advisory lock that makes one instance sweep at a time ("sluice-retention"). */
+  static final long LOCK = 0x736c756963655245L;
+
+  private static final int BATCH = 5_000;
+
+  private static final String DELETE_HISTORY =
+      """
+      WITH doomed AS (
+        SELECT id, provider, provider_message_id FROM messages
+        WHERE tenant_id = $1 AND created_at < $2
+        ORDER BY created_at LIMIT $3),
+      events AS (
+        DELETE FROM message_events e USING doomed d WHERE e.message_id = d.id),
+      statuses AS (
+        DELETE FROM provider_statuses p USING doomed d
+        WHERE d.provider_message_id IS NOT NULL AND p.provider = d.provider
+          AND p.provider_message_id = d.provider_message_id)
+      DELETE FROM messages m USING doomed d WHERE m.id = d.id
+      """;
+
+  /** The results of one pass; {@code swept} false when another instance held the lock. */
+  public record Swept(
+      boolean swept,
+      long historyRows,
+      long campaigns,
+      long campaignRows,
+      long bodiesRedacted,
+      long archived,
+      long deadLetters) {
+    static final Swept SKIPPED = new Swept(false, 0, 0, 0, 0, 0, 0);
+
+    Swept plus(Swept o) {
+      return new Swept(
+          true,
+          historyRows + o.historyRows,
+          campaigns + o.campaigns,
+          campaignRows + o.campaignRows,
+          bodiesRedacted + o.bodiesRedacted,
+          archived + o.archived,
+          deadLetters + o.deadLetters);
+    }
+  }
+
+  private final Pool pool;
+  private final RedisBackend redis;
+  private final RetentionRepository settings;
+  private final Retention defaults;
+  private final int partitions;
+  private final Clock clock;
+  private final Counter history;
+  private final Counter campaignRows;
+  private final Counter bodies;
+  private final Counter archived;
+  private final Counter deadLetters;
+  private long timer = -1;
+  private boolean running;
+
+  public RetentionSweeper(
+      Pool pool,
+      RedisBackend redis,
+      RetentionRepository settings,
+      Retention defaults,
+      int partitions,
+      MeterRegistry registry,
+      Clock clock) {
+    this.pool = pool;
+    this.redis = redis;
+    this.settings = settings;
+    this.defaults = defaults;
+    this.partitions = partitions;
+    this.clock = clock;
+    this.history = removed(registry, "history");
+    this.campaignRows = removed(registry, "campaign_rows");
+    this.bodies = removed(registry, "bodies");
+    this.archived = removed(registry, "redis_archive");
+    this.deadLetters = removed(registry, "redis_dead_letters");
+  }
+
+  private static Counter removed(MeterRegistry registry, String store) {
+    return Counter.builder("sluice_retention_removed")
+        .description("Rows, entries and values removed because their retention ran out")
+        .tag("store", store)
+        .register(registry);
+  }
+
+  /** Sweeps now and then every {@code intervalMs}; a pass still running is not started again. */
+  public void start(Vertx vertx, long intervalMs) {
+    timer = vertx.setPeriodic(0, intervalMs, id -> tick());
+  }
+
+  public void stop(Vertx vertx) {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  private void tick() {
+    if (running) {
+      return;
+    }
+    running = true;
+    sweep()
+        .onComplete(
+            ar -> {
+              running = false;
+              if (ar.failed()) {
+                LOG.warn("retention sweep incomplete (the next pass resumes it): {}", ar.cause());
+              } else if (ar.result().swept()) {
+                Swept s = ar.result();
+                LOG.info(
+                    "retention sweep: {} message(s), {} campaign(s) with {} audience row(s) removed,"
+                        + " {} audience row(s) without variables, {} archived and {} dead-letter"
+                        + " entries trimmed",
+                    s.historyRows(),
+                    s.campaigns(),
+                    s.campaignRows(),
+                    s.bodiesRedacted(),
+                    s.archived(),
+                    s.deadLetters());
+              }
+            });
+  }
+
+  /** One pass over every tenant, unless another instance is sweeping. */
+  public Future<Swept> sweep() {
+    return pool.getConnection()
+        .compose(
+            lockHolder ->
+                lockHolder
+                    .preparedQuery("SELECT pg_try_advisory_lock($1) AS taken")
+                    .execute(Tuple.of(LOCK))
+                    .compose(
+                        rows ->
+                            rows.iterator().next().getBoolean("taken")
+                                ? sweepTenants().eventually(() -> unlock(lockHolder))
+                                : Future.succeededFuture(Swept.SKIPPED))
+                    .eventually(lockHolder::close));
+  }
+
+  private static Future<Void> unlock(SqlConnection conn) {
+    return conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK)).mapEmpty();
+  }
+
+  private Future<Swept> sweepTenants() {
+    Instant now = clock.instant();
+    return settings
+        .all()
+        .compose(
+            all -> {
+              Future<Swept> total = Future.succeededFuture(new Swept(true, 0, 0, 0, 0, 0, 0));
+              // One tenant at a time: the sweep is background work and must stay small.
+              for (Map.Entry<String, RetentionRepository.Settings> e : all.entrySet()) {
+                String tenant = e.getKey();
+                Retention r = e.getValue().over(defaults);
+                total = total.compose(sum -> sweepTenant(tenant, r, now).map(sum::plus));
+              }
+              return total;
+            });
+  }
+
+  /** One tenant's pass, with {@code now} the time the cutoffs count back from. */
+  Future<Swept> sweepTenant(String tenant, Retention r, Instant now) {
+    Swept[] s = {new Swept(true, 0, 0, 0, 0, 0, 0)};
+    return deleteHistory(tenant, time(r.historyCutoff(now)), 0)
+        .compose(
+            n -> {
+              history.increment(n);
+              s[0] = s[0].plus(new Swept(true, n, 0, 0, 0, 0, 0));
+              return expiredCampaigns(tenant, time(r.historyCutoff(now)));
+            })
+        .compose(ids -> deleteCampaigns(ids, 0, 0))
+        .compose(
+            removed -> {
+              campaignRows.increment(removed[1]);
+              s[0] = s[0].plus(new Swept(true, 0, removed[0], removed[1], 0, 0, 0));
+              return campaignsWithBodies(tenant, time(r.bodyCutoff(now)));
+            })
+        .compose(ids -> redactCampaigns(ids, 0, 0))
+        .compose(
+            n -> {
+              bodies.increment(n);
+              s[0] = s[0].plus(new Swept(true, 0, 0, 0, n, 0, 0));
+              return trimRedis(tenant, r.payloadCutoff(now).toEpochMilli());
+            })
+        .map(
+            trimmed -> {
+              archived.increment(trimmed[0]);
+              deadLetters.increment(trimmed[1]);
+              return s[0].plus(new Swept(true, 0, 0, 0, 0, trimmed[0], trimmed[1]));
+            });
+  }
+
+  private Future<Long> deleteHistory(String tenant, OffsetDateTime cutoff, long sofar) {
+    return pool.preparedQuery(DELETE_HISTORY)
+        .execute(Tuple.of(tenant, cutoff, BATCH))
+        .compose(
+            rows -> {
+              long total = sofar + rows.rowCount();
+              return rows.rowCount() < BATCH
+                  ? Future.succeededFuture(total)
+                  : deleteHistory(tenant, cutoff, total);
+            });
+  }
+
+  private Future<List<UUID>> expiredCampaigns(String tenant, OffsetDateTime cutoff) {
+    return ids(
+        "SELECT id FROM campaigns WHERE tenant_id = $1 AND finished_at < $2",
+        Tuple.of(tenant, cutoff));
+  }
+
+  private Future<List<UUID>> campaignsWithBodies(String tenant, OffsetDateTime cutoff) {
+    return ids(
+        "SELECT id FROM campaigns WHERE tenant_id = $1 AND finished_at < $2"
+            + " AND bodies_expired_at IS NULL",
+        Tuple.of(tenant, cutoff));
+  }
+
+  private Future<List<UUID>> ids(String sql, Tuple args) {
+    return pool.preparedQuery(sql)
+        .execute(args)
+        .map(
+            rows -> {
+              List<UUID> out = new ArrayList<>();
+              for (Row row : rows) {
+                out.add(row.getUUID("id"));
+              }
+              return out;
+            });
+  }
+
+  /** Deletes campaigns one by one, their rows a range at a time; {campaigns, rows} removed. */
+  private Future<long[]> deleteCampaigns(List<UUID> ids, int i, long rowsSoFar) {
+    if (i == ids.size()) {
+      return Future.succeededFuture(new long[] {ids.size(), rowsSoFar});
+    }
+    UUID id = ids.get(i);
+    return inRanges(
+            id, "DELETE FROM campaign_rows WHERE campaign_id = $1 AND row_no >= $2 AND row_no < $3")
+        .compose(
+            n ->
+                pool.preparedQuery("DELETE FROM campaigns WHERE id = $1")
+                    .execute(Tuple.of(id))
+                    .compose(v -> deleteCampaigns(ids, i + 1, rowsSoFar + n)));
+  }
+
+  private Future<Long> redactCampaigns(List<UUID> ids, int i, long sofar) {
+    if (i == ids.size()) {
+      return Future.succeededFuture(sofar);
+    }
+    UUID id = ids.get(i);
+    return inRanges(
+            id,
+            "UPDATE campaign_rows SET vars = NULL WHERE campaign_id = $1 AND row_no >= $2"
+                + " AND row_no < $3 AND vars IS NOT NULL")
+        .compose(
+            n ->
+                pool.preparedQuery("UPDATE campaigns SET bodies_expired_at = now() WHERE id = $1")
+                    .execute(Tuple.of(id))
+                    .compose(v -> redactCampaigns(ids, i + 1, sofar + n)));
+  }
+
+  /**
+   * Runs {@code sql} ($1 campaign, $2..$3 a row range) over the campaign's rows, BATCH at a time.
+   */
+  private Future<Long> inRanges(UUID campaign, String sql) {
+    return pool.preparedQuery(
+            "SELECT coalesce(max(row_no), 0) AS last FROM campaign_rows WHERE campaign_id = $1")
+        .execute(Tuple.of(campaign))
+        .compose(rows -> ranges(campaign, sql, 0, rows.iterator().next().getInteger("last"), 0));
+  }
+
+  private Future<Long> ranges(UUID campaign, String sql, int from, int last, long sofar) {
+    if (from > last) {
+      return Future.succeededFuture(sofar);
+    }
+    return pool.preparedQuery(sql)
+        .execute(Tuple.of(campaign, from, from + BATCH))
+        .compose(rows -> ranges(campaign, sql, from + BATCH, last, sofar + rows.rowCount()));
+  }
+
+  /**
+   * Trims every partition's replay archive and dead letters to what was added since {@code
+   * cutoffMs}; {archive entries, dead letters} removed.
+   */
+  private Future<long[]> trimRedis(String tenant, long cutoffMs) {
+    List<Future<Long>> archive = new ArrayList<>();
+    List<Future<Long>> dead = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, p);
+      archive.add(trim(keys.delivered(), cutoffMs));
+      dead.add(trim(keys.inboundDeadLetters(), cutoffMs));
+      dead.add(trim(keys.deadLetters(), cutoffMs));
+    }
+    return Future.all(Future.all(archive), Future.all(dead))
+        .map(v -> new long[] {sum(archive), sum(dead)});
+  }
+
+  private Future<Long> trim(String key, long cutoffMs) {
+    return redis
+        .send(Request.cmd(Command.XTRIM).arg(key).arg("MINID").arg(cutoffMs))
+        .map(r -> r == null ? 0L : r.toLong());
+  }
+
+  private static long sum(List<Future<Long>> counts) {
+    long n = 0;
+    for (Future<Long> f : counts) {
+      n += f.result();
+    }
+    return n;
+  }
+
+  private static OffsetDateTime time(Instant instant) {
+    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+}
