@@ -156,7 +156,7 @@ public final class Gateway {
           new BacklogGauges(redis, directory, config.ingress().partitions(), metrics.registry());
       backlog.start(vertx, BACKLOG_SAMPLE_MS);
       PhoneHasher hasher = new PhoneHasher(config.security().masterKey());
-      LedgerRepository ledger = new LedgerRepository(pg);
+      LedgerRepository ledger = new LedgerRepository(pg, hasher);
       MessageValidator validator = new MessageValidator(directory, clock);
       Shared shared =
           new Shared(

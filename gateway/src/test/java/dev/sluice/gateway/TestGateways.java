@@ -2,6 +2,7 @@ package dev.sluice.gateway;
 
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.testing.TestBackends;
 import java.net.URI;
 import java.sql.Connection;
@@ -37,6 +38,11 @@ public final class TestGateways {
    */
   public static String keyPrefix(String database) {
     return database + ":";
+  }
+
+  /** The keyed phone hash of a gateway with the test configuration's master key. */
+  public static PhoneHasher phoneHasher() {
+    return new PhoneHasher(config(Map.of()).security().masterKey());
   }
 
   public static GatewayConfig config(Map<String, String> settings) {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.ledger;
 
+import dev.sluice.gateway.privacy.PhoneHasher;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -27,15 +28,16 @@ public final class LedgerRepository {
       """
       INSERT INTO messages AS m (id, tenant_id, channel_id, provider, recipient, lane, client_ref,
           status, status_rank, provider_message_id, error_code, error_message, created_at,
-          campaign_id)
+          campaign_id, recipient_hash)
       SELECT DISTINCT ON (id) id, tenant_id, channel_id, provider, recipient, lane, client_ref,
           status, status_rank, provider_message_id, error_code, error_message, created_at,
-          campaign_id
+          campaign_id, recipient_hash
       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
           $7::text[], $8::text[], $9::int2[], $10::text[], $11::text[], $12::text[],
-          $13::timestamptz[], $14::uuid[])
+          $13::timestamptz[], $14::uuid[], $15::text[])
         AS t(id, tenant_id, channel_id, provider, recipient, lane, client_ref, status,
-          status_rank, provider_message_id, error_code, error_message, created_at, campaign_id)
+          status_rank, provider_message_id, error_code, error_message, created_at, campaign_id,
+          recipient_hash)
       ORDER BY id, status_rank DESC
       ON CONFLICT (id) DO UPDATE SET
         status = CASE WHEN EXCLUDED.status_rank > m.status_rank
@@ -47,6 +49,7 @@ public final class LedgerRepository {
         status_rank = GREATEST(m.status_rank, EXCLUDED.status_rank),
         provider_message_id = COALESCE(m.provider_message_id, EXCLUDED.provider_message_id),
         campaign_id = COALESCE(m.campaign_id, EXCLUDED.campaign_id),
+        recipient_hash = COALESCE(m.recipient_hash, EXCLUDED.recipient_hash),
         updated_at = now()
       """;
 
@@ -90,9 +93,15 @@ public final class LedgerRepository {
   static final long MAX_TIME_MS = 253_402_300_799_999L;
 
   private final Pool pool;
+  private final PhoneHasher hasher;
 
-  public LedgerRepository(Pool pool) {
+  /**
+   * @param hasher the keyed hash each message row stores beside its recipient ({@code
+   *     recipient_hash}), by which a person's messages are found
+   */
+  public LedgerRepository(Pool pool, PhoneHasher hasher) {
     this.pool = pool;
+    this.hasher = hasher;
   }
 
   /**
@@ -122,7 +131,7 @@ public final class LedgerRepository {
                 .compose(v -> applyProviderStatuses(conn, events)));
   }
 
-  private static Future<Void> upsertMessages(SqlConnection conn, List<LedgerEvent> ours) {
+  private Future<Void> upsertMessages(SqlConnection conn, List<LedgerEvent> ours) {
     if (ours.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -141,8 +150,10 @@ public final class LedgerRepository {
     String[] message = new String[n];
     OffsetDateTime[] created = new OffsetDateTime[n];
     UUID[] campaign = new UUID[n];
+    String[] recipientHash = new String[n];
     for (int i = 0; i < n; i++) {
       LedgerEvent e = ours.get(i);
+      recipientHash[i] = e.recipient() == null ? null : hasher.hash(e.recipient());
       id[i] = UUID.fromString(e.messageId());
       campaign[i] = e.campaignId() == null ? null : UUID.fromString(e.campaignId());
       tenant[i] = text(e.tenantId());
@@ -161,8 +172,21 @@ public final class LedgerRepository {
     return conn.preparedQuery(UPSERT_MESSAGES)
         .execute(
             arrays(
-                id, tenant, channel, provider, recipient, lane, clientRef, status, rank, pmid, code,
-                message, created, campaign))
+                id,
+                tenant,
+                channel,
+                provider,
+                recipient,
+                lane,
+                clientRef,
+                status,
+                rank,
+                pmid,
+                code,
+                message,
+                created,
+                campaign,
+                recipientHash))
         .mapEmpty();
   }
 

@@ -33,7 +33,7 @@ class LedgerRepositoryIT {
     Database.prepare(pg, 3_000);
     vertx = Vertx.vertx();
     pool = Database.pool(vertx, pg);
-    ledger = new LedgerRepository(pool);
+    ledger = new LedgerRepository(pool, TestGateways.phoneHasher());
   }
 
   @AfterAll
@@ -64,6 +64,32 @@ class LedgerRepositoryIT {
 
   private static MessageRecord find(String id) {
     return ledger.find("acme", UUID.fromString(id)).await().orElseThrow();
+  }
+
+  @Test
+  void aMessageRowCarriesItsRecipientsKeyedHashForLookups() {
+    String id = UUID.randomUUID().toString();
+    ledger.write(List.of(ours(id, MessageStatus.ACCEPTED, 1_000, null, null))).await();
+    String stored =
+        pool.preparedQuery("SELECT recipient_hash FROM messages WHERE id = $1")
+            .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(id)))
+            .await()
+            .iterator()
+            .next()
+            .getString("recipient_hash");
+    assertThat(stored)
+        .isEqualTo(TestGateways.phoneHasher().hash("+4915112345678"))
+        .doesNotContain("4915112345678");
+    // Found through the hash alone, by the index a person's lookup uses.
+    long found =
+        pool.preparedQuery(
+                "SELECT count(*) AS n FROM messages WHERE tenant_id = 'acme' AND recipient_hash = $1")
+            .execute(io.vertx.sqlclient.Tuple.of(stored))
+            .await()
+            .iterator()
+            .next()
+            .getLong("n");
+    assertThat(found).isGreaterThanOrEqualTo(1);
   }
 
   @Test

@@ -73,7 +73,7 @@ class RetentionIT {
     client = WebClient.create(vertx);
     pool = db.pool(vertx);
     redis = RedisBackend.create(vertx, config.redis());
-    ledger = new LedgerRepository(pool);
+    ledger = new LedgerRepository(pool, TestGateways.phoneHasher());
   }
 
   @AfterAll
