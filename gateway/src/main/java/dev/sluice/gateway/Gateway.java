@@ -181,7 +181,7 @@ public final class Gateway {
                   Duration.ofHours(config.delivery().secretGraceHours()),
                   Clock.systemUTC()),
               new EndpointPolicy(config.delivery()),
-              new CampaignService(vertx, pg, validator, directory, redis, clock));
+              new CampaignService(vertx, pg, validator, directory, redis, hasher, clock));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();

@@ -1,6 +1,7 @@
 package dev.sluice.gateway.campaign;
 
 import dev.sluice.gateway.outbound.SendWindow;
+import dev.sluice.gateway.privacy.PhoneHasher;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -32,10 +33,12 @@ final class CampaignRepository {
 
   private static final String INSERT_ROWS =
       """
-      INSERT INTO campaign_rows (campaign_id, row_no, phone, vars, state, reason, due_at)
+      INSERT INTO campaign_rows (campaign_id, row_no, phone, vars, state, reason, due_at,
+          phone_hash)
       SELECT $1, row_no, phone, vars::jsonb,
-          CASE WHEN reason IS NULL THEN 'pending' ELSE 'rejected' END, reason, $5
-      FROM unnest($2::int[], $3::text[], $4::text[], $6::text[]) AS t(row_no, phone, vars, reason)
+          CASE WHEN reason IS NULL THEN 'pending' ELSE 'rejected' END, reason, $5, phone_hash
+      FROM unnest($2::int[], $3::text[], $4::text[], $6::text[], $7::text[])
+        AS t(row_no, phone, vars, reason, phone_hash)
       ORDER BY row_no
       ON CONFLICT (campaign_id, phone) WHERE state IN ('pending', 'queued', 'suppressed', 'skipped')
       DO NOTHING
@@ -44,15 +47,22 @@ final class CampaignRepository {
 
   private static final String INSERT_DUPLICATES =
       """
-      INSERT INTO campaign_rows (campaign_id, row_no, phone, state, reason)
-      SELECT $1, row_no, phone, 'duplicate', 'the same number as an earlier row: sent once'
-      FROM unnest($2::int[], $3::text[]) AS t(row_no, phone)
+      INSERT INTO campaign_rows (campaign_id, row_no, phone, state, reason, phone_hash)
+      SELECT $1, row_no, phone, 'duplicate', 'the same number as an earlier row: sent once',
+          phone_hash
+      FROM unnest($2::int[], $3::text[], $4::text[]) AS t(row_no, phone, phone_hash)
       """;
 
   private final Pool pool;
+  private final PhoneHasher hasher;
 
-  CampaignRepository(Pool pool) {
+  /**
+   * @param hasher the keyed hash each audience row stores beside its number ({@code phone_hash}),
+   *     by which a person's rows are found
+   */
+  CampaignRepository(Pool pool, PhoneHasher hasher) {
     this.pool = pool;
+    this.hasher = hasher;
   }
 
   Pool pool() {
@@ -96,26 +106,31 @@ final class CampaignRepository {
     String[] phone = new String[n];
     String[] vars = new String[n];
     String[] reason = new String[n];
+    String[] phoneHash = new String[n];
     for (int i = 0; i < n; i++) {
       AudienceRow r = rows.get(i);
       rowNo[i] = r.row();
       phone[i] = r.phone();
+      phoneHash[i] = r.phone() == null ? null : hasher.hash(r.phone());
       vars[i] = r.vars() == null ? null : r.vars().encode();
       reason[i] = r.reason();
     }
     UUID id = UUID.fromString(campaignId);
     return conn.preparedQuery(INSERT_ROWS)
-        .execute(Tuple.of(id, rowNo, phone, vars, time(dueAt), reason))
+        .execute(Tuple.of(id, rowNo, phone, vars, time(dueAt), reason).addValue(phoneHash))
         .compose(
             inserted -> {
               java.util.Set<Integer> in = new java.util.HashSet<>();
               inserted.forEach(r -> in.add(r.getInteger(0)));
               List<Integer> dupRows = new ArrayList<>();
               List<String> dupPhones = new ArrayList<>();
-              for (AudienceRow r : rows) {
+              List<String> dupHashes = new ArrayList<>();
+              for (int i = 0; i < n; i++) {
+                AudienceRow r = rows.get(i);
                 if (!r.rejected() && !in.contains(r.row())) {
                   dupRows.add(r.row());
                   dupPhones.add(r.phone());
+                  dupHashes.add(phoneHash[i]);
                 }
               }
               if (dupRows.isEmpty()) {
@@ -124,7 +139,10 @@ final class CampaignRepository {
               return conn.preparedQuery(INSERT_DUPLICATES)
                   .execute(
                       Tuple.of(
-                          id, dupRows.toArray(new Integer[0]), dupPhones.toArray(new String[0])))
+                          id,
+                          dupRows.toArray(new Integer[0]),
+                          dupPhones.toArray(new String[0]),
+                          dupHashes.toArray(new String[0])))
                   .map(dupRows.size());
             });
   }

@@ -99,7 +99,7 @@ public final class CampaignRunner extends VerticleBase {
       GatewayConfig config,
       Clock clock) {
     this.backend = backend;
-    this.campaigns = new CampaignRepository(pg);
+    this.campaigns = new CampaignRepository(pg, hasher);
     this.directory = directory;
     this.validator = validator;
     this.hasher = hasher;

@@ -6,6 +6,7 @@ import dev.sluice.gateway.outbound.CampaignHolds;
 import dev.sluice.gateway.outbound.MessageValidator;
 import dev.sluice.gateway.outbound.QueuedMessage;
 import dev.sluice.gateway.outbound.SendWindow;
+import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.redis.RedisCommands;
 import dev.sluice.gateway.tenant.TenantDirectory;
 import io.vertx.core.Future;
@@ -52,9 +53,10 @@ public final class CampaignService {
       MessageValidator validator,
       TenantDirectory directory,
       RedisCommands redis,
+      PhoneHasher hasher,
       Clock clock) {
     this.vertx = vertx;
-    this.campaigns = new CampaignRepository(pg);
+    this.campaigns = new CampaignRepository(pg, hasher);
     this.validator = validator;
     this.directory = directory;
     this.redis = redis;

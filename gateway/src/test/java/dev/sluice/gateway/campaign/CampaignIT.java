@@ -3,6 +3,8 @@ package dev.sluice.gateway.campaign;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.Gateway;
+import dev.sluice.gateway.TestGateways;
+import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
@@ -246,6 +248,36 @@ class CampaignIT {
       expected.add("Your code is C" + i);
     }
     assertThat(texts).isEqualTo(expected);
+    // Each audience row can be found by its number's keyed hash alone (erasure, export).
+    for (int i = 0; i < 20; i++) {
+      assertThat(
+              countRows(
+                  "SELECT count(*) FROM campaign_rows WHERE campaign_id = ?::uuid AND phone_hash = ?",
+                  id,
+                  h.phoneHash(phone(100 + i))))
+          .isEqualTo(1);
+    }
+  }
+
+  private static long countRows(String sql, Object... params) {
+    GatewayConfig.Postgres pg =
+        TestGateways.config(Map.of("pg.url", TestGateways.pgUrl(h.database))).pg();
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                "jdbc:postgresql://" + pg.host() + ":" + pg.port() + "/" + h.database,
+                pg.user(),
+                pg.password().reveal());
+        java.sql.PreparedStatement q = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        q.setObject(i + 1, params[i]);
+      }
+      try (java.sql.ResultSet rs = q.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
