@@ -39,7 +39,7 @@ public final class LedgerRepository {
           status_rank, provider_message_id, error_code, error_message, created_at, campaign_id,
           recipient_hash)
       ORDER BY id, status_rank DESC
-      ON CONFLICT (id) DO UPDATE SET
+      ON CONFLICT (id, created_at) DO UPDATE SET
         status = CASE WHEN EXCLUDED.status_rank > m.status_rank
             THEN EXCLUDED.status ELSE m.status END,
         error_code = CASE WHEN EXCLUDED.status_rank > m.status_rank
@@ -56,10 +56,10 @@ public final class LedgerRepository {
   private static final String INSERT_EVENTS =
       """
       INSERT INTO message_events (message_id, status, at, source, provider_message_id,
-          error_code, error_message)
+          error_code, error_message, message_created_at)
       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
-          $6::text[], $7::text[])
-      ON CONFLICT (message_id, status, source) DO NOTHING
+          $6::text[], $7::text[], $8::timestamptz[])
+      ON CONFLICT (message_id, status, source, message_created_at) DO NOTHING
       """;
 
   private static final String INSERT_PROVIDER_STATUSES =
@@ -167,7 +167,7 @@ public final class LedgerRepository {
       pmid[i] = text(e.providerMessageId());
       code[i] = text(e.errorCode());
       message[i] = text(e.errorMessage());
-      created[i] = time(e.createdAt() > 0 ? e.createdAt() : e.at());
+      created[i] = createdAt(e);
     }
     return conn.preparedQuery(UPSERT_MESSAGES)
         .execute(
@@ -214,9 +214,11 @@ public final class LedgerRepository {
     String[] pmid = new String[n];
     String[] code = new String[n];
     String[] message = new String[n];
+    OffsetDateTime[] created = new OffsetDateTime[n];
     for (int i = 0; i < n; i++) {
       LedgerEvent e = ours.get(i);
       id[i] = UUID.fromString(e.messageId());
+      created[i] = createdAt(e);
       status[i] = e.status().wireName();
       at[i] = time(e.at());
       source[i] = text(e.source());
@@ -225,7 +227,7 @@ public final class LedgerRepository {
       message[i] = text(e.errorMessage());
     }
     return conn.preparedQuery(INSERT_EVENTS)
-        .execute(arrays(id, status, at, source, pmid, code, message))
+        .execute(arrays(id, status, at, source, pmid, code, message, created))
         .mapEmpty();
   }
 
@@ -285,7 +287,7 @@ public final class LedgerRepository {
                 return Future.succeededFuture(Optional.empty());
               }
               Row m = rows.iterator().next();
-              return history(id)
+              return history(id, m.getOffsetDateTime("created_at"))
                   .map(
                       h ->
                           Optional.of(
@@ -308,23 +310,25 @@ public final class LedgerRepository {
             });
   }
 
-  private Future<List<MessageRecord.HistoryEntry>> history(UUID id) {
+  /** The history of message {@code id} created at {@code created} (its partitions). */
+  private Future<List<MessageRecord.HistoryEntry>> history(UUID id, OffsetDateTime created) {
     return pool.preparedQuery(
             """
             SELECT status, at, source, error_code, error_message FROM message_events
-            WHERE message_id = $1
+            WHERE message_id = $1 AND message_created_at = $2
             UNION ALL
             SELECT 'accepted', m.created_at, 'api', NULL, NULL FROM messages m
-            WHERE m.id = $1 AND NOT EXISTS (
-              SELECT 1 FROM message_events e WHERE e.message_id = $1 AND e.status = 'accepted')
+            WHERE m.id = $1 AND m.created_at = $2 AND NOT EXISTS (
+              SELECT 1 FROM message_events e WHERE e.message_id = $1
+                AND e.message_created_at = $2 AND e.status = 'accepted')
             UNION ALL
             SELECT ps.status, ps.at, 'provider', ps.error_code, NULL
             FROM provider_statuses ps JOIN messages m
               ON m.provider = ps.provider AND m.provider_message_id = ps.provider_message_id
-            WHERE m.id = $1
+            WHERE m.id = $1 AND m.created_at = $2
             ORDER BY at, status
             """)
-        .execute(Tuple.of(id))
+        .execute(Tuple.of(id, created))
         .map(
             rows -> {
               List<MessageRecord.HistoryEntry> out = new ArrayList<>();
@@ -396,6 +400,14 @@ public final class LedgerRepository {
    */
   static String text(String s) {
     return s == null || s.indexOf('\u0000') < 0 ? s : s.replace('\u0000', '\uFFFD');
+  }
+
+  /**
+   * The creation time of the event's message: the partition key of its row and of its history, so
+   * every event about one message must give the same (each carries its message's acceptance time).
+   */
+  private static OffsetDateTime createdAt(LedgerEvent e) {
+    return time(e.createdAt() > 0 ? e.createdAt() : e.at());
   }
 
   private static OffsetDateTime time(long epochMs) {

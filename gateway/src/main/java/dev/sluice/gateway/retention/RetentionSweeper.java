@@ -1,5 +1,6 @@
 package dev.sluice.gateway.retention;
 
+import dev.sluice.gateway.ledger.HistoryPartitions;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.RedisBackend;
 import io.micrometer.core.instrument.Counter;
@@ -13,6 +14,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -28,12 +30,16 @@ import org.slf4j.LoggerFactory;
  * never on the hot path: one pass every {@code retention.sweepMinutes}, one instance at a time (a
  * PostgreSQL advisory lock held by the sweeping session, released if that instance dies).
  *
- * <p>Per tenant:
+ * <p>First the months of history (messages and their status history, partitioned by month of
+ * creation: {@link HistoryPartitions}) that ended before the longest history any tenant keeps are
+ * dropped whole, with the providers' reports older than that; the months ahead are created. Then,
+ * per tenant:
  *
  * <ul>
- *   <li><b>history</b>: messages created before the history cutoff, with their status history,
- *       deleted a bounded batch per statement through the {@code (tenant_id, created_at)} index;
- *       finished campaigns before it, with their audience rows, likewise;
+ *   <li><b>history</b>: what remains of its messages created before its own cutoff (a tenant with a
+ *       shorter retention than the longest, and the current month's share of the rest), deleted a
+ *       bounded batch per statement through the {@code (tenant_id, created_at)} index; finished
+ *       campaigns before it, with their audience rows, likewise;
  *   <li><b>bodies</b>: the variables of finished campaigns' audience rows (the personal part of
  *       their texts) before the body cutoff, a range of rows per statement;
  *   <li><b>raw payloads</b>: the replay archive and the inbound and outbound dead letters in Redis,
@@ -49,6 +55,9 @@ public final class RetentionSweeper {
   static final long LOCK = 0x736c756963655245L;
 
   private static final int BATCH = 5_000;
+
+  /** How many months of history partitions exist ahead of the current one. */
+  private static final int MONTHS_AHEAD = 3;
 
   private static final String DELETE_HISTORY =
       """
@@ -68,17 +77,19 @@ public final class RetentionSweeper {
   /** The results of one pass; {@code swept} false when another instance held the lock. */
   public record Swept(
       boolean swept,
+      long monthsDropped,
       long historyRows,
       long campaigns,
       long campaignRows,
       long bodiesRedacted,
       long archived,
       long deadLetters) {
-    static final Swept SKIPPED = new Swept(false, 0, 0, 0, 0, 0, 0);
+    static final Swept SKIPPED = new Swept(false, 0, 0, 0, 0, 0, 0, 0);
 
     Swept plus(Swept o) {
       return new Swept(
           true,
+          monthsDropped + o.monthsDropped,
           historyRows + o.historyRows,
           campaigns + o.campaigns,
           campaignRows + o.campaignRows,
@@ -94,6 +105,8 @@ public final class RetentionSweeper {
   private final Retention defaults;
   private final int partitions;
   private final Clock clock;
+  private final HistoryPartitions partitionsOfHistory;
+  private final Counter months;
   private final Counter history;
   private final Counter campaignRows;
   private final Counter bodies;
@@ -116,6 +129,8 @@ public final class RetentionSweeper {
     this.defaults = defaults;
     this.partitions = partitions;
     this.clock = clock;
+    this.partitionsOfHistory = new HistoryPartitions(pool);
+    this.months = removed(registry, "history_months");
     this.history = removed(registry, "history");
     this.campaignRows = removed(registry, "campaign_rows");
     this.bodies = removed(registry, "bodies");
@@ -194,7 +209,29 @@ public final class RetentionSweeper {
         .all()
         .compose(
             all -> {
-              Future<Swept> total = Future.succeededFuture(new Swept(true, 0, 0, 0, 0, 0, 0));
+              // Whole months first: those older than the longest history any tenant keeps.
+              int longest = defaults.historyDays();
+              for (RetentionRepository.Settings own : all.values()) {
+                longest = Math.max(longest, own.over(defaults).historyDays());
+              }
+              Instant oldestKept = now.minus(Duration.ofDays(longest));
+              Future<Swept> total =
+                  partitionsOfHistory
+                      .ensure(now, MONTHS_AHEAD)
+                      .compose(v -> partitionsOfHistory.dropBefore(oldestKept))
+                      .compose(
+                          dropped ->
+                              deleteReports(time(oldestKept), 0)
+                                  .map(
+                                      reports -> {
+                                        history.increment(reports);
+                                        return dropped;
+                                      }))
+                      .map(
+                          dropped -> {
+                            months.increment(dropped.size());
+                            return new Swept(true, dropped.size(), 0, 0, 0, 0, 0, 0);
+                          });
               // One tenant at a time: the sweep is background work and must stay small.
               for (Map.Entry<String, RetentionRepository.Settings> e : all.entrySet()) {
                 String tenant = e.getKey();
@@ -207,33 +244,37 @@ public final class RetentionSweeper {
 
   /** One tenant's pass, with {@code now} the time the cutoffs count back from. */
   Future<Swept> sweepTenant(String tenant, Retention r, Instant now) {
-    Swept[] s = {new Swept(true, 0, 0, 0, 0, 0, 0)};
+    // history rows, campaigns, campaign rows, bodies redacted, archived, dead letters
+    long[] n = new long[6];
     return deleteHistory(tenant, time(r.historyCutoff(now)), 0)
         .compose(
-            n -> {
-              history.increment(n);
-              s[0] = s[0].plus(new Swept(true, n, 0, 0, 0, 0, 0));
+            rows -> {
+              n[0] = rows;
               return expiredCampaigns(tenant, time(r.historyCutoff(now)));
             })
         .compose(ids -> deleteCampaigns(ids, 0, 0))
         .compose(
             removed -> {
-              campaignRows.increment(removed[1]);
-              s[0] = s[0].plus(new Swept(true, 0, removed[0], removed[1], 0, 0, 0));
+              n[1] = removed[0];
+              n[2] = removed[1];
               return campaignsWithBodies(tenant, time(r.bodyCutoff(now)));
             })
         .compose(ids -> redactCampaigns(ids, 0, 0))
         .compose(
-            n -> {
-              bodies.increment(n);
-              s[0] = s[0].plus(new Swept(true, 0, 0, 0, n, 0, 0));
+            rows -> {
+              n[3] = rows;
               return trimRedis(tenant, r.payloadCutoff(now).toEpochMilli());
             })
         .map(
             trimmed -> {
-              archived.increment(trimmed[0]);
-              deadLetters.increment(trimmed[1]);
-              return s[0].plus(new Swept(true, 0, 0, 0, 0, trimmed[0], trimmed[1]));
+              n[4] = trimmed[0];
+              n[5] = trimmed[1];
+              history.increment(n[0]);
+              campaignRows.increment(n[2]);
+              bodies.increment(n[3]);
+              archived.increment(n[4]);
+              deadLetters.increment(n[5]);
+              return new Swept(true, 0, n[0], n[1], n[2], n[3], n[4], n[5]);
             });
   }
 
@@ -246,6 +287,24 @@ public final class RetentionSweeper {
               return rows.rowCount() < BATCH
                   ? Future.succeededFuture(total)
                   : deleteHistory(tenant, cutoff, total);
+            });
+  }
+
+  /**
+   * Providers' reports older than every tenant's history (those of dropped months, and reports that
+   * never matched a message); a batch per statement through their {@code at} index.
+   */
+  private Future<Long> deleteReports(OffsetDateTime cutoff, long sofar) {
+    return pool.preparedQuery(
+            "DELETE FROM provider_statuses WHERE ctid = ANY (ARRAY("
+                + "SELECT ctid FROM provider_statuses WHERE at < $1 LIMIT $2))")
+        .execute(Tuple.of(cutoff, BATCH))
+        .compose(
+            rows -> {
+              long total = sofar + rows.rowCount();
+              return rows.rowCount() < BATCH
+                  ? Future.succeededFuture(total)
+                  : deleteReports(cutoff, total);
             });
   }
 
