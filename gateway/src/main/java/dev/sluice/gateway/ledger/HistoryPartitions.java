@@ -14,9 +14,10 @@ import java.util.TreeSet;
 
 /**
  * The monthly partitions of the message history ({@code messages} by {@code created_at}, {@code
- * message_events} by {@code message_created_at}; migration V18): a month of both is named {@code
- * <table>_YYYYMM} and holds the messages created in that month (UTC) with their history, so
- * retention removes a month by dropping two tables instead of deleting its rows one by one.
+ * message_events} and {@code message_bodies} by {@code message_created_at}; migrations V18, V19): a
+ * month of each is named {@code <table>_YYYYMM} and holds the messages created in that month (UTC)
+ * with their history and bodies, so retention removes a month by dropping tables instead of
+ * deleting its rows one by one — the bodies first, the rest when the history expires.
  *
  * <p>Months are created ahead ({@link #ensure}); a row whose month does not exist yet lands in the
  * table's default partition, and is moved into its month when that month is created. Safe to call
@@ -24,8 +25,8 @@ import java.util.TreeSet;
  * nothing.
  */
 public final class HistoryPartitions {
-  /** The partitioned tables and their default partitions. */
-  static final List<String> TABLES = List.of("messages", "message_events");
+  /** The partitioned tables, each with a default partition {@code <table>_default}. */
+  static final List<String> TABLES = List.of("messages", "message_events", "message_bodies");
 
   private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMM");
   private static final String CHECK_VIOLATION = "23514";
@@ -52,13 +53,28 @@ public final class HistoryPartitions {
   }
 
   /**
-   * Drops the months that ended at or before {@code cutoff}, in both tables.
+   * Drops the history of the months that ended at or before {@code cutoff}: messages, their status
+   * history and their bodies.
    *
    * @return the months dropped, oldest first
    */
   public Future<List<YearMonth>> dropBefore(Instant cutoff) {
+    // Bodies and events first: a month's messages are never gone while the rest remains.
+    return dropBefore("messages", cutoff, List.of("message_bodies", "message_events", "messages"));
+  }
+
+  /**
+   * Drops the bodies of the months that ended at or before {@code cutoff}; their messages stay.
+   *
+   * @return the months whose bodies were dropped, oldest first
+   */
+  public Future<List<YearMonth>> dropBodiesBefore(Instant cutoff) {
+    return dropBefore("message_bodies", cutoff, List.of("message_bodies"));
+  }
+
+  private Future<List<YearMonth>> dropBefore(String listed, Instant cutoff, List<String> tables) {
     YearMonth limit = YearMonth.from(cutoff.atZone(ZoneOffset.UTC)); // its month has not ended
-    return months()
+    return months(listed)
         .compose(
             months -> {
               List<YearMonth> expired = new ArrayList<>();
@@ -69,23 +85,28 @@ public final class HistoryPartitions {
               }
               Future<Void> done = Future.succeededFuture();
               for (YearMonth m : expired) {
-                // Events first: a month's messages are never gone while its history remains.
-                done =
-                    done.compose(v -> drop("message_events", m)).compose(v -> drop("messages", m));
+                for (String table : tables) {
+                  done = done.compose(v -> drop(table, m));
+                }
               }
               return done.map(v -> expired);
             });
   }
 
-  /** The months that exist in either table, oldest first. */
+  /** The months of the history ({@code messages}) that exist, oldest first. */
   public Future<List<YearMonth>> months() {
-    return pool.query(
+    return months("messages");
+  }
+
+  /** The months of one of the {@link #TABLES} that exist, oldest first. */
+  public Future<List<YearMonth>> months(String table) {
+    return pool.preparedQuery(
             """
             SELECT c.relname FROM pg_inherits i
             JOIN pg_class c ON c.oid = i.inhrelid
-            WHERE i.inhparent IN ('messages'::regclass, 'message_events'::regclass)
+            WHERE i.inhparent = to_regclass($1)
             """)
-        .execute()
+        .execute(io.vertx.sqlclient.Tuple.of(table))
         .map(
             rows -> {
               TreeSet<YearMonth> months = new TreeSet<>();
@@ -124,6 +145,9 @@ public final class HistoryPartitions {
   private Future<Void> moveOutOfDefault(String table, YearMonth month) {
     String name = name(table, month);
     String key = table.equals("messages") ? "created_at" : "message_created_at";
+    if (!TABLES.contains(table)) {
+      throw new IllegalArgumentException("not a history table: " + table);
+    }
     String from = "'" + month.atDay(1) + " 00:00:00+00'";
     String to = "'" + month.plusMonths(1).atDay(1) + " 00:00:00+00'";
     return pool.withTransaction(

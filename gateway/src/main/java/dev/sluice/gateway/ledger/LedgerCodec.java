@@ -44,6 +44,9 @@ final class LedgerCodec {
         if (e.campaignId() != null) {
           g.writeStringField("campaign", e.campaignId());
         }
+        if (e.body() != null) {
+          g.writeStringField("body", e.body());
+        }
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -86,6 +89,7 @@ final class LedgerCodec {
     String errorMessage = null;
     String source = null;
     String campaign = null;
+    String body = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken value = p.nextToken();
@@ -105,6 +109,7 @@ final class LedgerCodec {
         case "errorMessage" -> errorMessage = p.getValueAsString();
         case "source" -> source = p.getValueAsString();
         case "campaign" -> campaign = p.getValueAsString();
+        case "body" -> body = p.getValueAsString();
         default -> p.skipChildren();
       }
     }
@@ -126,7 +131,8 @@ final class LedgerCodec {
         errorCode,
         errorMessage,
         source,
-        campaign);
+        campaign,
+        body);
   }
 
   private static void expect(JsonToken actual, JsonToken expected) {

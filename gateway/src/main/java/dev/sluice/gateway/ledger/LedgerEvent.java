@@ -10,6 +10,8 @@ import java.util.Objects;
  * @param source {@code api}, {@code dispatcher} or {@code webhook}
  * @param at when it happened, ms since the epoch
  * @param campaignId the campaign the message belongs to, or {@code null}
+ * @param body what the message carries (its content as JSON), on the event that accepts it only;
+ *     stored sealed with the tenant's data key, and kept for the tenant's body retention
  */
 public record LedgerEvent(
     String messageId,
@@ -26,7 +28,8 @@ public record LedgerEvent(
     String errorCode,
     String errorMessage,
     String source,
-    String campaignId) {
+    String campaignId,
+    String body) {
 
   public LedgerEvent {
     Objects.requireNonNull(provider, "provider");
@@ -65,6 +68,43 @@ public record LedgerEvent(
         errorCode,
         errorMessage,
         source,
+        null,
+        null);
+  }
+
+  /** An event about a message of a campaign (or none), without its body. */
+  public LedgerEvent(
+      String messageId,
+      String tenantId,
+      String channelId,
+      String provider,
+      String recipient,
+      String lane,
+      String clientRef,
+      long createdAt,
+      MessageStatus status,
+      long at,
+      String providerMessageId,
+      String errorCode,
+      String errorMessage,
+      String source,
+      String campaignId) {
+    this(
+        messageId,
+        tenantId,
+        channelId,
+        provider,
+        recipient,
+        lane,
+        clientRef,
+        createdAt,
+        status,
+        at,
+        providerMessageId,
+        errorCode,
+        errorMessage,
+        source,
+        campaignId,
         null);
   }
 

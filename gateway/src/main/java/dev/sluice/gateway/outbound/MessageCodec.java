@@ -9,6 +9,7 @@ import dev.sluice.gateway.connector.MessageContent;
 import dev.sluice.gateway.core.Provider;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
@@ -87,6 +88,17 @@ public final class MessageCodec {
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a queued message: " + e.getClass().getSimpleName());
     }
+  }
+
+  /** The content as the JSON the queue carries (and the ledger keeps, sealed). */
+  static String contentJson(MessageContent c) {
+    StringWriter out = new StringWriter(64);
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      content(g, c);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
   }
 
   private static void content(JsonGenerator g, MessageContent c) throws IOException {

@@ -117,7 +117,10 @@ public record QueuedMessage(
     return inCampaign(campaignId, sendWindow);
   }
 
-  /** A ledger event about this message (everything needed to create its row comes along). */
+  /**
+   * A ledger event about this message (everything needed to create its row comes along; the event
+   * that accepts it also carries its content, which the ledger keeps sealed).
+   */
   public LedgerEvent ledgerEvent(
       MessageStatus status,
       long atMs,
@@ -140,7 +143,8 @@ public record QueuedMessage(
         errorCode,
         errorMessage,
         source,
-        campaignId);
+        campaignId,
+        status == MessageStatus.ACCEPTED ? MessageCodec.contentJson(content) : null);
   }
 
   /** What a connector needs to send it. */

@@ -32,15 +32,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>First the months of history (messages and their status history, partitioned by month of
  * creation: {@link HistoryPartitions}) that ended before the longest history any tenant keeps are
- * dropped whole, with the providers' reports older than that; the months ahead are created. Then,
- * per tenant:
+ * dropped whole, with the providers' reports older than that, and the months of message bodies
+ * older than the longest body retention; the months ahead are created. Then, per tenant:
  *
  * <ul>
  *   <li><b>history</b>: what remains of its messages created before its own cutoff (a tenant with a
  *       shorter retention than the longest, and the current month's share of the rest), deleted a
  *       bounded batch per statement through the {@code (tenant_id, created_at)} index; finished
  *       campaigns before it, with their audience rows, likewise;
- *   <li><b>bodies</b>: the variables of finished campaigns' audience rows (the personal part of
+ *   <li><b>bodies</b>: what remains of its sealed message bodies before its body cutoff (whole
+ *       months of bodies go first, as for the history, once every tenant's body retention has
+ *       passed them), and the variables of finished campaigns' audience rows (the personal part of
  *       their texts) before the body cutoff, a range of rows per statement;
  *   <li><b>raw payloads</b>: the replay archive and the inbound and outbound dead letters in Redis,
  *       trimmed by the time in their stream ids ({@code XTRIM MINID}), exactly.
@@ -65,6 +67,8 @@ public final class RetentionSweeper {
         SELECT id, provider, provider_message_id FROM messages
         WHERE tenant_id = $1 AND created_at < $2
         ORDER BY created_at LIMIT $3),
+      bodies AS (
+        DELETE FROM message_bodies b USING doomed d WHERE b.message_id = d.id),
       events AS (
         DELETE FROM message_events e USING doomed d WHERE e.message_id = d.id),
       statuses AS (
@@ -72,6 +76,15 @@ public final class RetentionSweeper {
         WHERE d.provider_message_id IS NOT NULL AND p.provider = d.provider
           AND p.provider_message_id = d.provider_message_id)
       DELETE FROM messages m USING doomed d WHERE m.id = d.id
+      """;
+
+  private static final String DELETE_BODIES =
+      """
+      DELETE FROM message_bodies b USING (
+        SELECT message_id, message_created_at FROM message_bodies
+        WHERE tenant_id = $1 AND message_created_at < $2
+        ORDER BY message_created_at LIMIT $3) d
+      WHERE b.message_id = d.message_id AND b.message_created_at = d.message_created_at
       """;
 
   /** The results of one pass; {@code swept} false when another instance held the lock. */
@@ -107,6 +120,7 @@ public final class RetentionSweeper {
   private final Clock clock;
   private final HistoryPartitions partitionsOfHistory;
   private final Counter months;
+  private final Counter bodyMonths;
   private final Counter history;
   private final Counter campaignRows;
   private final Counter bodies;
@@ -131,6 +145,7 @@ public final class RetentionSweeper {
     this.clock = clock;
     this.partitionsOfHistory = new HistoryPartitions(pool);
     this.months = removed(registry, "history_months");
+    this.bodyMonths = removed(registry, "body_months");
     this.history = removed(registry, "history");
     this.campaignRows = removed(registry, "campaign_rows");
     this.bodies = removed(registry, "bodies");
@@ -211,13 +226,25 @@ public final class RetentionSweeper {
             all -> {
               // Whole months first: those older than the longest history any tenant keeps.
               int longest = defaults.historyDays();
+              int longestBodies = defaults.bodyDays();
               for (RetentionRepository.Settings own : all.values()) {
                 longest = Math.max(longest, own.over(defaults).historyDays());
+                longestBodies = Math.max(longestBodies, own.over(defaults).bodyDays());
               }
               Instant oldestKept = now.minus(Duration.ofDays(longest));
+              Instant oldestBodyKept = now.minus(Duration.ofDays(longestBodies));
               Future<Swept> total =
                   partitionsOfHistory
                       .ensure(now, MONTHS_AHEAD)
+                      .compose(
+                          v ->
+                              partitionsOfHistory
+                                  .dropBodiesBefore(oldestBodyKept)
+                                  .map(
+                                      months -> {
+                                        bodyMonths.increment(months.size());
+                                        return v;
+                                      }))
                       .compose(v -> partitionsOfHistory.dropBefore(oldestKept))
                       .compose(
                           dropped ->
@@ -246,7 +273,7 @@ public final class RetentionSweeper {
   Future<Swept> sweepTenant(String tenant, Retention r, Instant now) {
     // history rows, campaigns, campaign rows, bodies redacted, archived, dead letters
     long[] n = new long[6];
-    return deleteHistory(tenant, time(r.historyCutoff(now)), 0)
+    return deleteInBatches(DELETE_HISTORY, tenant, time(r.historyCutoff(now)), 0)
         .compose(
             rows -> {
               n[0] = rows;
@@ -263,6 +290,11 @@ public final class RetentionSweeper {
         .compose(
             rows -> {
               n[3] = rows;
+              return deleteInBatches(DELETE_BODIES, tenant, time(r.bodyCutoff(now)), 0);
+            })
+        .compose(
+            rows -> {
+              n[3] += rows;
               return trimRedis(tenant, r.payloadCutoff(now).toEpochMilli());
             })
         .map(
@@ -278,15 +310,17 @@ public final class RetentionSweeper {
             });
   }
 
-  private Future<Long> deleteHistory(String tenant, OffsetDateTime cutoff, long sofar) {
-    return pool.preparedQuery(DELETE_HISTORY)
+  /** Runs {@code sql} ($1 tenant, $2 cutoff, $3 batch) until a batch comes back short. */
+  private Future<Long> deleteInBatches(
+      String sql, String tenant, OffsetDateTime cutoff, long sofar) {
+    return pool.preparedQuery(sql)
         .execute(Tuple.of(tenant, cutoff, BATCH))
         .compose(
             rows -> {
               long total = sofar + rows.rowCount();
               return rows.rowCount() < BATCH
                   ? Future.succeededFuture(total)
-                  : deleteHistory(tenant, cutoff, total);
+                  : deleteInBatches(sql, tenant, cutoff, total);
             });
   }
 

@@ -35,6 +35,31 @@ class LedgerCodecTest {
   }
 
   @Test
+  void theAcceptingEventCarriesTheBodyThrough() {
+    LedgerEvent accepted =
+        new LedgerEvent(
+            "0190b7a0-0000-7000-8000-000000000002",
+            "acme",
+            "acme-wa",
+            "whatsapp",
+            "+4915112345678",
+            "high",
+            null,
+            1_000,
+            MessageStatus.ACCEPTED,
+            1_000,
+            null,
+            null,
+            null,
+            "api",
+            "0190b7a0-0000-7000-8000-00000000000c",
+            "{\"type\":\"text\",\"text\":\"Hi \\\"there\\\" ü\"}");
+
+    assertThat(LedgerCodec.decode(LedgerCodec.encode(List.of(accepted, OURS))))
+        .containsExactly(accepted, OURS);
+  }
+
+  @Test
   void anEntryWrittenByAnOlderGatewayStillReads() {
     // As the JsonObject form wrote it: every field, nulls included, in another order, plus one
     // this version does not know.
