@@ -39,6 +39,7 @@ import dev.sluice.gateway.outbound.CampaignHolds;
 import dev.sluice.gateway.outbound.MessageValidator;
 import dev.sluice.gateway.outbound.OutboundQueue;
 import dev.sluice.gateway.outbound.OutboundRoutes;
+import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.BacklogGauges;
@@ -158,6 +159,7 @@ public final class Gateway {
       PhoneHasher hasher = new PhoneHasher(config.security().masterKey());
       LedgerRepository ledger = new LedgerRepository(pg, hasher);
       MessageValidator validator = new MessageValidator(directory, clock);
+      AuditLog audit = new AuditLog(pg);
       Shared shared =
           new Shared(
               config,
@@ -170,14 +172,16 @@ public final class Gateway {
               new IngressMetrics(metrics.registry()),
               new AdminRoutes(
                   config.admin().token(),
-                  new TenantRepository(pg, cipher),
+                  new TenantRepository(pg, cipher, audit),
                   directory,
+                  audit,
                   config.providers().allowHttp()),
               validator,
               ledger,
               new EndpointRepository(
                   pg,
                   cipher,
+                  audit,
                   Duration.ofHours(config.delivery().secretGraceHours()),
                   Clock.systemUTC()),
               new EndpointPolicy(config.delivery()),
