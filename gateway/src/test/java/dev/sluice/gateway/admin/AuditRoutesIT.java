@@ -182,8 +182,14 @@ class AuditRoutesIT {
         .isEqualTo(200);
     List<JsonObject> afterChange = entriesSince(setSeq, tenant);
     long changedSeq = afterChange.get(0).getLong("seq");
+    HttpResponse<Buffer> rotated =
+        request(HttpMethod.POST, "/v1/endpoint/rotate-secret", apiKey, null);
+    assertThat(rotated.statusCode()).as(rotated.bodyAsString()).isEqualTo(200);
+    String newSecret = rotated.bodyAsJsonObject().getString("secret");
+    List<JsonObject> afterRotate = entriesSince(changedSeq, tenant);
+    long rotatedSeq = afterRotate.get(0).getLong("seq");
     assertThat(tenantCall(apiKey, HttpMethod.DELETE, null).statusCode()).isEqualTo(204);
-    List<JsonObject> afterRemove = entriesSince(changedSeq, tenant);
+    List<JsonObject> afterRemove = entriesSince(rotatedSeq, tenant);
 
     String actor = "tenant:" + tenant;
     assertThat(afterSet).hasSize(1);
@@ -193,11 +199,17 @@ class AuditRoutesIT {
     assertThat(afterChange).hasSize(1);
     assertEntry(afterChange.get(0), actor, "endpoint.changed", tenant, null);
     assertThat(afterChange.get(0).getJsonObject("details").getInteger("batchSize")).isEqualTo(10);
+    assertThat(afterRotate).hasSize(1);
+    assertEntry(afterRotate.get(0), actor, "endpoint.secret_rotated", tenant, null);
+    assertThat(afterRotate.get(0).getJsonObject("details").getString("previousValidUntil"))
+        .isEqualTo(rotated.bodyAsJsonObject().getString("previousSecretValidUntil"));
     assertThat(afterRemove).hasSize(1);
     assertEntry(afterRemove.get(0), actor, "endpoint.removed", tenant, null);
-    for (List<JsonObject> entries : List.of(afterSet, afterChange, afterRemove)) {
+    for (List<JsonObject> entries : List.of(afterSet, afterChange, afterRotate, afterRemove)) {
       assertNothingSecret(entries, apiKey);
-      assertThat(new JsonArray(entries).encode()).doesNotContain(secret.substring(6));
+      assertThat(new JsonArray(entries).encode())
+          .doesNotContain(secret.substring(6))
+          .doesNotContain(newSecret.substring(6));
     }
   }
 
