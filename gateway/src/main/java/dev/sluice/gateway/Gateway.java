@@ -160,6 +160,7 @@ public final class Gateway {
       LedgerRepository ledger = new LedgerRepository(pg, hasher);
       MessageValidator validator = new MessageValidator(directory, clock);
       AuditLog audit = new AuditLog(pg);
+      RetentionRepository retention = new RetentionRepository(pg, audit);
       Shared shared =
           new Shared(
               config,
@@ -185,7 +186,8 @@ public final class Gateway {
                   Duration.ofHours(config.delivery().secretGraceHours()),
                   Clock.systemUTC()),
               new EndpointPolicy(config.delivery()),
-              new CampaignService(vertx, pg, validator, directory, redis, hasher, clock));
+              new CampaignService(vertx, pg, validator, directory, redis, hasher, clock),
+              new RetentionRoutes(retention, Retention.of(config.retention())));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
@@ -266,7 +268,7 @@ public final class Gateway {
       new RetentionSweeper(
               pg,
               redis,
-              new RetentionRepository(pg),
+              retention,
               Retention.of(config.retention()),
               config.ingress().partitions(),
               metrics.registry(),
@@ -315,7 +317,8 @@ public final class Gateway {
       LedgerRepository ledgerRepository,
       EndpointRepository endpoints,
       EndpointPolicy endpointPolicy,
-      CampaignService campaigns) {
+      CampaignService campaigns,
+      RetentionRoutes retention) {
 
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
@@ -343,7 +346,7 @@ public final class Gateway {
       return List.of(
           // First: its /admin/* handler checks the admin token for every operator route below.
           admin,
-          new RetentionRoutes(new RetentionRepository(pg), Retention.of(config.retention())),
+          retention,
           new HealthRoutes(
               List.of(new RedisCheck(redis), new PostgresCheck(pg)),
               config.health().checkTimeoutMs()),

@@ -214,7 +214,7 @@ class AuditRoutesIT {
   }
 
   @Test
-  void tenantSettingsAndMetaAppsAreRecordedToo() {
+  void tenantSettingsRetentionAndMetaAppsAreRecordedToo() {
     String tenant = TestBackends.uniqueId("audit");
     createTenant(tenant);
     String app = TestBackends.uniqueId("app");
@@ -231,11 +231,15 @@ class AuditRoutesIT {
         new JsonObject().put("optOut", new JsonArray().add("halt")));
     admin(HttpMethod.POST, "/admin/meta-apps", secrets.copy().put("id", app));
     admin(HttpMethod.PUT, "/admin/meta-apps/" + app, secrets);
+    admin(
+        HttpMethod.PUT,
+        "/admin/tenants/" + tenant + "/retention",
+        new JsonObject().put("historyDays", 90));
     JsonArray page = auditPage("?after=" + head).getJsonArray("entries");
     List<JsonObject> entries = new ArrayList<>();
     page.forEach(e -> entries.add((JsonObject) e));
 
-    assertThat(entries).hasSize(4);
+    assertThat(entries).hasSize(5);
     assertEntry(entries.get(0), "operator", "tenant.updated", tenant, tenant);
     assertThat(entries.get(0).getJsonObject("details"))
         .isEqualTo(new JsonObject().put("outboundEvents", "none"));
@@ -244,6 +248,10 @@ class AuditRoutesIT {
         .isEqualTo(new JsonObject().put("optOut", new JsonArray().add("HALT")).putNull("optIn"));
     assertEntry(entries.get(2), "operator", "meta_app.created", null, app);
     assertEntry(entries.get(3), "operator", "meta_app.changed", null, app);
+    assertEntry(entries.get(4), "operator", "retention.changed", tenant, tenant);
+    assertThat(entries.get(4).getJsonObject("details"))
+        .isEqualTo(
+            new JsonObject().put("historyDays", 90).putNull("bodyDays").putNull("payloadDays"));
     assertNothingSecret(entries, null);
   }
 
@@ -364,6 +372,11 @@ class AuditRoutesIT {
               "/admin/tenants/" + tenant,
               new JsonObject().put("outboundEvents", "none")));
       refused.add(tenantCall(apiKey, HttpMethod.PUT, new JsonObject().put("url", PUBLIC_URL)));
+      refused.add(
+          admin(
+              HttpMethod.PUT,
+              "/admin/tenants/" + tenant + "/retention",
+              new JsonObject().put("historyDays", 90)));
     } finally {
       db.execute("ALTER TABLE audit_log DROP CONSTRAINT refuse_all");
     }
@@ -378,6 +391,12 @@ class AuditRoutesIT {
     assertThat(described.getJsonArray("keys")).hasSize(1);
     assertThat(described.getJsonArray("keys").getJsonObject(0).getValue("revokedAt")).isNull();
     assertThat(described.getString("outboundEvents")).isEqualTo("all");
+    assertThat(
+            admin(HttpMethod.GET, "/admin/tenants/" + tenant + "/retention", null)
+                .bodyAsJsonObject()
+                .getJsonObject("own")
+                .getValue("historyDays"))
+        .isNull();
     assertThat(tenantCall(apiKey, HttpMethod.GET, null).statusCode())
         .as("still pull mode")
         .isEqualTo(404);
