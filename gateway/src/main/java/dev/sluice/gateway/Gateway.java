@@ -39,6 +39,7 @@ import dev.sluice.gateway.outbound.CampaignHolds;
 import dev.sluice.gateway.outbound.MessageValidator;
 import dev.sluice.gateway.outbound.OutboundQueue;
 import dev.sluice.gateway.outbound.OutboundRoutes;
+import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.queue.BacklogGauges;
@@ -158,6 +159,8 @@ public final class Gateway {
       PhoneHasher hasher = new PhoneHasher(config.security().masterKey());
       LedgerRepository ledger = new LedgerRepository(pg, hasher);
       MessageValidator validator = new MessageValidator(directory, clock);
+      AuditLog audit = new AuditLog(pg);
+      RetentionRepository retention = new RetentionRepository(pg, audit);
       Shared shared =
           new Shared(
               config,
@@ -170,18 +173,21 @@ public final class Gateway {
               new IngressMetrics(metrics.registry()),
               new AdminRoutes(
                   config.admin().token(),
-                  new TenantRepository(pg, cipher),
+                  new TenantRepository(pg, cipher, audit),
                   directory,
+                  audit,
                   config.providers().allowHttp()),
               validator,
               ledger,
               new EndpointRepository(
                   pg,
                   cipher,
+                  audit,
                   Duration.ofHours(config.delivery().secretGraceHours()),
                   Clock.systemUTC()),
               new EndpointPolicy(config.delivery()),
-              new CampaignService(vertx, pg, validator, directory, redis, hasher, clock));
+              new CampaignService(vertx, pg, validator, directory, redis, hasher, clock),
+              new RetentionRoutes(retention, Retention.of(config.retention())));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
@@ -262,7 +268,7 @@ public final class Gateway {
       new RetentionSweeper(
               pg,
               redis,
-              new RetentionRepository(pg),
+              retention,
               Retention.of(config.retention()),
               config.ingress().partitions(),
               metrics.registry(),
@@ -311,7 +317,8 @@ public final class Gateway {
       LedgerRepository ledgerRepository,
       EndpointRepository endpoints,
       EndpointPolicy endpointPolicy,
-      CampaignService campaigns) {
+      CampaignService campaigns,
+      RetentionRoutes retention) {
 
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
@@ -339,7 +346,7 @@ public final class Gateway {
       return List.of(
           // First: its /admin/* handler checks the admin token for every operator route below.
           admin,
-          new RetentionRoutes(new RetentionRepository(pg), Retention.of(config.retention())),
+          retention,
           new HealthRoutes(
               List.of(new RedisCheck(redis), new PostgresCheck(pg)),
               config.health().checkTimeoutMs()),

@@ -8,6 +8,7 @@ import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.http.Routes;
+import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.tenant.ApiKeyInfo;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.MetaApp;
@@ -47,12 +48,14 @@ import org.slf4j.LoggerFactory;
  * PUT    /admin/meta-apps/{id}                       {"appSecret","verifyToken"} → 201 or 200 {"id"}
  * POST   /admin/tenants/{tenant}/channels            → 201 the channel without credentials
  * DELETE /admin/tenants/{tenant}/channels/{channel}  → 204
+ * GET    /admin/audit, /admin/audit/verify           → the audit trail ({@link AuditRoutes})
  * </pre>
  *
- * Each change is one transaction; once it committed, this instance's directory is refreshed before
- * the answer, so the change already routes here when the caller sees the response (other instances
- * follow within about a second). API keys are shown once, at creation; secrets and credentials are
- * never returned nor logged.
+ * Each change is one transaction, with its audit trail entry (a change whose entry cannot be
+ * written is not made: 503 {@code audit_unavailable}); once it committed, this instance's directory
+ * is refreshed before the answer, so the change already routes here when the caller sees the
+ * response (other instances follow within about a second). API keys are shown once, at creation;
+ * secrets and credentials are never returned nor logged.
  */
 public final class AdminRoutes implements Routes {
   private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
@@ -69,6 +72,7 @@ public final class AdminRoutes implements Routes {
   private final Secret token;
   private final TenantRepository repository;
   private final TenantDirectory directory;
+  private final AuditRoutes audit;
 
   /**
    * @param token the admin token; empty disables the operator API
@@ -83,11 +87,13 @@ public final class AdminRoutes implements Routes {
       Secret token,
       TenantRepository repository,
       TenantDirectory directory,
+      AuditLog audit,
       boolean allowHttpBaseUrls) {
     this.baseUrlSchemes = allowHttpBaseUrls ? Set.of("http", "https") : Set.of("https");
     this.token = token;
     this.repository = repository;
     this.directory = directory;
+    this.audit = new AuditRoutes(audit);
   }
 
   @Override
@@ -105,6 +111,7 @@ public final class AdminRoutes implements Routes {
     router.put("/admin/meta-apps/:id").respond(noStore(this::putMetaApp));
     router.post("/admin/tenants/:tenant/channels").respond(noStore(this::createChannel));
     router.delete("/admin/tenants/:tenant/channels/:channel").respond(noStore(this::deleteChannel));
+    audit.mount(router);
   }
 
   private void authenticate(RoutingContext ctx) {

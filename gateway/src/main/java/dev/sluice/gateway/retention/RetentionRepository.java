@@ -1,7 +1,9 @@
 package dev.sluice.gateway.retention;
 
 import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.privacy.AuditLog;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -10,7 +12,9 @@ import java.util.Map;
 
 /**
  * The tenants' own retention settings ({@code tenant_retention}); a tenant without a row, or a
- * {@code null} column, follows the configured default.
+ * {@code null} column, follows the configured default. A change is recorded in the audit trail
+ * ({@code retention.changed}, actor {@code operator}) in its own transaction: one whose entry
+ * cannot be written is not made (503 {@code audit_unavailable}).
  */
 public final class RetentionRepository {
   /** A tenant's own settings; {@code null} where it follows the default. */
@@ -23,9 +27,11 @@ public final class RetentionRepository {
   }
 
   private final Pool pool;
+  private final AuditLog audit;
 
-  public RetentionRepository(Pool pool) {
+  public RetentionRepository(Pool pool, AuditLog audit) {
     this.pool = pool;
+    this.audit = audit;
   }
 
   /** The tenant's own settings; fails with a not-found kind for an unknown tenant. */
@@ -45,23 +51,38 @@ public final class RetentionRepository {
 
   /** Replaces the tenant's own settings; fails with a not-found kind for an unknown tenant. */
   public Future<Settings> put(String tenantId, Settings settings) {
-    return pool.preparedQuery(
-            """
-            INSERT INTO tenant_retention (tenant_id, history_days, body_days, payload_days)
-            SELECT id, $2, $3, $4 FROM tenants WHERE id = $1
-            ON CONFLICT (tenant_id) DO UPDATE SET history_days = EXCLUDED.history_days,
-                body_days = EXCLUDED.body_days, payload_days = EXCLUDED.payload_days,
-                updated_at = now()
-            """)
-        .execute(
-            Tuple.of(tenantId, settings.historyDays(), settings.bodyDays(), settings.payloadDays()))
-        .map(
-            rows -> {
-              if (rows.rowCount() == 0) {
-                throw unknown();
-              }
-              return settings;
-            });
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery(
+                    """
+                    INSERT INTO tenant_retention (tenant_id, history_days, body_days, payload_days)
+                    SELECT id, $2, $3, $4 FROM tenants WHERE id = $1
+                    ON CONFLICT (tenant_id) DO UPDATE SET history_days = EXCLUDED.history_days,
+                        body_days = EXCLUDED.body_days, payload_days = EXCLUDED.payload_days,
+                        updated_at = now()
+                    """)
+                .execute(
+                    Tuple.of(
+                        tenantId,
+                        settings.historyDays(),
+                        settings.bodyDays(),
+                        settings.payloadDays()))
+                .compose(
+                    rows ->
+                        rows.rowCount() == 0
+                            ? Future.failedFuture(unknown())
+                            : audit.append(
+                                conn,
+                                AuditLog.OPERATOR,
+                                "retention.changed",
+                                tenantId,
+                                tenantId,
+                                // the tenant's own settings; null: the configured default
+                                new JsonObject()
+                                    .put("historyDays", settings.historyDays())
+                                    .put("bodyDays", settings.bodyDays())
+                                    .put("payloadDays", settings.payloadDays())))
+                .map(settings));
   }
 
   /** Every tenant with the settings it has (tenants following the default map to NONE). */

@@ -3,9 +3,11 @@ package dev.sluice.gateway.tenant;
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.core.signing.StandardWebhookVerifier;
+import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -27,14 +29,17 @@ import java.util.Optional;
 
 /**
  * Tenants' push endpoints in PostgreSQL ({@code endpoints}). Each change is one transaction that
- * also bumps {@code directory_version}, so every instance's directory picks it up. Signing secrets
- * are Standard Webhooks secrets ({@code whsec_} + Base64 of 32 random bytes), stored only sealed
- * with the master key and bound to the tenant; they leave this class only in the results of {@link
- * #put} (on creation) and {@link #rotate}, to be shown to the tenant once.
+ * also bumps {@code directory_version}, so every instance's directory picks it up, and appends its
+ * entry to the audit trail (actor {@code tenant:<id>}; the URL's host only, since a path or query
+ * may carry the tenant's own token; never a secret). Signing secrets are Standard Webhooks secrets
+ * ({@code whsec_} + Base64 of 32 random bytes), stored only sealed with the master key and bound to
+ * the tenant; they leave this class only in the results of {@link #put} (on creation) and {@link
+ * #rotate}, to be shown to the tenant once.
  *
  * <p>The Futures fail with a {@link GatewayException} 404 {@code not_found} for an unknown tenant
- * (or, for {@link #rotate}, a tenant in pull mode), with the PostgreSQL error otherwise. Stateless
- * and thread-safe.
+ * (or, for {@link #rotate}, a tenant in pull mode), 503 {@code audit_unavailable} when the audit
+ * entry cannot be written (nothing changed), with the PostgreSQL error otherwise. Stateless and
+ * thread-safe.
  */
 public final class EndpointRepository {
   private static final String FOREIGN_KEY_VIOLATION = "23503";
@@ -46,6 +51,7 @@ public final class EndpointRepository {
   private final Duration grace;
   private final Clock clock;
   private final DirectoryLoader rows;
+  private final AuditLog audit;
 
   /** The result of {@link #put}: the stored endpoint and whether it was created. */
   public record Saved(Endpoint endpoint, boolean created) {}
@@ -56,8 +62,10 @@ public final class EndpointRepository {
   /**
    * @param grace how long a rotated-out secret still signs deliveries
    */
-  public EndpointRepository(Pool pool, CredentialCipher cipher, Duration grace, Clock clock) {
+  public EndpointRepository(
+      Pool pool, CredentialCipher cipher, AuditLog audit, Duration grace, Clock clock) {
     this.pool = pool;
+    this.audit = audit;
     this.cipher = cipher;
     this.grace = grace;
     this.clock = clock;
@@ -80,7 +88,19 @@ public final class EndpointRepository {
                             + " RETURNING tenant_id, url, batch_size, secrets,"
                             + " previous_valid_until, (xmax = 0) AS created")
                     .execute(Tuple.of(tenantId, url.toString(), batchSize, sealed))
-                    .compose(r -> bumpVersion(conn).map(r.iterator().next())))
+                    .compose(r -> bumpVersion(conn).map(r.iterator().next()))
+                    .compose(
+                        row ->
+                            audited(
+                                    conn,
+                                    row.getBoolean("created")
+                                        ? "endpoint.created"
+                                        : "endpoint.changed",
+                                    tenantId,
+                                    new JsonObject()
+                                        .put("host", url.getHost())
+                                        .put("batchSize", batchSize))
+                                .map(row)))
         .map(row -> new Saved(rows.endpoint(row), row.getBoolean("created")))
         .recover(e -> Future.failedFuture(failure(e, tenantId)));
   }
@@ -99,7 +119,9 @@ public final class EndpointRepository {
                     r ->
                         r.rowCount() == 0
                             ? Future.succeededFuture(false)
-                            : bumpVersion(conn).map(true)));
+                            : bumpVersion(conn)
+                                .compose(v -> audited(conn, "endpoint.removed", tenantId, null))
+                                .map(true)));
   }
 
   /**
@@ -136,6 +158,13 @@ public final class EndpointRepository {
             Tuple.of(
                 tenantId, seal(tenantId, secrets), OffsetDateTime.ofInstant(until, ZoneOffset.UTC)))
         .compose(r -> bumpVersion(conn))
+        .compose(
+            v ->
+                audited(
+                    conn,
+                    "endpoint.secret_rotated",
+                    tenantId,
+                    new JsonObject().put("previousValidUntil", until.toString())))
         .map(v -> new Rotated(next, until));
   }
 
@@ -160,6 +189,14 @@ public final class EndpointRepository {
 
   private Buffer seal(String tenantId, Map<String, Secret> secrets) {
     return Buffer.buffer(SealedSecrets.seal(cipher, Endpoint.sealContext(tenantId), secrets));
+  }
+
+  /** The change's audit entry, in its transaction (last: see {@link AuditLog}). */
+  private Future<Void> audited(
+      SqlConnection conn, String action, String tenantId, JsonObject details) {
+    return audit
+        .append(conn, AuditLog.tenant(tenantId), action, tenantId, null, details)
+        .mapEmpty();
   }
 
   private static Future<Void> bumpVersion(SqlConnection conn) {

@@ -2,9 +2,12 @@ package dev.sluice.gateway.tenant;
 
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -19,14 +22,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Changes to tenants, keys, Meta apps and channels in PostgreSQL. Each change is one transaction
- * that also bumps {@code directory_version}, so it is either fully visible to every directory or
- * not at all. Secrets are sealed before they leave this class; keys are stored as hashes.
+ * Changes to tenants, keys, Meta apps and channels in PostgreSQL, all made by the operator. Each
+ * change is one transaction that also bumps {@code directory_version} and appends its entry to the
+ * audit trail ({@link AuditLog}, actor {@code operator}), so it is either fully visible to every
+ * directory and recorded, or neither. Secrets are sealed before they leave this class; keys are
+ * stored as hashes, and the trail names a key by its display prefix only.
  *
  * <p>The Futures fail with a {@link GatewayException} for expected rejections: 404 {@code
  * not_found} (unknown tenant, key or channel), 409 {@code conflict} (id or address taken), 422
- * {@code invalid} (unknown Meta app); with the PostgreSQL error otherwise. Stateless and
- * thread-safe.
+ * {@code invalid} (unknown Meta app), 503 {@code audit_unavailable} (the audit entry could not be
+ * written: nothing changed); with the PostgreSQL error otherwise. Stateless and thread-safe.
  */
 public final class TenantRepository {
   private static final Logger LOG = LoggerFactory.getLogger(TenantRepository.class);
@@ -36,11 +41,13 @@ public final class TenantRepository {
   private final Pool pool;
   private final CredentialCipher cipher;
   private final DirectoryLoader rows;
+  private final AuditLog audit;
 
-  public TenantRepository(Pool pool, CredentialCipher cipher) {
+  public TenantRepository(Pool pool, CredentialCipher cipher, AuditLog audit) {
     this.pool = pool;
     this.cipher = cipher;
     this.rows = new DirectoryLoader(pool, cipher);
+    this.audit = audit;
   }
 
   /** Creates a tenant with its first API key; 409 if the id is taken. */
@@ -57,7 +64,22 @@ public final class TenantRepository {
                             ? Future.failedFuture(
                                 conflict("tenant '" + tenant.id() + "' already exists"))
                             : insertKey(conn, tenant.id()))
-                .compose(key -> bumpVersion(conn).map(key)));
+                .compose(key -> bumpVersion(conn).map(key))
+                .compose(
+                    key ->
+                        audited(
+                                conn,
+                                "tenant.created",
+                                tenant.id(),
+                                tenant.id(),
+                                new JsonObject()
+                                    .put("name", tenant.name())
+                                    .put("outboundEvents", tenant.outboundEvents().wireName()))
+                            .compose(
+                                v ->
+                                    audited(
+                                        conn, "api_key.issued", tenant.id(), key.prefix(), null))
+                            .map(key)));
   }
 
   /**
@@ -73,7 +95,15 @@ public final class TenantRepository {
                     r ->
                         r.rowCount() == 0
                             ? Future.failedFuture(unknownTenant(tenantId))
-                            : bumpVersion(conn)));
+                            : bumpVersion(conn))
+                .compose(
+                    v ->
+                        audited(
+                            conn,
+                            "tenant.updated",
+                            tenantId,
+                            tenantId,
+                            new JsonObject().put("outboundEvents", events.wireName()))));
   }
 
   /**
@@ -94,7 +124,18 @@ public final class TenantRepository {
                     r ->
                         r.rowCount() == 0
                             ? Future.failedFuture(unknownTenant(tenantId))
-                            : bumpVersion(conn)));
+                            : bumpVersion(conn))
+                .compose(
+                    v ->
+                        audited(
+                            conn,
+                            "opt_keywords.changed",
+                            tenantId,
+                            tenantId,
+                            // null: the default list
+                            new JsonObject()
+                                .put("optOut", optOut == null ? null : new JsonArray(optOut))
+                                .put("optIn", optIn == null ? null : new JsonArray(optIn)))));
   }
 
   /** The columns {@link #tenant} reads. */
@@ -138,7 +179,9 @@ public final class TenantRepository {
         conn ->
             requireTenant(conn, tenantId)
                 .compose(ok -> insertKey(conn, tenantId))
-                .compose(key -> bumpVersion(conn).map(key)));
+                .compose(key -> bumpVersion(conn).map(key))
+                .compose(
+                    key -> audited(conn, "api_key.issued", tenantId, key.prefix(), null).map(key)));
   }
 
   /** Revokes the tenant's active key with this display prefix; 404 if there is none. */
@@ -163,7 +206,8 @@ public final class TenantRepository {
                                         + "' has no active key with prefix '"
                                         + prefix
                                         + "'"))
-                            : bumpVersion(conn)));
+                            : bumpVersion(conn))
+                .compose(v -> audited(conn, "api_key.revoked", tenantId, prefix, null)));
   }
 
   /** Stores a new Meta app; 409 if the id is taken. */
@@ -179,7 +223,8 @@ public final class TenantRepository {
                         r.rowCount() == 0
                             ? Future.failedFuture(
                                 conflict("meta app '" + app.id() + "' already exists"))
-                            : bumpVersion(conn)));
+                            : bumpVersion(conn))
+                .compose(v -> audited(conn, "meta_app.created", null, app.id(), null)));
   }
 
   /**
@@ -195,7 +240,16 @@ public final class TenantRepository {
                         + " DO UPDATE SET secrets = EXCLUDED.secrets, updated_at = now()"
                         + " RETURNING (xmax = 0) AS created")
                 .execute(Tuple.of(app.id(), sealMetaApp(app)))
-                .compose(r -> bumpVersion(conn).map(r.iterator().next().getBoolean("created"))));
+                .compose(r -> bumpVersion(conn).map(r.iterator().next().getBoolean("created")))
+                .compose(
+                    created ->
+                        audited(
+                                conn,
+                                created ? "meta_app.created" : "meta_app.changed",
+                                null,
+                                app.id(),
+                                null)
+                            .map(created)));
   }
 
   /**
@@ -237,7 +291,18 @@ public final class TenantRepository {
                                         + " outbound_recipient_burst) VALUES ($1, $2, $3, $4, $5,"
                                         + " $6, $7, $8, $9, $10, $11, $12, $13, $14)")
                                 .execute(params))
-                    .compose(r -> bumpVersion(conn)))
+                    .compose(r -> bumpVersion(conn))
+                    .compose(
+                        v ->
+                            audited(
+                                conn,
+                                "channel.created",
+                                channel.tenantId(),
+                                channel.id(),
+                                // never the address: for SMS it is a phone number
+                                new JsonObject()
+                                    .put("provider", channel.provider().wireName())
+                                    .put("metaApp", channel.metaAppId()))))
         .recover(e -> Future.failedFuture(channelFailure(e, channel)));
   }
 
@@ -248,7 +313,9 @@ public final class TenantRepository {
             requireTenant(conn, tenantId)
                 .compose(
                     ok ->
-                        conn.preparedQuery("DELETE FROM channels WHERE id = $1 AND tenant_id = $2")
+                        conn.preparedQuery(
+                                "DELETE FROM channels WHERE id = $1 AND tenant_id = $2"
+                                    + " RETURNING provider")
                             .execute(Tuple.of(channelId, tenantId)))
                 .compose(
                     r ->
@@ -256,7 +323,18 @@ public final class TenantRepository {
                             ? Future.failedFuture(
                                 notFound(
                                     "tenant '" + tenantId + "' has no channel '" + channelId + "'"))
-                            : bumpVersion(conn)));
+                            : bumpVersion(conn)
+                                .compose(
+                                    v ->
+                                        audited(
+                                            conn,
+                                            "channel.deleted",
+                                            tenantId,
+                                            channelId,
+                                            new JsonObject()
+                                                .put(
+                                                    "provider",
+                                                    r.iterator().next().getString("provider"))))));
   }
 
   /** The tenant with its channels (without credentials) and keys (prefixes only); 404 if none. */
@@ -324,6 +402,12 @@ public final class TenantRepository {
                 r.size() == 0
                     ? Future.failedFuture(unknownTenant(tenantId))
                     : Future.succeededFuture());
+  }
+
+  /** The change's audit entry, in its transaction (last: see {@link AuditLog}). */
+  private Future<Void> audited(
+      SqlConnection conn, String action, String tenantId, String subject, JsonObject details) {
+    return audit.append(conn, AuditLog.OPERATOR, action, tenantId, subject, details).mapEmpty();
   }
 
   private static Future<Void> bumpVersion(SqlConnection conn) {

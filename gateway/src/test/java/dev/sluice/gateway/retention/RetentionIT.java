@@ -9,6 +9,7 @@ import dev.sluice.gateway.ledger.HistoryPartitions;
 import dev.sluice.gateway.ledger.LedgerEvent;
 import dev.sluice.gateway.ledger.LedgerRepository;
 import dev.sluice.gateway.ledger.MessageStatus;
+import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.RedisBackend;
 import dev.sluice.gateway.tenant.TestDatabase;
@@ -265,7 +266,7 @@ class RetentionIT {
     return new RetentionSweeper(
         pool,
         redis,
-        new RetentionRepository(pool),
+        new RetentionRepository(pool, new AuditLog(pool)),
         Retention.of(config.retention()),
         config.ingress().partitions(),
         new SimpleMeterRegistry(),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.http.ErrorResponses;
+import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -42,7 +43,7 @@ class TenantAuthIT {
     CredentialCipher cipher =
         new CredentialCipher(Secret.of(Base64.getEncoder().encodeToString(key)));
     pool = db.pool(vertx);
-    repository = new TenantRepository(pool, cipher);
+    repository = new TenantRepository(pool, cipher, new AuditLog(pool));
     directory = new TenantDirectory(pool, cipher);
     directory.refresh().await();
     Router router = Router.router(vertx);

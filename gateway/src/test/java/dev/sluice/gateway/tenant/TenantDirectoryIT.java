@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.core.signing.IpAllowList;
+import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.testing.Await;
 import io.vertx.core.Future;
@@ -53,7 +54,7 @@ class TenantDirectoryIT {
     cipher = new CredentialCipher(randomKey());
     poolA = db.pool(vertx);
     poolB = db.pool(vertx);
-    repository = new TenantRepository(poolA, cipher);
+    repository = new TenantRepository(poolA, cipher, new AuditLog(poolA));
     instanceA = new TenantDirectory(poolA, cipher);
     instanceB = new TenantDirectory(poolB, cipher);
     instanceA.refresh().await();
@@ -324,7 +325,8 @@ class TenantDirectoryIT {
 
   @Test
   void credentialsSealedUnderAnotherKeyFailTheRefreshNamingTheChannel() {
-    TenantRepository otherKey = new TenantRepository(poolA, new CredentialCipher(randomKey()));
+    TenantRepository otherKey =
+        new TenantRepository(poolA, new CredentialCipher(randomKey()), new AuditLog(poolA));
     String tenant = uniqueId("t");
     repository.createTenant(new Tenant(tenant, "T")).await();
     instanceA.refresh().await();
