@@ -265,15 +265,20 @@ public final class Gateway {
         new DeliveryHousekeeping(redis, directory, deliveryMetrics, config.ingress().partitions())
             .start(vertx, BACKLOG_SAMPLE_MS);
       }
-      new RetentionSweeper(
+      RetentionSweeper sweeper =
+          new RetentionSweeper(
               pg,
               redis,
               retention,
               Retention.of(config.retention()),
               config.ingress().partitions(),
               metrics.registry(),
-              clock)
-          .start(vertx, TimeUnit.MINUTES.toMillis(config.retention().sweepMinutes()));
+              clock);
+      deployments.add(
+          vertx
+              .deployVerticle(
+                  sweeper.verticle(TimeUnit.MINUTES.toMillis(config.retention().sweepMinutes())))
+              .await());
       deployments.add(
           vertx
               .deployVerticle(

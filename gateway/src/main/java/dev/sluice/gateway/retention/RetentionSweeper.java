@@ -6,7 +6,7 @@ import dev.sluice.gateway.redis.RedisBackend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
@@ -126,8 +126,7 @@ public final class RetentionSweeper {
   private final Counter bodies;
   private final Counter archived;
   private final Counter deadLetters;
-  private long timer = -1;
-  private boolean running;
+  private Future<Swept> current = Future.succeededFuture(Swept.SKIPPED);
 
   public RetentionSweeper(
       Pool pool,
@@ -160,42 +159,54 @@ public final class RetentionSweeper {
         .register(registry);
   }
 
-  /** Sweeps now and then every {@code intervalMs}; a pass still running is not started again. */
-  public void start(Vertx vertx, long intervalMs) {
-    timer = vertx.setPeriodic(0, intervalMs, id -> tick());
-  }
+  /**
+   * A verticle that sweeps at once and then every {@code intervalMs} (a pass still running is not
+   * started again); undeploying it waits for a pass under way, so the clients it uses are not
+   * closed under it.
+   */
+  public VerticleBase verticle(long intervalMs) {
+    return new VerticleBase() {
+      private long timer = -1;
 
-  public void stop(Vertx vertx) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
+      @Override
+      public Future<?> start() {
+        timer = vertx.setPeriodic(0, intervalMs, id -> tick());
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public Future<?> stop() {
+        vertx.cancelTimer(timer);
+        return current.transform(ar -> Future.succeededFuture());
+      }
+    };
   }
 
   private void tick() {
-    if (running) {
+    if (!current.isComplete()) {
       return;
     }
-    running = true;
-    sweep()
-        .onComplete(
-            ar -> {
-              running = false;
-              if (ar.failed()) {
-                LOG.warn("retention sweep incomplete (the next pass resumes it): {}", ar.cause());
-              } else if (ar.result().swept()) {
-                Swept s = ar.result();
-                LOG.info(
-                    "retention sweep: {} message(s), {} campaign(s) with {} audience row(s) removed,"
-                        + " {} audience row(s) without variables, {} archived and {} dead-letter"
-                        + " entries trimmed",
-                    s.historyRows(),
-                    s.campaigns(),
-                    s.campaignRows(),
-                    s.bodiesRedacted(),
-                    s.archived(),
-                    s.deadLetters());
-              }
-            });
+    current = sweep();
+    current.onComplete(
+        ar -> {
+          if (ar.failed()) {
+            LOG.warn(
+                "retention sweep incomplete (the next pass resumes it): {}", ar.cause().toString());
+          } else if (ar.result().swept()) {
+            Swept s = ar.result();
+            LOG.info(
+                "retention sweep: {} month(s) of history dropped, {} message(s), {} campaign(s)"
+                    + " with {} audience row(s) removed, {} bodies removed, {} archived and {}"
+                    + " dead-letter entries trimmed",
+                s.monthsDropped(),
+                s.historyRows(),
+                s.campaigns(),
+                s.campaignRows(),
+                s.bodiesRedacted(),
+                s.archived(),
+                s.deadLetters());
+          }
+        });
   }
 
   /** One pass over every tenant, unless another instance is sweeping. */
