@@ -8,6 +8,9 @@ import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.http.Routes;
+import dev.sluice.gateway.privacy.MasterKeyRotation;
+import dev.sluice.gateway.privacy.TenantKeys;
+import dev.sluice.gateway.privacy.TenantPurge;
 import dev.sluice.gateway.tenant.ApiKeyInfo;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.MetaApp;
@@ -47,6 +50,8 @@ import org.slf4j.LoggerFactory;
  * PUT    /admin/meta-apps/{id}                       {"appSecret","verifyToken"} → 201 or 200 {"id"}
  * POST   /admin/tenants/{tenant}/channels            → 201 the channel without credentials
  * DELETE /admin/tenants/{tenant}/channels/{channel}  → 204
+ * DELETE /admin/tenants/{tenant}                     → 202 {"tenant","status":"deleting"}
+ * POST   /admin/master-key/rotate                    → 200 {"masterKeyId","resealed":{table: rows}}
  * </pre>
  *
  * Each change is one transaction; once it committed, this instance's directory is refreshed before
@@ -69,6 +74,9 @@ public final class AdminRoutes implements Routes {
   private final Secret token;
   private final TenantRepository repository;
   private final TenantDirectory directory;
+  private final TenantKeys tenantKeys;
+  private final TenantPurge purge;
+  private final MasterKeyRotation rotation;
 
   /**
    * @param token the admin token; empty disables the operator API
@@ -83,11 +91,17 @@ public final class AdminRoutes implements Routes {
       Secret token,
       TenantRepository repository,
       TenantDirectory directory,
-      boolean allowHttpBaseUrls) {
+      boolean allowHttpBaseUrls,
+      TenantKeys tenantKeys,
+      TenantPurge purge,
+      MasterKeyRotation rotation) {
     this.baseUrlSchemes = allowHttpBaseUrls ? Set.of("http", "https") : Set.of("https");
     this.token = token;
     this.repository = repository;
     this.directory = directory;
+    this.tenantKeys = tenantKeys;
+    this.purge = purge;
+    this.rotation = rotation;
   }
 
   @Override
@@ -105,6 +119,8 @@ public final class AdminRoutes implements Routes {
     router.put("/admin/meta-apps/:id").respond(noStore(this::putMetaApp));
     router.post("/admin/tenants/:tenant/channels").respond(noStore(this::createChannel));
     router.delete("/admin/tenants/:tenant/channels/:channel").respond(noStore(this::deleteChannel));
+    router.delete("/admin/tenants/:tenant").respond(noStore(this::deleteTenant));
+    router.post("/admin/master-key/rotate").respond(noStore(this::rotateMasterKey));
   }
 
   private void authenticate(RoutingContext ctx) {
@@ -320,6 +336,48 @@ public final class AdminRoutes implements Routes {
             v -> {
               LOG.info("[tenant={}, channel={}] channel deleted", tenantId, channelId);
               return null; // no body: 204
+            });
+  }
+
+  /**
+   * {@code DELETE /admin/tenants/{tenant}}: destroys the tenant's data key and drops it from every
+   * directory (one transaction), then removes its data in the background ({@link TenantPurge}).
+   * Answered once the first part is committed; a repeat while the purge runs is answered the same.
+   */
+  private Future<JsonObject> deleteTenant(RoutingContext ctx) {
+    String tenantId = pathId(ctx, "tenant");
+    return repository
+        .deleteTenant(tenantId)
+        .compose(this::refreshed)
+        .map(
+            v -> {
+              tenantKeys.evict(tenantId);
+              purge.purge(tenantId); // in the background; resumed by every instance's sweeps
+              LOG.info("[tenant={}] tenant deleted: data key destroyed, purge started", tenantId);
+              return status(
+                  ctx, 202, new JsonObject().put("tenant", tenantId).put("status", "deleting"));
+            });
+  }
+
+  /**
+   * {@code POST /admin/master-key/rotate}: re-seals every value sealed with a master key under the
+   * current one ({@link MasterKeyRotation}); 409 {@code master_key_mismatch}, nothing changed, when
+   * a value opens under none of the configured keys.
+   */
+  private Future<JsonObject> rotateMasterKey(RoutingContext ctx) {
+    return rotation
+        .rotate()
+        .map(
+            result -> {
+              JsonObject counts = new JsonObject();
+              result.resealed().forEach((column, n) -> counts.put(column.table(), n));
+              LOG.info(
+                  "master key rotated: everything sealed under key {} ({})",
+                  result.masterKeyId(),
+                  counts.encode());
+              return new JsonObject()
+                  .put("masterKeyId", result.masterKeyId())
+                  .put("resealed", counts);
             });
   }
 
