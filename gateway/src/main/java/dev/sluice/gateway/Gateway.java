@@ -41,7 +41,12 @@ import dev.sluice.gateway.outbound.OutboundQueue;
 import dev.sluice.gateway.outbound.OutboundRoutes;
 import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.privacy.MasterKeyRotation;
+import dev.sluice.gateway.privacy.MasterKeys;
 import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.privacy.PhoneIndexKey;
+import dev.sluice.gateway.privacy.TenantKeys;
+import dev.sluice.gateway.privacy.TenantPurge;
 import dev.sluice.gateway.queue.BacklogGauges;
 import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.redis.PipelinedRedis;
@@ -87,6 +92,7 @@ public final class Gateway {
   private final RedisBackend redis;
   private final Pool pg;
   private final TenantDirectory directory;
+  private final TenantPurge purge;
   private final List<String> deployments;
 
   private Gateway(
@@ -96,6 +102,7 @@ public final class Gateway {
       RedisBackend redis,
       Pool pg,
       TenantDirectory directory,
+      TenantPurge purge,
       List<String> deployments) {
     this.config = config;
     this.vertx = vertx;
@@ -103,6 +110,7 @@ public final class Gateway {
     this.redis = redis;
     this.pg = pg;
     this.directory = directory;
+    this.purge = purge;
     this.deployments = deployments;
   }
 
@@ -139,12 +147,18 @@ public final class Gateway {
     RedisBackend redis = RedisBackend.create(vertx, config.redis());
     Pool pg = null;
     TenantDirectory directory = null;
+    TenantPurge purge = null;
     try {
       redis.awaitReadyAndLoadFunctions(config.startup().backendWaitMs());
       redis.claimNamespace(deployment.id().toString(), deployment.database());
       pg = Database.pool(vertx, config.pg());
-      CredentialCipher cipher = new CredentialCipher(config.security().masterKey());
+      CredentialCipher cipher =
+          new CredentialCipher(
+              MasterKeys.of(config.security().masterKey(), config.security().previousMasterKeys()));
       directory = new TenantDirectory(pg, cipher);
+      TenantKeys tenantKeys = new TenantKeys(pg, cipher);
+      TenantDirectory live = directory;
+      directory.onChange(() -> tenantKeys.retainOnly(live.tenantIds()));
       directory // main thread: the first snapshot is in place before any request
           .refresh()
           .recover(
@@ -156,8 +170,30 @@ public final class Gateway {
       BacklogGauges backlog =
           new BacklogGauges(redis, directory, config.ingress().partitions(), metrics.registry());
       backlog.start(vertx, BACKLOG_SAMPLE_MS);
-      PhoneHasher hasher = new PhoneHasher(config.security().masterKey());
-      LedgerRepository ledger = new LedgerRepository(pg, hasher);
+      PhoneHasher hasher =
+          new PhoneHasher(
+              PhoneIndexKey.load(pg, cipher)
+                  .recover(
+                      e ->
+                          Future.failedFuture(
+                              new StartupException(
+                                  "cannot load the phone-index key: " + e.getMessage())))
+                  .await());
+      purge =
+          new TenantPurge(
+              vertx,
+              pg,
+              redis,
+              new TenantPurge.RedisPlaces(
+                  List.of(
+                      OutboundQueue.work(redis.keyPrefix()), DeliveryWork.key(redis.keyPrefix())),
+                  List.of(CampaignRunner.work(redis.keyPrefix())),
+                  List.of(CampaignHolds.key(redis.keyPrefix())),
+                  List.of(id -> CampaignHolds.inQueueKey(redis.keyPrefix(), id))),
+              config.ingress().partitions(),
+              TenantPurge.Timing.of(config));
+      purge.start();
+      LedgerRepository ledger = new LedgerRepository(pg, hasher, tenantKeys);
       MessageValidator validator = new MessageValidator(directory, clock);
       AuditLog audit = new AuditLog(pg);
       RetentionRepository retention = new RetentionRepository(pg, audit);
@@ -176,7 +212,10 @@ public final class Gateway {
                   new TenantRepository(pg, cipher, audit),
                   directory,
                   audit,
-                  config.providers().allowHttp()),
+                  config.providers().allowHttp(),
+                  tenantKeys,
+                  purge,
+                  new MasterKeyRotation(vertx, pg, cipher)),
               validator,
               ledger,
               new EndpointRepository(
@@ -287,7 +326,8 @@ public final class Gateway {
                       .setInstances(eventLoops)
                       .setThreadingModel(ThreadingModel.EVENT_LOOP))
               .await());
-      Gateway gateway = new Gateway(config, vertx, metrics, redis, pg, directory, deployments);
+      Gateway gateway =
+          new Gateway(config, vertx, metrics, redis, pg, directory, purge, deployments);
       LOG.info(
           "Sluice gateway listening on {}:{} with {} event loop(s)",
           config.http().host(),
@@ -297,6 +337,9 @@ public final class Gateway {
     } catch (RuntimeException e) {
       if (directory != null) {
         directory.stop();
+      }
+      if (purge != null) {
+        purge.stop();
       }
       closeQuietly(vertx, redis, pg, metrics);
       throw e;
@@ -412,6 +455,7 @@ public final class Gateway {
         .transform(
             ar -> {
               directory.stop();
+              purge.stop();
               return Future.join(pg.close(), redis.close());
             })
         .transform(ar -> vertx.close())

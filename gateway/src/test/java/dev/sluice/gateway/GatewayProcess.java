@@ -56,6 +56,36 @@ public final class GatewayProcess implements AutoCloseable {
    */
   public static GatewayProcess start(String name, Map<String, String> settings, Path dir)
       throws IOException {
+    Path log = dir.resolve(name + ".log");
+    Process process = launch(name, List.of(), settings, dir, log);
+    return new GatewayProcess(name, Integer.parseInt(settings.get("http.port")), log, process);
+  }
+
+  /** How a command ended: its exit code and everything it wrote (stdout and stderr). */
+  public record Finished(int exitCode, String output) {}
+
+  /**
+   * Runs {@link Main} with a subcommand to its end, as {@code java -jar sluice-gateway.jar <args>
+   * --config FILE} does, with {@code settings} in the config file.
+   *
+   * @throws AssertionError if it has not ended within {@code timeout} (it is killed)
+   */
+  public static Finished run(
+      String name, List<String> args, Map<String, String> settings, Path dir, Duration timeout)
+      throws IOException, InterruptedException {
+    Path log = dir.resolve(name + ".log");
+    Process process = launch(name, args, settings, dir, log);
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError(
+          name + " did not end within " + timeout + "\n" + Files.readString(log));
+    }
+    return new Finished(process.exitValue(), Files.readString(log));
+  }
+
+  private static Process launch(
+      String name, List<String> args, Map<String, String> settings, Path dir, Path log)
+      throws IOException {
     JsonObject config = new JsonObject(); // YAML is a superset of JSON: the loader reads it as is
     settings.forEach(
         (key, value) -> {
@@ -69,7 +99,6 @@ public final class GatewayProcess implements AutoCloseable {
         });
     Path configFile = dir.resolve(name + ".yaml");
     Files.writeString(configFile, config.encodePrettily());
-    Path log = dir.resolve(name + ".log");
 
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -77,6 +106,7 @@ public final class GatewayProcess implements AutoCloseable {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());
+    cmd.addAll(args);
     cmd.add("--config");
     cmd.add(configFile.toString());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -84,7 +114,7 @@ public final class GatewayProcess implements AutoCloseable {
     pb.redirectOutput(log.toFile());
     Process process = pb.start();
     ProcessReaper.watch(process);
-    return new GatewayProcess(name, Integer.parseInt(settings.get("http.port")), log, process);
+    return process;
   }
 
   public String name() {

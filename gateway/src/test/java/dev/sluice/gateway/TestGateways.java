@@ -2,8 +2,12 @@ package dev.sluice.gateway;
 
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.ledger.LedgerRepository;
+import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.privacy.TenantKeys;
 import dev.sluice.gateway.testing.TestBackends;
+import io.vertx.sqlclient.Pool;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -43,6 +47,16 @@ public final class TestGateways {
   /** The keyed phone hash of a gateway with the test configuration's master key. */
   public static PhoneHasher phoneHasher() {
     return new PhoneHasher(config(Map.of()).security().masterKey());
+  }
+
+  /** Tenant data keys on {@code pool} under the test configuration's master key. */
+  public static TenantKeys tenantKeys(Pool pool) {
+    return new TenantKeys(pool, new CredentialCipher(config(Map.of()).security().masterKey()));
+  }
+
+  /** A ledger repository on {@code pool} with the test configuration's keys. */
+  public static LedgerRepository ledgerRepository(Pool pool) {
+    return new LedgerRepository(pool, phoneHasher(), tenantKeys(pool));
   }
 
   public static GatewayConfig config(Map<String, String> settings) {

@@ -9,6 +9,9 @@ import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.privacy.AuditLog;
+import dev.sluice.gateway.privacy.MasterKeyRotation;
+import dev.sluice.gateway.privacy.TenantKeys;
+import dev.sluice.gateway.privacy.TenantPurge;
 import dev.sluice.gateway.tenant.ApiKeyInfo;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.MetaApp;
@@ -49,6 +52,8 @@ import org.slf4j.LoggerFactory;
  * POST   /admin/tenants/{tenant}/channels            → 201 the channel without credentials
  * DELETE /admin/tenants/{tenant}/channels/{channel}  → 204
  * GET    /admin/audit, /admin/audit/verify           → the audit trail ({@link AuditRoutes})
+ * DELETE /admin/tenants/{tenant}                     → 202 {"tenant","status":"deleting"}
+ * POST   /admin/master-key/rotate                    → 200 {"masterKeyId","resealed":{table: rows}}
  * </pre>
  *
  * Each change is one transaction, with its audit trail entry (a change whose entry cannot be
@@ -73,6 +78,9 @@ public final class AdminRoutes implements Routes {
   private final TenantRepository repository;
   private final TenantDirectory directory;
   private final AuditRoutes audit;
+  private final TenantKeys tenantKeys;
+  private final TenantPurge purge;
+  private final MasterKeyRotation rotation;
 
   /**
    * @param token the admin token; empty disables the operator API
@@ -88,12 +96,18 @@ public final class AdminRoutes implements Routes {
       TenantRepository repository,
       TenantDirectory directory,
       AuditLog audit,
-      boolean allowHttpBaseUrls) {
+      boolean allowHttpBaseUrls,
+      TenantKeys tenantKeys,
+      TenantPurge purge,
+      MasterKeyRotation rotation) {
     this.baseUrlSchemes = allowHttpBaseUrls ? Set.of("http", "https") : Set.of("https");
     this.token = token;
     this.repository = repository;
     this.directory = directory;
     this.audit = new AuditRoutes(audit);
+    this.tenantKeys = tenantKeys;
+    this.purge = purge;
+    this.rotation = rotation;
   }
 
   @Override
@@ -112,6 +126,8 @@ public final class AdminRoutes implements Routes {
     router.post("/admin/tenants/:tenant/channels").respond(noStore(this::createChannel));
     router.delete("/admin/tenants/:tenant/channels/:channel").respond(noStore(this::deleteChannel));
     audit.mount(router);
+    router.delete("/admin/tenants/:tenant").respond(noStore(this::deleteTenant));
+    router.post("/admin/master-key/rotate").respond(noStore(this::rotateMasterKey));
   }
 
   private void authenticate(RoutingContext ctx) {
@@ -327,6 +343,48 @@ public final class AdminRoutes implements Routes {
             v -> {
               LOG.info("[tenant={}, channel={}] channel deleted", tenantId, channelId);
               return null; // no body: 204
+            });
+  }
+
+  /**
+   * {@code DELETE /admin/tenants/{tenant}}: destroys the tenant's data key and drops it from every
+   * directory (one transaction), then removes its data in the background ({@link TenantPurge}).
+   * Answered once the first part is committed; a repeat while the purge runs is answered the same.
+   */
+  private Future<JsonObject> deleteTenant(RoutingContext ctx) {
+    String tenantId = pathId(ctx, "tenant");
+    return repository
+        .deleteTenant(tenantId)
+        .compose(this::refreshed)
+        .map(
+            v -> {
+              tenantKeys.evict(tenantId);
+              purge.purge(tenantId); // in the background; resumed by every instance's sweeps
+              LOG.info("[tenant={}] tenant deleted: data key destroyed, purge started", tenantId);
+              return status(
+                  ctx, 202, new JsonObject().put("tenant", tenantId).put("status", "deleting"));
+            });
+  }
+
+  /**
+   * {@code POST /admin/master-key/rotate}: re-seals every value sealed with a master key under the
+   * current one ({@link MasterKeyRotation}); 409 {@code master_key_mismatch}, nothing changed, when
+   * a value opens under none of the configured keys.
+   */
+  private Future<JsonObject> rotateMasterKey(RoutingContext ctx) {
+    return rotation
+        .rotate()
+        .map(
+            result -> {
+              JsonObject counts = new JsonObject();
+              result.resealed().forEach((column, n) -> counts.put(column.table(), n));
+              LOG.info(
+                  "master key rotated: everything sealed under key {} ({})",
+                  result.masterKeyId(),
+                  counts.encode());
+              return new JsonObject()
+                  .put("masterKeyId", result.masterKeyId())
+                  .put("resealed", counts);
             });
   }
 

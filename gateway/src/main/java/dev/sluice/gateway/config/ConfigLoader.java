@@ -266,23 +266,39 @@ public final class ConfigLoader {
 
   private static GatewayConfig.Security security(Settings s, List<String> warnings) {
     Secret key = s.secret("security.masterKey");
+    List<Secret> previous = new ArrayList<>();
+    List<String> items = s.list("security.previousMasterKeys", List.of());
+    for (int i = 0; i < items.size(); i++) {
+      Secret k = Secret.of(items.get(i));
+      checkKey(s, "security.previousMasterKeys", "item " + (i + 1) + " ", k);
+      s.check(
+          !k.equals(key) && !previous.contains(k),
+          "security.previousMasterKeys",
+          "item " + (i + 1) + " repeats security.masterKey or an earlier item");
+      previous.add(k);
+    }
     if (key.isEmpty()) {
       warnings.add(
           "security.masterKey (SLUICE_MASTER_KEY) is not set: provider credentials are encrypted"
               + " with a PUBLIC DEVELOPMENT KEY. Set it to the base64 of 32 random bytes"
               + " (openssl rand -base64 32) before storing real credentials.");
-      return new GatewayConfig.Security(Secret.of(DEV_MASTER_KEY), true);
+      return new GatewayConfig.Security(Secret.of(DEV_MASTER_KEY), true, previous);
     }
+    checkKey(s, "security.masterKey", "", key);
+    return new GatewayConfig.Security(key, false, previous);
+  }
+
+  /** A master key must be base64 of 32 bytes; a problem never quotes the key. */
+  private static void checkKey(Settings s, String setting, String item, Secret key) {
     try {
       byte[] bytes = Base64.getDecoder().decode(key.reveal());
       s.check(
           bytes.length == 32,
-          "security.masterKey",
-          "must be the base64 of exactly 32 bytes, got " + bytes.length + " bytes");
+          setting,
+          item + "must be the base64 of exactly 32 bytes, got " + bytes.length + " bytes");
     } catch (IllegalArgumentException e) {
-      s.check(false, "security.masterKey", "must be base64 (openssl rand -base64 32)");
+      s.check(false, setting, item + "must be base64 (openssl rand -base64 32)");
     }
-    return new GatewayConfig.Security(key, false);
   }
 
   private static GatewayConfig.Postgres postgres(

@@ -129,10 +129,22 @@ public record GatewayConfig(
   public record Admin(Secret token) {}
 
   /**
-   * @param masterKey base64 of the 32-byte AES-256 key that encrypts provider credentials
+   * @param masterKey base64 of the 32-byte AES-256 key that seals credentials and the keys below it
+   *     (tenants' data keys, the phone-index key); every new value is sealed with it
    * @param devMasterKey true when no key was configured and the built-in development key is used
+   * @param previousMasterKeys older master keys (base64 of 32 bytes each), used only to open values
+   *     sealed before a rotation
    */
-  public record Security(Secret masterKey, boolean devMasterKey) {}
+  public record Security(Secret masterKey, boolean devMasterKey, List<Secret> previousMasterKeys) {
+    public Security {
+      previousMasterKeys = List.copyOf(previousMasterKeys);
+    }
+
+    /** Without previous keys. */
+    public Security(Secret masterKey, boolean devMasterKey) {
+      this(masterKey, devMasterKey, List.of());
+    }
+  }
 
   /**
    * @param checkTimeoutMs deadline of each readiness check

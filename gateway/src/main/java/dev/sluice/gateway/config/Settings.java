@@ -18,7 +18,13 @@ final class Settings {
 
   /** Environment names that do not follow {@code SLUICE_<SECTION>_<KEY>}, kept for brevity. */
   private static final Map<String, String> ENV_ALIASES =
-      Map.of("security.masterKey", "SLUICE_MASTER_KEY", "http.publicUrl", "SLUICE_PUBLIC_URL");
+      Map.of(
+          "security.masterKey",
+          "SLUICE_MASTER_KEY",
+          "security.previousMasterKeys",
+          "SLUICE_PREVIOUS_MASTER_KEYS",
+          "http.publicUrl",
+          "SLUICE_PUBLIC_URL");
 
   private final Map<String, String> file;
   private final Map<String, String> env;

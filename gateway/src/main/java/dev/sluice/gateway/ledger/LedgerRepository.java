@@ -1,17 +1,24 @@
 package dev.sluice.gateway.ledger;
 
+import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.privacy.DataKey;
 import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.privacy.TenantKeys;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -62,6 +69,13 @@ public final class LedgerRepository {
       ON CONFLICT (message_id, status, source, message_created_at) DO NOTHING
       """;
 
+  private static final String INSERT_BODIES =
+      """
+      INSERT INTO message_bodies (message_id, tenant_id, message_created_at, sealed)
+      SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::bytea[])
+      ON CONFLICT DO NOTHING
+      """;
+
   private static final String INSERT_PROVIDER_STATUSES =
       """
       INSERT INTO provider_statuses (provider, provider_message_id, status, status_rank, at,
@@ -94,14 +108,17 @@ public final class LedgerRepository {
 
   private final Pool pool;
   private final PhoneHasher hasher;
+  private final TenantKeys keys;
 
   /**
    * @param hasher the keyed hash each message row stores beside its recipient ({@code
    *     recipient_hash}), by which a person's messages are found
+   * @param keys the tenants' data keys, which seal message bodies at rest
    */
-  public LedgerRepository(Pool pool, PhoneHasher hasher) {
+  public LedgerRepository(Pool pool, PhoneHasher hasher, TenantKeys keys) {
     this.pool = pool;
     this.hasher = hasher;
+    this.keys = keys;
   }
 
   /**
@@ -123,12 +140,92 @@ public final class LedgerRepository {
     for (LedgerEvent e : events) {
       (e.aboutOurMessage() ? ours : providers).add(e);
     }
-    return pool.withTransaction(
-        conn ->
-            upsertMessages(conn, ours)
-                .compose(v -> insertEvents(conn, ours))
-                .compose(v -> insertProviderStatuses(conn, providers))
-                .compose(v -> applyProviderStatuses(conn, events)));
+    return sealBodies(ours)
+        .compose(
+            bodies ->
+                pool.withTransaction(
+                    conn ->
+                        upsertMessages(conn, ours)
+                            .compose(v -> insertEvents(conn, ours))
+                            .compose(v -> insertBodies(conn, bodies))
+                            .compose(v -> insertProviderStatuses(conn, providers))
+                            .compose(v -> applyProviderStatuses(conn, events))));
+  }
+
+  /** A message body sealed with its tenant's data key, ready for {@code message_bodies}. */
+  private record SealedBody(LedgerEvent event, byte[] sealed) {}
+
+  /**
+   * Seals the bodies the batch carries, each with its tenant's data key (from memory; loaded once
+   * per tenant otherwise). A tenant without a key (deleted, or unknown) keeps no body: its data is
+   * being removed, and the rest of its history is written as usual.
+   */
+  private Future<List<SealedBody>> sealBodies(List<LedgerEvent> ours) {
+    Map<String, List<LedgerEvent>> byTenant = new HashMap<>();
+    for (LedgerEvent e : ours) {
+      if (e.body() != null && e.tenantId() != null) {
+        byTenant.computeIfAbsent(e.tenantId(), t -> new ArrayList<>()).add(e);
+      }
+    }
+    if (byTenant.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<SealedBody> out = new ArrayList<>();
+    List<Future<?>> loads = new ArrayList<>();
+    for (Map.Entry<String, List<LedgerEvent>> tenant : byTenant.entrySet()) {
+      Optional<DataKey> cached = keys.cached(tenant.getKey());
+      if (cached.isPresent()) {
+        seal(cached.get(), tenant.getValue(), out);
+      } else {
+        loads.add(
+            keys.key(tenant.getKey())
+                .onSuccess(key -> seal(key, tenant.getValue(), out))
+                .recover(LedgerRepository::noKeyIsNoBody));
+      }
+    }
+    return Future.all(loads).map(v -> out);
+  }
+
+  /** A tenant without a data key (deleted, unknown) keeps no body; any other failure fails. */
+  private static Future<DataKey> noKeyIsNoBody(Throwable e) {
+    return e instanceof GatewayException g && g.kind() == GatewayException.Kind.NOT_FOUND
+        ? Future.succeededFuture()
+        : Future.failedFuture(e);
+  }
+
+  private static void seal(DataKey key, List<LedgerEvent> events, List<SealedBody> out) {
+    for (LedgerEvent e : events) {
+      byte[] plain = e.body().getBytes(StandardCharsets.UTF_8);
+      synchronized (out) {
+        out.add(new SealedBody(e, key.seal(bodyContext(e.messageId()), plain)));
+      }
+    }
+  }
+
+  /** What a message's sealed body is bound to: it opens for that message only. */
+  static String bodyContext(String messageId) {
+    return "message:" + messageId + ":body";
+  }
+
+  private static Future<Void> insertBodies(SqlConnection conn, List<SealedBody> bodies) {
+    if (bodies.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = bodies.size();
+    UUID[] id = new UUID[n];
+    String[] tenant = new String[n];
+    OffsetDateTime[] created = new OffsetDateTime[n];
+    Buffer[] sealed = new Buffer[n];
+    for (int i = 0; i < n; i++) {
+      SealedBody b = bodies.get(i);
+      id[i] = UUID.fromString(b.event().messageId());
+      tenant[i] = b.event().tenantId();
+      created[i] = createdAt(b.event());
+      sealed[i] = Buffer.buffer(b.sealed());
+    }
+    return conn.preparedQuery(INSERT_BODIES)
+        .execute(arrays(id, tenant, created, sealed))
+        .mapEmpty();
   }
 
   private Future<Void> upsertMessages(SqlConnection conn, List<LedgerEvent> ours) {
@@ -274,7 +371,10 @@ public final class LedgerRepository {
         .mapEmpty();
   }
 
-  /** One message of a tenant with its history, oldest first; empty when there is none. */
+  /**
+   * One message of a tenant with its history, oldest first, and its content while the tenant's body
+   * retention keeps it; empty when there is none.
+   */
   public Future<Optional<MessageRecord>> find(String tenantId, UUID id) {
     return pool.preparedQuery(
             "SELECT id, channel_id, recipient, lane, client_ref, status, provider_message_id,"
@@ -287,9 +387,12 @@ public final class LedgerRepository {
                 return Future.succeededFuture(Optional.empty());
               }
               Row m = rows.iterator().next();
-              return history(id, m.getOffsetDateTime("created_at"))
+              OffsetDateTime created = m.getOffsetDateTime("created_at");
+              Future<List<MessageRecord.HistoryEntry>> history = history(id, created);
+              Future<String> content = content(tenantId, id, created);
+              return Future.all(history, content)
                   .map(
-                      h ->
+                      v ->
                           Optional.of(
                               new MessageRecord(
                                   m.getUUID("id").toString(),
@@ -301,12 +404,36 @@ public final class LedgerRepository {
                                   m.getString("provider_message_id"),
                                   m.getString("error_code"),
                                   m.getString("error_message"),
-                                  m.getOffsetDateTime("created_at").toInstant(),
+                                  created.toInstant(),
                                   m.getOffsetDateTime("updated_at").toInstant(),
                                   m.getUUID("campaign_id") == null
                                       ? null
                                       : m.getUUID("campaign_id").toString(),
-                                  h)));
+                                  content.result(),
+                                  history.result())));
+            });
+  }
+
+  /**
+   * The message's content (JSON) opened with its tenant's data key; {@code null} when none is kept
+   * (expired, erased, never stored) or the tenant's key is gone.
+   */
+  private Future<String> content(String tenantId, UUID id, OffsetDateTime created) {
+    return pool.preparedQuery(
+            "SELECT sealed FROM message_bodies WHERE message_id = $1 AND message_created_at = $2")
+        .execute(Tuple.of(id, created))
+        .compose(
+            rows -> {
+              if (rows.size() == 0) {
+                return Future.succeededFuture(null);
+              }
+              byte[] sealed = rows.iterator().next().getBuffer("sealed").getBytes();
+              return keys.key(tenantId)
+                  .map(
+                      key ->
+                          new String(
+                              key.open(bodyContext(id.toString()), sealed), StandardCharsets.UTF_8))
+                  .recover(e -> noKeyIsNoBody(e).map((String) null));
             });
   }
 

@@ -7,6 +7,8 @@ import java.util.List;
  * A message as {@code GET /v1/messages/{id}} shows it.
  *
  * @param campaignId the campaign it was sent for, or {@code null}
+ * @param content what it carried (the queue's content JSON), or {@code null} once the tenant's body
+ *     retention has passed (or it was erased)
  */
 public record MessageRecord(
     String id,
@@ -21,6 +23,7 @@ public record MessageRecord(
     Instant createdAt,
     Instant updatedAt,
     String campaignId,
+    String content,
     List<HistoryEntry> history) {
 
   /** One status change; {@code source} is api, dispatcher or provider. */

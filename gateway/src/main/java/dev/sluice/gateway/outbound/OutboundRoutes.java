@@ -266,6 +266,7 @@ public final class OutboundRoutes implements Routes {
         .put("lane", m.lane())
         .put("clientRef", m.clientRef())
         .put("campaignId", m.campaignId())
+        .put("content", m.content() == null ? null : new JsonObject(m.content()))
         .put("providerMessageId", m.providerMessageId())
         .put(
             "error",

@@ -16,7 +16,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -40,11 +43,13 @@ public final class RedisBackend implements RedisCommands {
   private final Vertx vertx;
   private final GatewayConfig.Redis config;
   private final Redis client;
+  private final KeyScan keyScan;
 
   private RedisBackend(Vertx vertx, GatewayConfig.Redis config, Redis client) {
     this.vertx = vertx;
     this.config = config;
     this.client = client;
+    this.keyScan = new KeyScan(vertx, config, this);
   }
 
   /** Creates the client; connects lazily. */
@@ -75,6 +80,33 @@ public final class RedisBackend implements RedisCommands {
   @Override
   public Future<Response> send(Request request) {
     return client.send(request).timeout(config.commandTimeoutMs(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Walks every key whose name matches the SCAN pattern {@code match}: on a single server, or on
+   * every master of a cluster (a SCAN covers one server only). Each step's keys go to {@code
+   * onKeys}, and the next step waits for its Future. Not for hot paths: it walks the whole key
+   * space, {@code count} keys per step.
+   *
+   * @return a Future that fails as soon as a step or {@code onKeys} fails
+   */
+  public Future<Void> scan(String match, int count, Function<List<String>, Future<?>> onKeys) {
+    return keyScan.scan(match, count, onKeys);
+  }
+
+  /**
+   * Deletes keys ({@code UNLINK}, freed in the background), one call per hash slot tag so that on a
+   * cluster each call's keys share a slot.
+   *
+   * @return how many of them existed
+   */
+  public Future<Long> unlink(Collection<String> keys) {
+    return keyScan.unlink(keys);
+  }
+
+  /** A literal for a SCAN pattern: its glob characters ({@code *?[]\}) escaped. */
+  public static String globLiteral(String text) {
+    return KeyScan.globLiteral(text);
   }
 
   /** A new pipelined connection for the calling verticle; use it only on that verticle's loop. */

@@ -4,6 +4,7 @@ import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.core.signing.IpAllowList;
 import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.privacy.MasterSealed;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -18,9 +19,15 @@ import java.util.Map;
 /**
  * Reads the whole directory in one read-only REPEATABLE READ transaction, so the version and every
  * row come from the same moment, and decrypts the secrets; and looks single rows up for what a
- * snapshot lacks.
+ * snapshot lacks. Tenants being deleted, and everything of theirs, are left out.
  */
 final class DirectoryLoader {
+  /**
+   * The tenants a directory holds: not those being deleted, whose keys, channels and endpoint are
+   * gone from every instance once the deletion is committed.
+   */
+  private static final String LIVE_TENANTS = "SELECT id FROM tenants WHERE deleted_at IS NULL";
+
   private final Pool pool;
   private final CredentialCipher cipher;
 
@@ -38,14 +45,16 @@ final class DirectoryLoader {
 
   /** Whether PostgreSQL has the channel now (a point lookup, for an id a snapshot lacks). */
   Future<Boolean> hasChannel(String channelId) {
-    return pool.preparedQuery("SELECT 1 FROM channels WHERE id = $1")
+    return pool.preparedQuery(
+            "SELECT 1 FROM channels WHERE id = $1 AND tenant_id IN (" + LIVE_TENANTS + ")")
         .execute(Tuple.of(channelId))
         .map(rows -> rows.size() > 0);
   }
 
   /** Whether the tenant has a push endpoint in PostgreSQL now. */
   Future<Boolean> hasEndpoint(String tenantId) {
-    return pool.preparedQuery("SELECT 1 FROM endpoints WHERE tenant_id = $1")
+    return pool.preparedQuery(
+            "SELECT 1 FROM endpoints WHERE tenant_id = $1 AND tenant_id IN (" + LIVE_TENANTS + ")")
         .execute(Tuple.of(tenantId))
         .map(rows -> rows.size() > 0);
   }
@@ -69,7 +78,11 @@ final class DirectoryLoader {
           Future<RowSet<Row>> version =
               conn.query("SELECT version FROM directory_version").execute();
           Future<RowSet<Row>> tenants =
-              conn.query("SELECT " + TenantRepository.TENANT_COLUMNS + " FROM tenants").execute();
+              conn.query(
+                      "SELECT "
+                          + TenantRepository.TENANT_COLUMNS
+                          + " FROM tenants WHERE deleted_at IS NULL")
+                  .execute();
           Future<RowSet<Row>> keys =
               conn.query("SELECT key_hash, tenant_id FROM api_keys WHERE revoked_at IS NULL")
                   .execute();
@@ -80,12 +93,16 @@ final class DirectoryLoader {
                           + " credentials, allowed_ips, inbound_per_phone_per_minute,"
                           + " inbound_burst, outbound_per_second, outbound_burst,"
                           + " outbound_per_recipient_per_minute, outbound_recipient_burst"
-                          + " FROM channels")
+                          + " FROM channels WHERE tenant_id IN ("
+                          + LIVE_TENANTS
+                          + ")")
                   .execute();
           Future<RowSet<Row>> endpoints =
               conn.query(
                       "SELECT tenant_id, url, batch_size, secrets, previous_valid_until"
-                          + " FROM endpoints")
+                          + " FROM endpoints WHERE tenant_id IN ("
+                          + LIVE_TENANTS
+                          + ")")
                   .execute();
           return Future.all(List.of(version, tenants, keys, metaApps, channels, endpoints))
               .map(
@@ -178,7 +195,13 @@ final class DirectoryLoader {
     Integer burst = r.getInteger("inbound_burst");
     String[] ips = r.getArrayOfStrings("allowed_ips");
     Map<String, Secret> credentials =
-        withCredentials ? open(id, r.getBuffer("credentials").getBytes(), "channel", id) : Map.of();
+        withCredentials
+            ? open(
+                MasterSealed.CHANNELS.context(id),
+                r.getBuffer("credentials").getBytes(),
+                "channel",
+                id)
+            : Map.of();
     return new Channel(
         id,
         r.getString("tenant_id"),
@@ -204,7 +227,8 @@ final class DirectoryLoader {
               + id
               + " cannot be decrypted ("
               + e.getMessage()
-              + "): is security.masterKey the key they were written with?");
+              + "): is security.masterKey, or one of security.previousMasterKeys, the key they"
+              + " were written with?");
     }
   }
 }

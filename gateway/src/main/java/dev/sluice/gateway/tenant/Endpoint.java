@@ -1,6 +1,7 @@
 package dev.sluice.gateway.tenant;
 
 import dev.sluice.gateway.config.Secret;
+import dev.sluice.gateway.privacy.MasterSealed;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -40,6 +41,6 @@ public record Endpoint(
 
   /** The context the endpoint's sealed secrets are bound to. */
   static String sealContext(String tenantId) {
-    return "endpoint:" + tenantId;
+    return MasterSealed.ENDPOINTS.context(tenantId);
   }
 }

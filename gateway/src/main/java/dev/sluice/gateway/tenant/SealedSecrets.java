@@ -2,6 +2,7 @@ package dev.sluice.gateway.tenant;
 
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.privacy.MasterSealed;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -17,7 +18,7 @@ final class SealedSecrets {
 
   /** The context a Meta app's secrets are bound to. */
   static String metaAppContext(String metaAppId) {
-    return "meta-app:" + metaAppId;
+    return MasterSealed.META_APPS.context(metaAppId);
   }
 
   static byte[] seal(CredentialCipher cipher, String context, Map<String, Secret> secrets) {

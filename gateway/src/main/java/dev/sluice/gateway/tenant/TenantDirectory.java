@@ -59,6 +59,8 @@ public final class TenantDirectory {
       new AtomicReference<>(DirectorySnapshot.EMPTY);
   private final AtomicBoolean pollInFlight = new AtomicBoolean();
   private final AtomicBoolean catchUpWanted = new AtomicBoolean();
+  private final java.util.List<Runnable> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Object warnLock = new Object();
   private volatile Vertx vertx;
   private volatile long timerId = -1;
@@ -76,6 +78,15 @@ public final class TenantDirectory {
    */
   public TenantDirectory(Pool pool, CredentialCipher cipher) {
     this.loader = new DirectoryLoader(pool, cipher);
+  }
+
+  /**
+   * Runs {@code listener} after each newer snapshot is in force (on the thread that read it), so
+   * that what is kept per tenant elsewhere can follow: a tenant gone from {@link #tenantIds} was
+   * deleted. A listener must be quick and must not throw.
+   */
+  public void onChange(Runnable listener) {
+    listeners.add(listener);
   }
 
   public Optional<Tenant> tenant(String id) {
@@ -223,6 +234,13 @@ public final class TenantDirectory {
           next.tenants.size(),
           next.channels.size(),
           next.metaApps.size());
+      for (Runnable listener : listeners) {
+        try {
+          listener.run();
+        } catch (RuntimeException e) {
+          LOG.warn("a tenant directory listener failed: {}", e.toString());
+        }
+      }
     }
     return null;
   }

@@ -4,6 +4,8 @@ import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.privacy.MasterSealed;
+import dev.sluice.gateway.privacy.TenantKeys;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -29,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * stored as hashes, and the trail names a key by its display prefix only.
  *
  * <p>The Futures fail with a {@link GatewayException} for expected rejections: 404 {@code
- * not_found} (unknown tenant, key or channel), 409 {@code conflict} (id or address taken), 422
- * {@code invalid} (unknown Meta app), 503 {@code audit_unavailable} (the audit entry could not be
- * written: nothing changed); with the PostgreSQL error otherwise. Stateless and thread-safe.
+ * not_found} (unknown tenant, or one being deleted; key or channel), 409 {@code conflict} (id or
+ * address taken), 422 {@code invalid} (unknown Meta app), 503 {@code audit_unavailable} (the audit
+ * entry could not be written: nothing changed); with the PostgreSQL error otherwise. Stateless and
+ * thread-safe.
  */
 public final class TenantRepository {
   private static final Logger LOG = LoggerFactory.getLogger(TenantRepository.class);
@@ -50,8 +53,12 @@ public final class TenantRepository {
     this.audit = audit;
   }
 
-  /** Creates a tenant with its first API key; 409 if the id is taken. */
+  /**
+   * Creates a tenant with its first API key and its data key ({@link TenantKeys}); 409 if the id is
+   * taken (also by a tenant still being deleted).
+   */
   public Future<IssuedApiKey> createTenant(Tenant tenant) {
+    Buffer dataKey = Buffer.buffer(TenantKeys.wrapNewKey(cipher, tenant.id()));
     return pool.withTransaction(
         conn ->
             conn.preparedQuery(
@@ -62,8 +69,14 @@ public final class TenantRepository {
                     r ->
                         r.rowCount() == 0
                             ? Future.failedFuture(
-                                conflict("tenant '" + tenant.id() + "' already exists"))
-                            : insertKey(conn, tenant.id()))
+                                conflict(
+                                    "tenant '"
+                                        + tenant.id()
+                                        + "' already exists (or is still being deleted)"))
+                            : conn.preparedQuery(
+                                    "INSERT INTO tenant_keys (tenant_id, wrapped) VALUES ($1, $2)")
+                                .execute(Tuple.of(tenant.id(), dataKey)))
+                .compose(r -> insertKey(conn, tenant.id()))
                 .compose(key -> bumpVersion(conn).map(key))
                 .compose(
                     key ->
@@ -83,13 +96,38 @@ public final class TenantRepository {
   }
 
   /**
+   * Deletes a tenant, as far as it can be done at once, in one transaction: its data key is
+   * destroyed (whatever was sealed with it can no longer be opened, by anyone), it is marked
+   * deleted, and the directory version moves, so every instance drops it (its API keys, channels
+   * and endpoint) within about a second. Its remaining data is removed afterwards by {@code
+   * privacy.TenantPurge}. A tenant already being deleted is accepted again; 404 if there is no such
+   * tenant.
+   */
+  public Future<Void> deleteTenant(String tenantId) {
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery(
+                    "UPDATE tenants SET deleted_at = coalesce(deleted_at, now()) WHERE id = $1")
+                .execute(Tuple.of(tenantId))
+                .compose(
+                    r ->
+                        r.rowCount() == 0
+                            ? Future.failedFuture(unknownTenant(tenantId))
+                            : conn.preparedQuery("DELETE FROM tenant_keys WHERE tenant_id = $1")
+                                .execute(Tuple.of(tenantId)))
+                .compose(r -> bumpVersion(conn))
+                .compose(v -> audited(conn, "tenant.deleted", tenantId, tenantId, null)));
+  }
+
+  /**
    * Changes which outbound status events the tenant gets; live on every instance within about a
    * second. 404 if no such tenant.
    */
   public Future<Void> setOutboundEvents(String tenantId, OutboundEvents events) {
     return pool.withTransaction(
         conn ->
-            conn.preparedQuery("UPDATE tenants SET outbound_events = $2 WHERE id = $1")
+            conn.preparedQuery(
+                    "UPDATE tenants SET outbound_events = $2 WHERE id = $1 AND deleted_at IS NULL")
                 .execute(Tuple.of(tenantId, events.wireName()))
                 .compose(
                     r ->
@@ -114,7 +152,8 @@ public final class TenantRepository {
     return pool.withTransaction(
         conn ->
             conn.preparedQuery(
-                    "UPDATE tenants SET opt_out_keywords = $2, opt_in_keywords = $3 WHERE id = $1")
+                    "UPDATE tenants SET opt_out_keywords = $2, opt_in_keywords = $3"
+                        + " WHERE id = $1 AND deleted_at IS NULL")
                 .execute(
                     Tuple.tuple()
                         .addString(tenantId)
@@ -257,7 +296,9 @@ public final class TenantRepository {
    * channel id or the (provider, address) pair is taken; 422 if its Meta app does not exist.
    */
   public Future<Void> createChannel(Channel channel) {
-    byte[] sealed = SealedSecrets.seal(cipher, channel.id(), channel.credentials());
+    byte[] sealed =
+        SealedSecrets.seal(
+            cipher, MasterSealed.CHANNELS.context(channel.id()), channel.credentials());
     InboundLimits limits = channel.inboundLimits();
     Tuple params =
         Tuple.tuple()
@@ -341,7 +382,10 @@ public final class TenantRepository {
   public Future<TenantDetails> describe(String tenantId) {
     return pool.withTransaction(
         conn ->
-            conn.preparedQuery("SELECT " + TENANT_COLUMNS + " FROM tenants WHERE id = $1")
+            conn.preparedQuery(
+                    "SELECT "
+                        + TENANT_COLUMNS
+                        + " FROM tenants WHERE id = $1 AND deleted_at IS NULL")
                 .execute(Tuple.of(tenantId))
                 .compose(
                     r ->
@@ -395,7 +439,8 @@ public final class TenantRepository {
 
   private static Future<Void> requireTenant(SqlConnection conn, String tenantId) {
     // FOR SHARE keeps the tenant from disappearing before the transaction ends.
-    return conn.preparedQuery("SELECT 1 FROM tenants WHERE id = $1 FOR SHARE")
+    return conn.preparedQuery(
+            "SELECT 1 FROM tenants WHERE id = $1 AND deleted_at IS NULL FOR SHARE")
         .execute(Tuple.of(tenantId))
         .compose(
             r ->

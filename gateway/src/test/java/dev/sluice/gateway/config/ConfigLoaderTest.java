@@ -170,6 +170,77 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void previousMasterKeysAreReadFromAYamlListOrTheEnvironment(@TempDir Path dir) throws Exception {
+    String current = key(1);
+    String a = key(2);
+    String b = key(3);
+    assertThat(ConfigLoader.load(Map.of(), Map.of()).config().security().previousMasterKeys())
+        .isEmpty();
+
+    Path file = dir.resolve("keys.yaml");
+    Files.writeString(
+        file,
+        "security:\n  masterKey: "
+            + current
+            + "\n  previousMasterKeys:\n    - "
+            + a
+            + "\n    - "
+            + b
+            + "\n");
+    GatewayConfig.Security fromFile = ConfigLoader.load(file, Map.of()).config().security();
+    assertThat(fromFile.masterKey().reveal()).isEqualTo(current);
+    assertThat(fromFile.previousMasterKeys()).extracting(Secret::reveal).containsExactly(a, b);
+
+    GatewayConfig.Security fromEnv =
+        ConfigLoader.load(
+                Map.of(),
+                Map.of("SLUICE_MASTER_KEY", current, "SLUICE_PREVIOUS_MASTER_KEYS", a + ", " + b))
+            .config()
+            .security();
+    assertThat(fromEnv.previousMasterKeys()).extracting(Secret::reveal).containsExactly(a, b);
+    assertThat(fromEnv.toString()).doesNotContain(a).doesNotContain(b).doesNotContain(current);
+  }
+
+  @Test
+  void previousMasterKeysMustBeThirtyTwoBytesEachAndAreNeverQuoted() {
+    String current = key(1);
+    String shortKey = "c2hvcnQ=";
+    String notBase64 = "not*base64*at*all";
+
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(
+                        "security.masterKey",
+                        current,
+                        "security.previousMasterKeys",
+                        key(2) + "," + shortKey + "," + notBase64 + "," + current),
+                    Map.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> {
+              assertThat(e.problems())
+                  .containsExactly(
+                      "security.previousMasterKeys item 2 must be the base64 of exactly 32 bytes,"
+                          + " got 5 bytes",
+                      "security.previousMasterKeys item 3 must be base64 (openssl rand -base64"
+                          + " 32)",
+                      "security.previousMasterKeys item 4 repeats security.masterKey or an"
+                          + " earlier item");
+              assertThat(String.join("\n", e.problems()))
+                  .doesNotContain(shortKey)
+                  .doesNotContain(notBase64)
+                  .doesNotContain(current);
+            });
+  }
+
+  private static String key(int fill) {
+    byte[] bytes = new byte[32];
+    java.util.Arrays.fill(bytes, (byte) fill);
+    return java.util.Base64.getEncoder().encodeToString(bytes);
+  }
+
+  @Test
   void secretsNeverPrint() {
     GatewayConfig c =
         ConfigLoader.load(

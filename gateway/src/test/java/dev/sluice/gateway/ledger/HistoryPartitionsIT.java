@@ -33,7 +33,7 @@ class HistoryPartitionsIT {
     db = TestDatabase.create();
     vertx = Vertx.vertx();
     pool = db.pool(vertx);
-    ledger = new LedgerRepository(pool, TestGateways.phoneHasher());
+    ledger = TestGateways.ledgerRepository(pool);
     partitions = new HistoryPartitions(pool);
   }
 

@@ -33,7 +33,7 @@ class LedgerRepositoryIT {
     Database.prepare(pg, 3_000);
     vertx = Vertx.vertx();
     pool = Database.pool(vertx, pg);
-    ledger = new LedgerRepository(pool, TestGateways.phoneHasher());
+    ledger = TestGateways.ledgerRepository(pool);
   }
 
   @AfterAll
@@ -64,6 +64,63 @@ class LedgerRepositoryIT {
 
   private static MessageRecord find(String id) {
     return ledger.find("acme", UUID.fromString(id)).await().orElseThrow();
+  }
+
+  @Test
+  void aBodyIsKeptSealedWithItsTenantsKeyAndCannotBeOpenedOnceTheKeyIsGone() {
+    String tenant = "sealed-" + UUID.randomUUID().toString().substring(0, 8);
+    pool.preparedQuery("INSERT INTO tenants (id, name) VALUES ($1, 'Sealed')")
+        .execute(io.vertx.sqlclient.Tuple.of(tenant))
+        .await();
+    String id = UUID.randomUUID().toString();
+    String body = "{\"type\":\"text\",\"text\":\"the secret words 4711\"}";
+    ledger
+        .write(
+            List.of(
+                new LedgerEvent(
+                    id,
+                    tenant,
+                    "c",
+                    "whatsapp",
+                    "+4915112345678",
+                    "high",
+                    null,
+                    5_000,
+                    MessageStatus.ACCEPTED,
+                    5_000,
+                    null,
+                    null,
+                    null,
+                    "api",
+                    null,
+                    body)))
+        .await();
+
+    assertThat(ledger.find(tenant, UUID.fromString(id)).await().orElseThrow().content())
+        .isEqualTo(body);
+    byte[] stored =
+        pool.preparedQuery("SELECT sealed FROM message_bodies WHERE message_id = $1")
+            .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(id)))
+            .await()
+            .iterator()
+            .next()
+            .getBuffer("sealed")
+            .getBytes();
+    assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1))
+        .doesNotContain("secret words");
+
+    // Crypto-shredding: without the tenant's key row, a repository that has nothing cached (any
+    // process holding the master key) finds the message but cannot open its body.
+    pool.preparedQuery("UPDATE tenants SET deleted_at = now() WHERE id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(tenant))
+        .await();
+    pool.preparedQuery("DELETE FROM tenant_keys WHERE tenant_id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(tenant))
+        .await();
+    MessageRecord after =
+        TestGateways.ledgerRepository(pool).find(tenant, UUID.fromString(id)).await().orElseThrow();
+    assertThat(after.status()).isEqualTo("accepted");
+    assertThat(after.content()).isNull();
   }
 
   @Test

@@ -68,7 +68,7 @@ class LedgerWriterIT {
     GatewayConfig.Postgres pg =
         TestGateways.config(Map.of("pg.url", TestGateways.pgUrl(h.database))).pg();
     pool = Database.pool(vertx, pg);
-    ledger = new LedgerRepository(pool, TestGateways.phoneHasher());
+    ledger = TestGateways.ledgerRepository(pool);
   }
 
   @AfterAll

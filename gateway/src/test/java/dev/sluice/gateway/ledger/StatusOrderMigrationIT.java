@@ -102,7 +102,7 @@ class StatusOrderMigrationIT {
     Vertx vertx = Vertx.vertx();
     Pool pool = Database.pool(vertx, pg);
     try {
-      LedgerRepository ledger = new LedgerRepository(pool, TestGateways.phoneHasher());
+      LedgerRepository ledger = TestGateways.ledgerRepository(pool);
       MessageRecord read = ledger.find("acme", UUID.fromString(READ_THEN_FAILED)).await().get();
       assertThat(read.status()).isEqualTo("read");
       assertThat(read.errorCode()).isNull();

@@ -5,15 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.gateway.config.Secret;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CredentialCipherTest {
   private static final byte[] PLAINTEXT =
       "{\"botToken\":\"123:abc\"}".getBytes(StandardCharsets.UTF_8);
 
-  private final CredentialCipher cipher = new CredentialCipher(randomKey());
+  private final CredentialCipher cipher = new CredentialCipher(TestKeys.random());
 
   @Test
   void sealedValueOpensToThePlaintextForTheSameRow() {
@@ -23,11 +24,12 @@ class CredentialCipherTest {
   }
 
   @Test
-  void sealedValueIsVersionNonceThenCiphertextWithTag() {
+  void sealedValueIsVersionKeyIdNonceThenCiphertextWithTag() {
     byte[] sealed = cipher.encrypt("acme-tg", PLAINTEXT);
 
-    assertThat(sealed[0]).isEqualTo((byte) 1);
-    assertThat(sealed).hasSize(1 + 12 + PLAINTEXT.length + 16);
+    assertThat(sealed[0]).isEqualTo((byte) 2);
+    assertThat(HexFormat.of().formatHex(sealed, 1, 9)).isEqualTo(cipher.keys().currentId());
+    assertThat(sealed).hasSize(1 + 8 + 12 + PLAINTEXT.length + 16);
     assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("botToken");
   }
 
@@ -47,18 +49,85 @@ class CredentialCipherTest {
       assertThatThrownBy(() -> cipher.decrypt("acme-tg", tampered))
           .as("byte %d flipped", i)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("does not authenticate");
+          .hasMessageContaining(i <= 8 ? "not configured" : "does not authenticate");
     }
   }
 
   @Test
   void changedVersionByteIsRefused() {
     byte[] sealed = cipher.encrypt("acme-tg", PLAINTEXT);
-    sealed[0] = 2;
+    sealed[0] = 3;
 
     assertThatThrownBy(() -> cipher.decrypt("acme-tg", sealed))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown version");
+
+    sealed[0] = 1; // read as a version-1 value: the key id becomes nonce, nothing authenticates
+    assertThatThrownBy(() -> cipher.decrypt("acme-tg", sealed))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not authenticate");
+  }
+
+  // ---- version 1 (before key ids) and rotation ----
+
+  @Test
+  void versionOneValueOfEarlierGatewaysStillOpens() throws Exception {
+    Secret key = TestKeys.random();
+    byte[] v1 = TestKeys.sealVersionOne(key, "acme-tg", PLAINTEXT);
+
+    assertThat(new CredentialCipher(key).decrypt("acme-tg", v1)).isEqualTo(PLAINTEXT);
+    assertThatThrownBy(() -> new CredentialCipher(key).decrypt("evil-tg", v1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not authenticate");
+  }
+
+  @Test
+  void afterRotationValuesOfThePreviousKeyOpenAndNewOnesUseTheCurrentKey() throws Exception {
+    Secret a = TestKeys.random();
+    Secret b = TestKeys.random();
+    byte[] v1UnderA = TestKeys.sealVersionOne(a, "acme-tg", PLAINTEXT);
+    byte[] v2UnderA = new CredentialCipher(a).encrypt("acme-tg", PLAINTEXT);
+    CredentialCipher rotated = new CredentialCipher(MasterKeys.of(b, List.of(a)));
+
+    assertThat(rotated.decrypt("acme-tg", v1UnderA)).isEqualTo(PLAINTEXT);
+    assertThat(rotated.decrypt("acme-tg", v2UnderA)).isEqualTo(PLAINTEXT);
+    byte[] resealed = rotated.encrypt("acme-tg", PLAINTEXT);
+    assertThat(new CredentialCipher(b).decrypt("acme-tg", resealed)).isEqualTo(PLAINTEXT);
+    assertThatThrownBy(() -> new CredentialCipher(a).decrypt("acme-tg", resealed))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not configured");
+    assertThat(rotated.keys().currentId()).isEqualTo(new CredentialCipher(b).keys().currentId());
+  }
+
+  @Test
+  void valueUnderAKeyNoLongerConfiguredIsRefusedWithoutQuotingAnyKey() throws Exception {
+    Secret a = TestKeys.random();
+    Secret b = TestKeys.random();
+    Secret c = TestKeys.random();
+    byte[] v2UnderA = new CredentialCipher(a).encrypt("acme-tg", PLAINTEXT);
+    byte[] v1UnderA = TestKeys.sealVersionOne(a, "acme-tg", PLAINTEXT);
+    CredentialCipher withoutA = new CredentialCipher(MasterKeys.of(b, List.of(c)));
+
+    for (byte[] sealed : List.of(v2UnderA, v1UnderA)) {
+      assertThatThrownBy(() -> withoutA.decrypt("acme-tg", sealed))
+          .isInstanceOf(IllegalArgumentException.class)
+          .satisfies(
+              e ->
+                  assertThat(e.getMessage())
+                      .doesNotContain(a.reveal())
+                      .doesNotContain(b.reveal())
+                      .doesNotContain(c.reveal()));
+    }
+  }
+
+  @Test
+  void previousKeyThatIsNotThirtyTwoBytesIsRefusedWithoutQuotingIt() {
+    String shortKey = Base64.getEncoder().encodeToString(new byte[16]);
+
+    assertThatThrownBy(() -> MasterKeys.of(TestKeys.random(), List.of(Secret.of(shortKey))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("previous master key must be the base64 of 32 bytes")
+        .hasMessageNotContaining(shortKey);
   }
 
   @Test
@@ -80,11 +149,11 @@ class CredentialCipherTest {
 
   @Test
   void valueSealedUnderAnotherKeyDoesNotOpen() {
-    byte[] sealed = new CredentialCipher(randomKey()).encrypt("acme-tg", PLAINTEXT);
+    byte[] sealed = new CredentialCipher(TestKeys.random()).encrypt("acme-tg", PLAINTEXT);
 
     assertThatThrownBy(() -> cipher.decrypt("acme-tg", sealed))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("does not authenticate");
+        .hasMessageContaining("sealed under a master key that is not configured");
   }
 
   @Test
@@ -130,11 +199,5 @@ class CredentialCipherTest {
       t.join();
     }
     assertThat(failures).containsOnlyNulls();
-  }
-
-  private static Secret randomKey() {
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
-    return Secret.of(Base64.getEncoder().encodeToString(key));
   }
 }

@@ -77,7 +77,7 @@ class RetentionIT {
     client = WebClient.create(vertx);
     pool = db.pool(vertx);
     redis = RedisBackend.create(vertx, config.redis());
-    ledger = new LedgerRepository(pool, TestGateways.phoneHasher());
+    ledger = TestGateways.ledgerRepository(pool);
   }
 
   @AfterAll

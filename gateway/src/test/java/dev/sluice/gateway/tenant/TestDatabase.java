@@ -1,5 +1,6 @@
 package dev.sluice.gateway.tenant;
 
+import dev.sluice.gateway.TestGateways;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.db.Database;
@@ -52,6 +53,16 @@ public final class TestDatabase implements AutoCloseable {
     return new TestDatabase(name, url, pg);
   }
 
+  /**
+   * An existing database on the test server, such as the one a gateway under test made for itself;
+   * {@link #close} drops it.
+   */
+  public static TestDatabase existing(String name) {
+    String url = TestGateways.pgUrl(name);
+    return new TestDatabase(
+        name, url, ConfigLoader.load(Map.of("pg.url", url), Map.of()).config().pg());
+  }
+
   /** The database's (unique) name. */
   public String name() {
     return name;
@@ -73,14 +84,31 @@ public final class TestDatabase implements AutoCloseable {
 
   /** Runs a count query over JDBC (test thread only) and returns the single number. */
   public long count(String sql, Object... params) {
+    return query(sql, params, rs -> rs.next() ? rs.getLong(1) : 0L);
+  }
+
+  /** Runs a query over JDBC (test thread only) and returns the single bytea, or null. */
+  public byte[] bytes(String sql, Object... params) {
+    return query(sql, params, rs -> rs.next() ? rs.getBytes(1) : null);
+  }
+
+  /** Runs a query over JDBC (test thread only) and returns the single text value, or null. */
+  public String text(String sql, Object... params) {
+    return query(sql, params, rs -> rs.next() ? rs.getString(1) : null);
+  }
+
+  private interface Reader<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  private <T> T query(String sql, Object[] params, Reader<T> reader) {
     try (Connection c = connect(name);
         PreparedStatement q = c.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         q.setObject(i + 1, params[i]);
       }
       try (ResultSet rs = q.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
+        return reader.read(rs);
       }
     } catch (SQLException e) {
       throw new IllegalStateException(e);
