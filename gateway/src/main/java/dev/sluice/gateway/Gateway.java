@@ -193,7 +193,8 @@ public final class Gateway {
               config.ingress().partitions(),
               TenantPurge.Timing.of(config));
       purge.start();
-      LedgerRepository ledger = new LedgerRepository(pg, hasher, tenantKeys);
+      LedgerRepository ledger =
+          new LedgerRepository(pg, hasher, tenantKeys, config.retention().storeBodies());
       MessageValidator validator = new MessageValidator(directory, clock);
       AuditLog audit = new AuditLog(pg);
       RetentionRepository retention = new RetentionRepository(pg, audit);

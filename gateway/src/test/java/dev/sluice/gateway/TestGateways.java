@@ -56,7 +56,7 @@ public final class TestGateways {
 
   /** A ledger repository on {@code pool} with the test configuration's keys. */
   public static LedgerRepository ledgerRepository(Pool pool) {
-    return new LedgerRepository(pool, phoneHasher(), tenantKeys(pool));
+    return new LedgerRepository(pool, phoneHasher(), tenantKeys(pool), true);
   }
 
   public static GatewayConfig config(Map<String, String> settings) {

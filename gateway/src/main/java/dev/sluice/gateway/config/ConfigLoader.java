@@ -225,7 +225,8 @@ public final class ConfigLoader {
             s.intIn("retention.historyDays", 365, 1, 36_500),
             s.intIn("retention.bodyDays", 30, 1, 36_500),
             s.intIn("retention.payloadDays", 30, 1, 36_500),
-            s.longIn("retention.sweepMinutes", 60, 1, 10_080));
+            s.longIn("retention.sweepMinutes", 60, 1, 10_080),
+            s.bool("retention.storeBodies", true));
 
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");

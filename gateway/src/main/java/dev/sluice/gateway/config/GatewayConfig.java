@@ -574,8 +574,10 @@ public record GatewayConfig(
    * @param bodyDays message texts and campaign variables (never longer than the history)
    * @param payloadDays raw provider payloads kept for replay and dead letters in Redis
    * @param sweepMinutes how often an instance looks for expired data
+   * @param storeBodies whether message bodies are kept at all (sealed with the tenant's key)
    */
-  public record Retention(int historyDays, int bodyDays, int payloadDays, long sweepMinutes) {
+  public record Retention(
+      int historyDays, int bodyDays, int payloadDays, long sweepMinutes, boolean storeBodies) {
     public Retention {
       check(bodyDays <= historyDays, "retention.bodyDays", "must not exceed retention.historyDays");
     }

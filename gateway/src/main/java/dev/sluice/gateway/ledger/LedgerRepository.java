@@ -109,16 +109,19 @@ public final class LedgerRepository {
   private final Pool pool;
   private final PhoneHasher hasher;
   private final TenantKeys keys;
+  private final boolean storeBodies;
 
   /**
    * @param hasher the keyed hash each message row stores beside its recipient ({@code
    *     recipient_hash}), by which a person's messages are found
    * @param keys the tenants' data keys, which seal message bodies at rest
+   * @param storeBodies whether message bodies are kept ({@code retention.storeBodies})
    */
-  public LedgerRepository(Pool pool, PhoneHasher hasher, TenantKeys keys) {
+  public LedgerRepository(Pool pool, PhoneHasher hasher, TenantKeys keys, boolean storeBodies) {
     this.pool = pool;
     this.hasher = hasher;
     this.keys = keys;
+    this.storeBodies = storeBodies;
   }
 
   /**
@@ -161,6 +164,9 @@ public final class LedgerRepository {
    * being removed, and the rest of its history is written as usual.
    */
   private Future<List<SealedBody>> sealBodies(List<LedgerEvent> ours) {
+    if (!storeBodies) {
+      return Future.succeededFuture(List.of());
+    }
     Map<String, List<LedgerEvent>> byTenant = new HashMap<>();
     for (LedgerEvent e : ours) {
       if (e.body() != null && e.tenantId() != null) {
