@@ -1,0 +1,180 @@
+package dev.sluice.gateway.privacy.jobs;
+
+import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.privacy.jobs.Job.Kind;
+import dev.sluice.gateway.privacy.jobs.Job.Requester;
+import dev.sluice.gateway.privacy.jobs.Job.Status;
+import dev.sluice.gateway.privacy.jobs.PrivacyRepository.Deletion;
+import dev.sluice.gateway.privacy.jobs.PrivacyRepository.NewJob;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Takes privacy requests: creates erasure and export jobs (their subject sealed, never stored in
+ * clear; the request recorded in the {@link JobTrail} before it is answered), shows them, hands out
+ * an export's document once, and turns Meta's data-deletion callback into erasures. The jobs
+ * themselves run in the background ({@link PrivacyJobs}). Stateless: one instance serves every
+ * event loop.
+ */
+public final class PrivacyRequests {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Random bytes of a confirmation code (144 bits: not to be guessed). */
+  static final int CODE_BYTES = 18;
+
+  private final PrivacyRepository repository;
+  private final CredentialCipher cipher;
+  private final PhoneHasher hasher;
+  private final JobTrail trail;
+
+  public PrivacyRequests(Pool pool, CredentialCipher cipher, PhoneHasher hasher, JobTrail trail) {
+    this.repository = new PrivacyRepository(pool);
+    this.cipher = cipher;
+    this.hasher = hasher;
+    this.trail = trail;
+  }
+
+  /**
+   * Creates a job, due at once.
+   *
+   * @param actor who asked, as the trail names them
+   */
+  Future<Job> request(String tenantId, Kind kind, Subject subject, Requester by, String actor) {
+    return repository
+        .create(newJob(tenantId, kind, subject, by, null))
+        .compose(job -> requested(job, actor).map(job));
+  }
+
+  private Future<Void> requested(Job job, String actor) {
+    return trail.record(
+        new JobTrail.Entry(
+            job.kind().wire + ".requested", actor, job.tenantId(), job.id().toString(), Map.of()));
+  }
+
+  private NewJob newJob(String tenantId, Kind kind, Subject subject, Requester by, String code) {
+    UUID id = UUID.randomUUID();
+    return new NewJob(
+        id,
+        tenantId,
+        kind,
+        by,
+        HexFormat.of().parseHex(hasher.hash(subject.key())),
+        cipher.encrypt(Job.subjectContext(id), subject.bytes()),
+        code);
+  }
+
+  /**
+   * A tenant's job of one kind.
+   *
+   * @return fails with 404 {@code not_found} when the tenant has no such job
+   */
+  Future<Job> job(String tenantId, Kind kind, UUID id) {
+    return repository
+        .find(tenantId, kind, id)
+        .map(found -> found.orElseThrow(() -> notFound(kind)));
+  }
+
+  /**
+   * An export's document, once: the first download takes it, and it is gone after that or after its
+   * time ran out.
+   *
+   * @return the JSON document's bytes; fails with 404 {@code not_found} (no such export), 409
+   *     {@code export_not_ready} (not completed yet) or 410 {@code export_gone}
+   */
+  Future<byte[]> download(String tenantId, UUID id, String actor) {
+    return repository
+        .takeResult(tenantId, id)
+        .compose(
+            taken -> {
+              if (taken.isPresent()) {
+                byte[] document = cipher.decrypt(Job.resultContext(id), taken.get());
+                return trail
+                    .record(
+                        new JobTrail.Entry(
+                            "export.downloaded", actor, tenantId, id.toString(), Map.of()))
+                    .map(document);
+              }
+              return job(tenantId, Kind.EXPORT, id)
+                  .compose(
+                      job ->
+                          Future.failedFuture(
+                              job.status() == Status.COMPLETED
+                                  ? GatewayException.gone(
+                                      "export_gone",
+                                      "the export was downloaded already, or its time ran out:"
+                                          + " request a new one")
+                                  : GatewayException.conflict(
+                                      "export_not_ready",
+                                      "the export is " + job.status().wire + ": not ready yet")));
+            });
+  }
+
+  /**
+   * Meta's data-deletion callback for a verified {@code signed_request}: one erasure of the
+   * app-scoped user in each tenant with a channel on the app, all under one new confirmation code.
+   *
+   * @return the confirmation code
+   */
+  Future<String> metaDeletion(String appId, String userId) {
+    String code = newCode();
+    Subject subject = Subject.user(userId);
+    return repository
+        .tenantsOfMetaApp(appId)
+        .compose(
+            tenants -> {
+              List<NewJob> jobs = new ArrayList<>(tenants.size());
+              for (String t : tenants) {
+                jobs.add(newJob(t, Kind.ERASURE, subject, Requester.META, code));
+              }
+              Future<Void> recorded = repository.createDeletionRequest(code, appId, jobs);
+              for (NewJob j : jobs) {
+                recorded =
+                    recorded.compose(
+                        v ->
+                            trail.record(
+                                new JobTrail.Entry(
+                                    "erasure.requested",
+                                    "meta:" + appId,
+                                    j.tenantId(),
+                                    j.id().toString(),
+                                    Map.of())));
+              }
+              return recorded.map(code);
+            });
+  }
+
+  /**
+   * What a deletion request's confirmation page shows.
+   *
+   * @return fails with 404 {@code not_found} for an unknown code
+   */
+  Future<Deletion> deletion(String code) {
+    return repository
+        .deletion(code)
+        .map(
+            found ->
+                found.orElseThrow(
+                    () ->
+                        GatewayException.notFound(
+                            "not_found", "no deletion request with this code")));
+  }
+
+  private static GatewayException notFound(Kind kind) {
+    return GatewayException.notFound("not_found", "no such " + kind.wire);
+  }
+
+  private static String newCode() {
+    byte[] bytes = new byte[CODE_BYTES];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+}
