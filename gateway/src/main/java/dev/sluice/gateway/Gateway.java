@@ -202,6 +202,7 @@ public final class Gateway {
       MessageValidator validator = new MessageValidator(directory, clock);
       AuditLog audit = new AuditLog(pg);
       RetentionRepository retention = new RetentionRepository(pg, audit);
+      JobTrail privacyTrail = JobTrail.NONE;
       Shared shared =
           new Shared(
               config,
@@ -232,7 +233,7 @@ public final class Gateway {
               new EndpointPolicy(config.delivery()),
               new CampaignService(vertx, pg, validator, directory, redis, hasher, clock),
               new RetentionRoutes(retention, Retention.of(config.retention())),
-              new PrivacyRequests(pg, cipher, hasher, JobTrail.NONE));
+              new PrivacyRequests(pg, cipher, hasher, privacyTrail));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
@@ -293,7 +294,7 @@ public final class Gateway {
                 .deployVerticle(
                     () ->
                         new PrivacyJobs(
-                            redis, privacyPg, cipher, hasher, config, JobTrail.NONE, clock),
+                            redis, privacyPg, cipher, hasher, config, privacyTrail, clock),
                     new DeploymentOptions().setInstances(1))
                 .await());
       }

@@ -168,7 +168,9 @@ final class Erasure {
   /**
    * Records the erased queued messages as cancelled (code {@code erased}) in the ledger, as the
    * dispatcher does a cancelled campaign's, and counts them out of their campaigns' share of the
-   * queue.
+   * queue. The ledger append must succeed (the step is tried again otherwise); a lost count-down
+   * only leaves a campaign's count high, which slows its expansion, as a dispatcher's lost one
+   * does.
    */
   private Future<Void> cancel(List<QueuedMessage> messages) {
     if (messages.isEmpty()) {
@@ -191,7 +193,10 @@ final class Erasure {
                 tools
                     .redis()
                     .send(CampaignHolds.countDownRequest(tools.redis().keyPrefix(), campaign, n))));
-    return tools.ledger().append(events).compose(v -> Future.all(countDowns)).mapEmpty();
+    return tools
+        .ledger()
+        .append(events)
+        .compose(v -> Future.all(countDowns).<Void>mapEmpty().otherwiseEmpty());
   }
 
   /** The person's inbound rate state and outbound pacing state on each of the tenant's channels. */

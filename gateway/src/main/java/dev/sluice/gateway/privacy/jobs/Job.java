@@ -85,6 +85,11 @@ record Job(
     return "privacy-export:" + id;
   }
 
+  /** This job's moment {@code what} ({@code requested}, {@code completed}, …) for the trail. */
+  JobTrail.Entry trail(String what, String actor, Map<String, Long> counts) {
+    return new JobTrail.Entry(kind.wire + "." + what, actor, tenantId, id.toString(), counts);
+  }
+
   boolean finished() {
     return status == Status.COMPLETED || status == Status.FAILED;
   }

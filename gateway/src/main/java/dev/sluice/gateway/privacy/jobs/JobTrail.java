@@ -1,17 +1,19 @@
 package dev.sluice.gateway.privacy.jobs;
 
 import io.vertx.core.Future;
+import io.vertx.sqlclient.SqlClient;
 import java.util.Map;
 
 /**
- * Where privacy jobs are recorded as they are requested and as they end: the audit trail. Every
- * such moment of a job goes through {@link #record}, and a request is answered only once its record
- * is written, so a job cannot be asked for without a trace. {@link #NONE} records nothing.
+ * Where privacy jobs are recorded as they are requested, downloaded and as they end: the audit
+ * trail. Every such moment goes through {@link #record}, inside the PostgreSQL transaction that
+ * writes it to the job's row, so the moment and its record commit together or not at all: a job
+ * cannot be asked for, nor an export handed out, without a trace. {@link #NONE} records nothing.
  */
 @FunctionalInterface
 public interface JobTrail {
   /** Records nothing. */
-  JobTrail NONE = entry -> Future.succeededFuture();
+  JobTrail NONE = (tx, entry) -> Future.succeededFuture();
 
   /**
    * One moment of a job.
@@ -30,7 +32,10 @@ public interface JobTrail {
   /**
    * Records one moment.
    *
-   * @return fails when the record cannot be written: the request is then answered 503
+   * @param tx the transaction that writes the moment to the job's row
+   * @return fails when the record cannot be written: the transaction is then rolled back, and the
+   *     request fails (the implementation's exception decides its answer, 503 for an {@code
+   *     unavailable} one) or the job's end is tried again later
    */
-  Future<Void> record(Entry entry);
+  Future<Void> record(SqlClient tx, Entry entry);
 }

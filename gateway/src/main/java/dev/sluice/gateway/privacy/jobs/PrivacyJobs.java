@@ -37,6 +37,10 @@ public final class PrivacyJobs extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PrivacyJobs.class);
 
   static final long SWEEP_MS = 60_000;
+
+  /** The trail's actor of a job's end. */
+  static final String SYSTEM = "system";
+
   static final long MAX_BACKOFF_MS = 300_000;
 
   private final RedisBackend backend;
@@ -172,51 +176,44 @@ public final class PrivacyJobs extends VerticleBase {
         .compose(counts -> completed(job, counts, null));
   }
 
+  /** Completes the job and records its end in the trail, in one transaction. */
   private Future<Void> completed(Job job, Map<String, Long> counts, byte[] result) {
     return repository
-        .complete(job.id(), owner, counts, result, config.privacy().exportTtlHours())
-        .compose(
-            done -> {
-              if (done.isEmpty()) {
-                return Future.failedFuture(new Receipt.LeaseLost());
-              }
-              LOG.info(
-                  "[tenant={}, job={}] {} completed: {}",
-                  job.tenantId(),
-                  job.id(),
-                  job.kind().wire,
-                  counts);
-              return ended(done.get(), "completed", counts);
-            });
+        .transaction(
+            tx ->
+                repository
+                    .complete(
+                        tx, job.id(), owner, counts, result, config.privacy().exportTtlHours())
+                    .compose(
+                        done ->
+                            done.isEmpty()
+                                ? Future.<Void>failedFuture(new Receipt.LeaseLost())
+                                : trail.record(tx, done.get().trail("completed", SYSTEM, counts))))
+        .onSuccess(
+            v ->
+                LOG.info(
+                    "[tenant={}, job={}] {} completed: {}",
+                    job.tenantId(),
+                    job.id(),
+                    job.kind().wire,
+                    counts));
   }
 
+  /** Fails the job for good and records its end in the trail, in one transaction. */
   private Future<Void> failed(Job job, String why) {
     LOG.warn("[tenant={}, job={}] {} failed: {}", job.tenantId(), job.id(), job.kind().wire, why);
     return repository
-        .fail(job.id(), owner, why)
-        .compose(
-            done ->
-                done.map(j -> ended(j, "failed", j.removed())).orElse(Future.succeededFuture()));
-  }
-
-  /**
-   * Records a job's end in the trail; a record that cannot be written is a warning (it is done).
-   */
-  private Future<Void> ended(Job job, String how, Map<String, Long> counts) {
-    return trail
-        .record(
-            new JobTrail.Entry(
-                job.kind().wire + "." + how, "system", job.tenantId(), job.id().toString(), counts))
-        .recover(
-            e -> {
-              LOG.warn(
-                  "[tenant={}, job={}] the end of the {} cannot be recorded in the trail: {}",
-                  job.tenantId(),
-                  job.id(),
-                  job.kind().wire,
-                  cause(e));
-              return Future.succeededFuture();
-            });
+        .transaction(
+            tx ->
+                repository
+                    .fail(tx, job.id(), owner, why)
+                    .compose(
+                        done ->
+                            done.isEmpty()
+                                ? Future.<Void>succeededFuture()
+                                : trail.record(
+                                    tx, done.get().trail("failed", SYSTEM, done.get().removed()))))
+        .recover(e -> afterFailure(job, e));
   }
 
   /** After a failed attempt: tried again later, unless another instance took the job over. */

@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Every PostgreSQL query of privacy jobs: the job rows (create, claim under a lease, progress,
@@ -54,12 +56,13 @@ final class PrivacyRepository {
       byte[] sealedSubject,
       String confirmationCode) {}
 
-  /** Creates a job, due at once. */
-  Future<Job> create(NewJob job) {
-    return insert(pool, job);
+  /** Runs {@code work} in one transaction: committed when its Future succeeds. */
+  <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
+    return pool.withTransaction(work);
   }
 
-  private static Future<Job> insert(SqlClient client, NewJob job) {
+  /** Creates a job, due at once. */
+  Future<Job> create(SqlClient client, NewJob job) {
     return client
         .preparedQuery(
             "INSERT INTO privacy_jobs (id, tenant_id, kind, requested_by, subject_hash, subject,"
@@ -133,8 +136,14 @@ final class PrivacyRepository {
    * @return the job as finished, or empty when it is no longer this owner's
    */
   Future<Optional<Job>> complete(
-      UUID id, String owner, Map<String, Long> removed, byte[] result, long resultTtlHours) {
-    return pool.preparedQuery(
+      SqlClient client,
+      UUID id,
+      String owner,
+      Map<String, Long> removed,
+      byte[] result,
+      long resultTtlHours) {
+    return client
+        .preparedQuery(
             "UPDATE privacy_jobs SET status = 'completed', removed = $3, subject = NULL,"
                 + " error = NULL, finished_at = now(), lease_owner = NULL, lease_until = NULL,"
                 + " result = $4, result_expires_at = CASE WHEN $4::bytea IS NULL THEN NULL"
@@ -163,8 +172,9 @@ final class PrivacyRepository {
   /**
    * Fails a job for good (its subject cannot be read, or its deadline passed); drops the subject.
    */
-  Future<Optional<Job>> fail(UUID id, String owner, String error) {
-    return pool.preparedQuery(
+  Future<Optional<Job>> fail(SqlClient client, UUID id, String owner, String error) {
+    return client
+        .preparedQuery(
             "UPDATE privacy_jobs SET status = 'failed', error = $3, subject = NULL,"
                 + " finished_at = now(), lease_owner = NULL, lease_until = NULL"
                 + " WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING "
@@ -179,8 +189,9 @@ final class PrivacyRepository {
    *
    * @return the sealed document, or empty when there is none to take (see {@link #find} for why)
    */
-  Future<Optional<byte[]>> takeResult(String tenantId, UUID id) {
-    return pool.preparedQuery(
+  Future<Optional<byte[]>> takeResult(SqlClient client, String tenantId, UUID id) {
+    return client
+        .preparedQuery(
             "UPDATE privacy_jobs n SET result = NULL, downloaded_at = now()"
                 + " FROM privacy_jobs o WHERE n.id = o.id AND n.id = $1 AND n.tenant_id = $2"
                 + " AND n.kind = 'export' AND n.result IS NOT NULL AND n.result_expires_at > now()"
@@ -216,20 +227,12 @@ final class PrivacyRepository {
             });
   }
 
-  /** Records a deletion request and its erasures, in one transaction. */
-  Future<Void> createDeletionRequest(String code, String appId, List<NewJob> jobs) {
-    return pool.withTransaction(
-        tx -> {
-          Future<Void> done =
-              tx.preparedQuery(
-                      "INSERT INTO privacy_deletion_requests (code, meta_app_id) VALUES ($1, $2)")
-                  .execute(Tuple.of(code, appId))
-                  .mapEmpty();
-          for (NewJob job : jobs) {
-            done = done.compose(v -> insert(tx, job).mapEmpty());
-          }
-          return done;
-        });
+  /** Records a deletion request. */
+  Future<Void> createDeletionRequest(SqlClient client, String code, String appId) {
+    return client
+        .preparedQuery("INSERT INTO privacy_deletion_requests (code, meta_app_id) VALUES ($1, $2)")
+        .execute(Tuple.of(code, appId))
+        .mapEmpty();
   }
 
   /**

@@ -44,20 +44,18 @@ public final class PrivacyRequests {
   }
 
   /**
-   * Creates a job, due at once.
+   * Creates a job, due at once, and records the request in the trail in the same transaction.
    *
    * @param actor who asked, as the trail names them
    */
   Future<Job> request(String tenantId, Kind kind, Subject subject, Requester by, String actor) {
-    return repository
-        .create(newJob(tenantId, kind, subject, by, null))
-        .compose(job -> requested(job, actor).map(job));
-  }
-
-  private Future<Void> requested(Job job, String actor) {
-    return trail.record(
-        new JobTrail.Entry(
-            job.kind().wire + ".requested", actor, job.tenantId(), job.id().toString(), Map.of()));
+    NewJob created = newJob(tenantId, kind, subject, by, null);
+    return repository.transaction(
+        tx ->
+            repository
+                .create(tx, created)
+                .compose(
+                    job -> trail.record(tx, job.trail("requested", actor, Map.of())).map(job)));
   }
 
   private NewJob newJob(String tenantId, Kind kind, Subject subject, Requester by, String code) {
@@ -91,17 +89,22 @@ public final class PrivacyRequests {
    *     {@code export_not_ready} (not completed yet) or 410 {@code export_gone}
    */
   Future<byte[]> download(String tenantId, UUID id, String actor) {
+    JobTrail.Entry downloaded =
+        new JobTrail.Entry("export.downloaded", actor, tenantId, id.toString(), Map.of());
     return repository
-        .takeResult(tenantId, id)
+        .transaction(
+            tx ->
+                repository
+                    .takeResult(tx, tenantId, id)
+                    .compose(
+                        taken ->
+                            taken.isEmpty()
+                                ? Future.succeededFuture(taken)
+                                : trail.record(tx, downloaded).map(taken)))
         .compose(
             taken -> {
               if (taken.isPresent()) {
-                byte[] document = cipher.decrypt(Job.resultContext(id), taken.get());
-                return trail
-                    .record(
-                        new JobTrail.Entry(
-                            "export.downloaded", actor, tenantId, id.toString(), Map.of()))
-                    .map(document);
+                return Future.succeededFuture(cipher.decrypt(Job.resultContext(id), taken.get()));
               }
               return job(tenantId, Kind.EXPORT, id)
                   .compose(
@@ -135,20 +138,19 @@ public final class PrivacyRequests {
               for (String t : tenants) {
                 jobs.add(newJob(t, Kind.ERASURE, subject, Requester.META, code));
               }
-              Future<Void> recorded = repository.createDeletionRequest(code, appId, jobs);
-              for (NewJob j : jobs) {
-                recorded =
-                    recorded.compose(
-                        v ->
-                            trail.record(
-                                new JobTrail.Entry(
-                                    "erasure.requested",
-                                    "meta:" + appId,
-                                    j.tenantId(),
-                                    j.id().toString(),
-                                    Map.of())));
-              }
-              return recorded.map(code);
+              return repository.transaction(
+                  tx -> {
+                    Future<Void> done = repository.createDeletionRequest(tx, code, appId);
+                    for (NewJob j : jobs) {
+                      done =
+                          done.compose(v -> repository.create(tx, j))
+                              .compose(
+                                  job ->
+                                      trail.record(
+                                          tx, job.trail("requested", "meta:" + appId, Map.of())));
+                    }
+                    return done.map(code);
+                  });
             });
   }
 

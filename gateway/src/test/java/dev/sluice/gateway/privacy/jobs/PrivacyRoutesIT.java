@@ -1,14 +1,24 @@
 package dev.sluice.gateway.privacy.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.gateway.Gateway;
+import dev.sluice.gateway.TestGateways;
+import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
+import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.privacy.jobs.PrivacyHarness.Line;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -155,6 +165,54 @@ class PrivacyRoutesIT {
             ph.admin(HttpMethod.POST, "/admin/tenants/" + t.id() + "/privacy/exports", body)
                 .statusCode())
         .isEqualTo(202);
+  }
+
+  @Test
+  void aRequestIsRecordedInTheTrailInItsTransactionAndNotTakenWhenTheRecordFails()
+      throws Exception {
+    Tenant t = ph.h.tenant("trail");
+    GatewayConfig config = TestGateways.config(Map.of("pg.url", TestGateways.pgUrl(ph.h.database)));
+    Pool pool = Database.pool(ph.vertx, config.pg());
+    CredentialCipher cipher = new CredentialCipher(config.security().masterKey());
+    PhoneHasher hasher = new PhoneHasher(config.security().masterKey());
+    ph.sql("CREATE TABLE IF NOT EXISTS test_trail (action text, actor text, job text)");
+    JobTrail recording =
+        (tx, e) ->
+            tx.preparedQuery("INSERT INTO test_trail VALUES ($1, $2, $3)")
+                .execute(Tuple.of(e.action(), e.actor(), e.jobId()))
+                .mapEmpty();
+    JobTrail broken =
+        (tx, e) ->
+            Future.failedFuture(GatewayException.unavailable("audit", "the trail is down", 1));
+    try {
+      Job job =
+          new PrivacyRequests(pool, cipher, hasher, recording)
+              .request(
+                  t.id(),
+                  Job.Kind.ERASURE,
+                  Subject.phone("+4915112345625"),
+                  Job.Requester.OPERATOR,
+                  "operator")
+              .await();
+      assertThat(ph.sql("SELECT action || ' ' || actor || ' ' || job FROM test_trail"))
+          .isEqualTo("erasure.requested operator " + job.id());
+
+      assertThatThrownBy(
+              () ->
+                  new PrivacyRequests(pool, cipher, hasher, broken)
+                      .request(
+                          t.id(),
+                          Job.Kind.EXPORT,
+                          Subject.phone("+4915112345625"),
+                          Job.Requester.TENANT,
+                          "tenant:" + t.id())
+                      .await())
+          .isInstanceOf(GatewayException.class);
+      assertThat(ph.sql("SELECT count(*) FROM privacy_jobs WHERE tenant_id = '" + t.id() + "'"))
+          .isEqualTo(1L);
+    } finally {
+      pool.close().await();
+    }
   }
 
   @Test
