@@ -329,6 +329,7 @@ final class Erasure {
                     .add("messages", d.messages())
                     .compose(v -> receipt.add("messageEvents", d.events()))
                     .compose(v -> receipt.add("providerStatuses", d.providerStatuses()))
+                    .compose(v -> receipt.add("messageBodies", d.bodies()))
                     .compose(
                         v -> d.messages() < DELETE_BATCH ? Future.succeededFuture() : messages()));
   }

@@ -71,7 +71,7 @@ public final class PrivacyJobs extends VerticleBase {
     this.backend = backend;
     this.cipher = cipher;
     this.hasher = hasher;
-    this.repository = new PrivacyRepository(pg);
+    this.repository = new PrivacyRepository(pg, hasher);
     this.config = config;
     this.trail = trail;
     this.clock = clock;

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.privacy.jobs;
 
+import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.privacy.jobs.Job.Kind;
 import dev.sluice.gateway.privacy.jobs.Job.Requester;
 import dev.sluice.gateway.privacy.jobs.Job.Status;
@@ -25,9 +26,11 @@ import java.util.function.Function;
 /**
  * Every PostgreSQL query of privacy jobs: the job rows (create, claim under a lease, progress,
  * finish, the export's download), Meta's deletion requests, and the person's data an erasure
- * deletes and an export reads. The person is found in the message history by {@code
- * messages.recipient} (the address in clear) and in campaign audiences by {@code
- * campaign_rows.phone}: this class is the one place that knows it.
+ * deletes and an export reads. This class is the one place that knows how a person is found in
+ * PostgreSQL: by the keyed hash each row keeps beside the address ({@code messages.recipient_hash},
+ * {@code campaign_rows.phone_hash}, both {@link PhoneHasher#hash} of the address as stored,
+ * indexed), and, for rows written before those columns existed, by the address itself. An audience
+ * row that was rejected keeps the text it was given, so it is also matched by the number's digits.
  */
 final class PrivacyRepository {
   private static final String JOB_COLUMNS =
@@ -38,10 +41,34 @@ final class PrivacyRepository {
   /** How long the law gives for an erasure or an export (GDPR art. 12(3): one month). */
   static final String DEADLINE = "interval '30 days'";
 
-  private final Pool pool;
+  /**
+   * A person's messages: by the keyed hash of the address as stored, or by the address where a row
+   * has no hash (written before the column existed).
+   */
+  private static final String PERSONS_MESSAGES =
+      "tenant_id = $1 AND (recipient_hash = ANY($2)"
+          + " OR (recipient_hash IS NULL AND recipient = ANY($3)))";
 
-  PrivacyRepository(Pool pool) {
+  /**
+   * A person's rows of a tenant's campaign audiences ({@code r}, joined with campaigns {@code c}).
+   */
+  private static final String PERSONS_ROWS =
+      """
+      c.id = r.campaign_id AND c.tenant_id = $1
+        AND (r.phone_hash = ANY($2) OR (r.phone_hash IS NULL AND r.phone = ANY($3))
+             OR (r.state = 'rejected' AND $4::text IS NOT NULL
+                 AND regexp_replace(r.phone, '[^0-9]', '', 'g') = $4))
+      """;
+
+  private final Pool pool;
+  private final PhoneHasher hasher;
+
+  /**
+   * @param hasher the keyed hash the history and the audiences keep beside each address
+   */
+  PrivacyRepository(Pool pool, PhoneHasher hasher) {
     this.pool = pool;
+    this.hasher = hasher;
   }
 
   // ---- jobs ----
@@ -294,9 +321,9 @@ final class PrivacyRepository {
   /** Every message of the tenant to the person. */
   Future<List<MessageKey>> messageKeys(String tenantId, Subject subject) {
     return pool.preparedQuery(
-            "SELECT id, provider, provider_message_id, created_at FROM messages"
-                + " WHERE tenant_id = $1 AND recipient = ANY($2)")
-        .execute(Tuple.tuple().addValue(tenantId).addValue(recipients(subject)))
+            "SELECT id, provider, provider_message_id, created_at FROM messages WHERE "
+                + PERSONS_MESSAGES)
+        .execute(person(tenantId, subject))
         .map(
             rows -> {
               List<MessageKey> out = new ArrayList<>(rows.size());
@@ -313,33 +340,41 @@ final class PrivacyRepository {
   }
 
   /** What one batch of {@link #deleteMessages} removed. */
-  record Deleted(long messages, long events, long providerStatuses) {}
+  record Deleted(long messages, long events, long providerStatuses, long bodies) {}
 
   /**
-   * Deletes up to {@code batch} of the person's messages with their status history and the
-   * provider's reports on them, in one statement (so a batch goes whole or not at all). Called
-   * until it deletes no message: each batch is a short transaction however many rows the person
-   * has.
+   * Deletes up to {@code batch} of the person's messages with their status history, their bodies
+   * and the provider's reports on them, in one statement (so a batch goes whole or not at all).
+   * Called until it deletes no message: each batch is a short transaction however many rows the
+   * person has. The history and the bodies are found in their month's partition.
    */
   Future<Deleted> deleteMessages(String tenantId, Subject subject, int batch) {
     return pool.preparedQuery(
-            """
-            WITH doomed AS (
-              SELECT id, provider, provider_message_id FROM messages
-              WHERE tenant_id = $1 AND recipient = ANY($2) LIMIT $3 FOR UPDATE),
-            ev AS (DELETE FROM message_events e USING doomed d WHERE e.message_id = d.id
-                   RETURNING 1),
-            ps AS (DELETE FROM provider_statuses p USING doomed d
-                   WHERE p.provider = d.provider AND p.provider_message_id = d.provider_message_id
-                   RETURNING 1),
-            m AS (DELETE FROM messages m USING doomed d WHERE m.id = d.id RETURNING 1)
-            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM ev), (SELECT count(*) FROM ps)
-            """)
-        .execute(Tuple.of(tenantId, recipients(subject), batch))
+            "WITH doomed AS (SELECT id, created_at, provider, provider_message_id FROM messages"
+                + " WHERE "
+                + PERSONS_MESSAGES
+                + " LIMIT $4 FOR UPDATE),"
+                + """
+                ev AS (DELETE FROM message_events e USING doomed d
+                       WHERE e.message_id = d.id AND e.message_created_at = d.created_at
+                       RETURNING 1),
+                bo AS (DELETE FROM message_bodies b USING doomed d
+                       WHERE b.message_id = d.id AND b.message_created_at = d.created_at
+                       RETURNING 1),
+                ps AS (DELETE FROM provider_statuses p USING doomed d
+                       WHERE p.provider = d.provider
+                         AND p.provider_message_id = d.provider_message_id
+                       RETURNING 1),
+                m AS (DELETE FROM messages m USING doomed d
+                      WHERE m.id = d.id AND m.created_at = d.created_at RETURNING 1)
+                SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM ev),
+                  (SELECT count(*) FROM ps), (SELECT count(*) FROM bo)
+                """)
+        .execute(person(tenantId, subject).addValue(batch))
         .map(
             rows -> {
               Row r = rows.iterator().next();
-              return new Deleted(r.getLong(0), r.getLong(1), r.getLong(2));
+              return new Deleted(r.getLong(0), r.getLong(1), r.getLong(2), r.getLong(3));
             });
   }
 
@@ -354,15 +389,14 @@ final class PrivacyRepository {
   Future<Integer> redactCampaignRows(String tenantId, Subject subject) {
     return pool.preparedQuery(
             """
-            UPDATE campaign_rows r SET phone = 'erased:' || r.row_no, vars = NULL,
+            UPDATE campaign_rows r SET phone = 'erased:' || r.row_no, phone_hash = NULL,
+              vars = NULL,
               state = CASE WHEN r.state = 'pending' THEN 'suppressed' ELSE r.state END,
               reason = CASE WHEN r.state = 'pending' THEN 'erased' ELSE r.reason END
-            FROM campaigns c
-            WHERE c.id = r.campaign_id AND c.tenant_id = $1
-              AND (r.phone = ANY($2) OR (r.state = 'rejected' AND $3::text IS NOT NULL
-                   AND regexp_replace(r.phone, '[^0-9]', '', 'g') = $3))
-            """)
-        .execute(Tuple.of(tenantId, recipients(subject), digits(subject)))
+            FROM campaigns c WHERE
+            """
+                + PERSONS_ROWS)
+        .execute(person(tenantId, subject).addValue(digits(subject)))
         .map(RowSet::rowCount);
   }
 
@@ -392,17 +426,15 @@ final class PrivacyRepository {
       String tenantId, Subject subject, ExportedMessage after, int limit) {
     return pool.preparedQuery(
             "SELECT id, channel_id, provider, lane, client_ref, status, error_code, error_message,"
-                + " campaign_id, created_at, updated_at FROM messages"
-                + " WHERE tenant_id = $1 AND recipient = ANY($2)"
-                + " AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4))"
-                + " ORDER BY created_at, id LIMIT $5")
+                + " campaign_id, created_at, updated_at FROM messages WHERE "
+                + PERSONS_MESSAGES
+                + " AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5))"
+                + " ORDER BY created_at, id LIMIT $6")
         .execute(
-            Tuple.of(
-                tenantId,
-                recipients(subject),
-                after == null ? null : time(after.createdAt()),
-                after == null ? null : UUID.fromString(after.id()),
-                limit))
+            person(tenantId, subject)
+                .addValue(after == null ? null : time(after.createdAt()))
+                .addValue(after == null ? null : UUID.fromString(after.id()))
+                .addValue(limit))
         .compose(this::withHistories);
   }
 
@@ -410,24 +442,32 @@ final class PrivacyRepository {
     if (rows.size() == 0) {
       return Future.succeededFuture(List.of());
     }
-    List<UUID> ids = new ArrayList<>(rows.size());
-    rows.forEach(r -> ids.add(r.getUUID("id")));
+    UUID[] ids = new UUID[rows.size()];
+    OffsetDateTime[] created = new OffsetDateTime[rows.size()];
+    int i = 0;
+    for (Row r : rows) {
+      ids[i] = r.getUUID("id");
+      created[i++] = r.getOffsetDateTime("created_at");
+    }
     return pool.preparedQuery(
             """
-            SELECT message_id, status, at, source, error_code FROM message_events
-            WHERE message_id = ANY($1)
+            WITH k AS (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS k(id, created))
+            SELECT e.message_id, e.status, e.at, e.source, e.error_code
+            FROM message_events e JOIN k ON e.message_id = k.id AND e.message_created_at = k.created
             UNION ALL
-            SELECT m.id, 'accepted', m.created_at, 'api', NULL FROM messages m
-            WHERE m.id = ANY($1) AND NOT EXISTS (
-              SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = 'accepted')
+            SELECT m.id, 'accepted', m.created_at, 'api', NULL
+            FROM messages m JOIN k ON m.id = k.id AND m.created_at = k.created
+            WHERE NOT EXISTS (
+              SELECT 1 FROM message_events e WHERE e.message_id = m.id
+                AND e.message_created_at = m.created_at AND e.status = 'accepted')
             UNION ALL
             SELECT m.id, ps.status, ps.at, 'provider', ps.error_code
-            FROM provider_statuses ps JOIN messages m
+            FROM messages m JOIN k ON m.id = k.id AND m.created_at = k.created
+            JOIN provider_statuses ps
               ON m.provider = ps.provider AND m.provider_message_id = ps.provider_message_id
-            WHERE m.id = ANY($1)
             ORDER BY at, status
             """)
-        .execute(Tuple.of(ids.toArray(new UUID[0])))
+        .execute(Tuple.tuple().addValue(ids).addValue(created))
         .map(
             history -> {
               Map<UUID, List<HistoryEntry>> byMessage = new LinkedHashMap<>();
@@ -480,13 +520,11 @@ final class PrivacyRepository {
     return pool.preparedQuery(
             """
             SELECT r.campaign_id, c.name, r.row_no, r.state, r.reason, r.vars, r.message_id
-            FROM campaign_rows r JOIN campaigns c ON c.id = r.campaign_id
-            WHERE c.tenant_id = $1
-              AND (r.phone = ANY($2) OR (r.state = 'rejected' AND $3::text IS NOT NULL
-                   AND regexp_replace(r.phone, '[^0-9]', '', 'g') = $3))
-            ORDER BY c.created_at, r.campaign_id, r.row_no
-            """)
-        .execute(Tuple.of(tenantId, recipients(subject), digits(subject)))
+            FROM campaign_rows r, campaigns c WHERE
+            """
+                + PERSONS_ROWS
+                + " ORDER BY c.created_at, r.campaign_id, r.row_no")
+        .execute(person(tenantId, subject).addValue(digits(subject)))
         .map(
             rows -> {
               List<ExportedRow> out = new ArrayList<>(rows.size());
@@ -510,11 +548,17 @@ final class PrivacyRepository {
   // ---- mapping ----
 
   /**
-   * How the history names the person as a recipient. (As a query's last parameter it goes through
-   * {@code Tuple.tuple().addValue}: {@code Tuple.of(a, array)} spreads the array.)
+   * The parameters that find a person: the tenant ($1), the keyed hashes of their addresses as
+   * stored ($2) and the addresses themselves for rows without a hash ($3). (Arrays go through
+   * {@code addValue}: {@code Tuple.of(a, array)} would spread the array.)
    */
-  private static String[] recipients(Subject subject) {
-    return subject.recipients().toArray(new String[0]);
+  private Tuple person(String tenantId, Subject subject) {
+    List<String> addresses = subject.recipients();
+    String[] hashes = addresses.stream().map(hasher::hash).toArray(String[]::new);
+    return Tuple.tuple()
+        .addValue(tenantId)
+        .addValue(hashes)
+        .addValue(addresses.toArray(new String[0]));
   }
 
   /** A phone subject's digits (a rejected audience row is matched by them), else null. */

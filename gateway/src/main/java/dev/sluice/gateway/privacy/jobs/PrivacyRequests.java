@@ -37,7 +37,7 @@ public final class PrivacyRequests {
   private final JobTrail trail;
 
   public PrivacyRequests(Pool pool, CredentialCipher cipher, PhoneHasher hasher, JobTrail trail) {
-    this.repository = new PrivacyRepository(pool);
+    this.repository = new PrivacyRepository(pool, hasher);
     this.cipher = cipher;
     this.hasher = hasher;
     this.trail = trail;

@@ -29,6 +29,7 @@ final class Receipt {
           "ledgerDeadLetters",
           "messages",
           "messageEvents",
+          "messageBodies",
           "providerStatuses",
           "campaignRows");
 
