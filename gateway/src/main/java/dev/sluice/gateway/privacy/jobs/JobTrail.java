@@ -1,7 +1,7 @@
 package dev.sluice.gateway.privacy.jobs;
 
 import io.vertx.core.Future;
-import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
 import java.util.Map;
 
 /**
@@ -32,10 +32,11 @@ public interface JobTrail {
   /**
    * Records one moment.
    *
-   * @param tx the transaction that writes the moment to the job's row
+   * @param tx the transaction that writes the moment to the job's row; the record is its last
+   *     statement
    * @return fails when the record cannot be written: the transaction is then rolled back, and the
    *     request fails (the implementation's exception decides its answer, 503 for an {@code
    *     unavailable} one) or the job's end is tried again later
    */
-  Future<Void> record(SqlClient tx, Entry entry);
+  Future<Void> record(SqlConnection tx, Entry entry);
 }

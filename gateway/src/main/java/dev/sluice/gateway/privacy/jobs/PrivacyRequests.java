@@ -141,13 +141,22 @@ public final class PrivacyRequests {
               return repository.transaction(
                   tx -> {
                     Future<Void> done = repository.createDeletionRequest(tx, code, appId);
+                    List<Job> created = new ArrayList<>(jobs.size());
                     for (NewJob j : jobs) {
                       done =
-                          done.compose(v -> repository.create(tx, j))
-                              .compose(
-                                  job ->
-                                      trail.record(
-                                          tx, job.trail("requested", "meta:" + appId, Map.of())));
+                          done.compose(v -> repository.create(tx, j)).map(created::add).mapEmpty();
+                    }
+                    // The records last, as the trail wants them in a transaction.
+                    for (int i = 0; i < jobs.size(); i++) {
+                      int k = i;
+                      done =
+                          done.compose(
+                              v ->
+                                  trail.record(
+                                      tx,
+                                      created
+                                          .get(k)
+                                          .trail("requested", "meta:" + appId, Map.of())));
                     }
                     return done.map(code);
                   });
