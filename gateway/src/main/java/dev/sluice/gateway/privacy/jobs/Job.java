@@ -89,8 +89,4 @@ record Job(
   JobTrail.Entry trail(String what, String actor, Map<String, Long> counts) {
     return new JobTrail.Entry(kind.wire + "." + what, actor, tenantId, id.toString(), counts);
   }
-
-  boolean finished() {
-    return status == Status.COMPLETED || status == Status.FAILED;
-  }
 }

@@ -258,7 +258,8 @@ public final class PrivacyRoutes implements Routes {
         .metaDeletion(appId, userId)
         .map(
             code -> {
-              LOG.info("[app={}, code={}] data-deletion callback: erasures started", appId, code);
+              // Not the code: it is all it takes to read the request's status.
+              LOG.info("[app={}] data-deletion callback: erasures started", appId);
               return new JsonObject()
                   .put("url", deletionUrl(ctx, code))
                   .put("confirmation_code", code);

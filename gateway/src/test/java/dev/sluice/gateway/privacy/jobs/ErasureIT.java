@@ -376,26 +376,24 @@ class ErasureIT {
     return expected;
   }
 
+  /** Entries of a stream whose conversation (field c) is the person's. */
   private static long conversations(String stream, String hash) {
-    long n = 0;
-    for (Response entry : ph.redis(Request.cmd(Command.XRANGE).arg(stream).arg("-").arg("+"))) {
-      Response flat = entry.get(1);
-      for (int i = 0; i + 1 < flat.size(); i += 2) {
-        if (flat.get(i).toString().equals("c") && flat.get(i + 1).toString().endsWith(":" + hash)) {
-          n++;
-        }
-      }
-    }
-    return n;
+    return count(stream, "c", value -> value.endsWith(":" + hash));
   }
 
+  /** Outbound dead letters (field m only) whose message is to the person. */
   private static long deadLettersTo(String stream, String hash) {
+    return count(
+        stream, "m", value -> hash.equals(new JsonObject(value).getString("recipientHash")));
+  }
+
+  private static long count(
+      String stream, String field, java.util.function.Predicate<String> matches) {
     long n = 0;
     for (Response entry : ph.redis(Request.cmd(Command.XRANGE).arg(stream).arg("-").arg("+"))) {
       Response flat = entry.get(1);
       for (int i = 0; i + 1 < flat.size(); i += 2) {
-        if (flat.get(i).toString().equals("m")
-            && hash.equals(new JsonObject(flat.get(i + 1).toString()).getString("recipientHash"))) {
+        if (flat.get(i).toString().equals(field) && matches.test(flat.get(i + 1).toString())) {
           n++;
         }
       }
