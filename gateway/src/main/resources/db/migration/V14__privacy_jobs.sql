@@ -1,8 +1,8 @@
 -- Erasure and export by phone number (or a provider's user id), run in the background by one
--- instance at a time. A job never holds the person's address in clear: subject_hash is the keyed
--- hash the gateway uses everywhere else (PhoneHasher), subject the address sealed with the master
--- key under the context 'privacy-job:<id>', dropped (NULL) when the job finishes. See
--- docs/privacy.md, "Erasure, export and Meta's deletion callback".
+-- instance at a time. A job never holds the person's address in clear: subject_hash is its full
+-- keyed hash (PhoneHasher.indexHash), subject the address sealed with the tenant's data key under
+-- the context 'privacy-job:<id>', dropped (NULL) when the job finishes. See docs/privacy.md,
+-- "Erasure, export and Meta's deletion callback".
 
 -- One row per data-deletion callback from Meta: its confirmation code is shown to the person, and
 -- GET /privacy/deletions/{code} reads the erasures it started (one per tenant with a channel on
@@ -28,8 +28,8 @@ CREATE TABLE privacy_jobs (
     -- its first run finished.
     removed            jsonb NOT NULL DEFAULT '{}',
     error              text,
-    -- Exports: the JSON document sealed under 'privacy-export:<id>', readable once until
-    -- result_expires_at; cleared when it is downloaded or expires.
+    -- Exports: the JSON document sealed with the tenant's data key under 'privacy-export:<id>',
+    -- readable once until result_expires_at; cleared when it is downloaded or expires.
     result             bytea,
     result_expires_at  timestamptz,
     downloaded_at      timestamptz,

@@ -233,7 +233,7 @@ public final class Gateway {
               new EndpointPolicy(config.delivery()),
               new CampaignService(vertx, pg, validator, directory, redis, hasher, clock),
               new RetentionRoutes(retention, Retention.of(config.retention())),
-              new PrivacyRequests(pg, cipher, hasher, privacyTrail));
+              new PrivacyRequests(pg, tenantKeys, hasher, privacyTrail));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
@@ -294,7 +294,7 @@ public final class Gateway {
                 .deployVerticle(
                     () ->
                         new PrivacyJobs(
-                            redis, privacyPg, cipher, hasher, config, privacyTrail, clock),
+                            redis, privacyPg, tenantKeys, hasher, config, privacyTrail, clock),
                     new DeploymentOptions().setInstances(1))
                 .await());
       }

@@ -1,5 +1,7 @@
 package dev.sluice.gateway.privacy.jobs;
 
+import dev.sluice.gateway.ledger.LedgerRepository;
+import dev.sluice.gateway.privacy.DataKey;
 import dev.sluice.gateway.privacy.jobs.PartitionWalk.Found;
 import dev.sluice.gateway.privacy.jobs.PrivacyRepository.ExportedMessage;
 import dev.sluice.gateway.privacy.jobs.PrivacyRepository.ExportedRow;
@@ -30,6 +32,7 @@ final class Export {
   static final int PAGE = 500;
 
   private final PrivacyRepository repository;
+  private final DataKey key;
   private final Clock clock;
   private final Job job;
   private final Subject subject;
@@ -38,8 +41,18 @@ final class Export {
   private final List<JsonObject> inbound = new ArrayList<>();
   private final Map<String, JsonObject> outbound = new LinkedHashMap<>();
 
-  Export(PrivacyRepository repository, Clock clock, Job job, Subject subject, PartitionWalk walk) {
+  /**
+   * @param key the tenant's data key, which opens the message bodies the history keeps
+   */
+  Export(
+      PrivacyRepository repository,
+      DataKey key,
+      Clock clock,
+      Job job,
+      Subject subject,
+      PartitionWalk walk) {
     this.repository = repository;
+    this.key = key;
     this.clock = clock;
     this.job = job;
     this.subject = subject;
@@ -61,7 +74,7 @@ final class Export {
         .exportMessages(job.tenantId(), subject, after, PAGE)
         .compose(
             page -> {
-              page.forEach(m -> outbound.put(m.id(), message(m)));
+              page.forEach(m -> outbound.put(m.id(), message(m).put("content", content(m))));
               return page.size() < PAGE
                   ? Future.succeededFuture()
                   : history(page.get(page.size() - 1));
@@ -178,6 +191,15 @@ final class Export {
         .put("createdAt", m.createdAt().toString())
         .put("updatedAt", m.updatedAt() == null ? null : m.updatedAt().toString())
         .put("history", history);
+  }
+
+  /** The content the history keeps for a message (its body), or null when it keeps none. */
+  private JsonObject content(ExportedMessage m) {
+    if (m.sealedBody() == null) {
+      return null;
+    }
+    byte[] body = key.open(LedgerRepository.bodyContext(m.id()), m.sealedBody());
+    return object(new String(body, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Where an inbound event was found. */

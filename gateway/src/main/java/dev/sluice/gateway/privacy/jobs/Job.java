@@ -7,7 +7,7 @@ import java.util.UUID;
 
 /**
  * One privacy job as its row holds it. The person's address is only ever in {@code subject}, sealed
- * with the master key under {@link #subjectContext}, and is dropped when the job finishes.
+ * with the tenant's data key under {@link #subjectContext}, and is dropped when the job finishes.
  *
  * @param removed per store, what an erasure removed so far (or an export listed)
  * @param subject the sealed subject, or {@code null} once the job finished

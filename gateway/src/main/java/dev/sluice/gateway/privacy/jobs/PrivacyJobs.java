@@ -1,11 +1,13 @@
 package dev.sluice.gateway.privacy.jobs;
 
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerErasure;
 import dev.sluice.gateway.logging.ThrottledLogger;
-import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.privacy.DataKey;
 import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.privacy.TenantKeys;
 import dev.sluice.gateway.privacy.jobs.Job.Kind;
 import dev.sluice.gateway.queue.TenantQueueKeys;
 import dev.sluice.gateway.redis.PipelinedRedis;
@@ -44,7 +46,7 @@ public final class PrivacyJobs extends VerticleBase {
   static final long MAX_BACKOFF_MS = 300_000;
 
   private final RedisBackend backend;
-  private final CredentialCipher cipher;
+  private final TenantKeys keys;
   private final PhoneHasher hasher;
   private final PrivacyRepository repository;
   private final GatewayConfig config;
@@ -63,13 +65,13 @@ public final class PrivacyJobs extends VerticleBase {
   public PrivacyJobs(
       RedisBackend backend,
       Pool pg,
-      CredentialCipher cipher,
+      TenantKeys keys,
       PhoneHasher hasher,
       GatewayConfig config,
       JobTrail trail,
       Clock clock) {
     this.backend = backend;
-    this.cipher = cipher;
+    this.keys = keys;
     this.hasher = hasher;
     this.repository = new PrivacyRepository(pg, hasher);
     this.config = config;
@@ -125,9 +127,20 @@ public final class PrivacyJobs extends VerticleBase {
   }
 
   private Future<Void> run(Job job) {
+    return keys.key(job.tenantId())
+        .transform(
+            ar ->
+                ar.succeeded()
+                    ? run(job, ar.result())
+                    : ar.cause() instanceof GatewayException gone
+                        ? failed(job, "the tenant is gone: " + gone.getMessage())
+                        : afterFailure(job, ar.cause()));
+  }
+
+  private Future<Void> run(Job job, DataKey key) {
     Subject subject;
     try {
-      subject = Subject.of(cipher.decrypt(Job.subjectContext(job.id()), job.subject()));
+      subject = Subject.of(key.open(Job.subjectContext(job.id()), job.subject()));
     } catch (RuntimeException e) {
       return failed(job, "the job's subject cannot be opened: " + e.getMessage());
     }
@@ -141,12 +154,12 @@ public final class PrivacyJobs extends VerticleBase {
                 repository
                     .renew(job.id(), owner, config.privacy().claimMs())
                     .onFailure(e -> warnings.warn("privacy job lease not renewed: {}", cause(e))));
-    return attempt(job, subject)
+    return attempt(job, subject, key)
         .eventually(() -> Future.succeededFuture(vertx.cancelTimer(renewer)))
         .recover(e -> afterFailure(job, e));
   }
 
-  private Future<Void> attempt(Job job, Subject subject) {
+  private Future<Void> attempt(Job job, Subject subject, DataKey key) {
     String hash = hasher.hash(subject.key());
     TenantQueueKeys keys =
         new TenantQueueKeys(
@@ -155,14 +168,14 @@ public final class PrivacyJobs extends VerticleBase {
             PhoneHasher.partition(hash, config.ingress().partitions()));
     PartitionWalk walk = new PartitionWalk(tools.store(), hasher, keys, hash);
     if (job.kind() == Kind.EXPORT) {
-      return new Export(repository, clock, job, subject, walk)
+      return new Export(repository, key, clock, job, subject, walk)
           .run()
           .compose(
               doc ->
                   completed(
                       job,
                       doc.counts(),
-                      cipher.encrypt(
+                      key.seal(
                           Job.resultContext(job.id()),
                           doc.json().encode().getBytes(StandardCharsets.UTF_8))));
     }

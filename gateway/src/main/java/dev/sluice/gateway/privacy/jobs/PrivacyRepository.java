@@ -242,9 +242,11 @@ final class PrivacyRepository {
 
   // ---- Meta's data-deletion callback ----
 
-  /** The tenants with a channel on a Meta app. */
+  /** The tenants with a channel on a Meta app (not those being deleted). */
   Future<List<String>> tenantsOfMetaApp(String appId) {
-    return pool.preparedQuery("SELECT DISTINCT tenant_id FROM channels WHERE meta_app_id = $1")
+    return pool.preparedQuery(
+            "SELECT DISTINCT c.tenant_id FROM channels c JOIN tenants t ON t.id = c.tenant_id"
+                + " WHERE c.meta_app_id = $1 AND t.deleted_at IS NULL")
         .execute(Tuple.of(appId))
         .map(
             rows -> {
@@ -413,7 +415,8 @@ final class PrivacyRepository {
       String campaignId,
       Instant createdAt,
       Instant updatedAt,
-      List<HistoryEntry> history) {}
+      List<HistoryEntry> history,
+      byte[] sealedBody) {}
 
   /** One status change of a message. */
   record HistoryEntry(String status, Instant at, String source, String errorCode) {}
@@ -468,39 +471,57 @@ final class PrivacyRepository {
             ORDER BY at, status
             """)
         .execute(Tuple.tuple().addValue(ids).addValue(created))
+        .compose(history -> bodies(ids, created).map(bodies -> messages(rows, history, bodies)));
+  }
+
+  /** The sealed bodies of the messages {@code ids} created at {@code created}, by message. */
+  private Future<Map<UUID, byte[]>> bodies(UUID[] ids, OffsetDateTime[] created) {
+    return pool.preparedQuery(
+            "SELECT b.message_id, b.sealed FROM message_bodies b"
+                + " JOIN unnest($1::uuid[], $2::timestamptz[]) AS k(id, created)"
+                + " ON b.message_id = k.id AND b.message_created_at = k.created")
+        .execute(Tuple.tuple().addValue(ids).addValue(created))
         .map(
-            history -> {
-              Map<UUID, List<HistoryEntry>> byMessage = new LinkedHashMap<>();
-              for (Row h : history) {
-                byMessage
-                    .computeIfAbsent(h.getUUID("message_id"), k -> new ArrayList<>())
-                    .add(
-                        new HistoryEntry(
-                            h.getString("status"),
-                            instant(h, "at"),
-                            h.getString("source"),
-                            h.getString("error_code")));
-              }
-              List<ExportedMessage> out = new ArrayList<>(rows.size());
-              for (Row r : rows) {
-                UUID campaign = r.getUUID("campaign_id");
-                out.add(
-                    new ExportedMessage(
-                        r.getUUID("id").toString(),
-                        r.getString("channel_id"),
-                        r.getString("provider"),
-                        r.getString("lane"),
-                        r.getString("client_ref"),
-                        r.getString("status"),
-                        r.getString("error_code"),
-                        r.getString("error_message"),
-                        campaign == null ? null : campaign.toString(),
-                        instant(r, "created_at"),
-                        instant(r, "updated_at"),
-                        byMessage.getOrDefault(r.getUUID("id"), List.of())));
-              }
+            rows -> {
+              Map<UUID, byte[]> out = new LinkedHashMap<>();
+              rows.forEach(r -> out.put(r.getUUID(0), r.getBuffer(1).getBytes()));
               return out;
             });
+  }
+
+  private static List<ExportedMessage> messages(
+      RowSet<Row> rows, RowSet<Row> history, Map<UUID, byte[]> bodies) {
+    Map<UUID, List<HistoryEntry>> byMessage = new LinkedHashMap<>();
+    for (Row h : history) {
+      byMessage
+          .computeIfAbsent(h.getUUID("message_id"), k -> new ArrayList<>())
+          .add(
+              new HistoryEntry(
+                  h.getString("status"),
+                  instant(h, "at"),
+                  h.getString("source"),
+                  h.getString("error_code")));
+    }
+    List<ExportedMessage> out = new ArrayList<>(rows.size());
+    for (Row r : rows) {
+      UUID campaign = r.getUUID("campaign_id");
+      out.add(
+          new ExportedMessage(
+              r.getUUID("id").toString(),
+              r.getString("channel_id"),
+              r.getString("provider"),
+              r.getString("lane"),
+              r.getString("client_ref"),
+              r.getString("status"),
+              r.getString("error_code"),
+              r.getString("error_message"),
+              campaign == null ? null : campaign.toString(),
+              instant(r, "created_at"),
+              instant(r, "updated_at"),
+              byMessage.getOrDefault(r.getUUID("id"), List.of()),
+              bodies.get(r.getUUID("id"))));
+    }
+    return out;
   }
 
   /** One of the person's rows in a campaign audience. */

@@ -1,8 +1,9 @@
 package dev.sluice.gateway.privacy.jobs;
 
 import dev.sluice.gateway.core.GatewayException;
-import dev.sluice.gateway.privacy.CredentialCipher;
+import dev.sluice.gateway.privacy.DataKey;
 import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.privacy.TenantKeys;
 import dev.sluice.gateway.privacy.jobs.Job.Kind;
 import dev.sluice.gateway.privacy.jobs.Job.Requester;
 import dev.sluice.gateway.privacy.jobs.Job.Status;
@@ -13,9 +14,9 @@ import io.vertx.sqlclient.Pool;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -32,13 +33,18 @@ public final class PrivacyRequests {
   static final int CODE_BYTES = 18;
 
   private final PrivacyRepository repository;
-  private final CredentialCipher cipher;
+  private final TenantKeys keys;
   private final PhoneHasher hasher;
   private final JobTrail trail;
 
-  public PrivacyRequests(Pool pool, CredentialCipher cipher, PhoneHasher hasher, JobTrail trail) {
+  /**
+   * @param keys the tenants' data keys: a job's subject and an export's document are sealed with
+   *     the tenant's, so a master-key rotation keeps them readable and a tenant's deletion shreds
+   *     them
+   */
+  public PrivacyRequests(Pool pool, TenantKeys keys, PhoneHasher hasher, JobTrail trail) {
     this.repository = new PrivacyRepository(pool, hasher);
-    this.cipher = cipher;
+    this.keys = keys;
     this.hasher = hasher;
     this.trail = trail;
   }
@@ -49,24 +55,32 @@ public final class PrivacyRequests {
    * @param actor who asked, as the trail names them
    */
   Future<Job> request(String tenantId, Kind kind, Subject subject, Requester by, String actor) {
-    NewJob created = newJob(tenantId, kind, subject, by, null);
-    return repository.transaction(
-        tx ->
-            repository
-                .create(tx, created)
-                .compose(
-                    job -> trail.record(tx, job.trail("requested", actor, Map.of())).map(job)));
+    return keys.key(tenantId)
+        .compose(
+            key -> {
+              NewJob created = newJob(key, tenantId, kind, subject, by, null);
+              return repository.transaction(
+                  tx ->
+                      repository
+                          .create(tx, created)
+                          .compose(
+                              job ->
+                                  trail
+                                      .record(tx, job.trail("requested", actor, Map.of()))
+                                      .map(job)));
+            });
   }
 
-  private NewJob newJob(String tenantId, Kind kind, Subject subject, Requester by, String code) {
+  private NewJob newJob(
+      DataKey key, String tenantId, Kind kind, Subject subject, Requester by, String code) {
     UUID id = UUID.randomUUID();
     return new NewJob(
         id,
         tenantId,
         kind,
         by,
-        HexFormat.of().parseHex(hasher.hash(subject.key())),
-        cipher.encrypt(Job.subjectContext(id), subject.bytes()),
+        hasher.indexHash(subject.key()),
+        key.seal(Job.subjectContext(id), subject.bytes()),
         code);
   }
 
@@ -91,20 +105,28 @@ public final class PrivacyRequests {
   Future<byte[]> download(String tenantId, UUID id, String actor) {
     JobTrail.Entry downloaded =
         new JobTrail.Entry("export.downloaded", actor, tenantId, id.toString(), Map.of());
-    return repository
-        .transaction(
-            tx ->
-                repository
-                    .takeResult(tx, tenantId, id)
-                    .compose(
-                        taken ->
-                            taken.isEmpty()
-                                ? Future.succeededFuture(taken)
-                                : trail.record(tx, downloaded).map(taken)))
+    return keys.key(tenantId)
         .compose(
-            taken -> {
-              if (taken.isPresent()) {
-                return Future.succeededFuture(cipher.decrypt(Job.resultContext(id), taken.get()));
+            key ->
+                repository.transaction(
+                    tx ->
+                        repository
+                            .takeResult(tx, tenantId, id)
+                            .compose(
+                                taken ->
+                                    taken.isEmpty()
+                                        ? Future.succeededFuture(Optional.<byte[]>empty())
+                                        : trail
+                                            .record(tx, downloaded)
+                                            .map(
+                                                v ->
+                                                    Optional.of(
+                                                        key.open(
+                                                            Job.resultContext(id), taken.get()))))))
+        .compose(
+            document -> {
+              if (document.isPresent()) {
+                return Future.succeededFuture(document.get());
               }
               return job(tenantId, Kind.EXPORT, id)
                   .compose(
@@ -134,33 +156,51 @@ public final class PrivacyRequests {
         .tenantsOfMetaApp(appId)
         .compose(
             tenants -> {
-              List<NewJob> jobs = new ArrayList<>(tenants.size());
-              for (String t : tenants) {
-                jobs.add(newJob(t, Kind.ERASURE, subject, Requester.META, code));
-              }
-              return repository.transaction(
-                  tx -> {
-                    Future<Void> done = repository.createDeletionRequest(tx, code, appId);
-                    List<Job> created = new ArrayList<>(jobs.size());
-                    for (NewJob j : jobs) {
-                      done =
-                          done.compose(v -> repository.create(tx, j)).map(created::add).mapEmpty();
-                    }
-                    // The records last, as the trail wants them in a transaction.
-                    for (int i = 0; i < jobs.size(); i++) {
-                      int k = i;
-                      done =
-                          done.compose(
-                              v ->
-                                  trail.record(
-                                      tx,
-                                      created
-                                          .get(k)
-                                          .trail("requested", "meta:" + appId, Map.of())));
-                    }
-                    return done.map(code);
-                  });
-            });
+              List<Future<DataKey>> tenantKeys = new ArrayList<>(tenants.size());
+              tenants.forEach(t -> tenantKeys.add(keys.key(t)));
+              return Future.all(tenantKeys)
+                  .map(
+                      all -> {
+                        List<NewJob> jobs = new ArrayList<>(tenants.size());
+                        for (int i = 0; i < tenants.size(); i++) {
+                          jobs.add(
+                              newJob(
+                                  all.resultAt(i),
+                                  tenants.get(i),
+                                  Kind.ERASURE,
+                                  subject,
+                                  Requester.META,
+                                  code));
+                        }
+                        return jobs;
+                      });
+            })
+        .compose(
+            jobs ->
+                repository.transaction(
+                    tx -> {
+                      Future<Void> done = repository.createDeletionRequest(tx, code, appId);
+                      List<Job> created = new ArrayList<>(jobs.size());
+                      for (NewJob j : jobs) {
+                        done =
+                            done.compose(v -> repository.create(tx, j))
+                                .map(created::add)
+                                .mapEmpty();
+                      }
+                      // The records last, as the trail wants them in a transaction.
+                      for (int i = 0; i < jobs.size(); i++) {
+                        int k = i;
+                        done =
+                            done.compose(
+                                v ->
+                                    trail.record(
+                                        tx,
+                                        created
+                                            .get(k)
+                                            .trail("requested", "meta:" + appId, Map.of())));
+                      }
+                      return done.map(code);
+                    }));
   }
 
   /**

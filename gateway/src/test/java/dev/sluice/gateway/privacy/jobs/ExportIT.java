@@ -144,6 +144,9 @@ class ExportIT {
       if (m.getString("id").equals(mine.sent())) {
         assertThat(m.getString("status")).isEqualTo("delivered");
         assertThat(history).contains("accepted", "sent", "delivered");
+        // Sent and gone from the queue: its text comes from the body the history keeps.
+        assertThat(m.getJsonObject("content").getString("text")).isEqualTo(p + " hears " + token);
+        assertThat(m.containsKey("held")).isFalse();
       } else if (m.getString("id").equals(mine.failed())) {
         assertThat(m.getString("status")).isEqualTo("failed");
         assertThat(m.getJsonObject("error").getString("code")).isEqualTo("130429");

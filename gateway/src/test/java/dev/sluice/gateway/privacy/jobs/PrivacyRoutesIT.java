@@ -11,6 +11,7 @@ import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.privacy.PhoneHasher;
+import dev.sluice.gateway.privacy.TenantKeys;
 import dev.sluice.gateway.privacy.jobs.PrivacyHarness.Line;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -173,7 +174,7 @@ class PrivacyRoutesIT {
     Tenant t = ph.h.tenant("trail");
     GatewayConfig config = TestGateways.config(Map.of("pg.url", TestGateways.pgUrl(ph.h.database)));
     Pool pool = Database.pool(ph.vertx, config.pg());
-    CredentialCipher cipher = new CredentialCipher(config.security().masterKey());
+    TenantKeys keys = new TenantKeys(pool, new CredentialCipher(config.security().masterKey()));
     PhoneHasher hasher = new PhoneHasher(config.security().masterKey());
     ph.sql("CREATE TABLE IF NOT EXISTS test_trail (action text, actor text, job text)");
     JobTrail recording =
@@ -186,7 +187,7 @@ class PrivacyRoutesIT {
             Future.failedFuture(GatewayException.unavailable("audit", "the trail is down", 1));
     try {
       Job job =
-          new PrivacyRequests(pool, cipher, hasher, recording)
+          new PrivacyRequests(pool, keys, hasher, recording)
               .request(
                   t.id(),
                   Job.Kind.ERASURE,
@@ -199,7 +200,7 @@ class PrivacyRoutesIT {
 
       assertThatThrownBy(
               () ->
-                  new PrivacyRequests(pool, cipher, hasher, broken)
+                  new PrivacyRequests(pool, keys, hasher, broken)
                       .request(
                           t.id(),
                           Job.Kind.EXPORT,
