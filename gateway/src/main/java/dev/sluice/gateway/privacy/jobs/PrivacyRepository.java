@@ -248,12 +248,7 @@ final class PrivacyRepository {
             "SELECT DISTINCT c.tenant_id FROM channels c JOIN tenants t ON t.id = c.tenant_id"
                 + " WHERE c.meta_app_id = $1 AND t.deleted_at IS NULL")
         .execute(Tuple.of(appId))
-        .map(
-            rows -> {
-              List<String> out = new ArrayList<>();
-              rows.forEach(r -> out.add(r.getString(0)));
-              return out;
-            });
+        .map(PrivacyRepository::firstColumn);
   }
 
   /** Records a deletion request. */
@@ -306,12 +301,7 @@ final class PrivacyRepository {
   Future<List<String>> channelsOf(String tenantId) {
     return pool.preparedQuery("SELECT id FROM channels WHERE tenant_id = $1")
         .execute(Tuple.of(tenantId))
-        .map(
-            rows -> {
-              List<String> out = new ArrayList<>();
-              rows.forEach(r -> out.add(r.getString(0)));
-              return out;
-            });
+        .map(PrivacyRepository::firstColumn);
   }
 
   /**
@@ -585,6 +575,12 @@ final class PrivacyRepository {
   /** A phone subject's digits (a rejected audience row is matched by them), else null. */
   private static String digits(Subject subject) {
     return subject.phone() == null ? null : subject.key();
+  }
+
+  private static List<String> firstColumn(RowSet<Row> rows) {
+    List<String> out = new ArrayList<>(rows.size());
+    rows.forEach(r -> out.add(r.getString(0)));
+    return out;
   }
 
   private static Optional<Job> first(RowSet<Row> rows) {
