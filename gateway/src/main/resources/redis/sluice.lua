@@ -1,7 +1,8 @@
 #!lua name=sluice
 --[[
 Sluice's Redis function library: loaded with FUNCTION LOAD REPLACE at every gateway start and
-called with FCALL. Every function touches only keys passed in KEYS, and all of them share one hash
+called with FCALL. Every function touches only keys passed in KEYS (sluice_idem_erase also those
+its SCAN finds under KEYS[1]'s hash tag, see there), and all of them share one hash
 tag ({t:<tenant>:<partition>}), so each call lands in one cluster slot and runs unchanged on a
 single Redis or a Redis Cluster. Key names below are shown without the gateway's key prefix
 (redis.keyPrefix, its deployment's namespace), which comes before every one of them; it holds no
@@ -952,9 +953,116 @@ local function unclaim_many(keys, args)
   return removed
 end
 
+--------------------------------------------------------------------------------------------------
+-- Erasure and export of one person's data (library version 8 on). Every stream entry about an end
+-- user carries their conversation, "<channel>:<hash>" in field c, where <hash> is the keyed hash of
+-- their address (a phone number's digits, a chat id), and all of it lives in the partition that
+-- hash picks. Outbound dead letters carry only the message (field m). The walk returns the entries
+-- whose conversation ends with ":<hash>" (any channel) and those without one; the gateway reads the
+-- message of the latter and deletes by id, so the person's address never travels to Redis.
+--------------------------------------------------------------------------------------------------
+
+--[[
+sluice_conv_scan: one step of a walk over a partition stream for the entries of one person (no
+writes).
+KEYS[1] a stream of the partition: {t:T:P}:in, :in:q, :in:dlq, :in:done, :out:hi, :out:lo or :dlq
+ARGV[1] where the step starts: '-' for the oldest entry, else the cursor the last step returned
+ARGV[2] most entries the step looks at (bounds the call's run time however long the stream is)
+ARGV[3] the person's conversation suffix: ':' followed by the hash
+Returns { next, id1, fields1, id2, fields2, ... }: next is the cursor of the next step ('' once the
+stream's end was reached); each entry's fields are a flat name, value, ... array. An entry is
+returned when its field c ends with ARGV[3], or when it has no field c.
+]]
+local function conv_scan(keys, args)
+  local limit, suffix = tonumber(args[2]), args[3]
+  local entries = redis.call('XRANGE', keys[1], args[1], '+', 'COUNT', limit)
+  local out = { '' }
+  for _, entry in ipairs(entries) do
+    local f, conv = entry[2], nil
+    for j = 1, #f, 2 do
+      if f[j] == 'c' then
+        conv = f[j + 1]
+        break
+      end
+    end
+    if conv == nil or (#conv > #suffix and string.sub(conv, -#suffix) == suffix) then
+      out[#out + 1] = entry[1]
+      out[#out + 1] = f
+    end
+  end
+  if #entries == limit then out[1] = '(' .. entries[#entries][1] end
+  return out
+end
+
+--[[
+sluice_conv_erase: delete entries of one partition stream by id, with their leases and attempts.
+KEYS[1] the stream, KEYS[2] its lease set (optional), KEYS[3] its attempts hash (optional)
+ARGV the entry ids
+Returns one integer per id: -1 when the entry was not there (acknowledged, finished or deleted
+before this call), else when its lease ended or ends (ms; 0 when it had none). A lease still
+running means someone may hold the entry (a dispatcher's provider call, a pull not yet
+acknowledged); whatever they record for it later finds it gone and changes nothing.
+]]
+local function conv_erase(keys, args)
+  local out = {}
+  for i, id in ipairs(args) do
+    local lease = 0
+    if keys[2] then
+      lease = lease_end(keys[2], id)
+      redis.call('ZREM', keys[2], id)
+    end
+    if keys[3] then redis.call('HDEL', keys[3], id) end
+    if redis.call('XDEL', keys[1], id) == 1 then
+      out[i] = math.floor(lease)
+    else
+      out[i] = -1
+    end
+  end
+  return out
+end
+
+--[[
+sluice_idem_erase: one step of a walk over a partition's idempotency markers, deleting those that
+name one of the given messages (a marker's value is the id of the message first accepted under its
+key).
+KEYS[1] the markers' common name prefix {t:T:P}:idem: -- not a key itself: it routes the call to
+        the node that holds the partition's slot
+ARGV[1] SCAN cursor ('0' to start), ARGV[2] each SCAN's COUNT hint, ARGV[3] most SCANs in this call,
+ARGV[4..] message ids
+Returns { next cursor ('0' once the walk is over), key hash 1, key hash 2, ... }: the idempotency
+key hashes of the markers deleted (the part of their names after KEYS[1]).
+The markers' names are known only to whoever sent the keys, so they are found with SCAN MATCH
+KEYS[1]*: on a Redis Cluster node the SCAN visits the keys of every slot the node holds and keeps
+those of the partition, which share KEYS[1]'s hash tag; every key read or deleted is therefore in
+KEYS[1]'s slot. A call's cost is its SCANs' COUNT, whatever the markers found.
+]]
+local function idem_erase(keys, args)
+  local pattern = keys[1] .. '*'
+  local count, steps = tonumber(args[2]), tonumber(args[3])
+  local wanted = {}
+  for i = 4, #args do wanted[args[i]] = true end
+  local cursor = args[1]
+  local deleted = {}
+  for _ = 1, steps do
+    local step = redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', count)
+    cursor = step[1]
+    for _, key in ipairs(step[2]) do
+      local owner = redis.call('GET', key)
+      if owner and wanted[owner] then
+        redis.call('DEL', key)
+        deleted[#deleted + 1] = string.sub(key, #keys[1] + 1)
+      end
+    end
+    if cursor == '0' then break end
+  end
+  local out = { cursor }
+  for _, h in ipairs(deleted) do out[#out + 1] = h end
+  return out
+end
+
 -- sluice_version: the library version, so a gateway can see what is loaded. No keys.
 redis.register_function{ function_name = 'sluice_version',
-  callback = function(keys, args) return 7 end, flags = { 'no-writes' } }
+  callback = function(keys, args) return 8 end, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_admit', callback = admit }
 redis.register_function{ function_name = 'sluice_admit_nx', callback = admit_nx }
 redis.register_function{ function_name = 'sluice_admit_opt', callback = admit_opt }
@@ -987,3 +1095,7 @@ redis.register_function{ function_name = 'sluice_replay', callback = replay }
 redis.register_function{ function_name = 'sluice_release', callback = release }
 redis.register_function{ function_name = 'sluice_unclaim', callback = unclaim }
 redis.register_function{ function_name = 'sluice_unclaim_many', callback = unclaim_many }
+redis.register_function{ function_name = 'sluice_conv_scan', callback = conv_scan,
+  flags = { 'no-writes' } }
+redis.register_function{ function_name = 'sluice_conv_erase', callback = conv_erase }
+redis.register_function{ function_name = 'sluice_idem_erase', callback = idem_erase }

@@ -47,6 +47,10 @@ import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.privacy.PhoneIndexKey;
 import dev.sluice.gateway.privacy.TenantKeys;
 import dev.sluice.gateway.privacy.TenantPurge;
+import dev.sluice.gateway.privacy.jobs.JobTrail;
+import dev.sluice.gateway.privacy.jobs.PrivacyJobs;
+import dev.sluice.gateway.privacy.jobs.PrivacyRequests;
+import dev.sluice.gateway.privacy.jobs.PrivacyRoutes;
 import dev.sluice.gateway.queue.BacklogGauges;
 import dev.sluice.gateway.queue.EventQueue;
 import dev.sluice.gateway.redis.PipelinedRedis;
@@ -198,6 +202,7 @@ public final class Gateway {
       MessageValidator validator = new MessageValidator(directory, clock);
       AuditLog audit = new AuditLog(pg);
       RetentionRepository retention = new RetentionRepository(pg, audit);
+      JobTrail privacyTrail = JobTrail.NONE;
       Shared shared =
           new Shared(
               config,
@@ -227,7 +232,8 @@ public final class Gateway {
                   Clock.systemUTC()),
               new EndpointPolicy(config.delivery()),
               new CampaignService(vertx, pg, validator, directory, redis, hasher, clock),
-              new RetentionRoutes(retention, Retention.of(config.retention())));
+              new RetentionRoutes(retention, Retention.of(config.retention())),
+              new PrivacyRequests(pg, tenantKeys, hasher, privacyTrail));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
@@ -278,6 +284,17 @@ public final class Gateway {
                             hasher,
                             config,
                             clock),
+                    new DeploymentOptions().setInstances(1))
+                .await());
+      }
+      if (config.privacy().enabled()) {
+        Pool privacyPg = pg;
+        deployments.add(
+            vertx
+                .deployVerticle(
+                    () ->
+                        new PrivacyJobs(
+                            redis, privacyPg, tenantKeys, hasher, config, privacyTrail, clock),
                     new DeploymentOptions().setInstances(1))
                 .await());
       }
@@ -367,7 +384,8 @@ public final class Gateway {
       EndpointRepository endpoints,
       EndpointPolicy endpointPolicy,
       CampaignService campaigns,
-      RetentionRoutes retention) {
+      RetentionRoutes retention,
+      PrivacyRequests privacy) {
 
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
@@ -433,7 +451,8 @@ public final class Gateway {
               auth,
               directory,
               new Suppressions(connection, hasher, config.ingress().partitions()),
-              config.http().maxImportBytes()));
+              config.http().maxImportBytes()),
+          new PrivacyRoutes(auth, directory, privacy, config.http().publicUrl()));
     }
   }
 

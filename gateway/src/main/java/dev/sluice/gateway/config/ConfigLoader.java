@@ -228,6 +228,13 @@ public final class ConfigLoader {
             s.longIn("retention.sweepMinutes", 60, 1, 10_080),
             s.bool("retention.storeBodies", true));
 
+    GatewayConfig.Privacy privacy =
+        new GatewayConfig.Privacy(
+            s.bool("privacy.enabled", true),
+            s.longIn("privacy.pollMs", 1_000, 50, 60_000),
+            s.longIn("privacy.claimMs", 60_000, 5_000, 3_600_000),
+            s.longIn("privacy.exportTtlHours", 24, 1, 720));
+
     for (String key : s.unknownFileKeys()) {
       s.check(false, key, "is not a known setting (misspelt? see config/gateway.yaml)");
     }
@@ -240,7 +247,7 @@ public final class ConfigLoader {
     return new Loaded(
         new GatewayConfig(
             http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch,
-            delivery, ledger, campaigns, retention),
+            delivery, ledger, campaigns, retention, privacy),
         List.copyOf(warnings));
   }
 

@@ -25,7 +25,8 @@ public record GatewayConfig(
     Delivery delivery,
     Ledger ledger,
     Campaigns campaigns,
-    Retention retention) {
+    Retention retention,
+    Privacy privacy) {
 
   public GatewayConfig {
     Objects.requireNonNull(http, "http");
@@ -582,6 +583,17 @@ public record GatewayConfig(
       check(bodyDays <= historyDays, "retention.bodyDays", "must not exceed retention.historyDays");
     }
   }
+
+  /**
+   * Privacy jobs: erasures and exports by phone number, run in the background.
+   *
+   * @param enabled whether this instance runs privacy jobs (the API takes them either way)
+   * @param pollMs how often an idle instance looks for a due job
+   * @param claimMs how long a job stays with the instance running it without word from it; after
+   *     that (the instance died) another instance runs it again from the start
+   * @param exportTtlHours how long an export's document can be downloaded (once)
+   */
+  public record Privacy(boolean enabled, long pollMs, long claimMs, long exportTtlHours) {}
 
   static String maskUserInfo(String url) {
     try {

@@ -23,6 +23,8 @@ public class GatewayException extends RuntimeException {
     CONFLICT,
     /** The request is readable but a value is not acceptable. */
     INVALID,
+    /** What the request names existed, and is gone for good (a download already taken). */
+    GONE,
     /** The gateway cannot take it now; the caller should retry after a while. */
     UNAVAILABLE
   }
@@ -67,6 +69,10 @@ public class GatewayException extends RuntimeException {
 
   public static GatewayException invalid(String code, String message) {
     return new GatewayException(Kind.INVALID, code, message);
+  }
+
+  public static GatewayException gone(String code, String message) {
+    return new GatewayException(Kind.GONE, code, message);
   }
 
   public static GatewayException unavailable(String code, String message, int retryAfterSeconds) {

@@ -91,6 +91,7 @@ public final class ErrorResponses {
       case NOT_FOUND -> 404;
       case CONFLICT -> 409;
       case INVALID -> 422;
+      case GONE -> 410;
       case UNAVAILABLE -> 503;
     };
   }

@@ -209,7 +209,7 @@ public final class LedgerRepository {
   }
 
   /** What a message's sealed body is bound to: it opens for that message only. */
-  static String bodyContext(String messageId) {
+  public static String bodyContext(String messageId) {
     return "message:" + messageId + ":body";
   }
 

@@ -154,6 +154,60 @@ final class LedgerStream {
     return redis.send(Request.cmd(Command.XLEN).arg(dead)).map(n -> n == null ? 0 : n.toLong());
   }
 
+  /** The id of the newest entry of the events stream ({@code XREVRANGE … COUNT 1}), or null. */
+  Future<String> newestId() {
+    return redis
+        .send(Request.cmd(Command.XREVRANGE).arg(events).arg("+").arg("-").arg("COUNT").arg(1))
+        .map(r -> r == null || r.size() == 0 ? null : r.get(0).get(0).toString());
+  }
+
+  /**
+   * Whether the events stream still holds an entry at or before {@code id} ({@code XRANGE - id
+   * COUNT 1}): entries leave it once a writer has written them to PostgreSQL.
+   */
+  Future<Boolean> holdsUpTo(String id) {
+    return redis
+        .send(Request.cmd(Command.XRANGE).arg(events).arg("-").arg(id).arg("COUNT").arg(1))
+        .map(r -> r != null && r.size() > 0);
+  }
+
+  /** A parked entry: its id and its {@code e} field as stored. */
+  record DeadEntry(String id, byte[] events) {}
+
+  /**
+   * Entries of the dead lane from {@code from} ({@code -}, or {@code (} and an id), oldest first
+   * ({@code XRANGE … COUNT}).
+   */
+  Future<List<DeadEntry>> deadEntries(String from, int count) {
+    return redis
+        .send(Request.cmd(Command.XRANGE).arg(dead).arg(from).arg("+").arg("COUNT").arg(count))
+        .map(
+            reply -> {
+              List<DeadEntry> out = new ArrayList<>();
+              if (reply == null) {
+                return out;
+              }
+              for (Response entry : reply) {
+                Response fields = entry.get(1);
+                byte[] value = new byte[0];
+                for (int i = 0; fields != null && i + 1 < fields.size(); i += 2) {
+                  if ("e".equals(fields.get(i).toString())) {
+                    value = fields.get(i + 1).toBytes();
+                  }
+                }
+                out.add(new DeadEntry(entry.get(0).toString(), value));
+              }
+              return out;
+            });
+  }
+
+  /** Deletes entries of the dead lane ({@code XDEL}); how many were there. */
+  Future<Long> deleteDead(List<String> ids) {
+    Request del = Request.cmd(Command.XDEL).arg(dead);
+    ids.forEach(del::arg);
+    return redis.send(del).map(Response::toLong);
+  }
+
   /** The entries of our one stream in an XREADGROUP reply (map or array, RESP3 or RESP2). */
   private Response streamEntries(Response reply) {
     if (reply == null || reply.size() == 0) {

@@ -423,7 +423,7 @@ public final class OutboundStore {
             .arg(1 + recipientHashes.size())
             .arg(tag + ":rate");
     for (String hash : recipientHashes) {
-      call.arg(tag + ":r:" + hash);
+      call.arg(recipientPacing(tag, hash));
     }
     return redis
         .send(rateArgs(call, rates))
@@ -448,13 +448,29 @@ public final class OutboundStore {
             .arg("sluice_pace")
             .arg(2)
             .arg(tag + ":rate")
-            .arg(tag + ":r:" + recipientHash);
+            .arg(recipientPacing(tag, recipientHash));
     return redis.send(rateArgs(call, rates)).map(Response::toLong);
   }
 
   /** The hash tag of a channel's pacing state: its keys share one slot. */
   private String channelTag(String channelId) {
-    return redis.keyPrefix() + "{c:" + channelId + "}";
+    return channelTag(redis.keyPrefix(), channelId);
+  }
+
+  private static String channelTag(String keyPrefix, String channelId) {
+    return keyPrefix + "{c:" + channelId + "}";
+  }
+
+  private static String recipientPacing(String channelTag, String recipientHash) {
+    return channelTag + ":r:" + recipientHash;
+  }
+
+  /**
+   * The pacing state of one recipient on one channel ({@code {c:<channel>}:r:<hash>}, a string with
+   * a TTL): named by the recipient's keyed hash, so an erasure can find it.
+   */
+  public static String recipientPacing(String keyPrefix, String channelId, String recipientHash) {
+    return recipientPacing(channelTag(keyPrefix, channelId), recipientHash);
   }
 
   private static Request rateArgs(Request call, Rates rates) {

@@ -124,6 +124,68 @@ class LedgerStreamIT {
     assertThat(stream.deadLength().await()).isEqualTo(1);
   }
 
+  @Test
+  void theNewestEntryMarksWhatIsOnItsWayAndIsHeldUntilAcknowledged() {
+    assertThat(stream.newestId().await()).isNull();
+    stream.createGroup().await();
+    stream.append(List.of(event("a"))).await();
+    stream.append(List.of(event("b"))).await();
+    String mark = stream.newestId().await();
+    stream.append(List.of(event("c"))).await();
+
+    assertThat(stream.holdsUpTo(mark).await()).isTrue();
+    List<Entry> read = stream.readNew("w1", 2, 50).await();
+    assertThat(read.get(1).id()).isEqualTo(mark);
+    stream.acknowledge(List.of(read.get(0))).await();
+    assertThat(stream.holdsUpTo(mark).await()).isTrue();
+    stream.acknowledge(List.of(read.get(1))).await();
+
+    assertThat(stream.holdsUpTo(mark).await()).isFalse();
+    assertThat(server.xlen(Ledger.stream(prefix))).isEqualTo(1); // c, after the mark
+  }
+
+  @Test
+  void deadEntriesAreReadInStepsWithTheirEventsAndDeletedById() {
+    for (String id : List.of("1-0", "2-0", "3-0")) {
+      stream
+          .park(new Parked(id, ("[" + id + "]").getBytes(StandardCharsets.UTF_8), "r", "none"))
+          .await();
+    }
+
+    List<LedgerStream.DeadEntry> first = stream.deadEntries("-", 2).await();
+    List<LedgerStream.DeadEntry> rest = stream.deadEntries("(" + first.get(1).id(), 2).await();
+
+    assertThat(first)
+        .extracting(e -> new String(e.events(), StandardCharsets.UTF_8))
+        .containsExactly("[1-0]", "[2-0]");
+    assertThat(rest)
+        .extracting(e -> new String(e.events(), StandardCharsets.UTF_8))
+        .containsExactly("[3-0]");
+    assertThat(stream.deleteDead(List.of(first.get(0).id(), "9-9")).await()).isEqualTo(1);
+    assertThat(stream.deadLength().await()).isEqualTo(2);
+  }
+
+  @Test
+  void anErasureDeletesTheDeadEntriesHoldingAMatchingEventAndLeavesTheRest() {
+    for (int i = 0; i < LedgerErasure.DEAD_STEP + 50; i++) {
+      String pmid = i % 100 == 7 ? "person-" + i : "other-" + i;
+      stream
+          .park(new Parked(i + "-0", LedgerCodec.encode(List.of(event(pmid))), "r", "none"))
+          .await();
+    }
+    server.xadd(LedgerWriter.dead(prefix), "id", "9-0", "e", "person but unreadable");
+
+    long erased =
+        new LedgerErasure(new Prefixed(prefix))
+            .eraseDead(e -> e.providerMessageId().startsWith("person-"))
+            .await();
+
+    assertThat(erased).isEqualTo(3); // 7, 107, 207
+    assertThat(stream.deadLength().await()).isEqualTo(LedgerErasure.DEAD_STEP + 50 - 3 + 1);
+    assertThat(server.entries(LedgerWriter.dead(prefix)))
+        .noneSatisfy(e -> assertThat(e.get("e")).contains("\"person-"));
+  }
+
   /** The test server's pool under this test's own key namespace. */
   private static final class Prefixed implements RedisCommands {
     private final String prefix;
