@@ -202,7 +202,7 @@ public final class Gateway {
       MessageValidator validator = new MessageValidator(directory, clock);
       AuditLog audit = new AuditLog(pg);
       RetentionRepository retention = new RetentionRepository(pg, audit);
-      JobTrail privacyTrail = JobTrail.NONE;
+      JobTrail privacyTrail = JobTrail.audited(audit);
       Shared shared =
           new Shared(
               config,

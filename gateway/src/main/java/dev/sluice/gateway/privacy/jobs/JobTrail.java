@@ -1,6 +1,8 @@
 package dev.sluice.gateway.privacy.jobs;
 
+import dev.sluice.gateway.privacy.AuditLog;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import java.util.Map;
 
@@ -14,6 +16,21 @@ import java.util.Map;
 public interface JobTrail {
   /** Records nothing. */
   JobTrail NONE = (tx, entry) -> Future.succeededFuture();
+
+  /**
+   * Records each moment in the audit trail: the job's id as the subject, the counts as details (a
+   * failed append fails the moment's transaction, as {@link #record} asks).
+   */
+  static JobTrail audited(AuditLog audit) {
+    return (tx, e) -> {
+      JsonObject counts = new JsonObject();
+      e.counts().forEach(counts::put);
+      return audit
+          .append(
+              tx, e.actor(), e.action(), e.tenantId(), e.jobId(), counts.isEmpty() ? null : counts)
+          .mapEmpty();
+    };
+  }
 
   /**
    * One moment of a job.

@@ -2,6 +2,7 @@ package dev.sluice.gateway.privacy.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.privacy.jobs.PrivacyHarness.Endpoint;
 import dev.sluice.gateway.privacy.jobs.PrivacyHarness.Line;
 import dev.sluice.gateway.testing.Await;
@@ -77,6 +78,33 @@ class ErasureIT {
     List<String> messages() {
       return List.of(sent, keyed, dead, held, queued, legacy);
     }
+  }
+
+  @Test
+  void anErasureIsRecordedInTheAuditTrailWhenAskedAndWhenDone() {
+    Tenant t = ph.h.tenant("audited");
+    String phone = "+4915112345699";
+    String id = ph.request(t, "erasure", new JsonObject().put("phone", phone));
+    ph.awaitCompleted(t, "erasure", id);
+
+    JsonObject page =
+        ph.admin(HttpMethod.GET, "/admin/audit?tenant=" + t.id() + "&limit=500", null)
+            .bodyAsJsonObject();
+    List<String> actions = new ArrayList<>();
+    for (Object o : page.getJsonArray("entries")) {
+      JsonObject e = (JsonObject) o;
+      if (id.equals(e.getString("subject"))) {
+        actions.add(e.getString("action") + " by " + e.getString("actor"));
+      }
+    }
+    assertThat(actions)
+        .containsExactly("erasure.requested by tenant:" + t.id(), "erasure.completed by system");
+    assertThat(page.encode()).doesNotContain("15112345699");
+    assertThat(
+            ph.admin(HttpMethod.GET, "/admin/audit/verify", null)
+                .bodyAsJsonObject()
+                .getBoolean("ok"))
+        .isTrue();
   }
 
   @Test
