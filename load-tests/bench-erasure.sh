@@ -16,7 +16,10 @@
 #      history rows for it (its keyed hash computed here from the master key, as the gateway does:
 #      HMAC-SHA256 under the phone-index key, the first 12 bytes), plus QUEUED messages to it sent
 #      through POST /v1/messages (queued in Redis, their history and sealed bodies written by the
-#      ledger; the script checks their stored hash equals its own); then POST /v1/privacy/erasures
+#      ledger; the script checks their stored hash equals its own), and ARCHIVED delivered events
+#      of other people in the replay archive of the number's partition (the stream an erasure
+#      walks the longest: delivery keeps up to delivery.replayMaxPerPartition there) plus
+#      TARGET_ROWS of the number's own; then POST /v1/privacy/erasures
 #      and GET it every 50 ms until `completed`. Timed: the request to completion as the client saw
 #      it, and the job's own startedAt → finishedAt; the receipt's counts; afterwards no row of the
 #      number is left (by hash and by number) and the other people's rows are all there;
@@ -24,7 +27,7 @@
 # Everything is torn down by a trap.
 #
 # Knobs (environment):
-#   MESSAGES=1000000 PEOPLE=100000 TARGET_ROWS=20 QUEUED=5 ROUNDS=3
+#   MESSAGES=1000000 PEOPLE=100000 TARGET_ROWS=20 QUEUED=5 ROUNDS=3 ARCHIVED=100000
 #   SKIP_BUILD=0|1 GATEWAY_JAVA_OPTS="" GATEWAY_JAR=… GATEWAY_CONFIG=…
 #   OUT=dir                                  results: load-tests/target/bench-erasure/<time>
 set -euo pipefail
@@ -36,6 +39,7 @@ PEOPLE=${PEOPLE:-100000}
 TARGET_ROWS=${TARGET_ROWS:-20}
 QUEUED=${QUEUED:-5}
 ROUNDS=${ROUNDS:-3}
+ARCHIVED=${ARCHIVED:-100000}
 SKIP_BUILD=${SKIP_BUILD:-0}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-}
 GATEWAY_JAR=${GATEWAY_JAR:-$root/gateway/target/sluice-gateway.jar}
@@ -178,7 +182,7 @@ results="$OUT/rounds.tsv"
 : >"$results"
 for round in $(seq 1 "$ROUNDS"); do
   target="+1212555$(printf '%04d' $((9000 + round)))"
-  hash=$(phone_hash "$target")
+  hash=$(phone_hash "${target#+}")   # the conversation key: the digits without +
   history_rows "$TARGET_ROWS" "'$target'" "'$hash'" "round$round"
   ids=()
   for i in $(seq 1 "$QUEUED"); do
@@ -198,6 +202,28 @@ for round in $(seq 1 "$ROUNDS"); do
     log "the gateway's hash of $round's number is not this script's: $stored vs $hash"; exit 1
   fi
   held=$(psql_db -c "SELECT count(*) FROM messages WHERE tenant_id = '$TENANT'")
+  # The number's partition (PhoneHasher.partition: the hash's first 4 bytes modulo the partitions)
+  # and its replay archive: ARCHIVED entries of other conversations, TARGET_ROWS of the number's.
+  partition=$(( 16#${hash:0:8} % 16 ))
+  archive="{t:$TENANT:$partition}:in:done"
+  python3 - "$archive" "$ARCHIVED" "$TARGET_ROWS" "$CHANNEL" "$hash" "$target" <<'PY' |
+import sys
+key, others, mine, channel, h, number = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+def cmd(*args):
+    out = "*%d\r\n" % len(args)
+    for a in args:
+        b = a.encode()
+        out += "$%d\r\n%s\r\n" % (len(b), a)
+    sys.stdout.write(out)
+for i in range(others):
+    cmd("XADD", key, "*", "id", "e%d" % i, "c", "%s:%024x" % (channel, i),
+        "e", '{"kind":"message","from":"+1000%07d","text":"archived %d"}' % (i, i), "r", "raw %d" % i)
+for j in range(mine):
+    cmd("XADD", key, "*", "id", "m%d" % j, "c", "%s:%s" % (channel, h),
+        "e", '{"kind":"message","from":"%s","text":"mine %d"}' % (number, j), "r", "raw mine %d" % j)
+PY
+    redis-cli -p "$redis_port" --pipe >/dev/null
+  archived_before=$(redis-cli -p "$redis_port" xlen "$archive")
 
   start=$(now_ms)
   job=$(curl -sf -X POST "$gw/v1/privacy/erasures" -H "Authorization: Bearer $API_KEY" \
@@ -225,20 +251,22 @@ PY
   left=$(psql_db -c "SELECT count(*) FROM messages WHERE recipient_hash = '$hash' OR recipient = '$target'")
   others=$(psql_db -c "SELECT count(*) FROM messages WHERE tenant_id = '$TENANT'")
   removed=$(printf '%s' "$body" | sed -n 's/.*"removed":\({[^}]*}\).*/\1/p')
-  log "round $round: $held messages held; erased in $client_ms ms (job $job_ms ms); left $left; $removed"
+  archived_after=$(redis-cli -p "$redis_port" xlen "$archive")
+  log "round $round: $held messages held, $archived_before events in the partition's archive; erased in $client_ms ms (job $job_ms ms); left $left; archive $archived_before → $archived_after; $removed"
   [ "$left" = 0 ] || { log "round $round: $left rows of the number left"; exit 1; }
   [ "$others" = "$others_before" ] || { log "round $round: other people's rows changed ($others_before → $others)"; exit 1; }
-  printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$held" "$client_ms" "$job_ms" "$removed" >>"$results"
+  redis-cli -p "$redis_port" del "$archive" >/dev/null
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$held" "$archived_before" "$client_ms" "$job_ms" "$removed" >>"$results"
 done
 
 python3 - "$results" "$MESSAGES" "$PEOPLE" >"$OUT/erasure.md" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-print("| round | messages held by the tenant | request → completed (client) | job started → finished | removed |")
-print("|---|---:|---:|---:|---|")
+print("| round | messages held by the tenant | events in the partition's replay archive | request → completed (client) | job started → finished | removed |")
+print("|---|---:|---:|---:|---:|---|")
 for r in rows:
-    print(f"| {r[0]} | {int(r[1]):,} | {r[2]} ms | {r[3]} ms | `{r[4]}` |")
-print(f"| **median** | | **{statistics.median(int(r[2]) for r in rows):.0f} ms** | "
-      f"**{statistics.median(int(r[3]) for r in rows):.0f} ms** | |")
+    print(f"| {r[0]} | {int(r[1]):,} | {int(r[2]):,} | {r[3]} ms | {r[4]} ms | `{r[5]}` |")
+print(f"| **median** | | | **{statistics.median(int(r[3]) for r in rows):.0f} ms** | "
+      f"**{statistics.median(int(r[4]) for r in rows):.0f} ms** | |")
 PY
 cat "$OUT/erasure.md"

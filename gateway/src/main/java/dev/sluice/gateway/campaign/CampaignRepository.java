@@ -1,5 +1,6 @@
 package dev.sluice.gateway.campaign;
 
+import dev.sluice.gateway.ledger.LedgerRepository;
 import dev.sluice.gateway.outbound.SendWindow;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import io.vertx.core.Future;
@@ -111,7 +112,8 @@ final class CampaignRepository {
       AudienceRow r = rows.get(i);
       rowNo[i] = r.row();
       phone[i] = r.phone();
-      phoneHash[i] = r.phone() == null ? null : hasher.hash(r.phone());
+      phoneHash[i] =
+          r.phone() == null ? null : hasher.hash(LedgerRepository.conversationKey(r.phone()));
       vars[i] = r.vars() == null ? null : r.vars().encode();
       reason[i] = r.reason();
     }

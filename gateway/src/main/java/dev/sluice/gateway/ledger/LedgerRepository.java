@@ -113,7 +113,8 @@ public final class LedgerRepository {
 
   /**
    * @param hasher the keyed hash each message row stores beside its recipient ({@code
-   *     recipient_hash}), by which a person's messages are found
+   *     recipient_hash}, of its {@link #conversationKey}: the same value that names the person's
+   *     conversations in Redis), by which a person's messages are found
    * @param keys the tenants' data keys, which seal message bodies at rest
    * @param storeBodies whether message bodies are kept ({@code retention.storeBodies})
    */
@@ -153,6 +154,15 @@ public final class LedgerRepository {
                             .compose(v -> insertBodies(conn, bodies))
                             .compose(v -> insertProviderStatuses(conn, providers))
                             .compose(v -> applyProviderStatuses(conn, events))));
+  }
+
+  /**
+   * The key the gateway knows an end user by, whose keyed hash names their conversations and
+   * partition in Redis and finds their rows here: a number's digits without {@code +}, any other
+   * address (a chat id) as it is.
+   */
+  public static String conversationKey(String address) {
+    return address.startsWith("+") ? address.substring(1) : address;
   }
 
   /** A message body sealed with its tenant's data key, ready for {@code message_bodies}. */
@@ -256,7 +266,7 @@ public final class LedgerRepository {
     String[] recipientHash = new String[n];
     for (int i = 0; i < n; i++) {
       LedgerEvent e = ours.get(i);
-      recipientHash[i] = e.recipient() == null ? null : hasher.hash(e.recipient());
+      recipientHash[i] = e.recipient() == null ? null : hasher.hash(conversationKey(e.recipient()));
       id[i] = UUID.fromString(e.messageId());
       campaign[i] = e.campaignId() == null ? null : UUID.fromString(e.campaignId());
       tenant[i] = text(e.tenantId());

@@ -28,9 +28,10 @@ import java.util.function.Function;
  * finish, the export's download), Meta's deletion requests, and the person's data an erasure
  * deletes and an export reads. This class is the one place that knows how a person is found in
  * PostgreSQL: by the keyed hash each row keeps beside the address ({@code messages.recipient_hash},
- * {@code campaign_rows.phone_hash}, both {@link PhoneHasher#hash} of the address as stored,
- * indexed), and, for rows written before those columns existed, by the address itself. An audience
- * row that was rejected keeps the text it was given, so it is also matched by the number's digits.
+ * {@code campaign_rows.phone_hash}, both {@link PhoneHasher#hash} of the person's conversation key
+ * — a number's digits, as Redis names their conversations — indexed), and, for rows written before
+ * those columns existed, by the address itself. An audience row that was rejected keeps the text it
+ * was given, so it is also matched by the number's digits.
  */
 final class PrivacyRepository {
   private static final String JOB_COLUMNS =
@@ -559,13 +560,13 @@ final class PrivacyRepository {
   // ---- mapping ----
 
   /**
-   * The parameters that find a person: the tenant ($1), the keyed hashes of their addresses as
-   * stored ($2) and the addresses themselves for rows without a hash ($3). (Arrays go through
-   * {@code addValue}: {@code Tuple.of(a, array)} would spread the array.)
+   * The parameters that find a person: the tenant ($1), the keyed hash of their conversation key
+   * ($2) and the addresses themselves for rows without a hash ($3). (Arrays go through {@code
+   * addValue}: {@code Tuple.of(a, array)} would spread the array.)
    */
   private Tuple person(String tenantId, Subject subject) {
     List<String> addresses = subject.recipients();
-    String[] hashes = addresses.stream().map(hasher::hash).toArray(String[]::new);
+    String[] hashes = {hasher.hash(subject.key())};
     return Tuple.tuple()
         .addValue(tenantId)
         .addValue(hashes)
