@@ -97,6 +97,21 @@ class AuditRoutesIT {
   }
 
   @Test
+  void deletingATenantIsRecordedInTheSameTransactionAsTheDeletion() {
+    String tenant = TestBackends.uniqueId("audit");
+    createTenant(tenant);
+    long head = head();
+
+    assertThat(admin(HttpMethod.DELETE, "/admin/tenants/" + tenant, null).statusCode())
+        .isEqualTo(202);
+
+    List<JsonObject> entries = entriesSince(head, tenant);
+    assertThat(entries).hasSize(1);
+    assertEntry(entries.get(0), "operator", "tenant.deleted", tenant, tenant);
+    assertThat(verify().getBoolean("ok")).isTrue();
+  }
+
+  @Test
   void issuingAndRevokingAKeyLeaveOneEntryEach() {
     String tenant = TestBackends.uniqueId("audit");
     createTenant(tenant);

@@ -195,6 +195,7 @@ class RetentionIT {
     String bStale = xadd(bKeys.deadLetters(), now.minus(DAY.multipliedBy(8)));
     String bFresh = xadd(bKeys.deadLetters(), now.minus(DAY.multipliedBy(6)));
 
+    assertThat(bodyPresent(aMid)).as("a body kept, sealed, until its retention ends").isTrue();
     RetentionSweeper sweeper = sweeper(clock);
     RetentionSweeper.Swept swept = sweepOnce(sweeper);
 
@@ -206,6 +207,10 @@ class RetentionIT {
         .isZero();
     assertThat(messagePresent(aMid)).isTrue();
     assertThat(messagePresent(aNew)).isTrue();
+    // Bodies go before the history: a's 40-day-old message keeps its statuses, not its text.
+    assertThat(bodyPresent(aMid)).isFalse();
+    assertThat(bodyPresent(aNew)).isTrue();
+    assertThat(bodyPresent(bNew)).isTrue();
     assertThat(messagePresent(bMid)).isFalse();
     assertThat(messagePresent(bNew)).isTrue();
     assertThat(db.count("SELECT count(*) FROM message_events WHERE message_id = ?::uuid", aMid))
@@ -322,7 +327,15 @@ class RetentionIT {
         pmid,
         null,
         null,
-        source);
+        source,
+        null,
+        status == MessageStatus.ACCEPTED
+            ? "{\"type\":\"text\",\"text\":\"body of " + id + "\"}"
+            : null);
+  }
+
+  private static boolean bodyPresent(String id) {
+    return db.count("SELECT count(*) FROM message_bodies WHERE message_id = ?::uuid", id) == 1;
   }
 
   private static boolean messagePresent(String id) {
