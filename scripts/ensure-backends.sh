@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure a local Redis (7+) and PostgreSQL are running on their standard ports, installing them
 # with apt when they are absent. Used by ./run.sh and ./test.sh; safe to run again at any time.
-# With --for-tests it also installs promtool (package "prometheus"), which the metrics test uses.
+# With --for-tests it also installs promtool (package "prometheus"), which the metrics test uses,
+# and jq, which the executed quickstart (docs/quickstart.md, QuickstartIT) uses.
 set -euo pipefail
 
 REDIS_PORT=6379
@@ -90,4 +91,5 @@ ensure_redis
 ensure_postgres
 if [ "${1:-}" = "--for-tests" ]; then
   ensure_promtool
+  command -v jq >/dev/null || apt_install jq
 fi
