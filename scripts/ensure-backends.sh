@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure a local Redis (7+) and PostgreSQL are running on their standard ports, installing them
 # with apt when they are absent. Used by ./run.sh and ./test.sh; safe to run again at any time.
-# With --for-tests it also installs promtool (package "prometheus"), which the metrics test uses.
+# With --for-tests it also installs promtool (package "prometheus"), which the metrics test uses,
+# and headless Chromium with its driver (packages "chromium", "chromium-driver") for the status
+# page's browser test.
 set -euo pipefail
 
 REDIS_PORT=6379
@@ -86,8 +88,15 @@ ensure_promtool() {
   command -v promtool >/dev/null || apt_install prometheus
 }
 
+ensure_chromium() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt_install chromium chromium-driver
+  fi
+}
+
 ensure_redis
 ensure_postgres
 if [ "${1:-}" = "--for-tests" ]; then
   ensure_promtool
+  ensure_chromium
 fi
