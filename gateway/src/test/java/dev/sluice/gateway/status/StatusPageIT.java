@@ -15,6 +15,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -299,7 +303,7 @@ class StatusPageIT {
   }
 
   @Test
-  void thePageRendersTenantsAndChannelsAndShowsABreakerOpeningWithoutAReload() {
+  void thePageRendersTenantsAndChannelsAndShowsABreakerOpeningWithoutAReload() throws IOException {
     WhatsAppLine line = line("page", 1000);
     ChromeDriver browser = HeadlessChromium.start();
     try {
@@ -334,6 +338,8 @@ class StatusPageIT {
                   browser.findElement(By.tagName("body")).getDomAttribute("data-refreshes")))
           .isGreaterThan(Integer.parseInt(refreshesBefore));
       assertThat(browser.findElement(By.id("state")).getText()).startsWith("as of ");
+      // For a person to look at: target/status-page.png.
+      Files.write(Path.of("target", "status-page.png"), browser.getScreenshotAs(OutputType.BYTES));
     } finally {
       browser.quit();
     }
