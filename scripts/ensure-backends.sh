@@ -2,7 +2,8 @@
 # Makes sure a local Redis (7+) and PostgreSQL are running on their standard ports, installing them
 # with apt when they are absent. Used by ./run.sh and ./test.sh; safe to run again at any time.
 # With --for-tests it also installs promtool (package "prometheus"), which the metrics test uses,
-# and jq, which the executed quickstart (docs/quickstart.md, QuickstartIT) uses.
+# jq, which the executed quickstart (docs/quickstart.md, QuickstartIT) uses, and headless Chromium
+# with its driver (packages "chromium", "chromium-driver") for the status page's browser test.
 set -euo pipefail
 
 REDIS_PORT=6379
@@ -87,9 +88,16 @@ ensure_promtool() {
   command -v promtool >/dev/null || apt_install prometheus
 }
 
+ensure_chromium() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt_install chromium chromium-driver
+  fi
+}
+
 ensure_redis
 ensure_postgres
 if [ "${1:-}" = "--for-tests" ]; then
   ensure_promtool
   command -v jq >/dev/null || apt_install jq
+  ensure_chromium
 fi

@@ -59,6 +59,9 @@ import dev.sluice.gateway.redis.RedisCheck;
 import dev.sluice.gateway.retention.Retention;
 import dev.sluice.gateway.retention.RetentionRepository;
 import dev.sluice.gateway.retention.RetentionSweeper;
+import dev.sluice.gateway.status.InstanceBeat;
+import dev.sluice.gateway.status.StatusPage;
+import dev.sluice.gateway.status.StatusRoutes;
 import dev.sluice.gateway.suppression.SuppressionRoutes;
 import dev.sluice.gateway.suppression.Suppressions;
 import dev.sluice.gateway.tenant.EndpointRepository;
@@ -97,6 +100,7 @@ public final class Gateway {
   private final Pool pg;
   private final TenantDirectory directory;
   private final TenantPurge purge;
+  private final InstanceBeat beat;
   private final List<String> deployments;
 
   private Gateway(
@@ -107,6 +111,7 @@ public final class Gateway {
       Pool pg,
       TenantDirectory directory,
       TenantPurge purge,
+      InstanceBeat beat,
       List<String> deployments) {
     this.config = config;
     this.vertx = vertx;
@@ -115,6 +120,7 @@ public final class Gateway {
     this.pg = pg;
     this.directory = directory;
     this.purge = purge;
+    this.beat = beat;
     this.deployments = deployments;
   }
 
@@ -152,6 +158,7 @@ public final class Gateway {
     Pool pg = null;
     TenantDirectory directory = null;
     TenantPurge purge = null;
+    InstanceBeat beat = null;
     try {
       redis.awaitReadyAndLoadFunctions(config.startup().backendWaitMs());
       redis.claimNamespace(deployment.id().toString(), deployment.database());
@@ -203,6 +210,16 @@ public final class Gateway {
       AuditLog audit = new AuditLog(pg);
       RetentionRepository retention = new RetentionRepository(pg, audit);
       JobTrail privacyTrail = JobTrail.audited(audit);
+      CampaignService campaigns =
+          new CampaignService(vertx, pg, validator, directory, redis, hasher, clock);
+      // One id per process: the ledger writer's consumer name and the status page's instance.
+      String instance = UUID.randomUUID().toString();
+      Breakers breakers =
+          config.dispatch().enabled()
+              ? new Breakers(config.dispatch().breaker(), metrics.registry())
+              : null;
+      beat = new InstanceBeat(instance, redis, metrics.registry(), breakers, clock);
+      beat.start(vertx);
       Shared shared =
           new Shared(
               config,
@@ -231,12 +248,13 @@ public final class Gateway {
                   Duration.ofHours(config.delivery().secretGraceHours()),
                   Clock.systemUTC()),
               new EndpointPolicy(config.delivery()),
-              new CampaignService(vertx, pg, validator, directory, redis, hasher, clock),
+              campaigns,
               new RetentionRoutes(retention, Retention.of(config.retention())),
-              new PrivacyRequests(pg, tenantKeys, hasher, privacyTrail));
+              new PrivacyRequests(pg, tenantKeys, hasher, privacyTrail),
+              new StatusPage(),
+              new StatusRoutes(directory, breakers, backlog, beat, campaigns, clock));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
-      String instance = UUID.randomUUID().toString();
       LedgerMetrics ledgerMetrics = new LedgerMetrics(metrics.registry());
       deployments.add(
           vertx
@@ -247,7 +265,6 @@ public final class Gateway {
                   new DeploymentOptions().setInstances(1))
               .await());
       if (config.dispatch().enabled()) {
-        Breakers breakers = new Breakers(config.dispatch().breaker(), metrics.registry());
         DispatchMetrics dispatchMetrics = new DispatchMetrics(metrics.registry());
         // Held campaigns: read once before the dispatchers start, then every 250 ms until after
         // they stop (undeployed in reverse order).
@@ -345,7 +362,7 @@ public final class Gateway {
                       .setThreadingModel(ThreadingModel.EVENT_LOOP))
               .await());
       Gateway gateway =
-          new Gateway(config, vertx, metrics, redis, pg, directory, purge, deployments);
+          new Gateway(config, vertx, metrics, redis, pg, directory, purge, beat, deployments);
       LOG.info(
           "Sluice gateway listening on {}:{} with {} event loop(s)",
           config.http().host(),
@@ -358,6 +375,9 @@ public final class Gateway {
       }
       if (purge != null) {
         purge.stop();
+      }
+      if (beat != null) {
+        beat.stop(vertx);
       }
       closeQuietly(vertx, redis, pg, metrics);
       throw e;
@@ -385,7 +405,9 @@ public final class Gateway {
       EndpointPolicy endpointPolicy,
       CampaignService campaigns,
       RetentionRoutes retention,
-      PrivacyRequests privacy) {
+      PrivacyRequests privacy,
+      StatusPage statusPage,
+      StatusRoutes status) {
 
     List<Routes> routes(Vertx vertx) {
       PipelinedRedis connection = redis.pipelined();
@@ -411,9 +433,13 @@ public final class Gateway {
           new EventQueue(
               connection, config.ingress().partitions(), config.ingress().visibilityTimeoutMs());
       return List.of(
-          // First: its /admin/* handler checks the admin token for every operator route below.
+          // The status page's HTML shell, the one /admin answer without the token (it holds no
+          // data; see StatusPage): ahead of the token check.
+          statusPage,
+          // Then: its /admin/* handler checks the admin token for every operator route below.
           admin,
           retention,
+          status,
           new HealthRoutes(
               List.of(new RedisCheck(redis), new PostgresCheck(pg)),
               config.health().checkTimeoutMs()),
@@ -476,8 +502,9 @@ public final class Gateway {
             ar -> {
               directory.stop();
               purge.stop();
-              return Future.join(pg.close(), redis.close());
+              return beat.stop(vertx);
             })
+        .transform(ar -> Future.join(pg.close(), redis.close()))
         .transform(ar -> vertx.close())
         .onComplete(ar -> metrics.close());
   }

@@ -261,6 +261,27 @@ final class CampaignRepository {
         .map(CampaignRepository::first);
   }
 
+  /**
+   * How many campaigns are scheduled, running or paused, per tenant and status: {@code tenant →
+   * status → count}. Campaigns are few (rows are in {@code campaign_rows}), so this reads the
+   * table.
+   */
+  Future<Map<String, Map<String, Long>>> inProgress() {
+    return pool.query(
+            "SELECT tenant_id, status, count(*) FROM campaigns"
+                + " WHERE status IN ('scheduled', 'running', 'paused') GROUP BY tenant_id, status")
+        .execute()
+        .map(
+            rows -> {
+              Map<String, Map<String, Long>> out = new HashMap<>();
+              rows.forEach(
+                  r ->
+                      out.computeIfAbsent(r.getString(0), t -> new HashMap<>())
+                          .put(r.getString(1), r.getLong(2)));
+              return out;
+            });
+  }
+
   /** The running, scheduled or paused campaigns sending a WhatsApp template of this name. */
   Future<List<Campaign>> usingTemplate(String templateName) {
     return pool.preparedQuery(

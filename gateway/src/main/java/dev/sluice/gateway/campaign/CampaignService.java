@@ -63,6 +63,14 @@ public final class CampaignService {
     this.clock = clock;
   }
 
+  /**
+   * The campaigns in progress, for the status page: {@code tenant → status → count} over {@code
+   * scheduled}, {@code running} and {@code paused}.
+   */
+  public Future<Map<String, Map<String, Long>>> inProgress() {
+    return campaigns.inProgress();
+  }
+
   CampaignRepository repository() {
     return campaigns;
   }

@@ -6,6 +6,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One circuit breaker per channel, per instance (Resilience4j). Driven by hand from Futures: {@code
@@ -26,6 +29,30 @@ public final class Breakers {
 
   public CircuitBreaker forChannel(String channelId) {
     return registry.circuitBreaker(channelId);
+  }
+
+  /**
+   * The state of the channel's breaker on this instance ({@code closed}, {@code open}, {@code
+   * half_open}, …), {@code closed} for a channel that has not sent here yet. Creates no breaker.
+   */
+  public String state(String channelId) {
+    return registry
+        .find(channelId)
+        .map(b -> wire(b.getState()))
+        .orElse(wire(CircuitBreaker.State.CLOSED));
+  }
+
+  /** The channels whose breaker is not closed on this instance, with its state. */
+  public Map<String, String> notClosed() {
+    Map<String, String> out = new TreeMap<>();
+    registry.getAllCircuitBreakers().stream()
+        .filter(b -> b.getState() != CircuitBreaker.State.CLOSED)
+        .forEach(b -> out.put(b.getName(), wire(b.getState())));
+    return out;
+  }
+
+  private static String wire(CircuitBreaker.State state) {
+    return state.name().toLowerCase(Locale.ROOT);
   }
 
   /** How long a message waits when the breaker does not let it through. */

@@ -28,16 +28,21 @@ public record Pacing(
   }
 
   static Pacing of(Channel channel) {
+    OutboundLimits l = limits(channel);
+    double si = 1000.0 / l.perSecond();
+    double ri = 60_000.0 / l.perRecipientPerMinute();
+    return new Pacing(si, si * l.burst(), ri, ri * l.recipientBurst());
+  }
+
+  /** The limits a channel is paced by: its own, each part it leaves out its provider's default. */
+  public static OutboundLimits limits(Channel channel) {
     int[] d = defaults(channel.provider());
     OutboundLimits o = channel.outboundLimits();
-    int perSecond = o != null && o.perSecond() != null ? o.perSecond() : d[0];
-    int burst = o != null && o.burst() != null ? o.burst() : d[1];
-    int perMinute =
-        o != null && o.perRecipientPerMinute() != null ? o.perRecipientPerMinute() : d[2];
-    int recipientBurst = o != null && o.recipientBurst() != null ? o.recipientBurst() : d[3];
-    double si = 1000.0 / perSecond;
-    double ri = 60_000.0 / perMinute;
-    return new Pacing(si, si * burst, ri, ri * recipientBurst);
+    return new OutboundLimits(
+        o != null && o.perSecond() != null ? o.perSecond() : d[0],
+        o != null && o.burst() != null ? o.burst() : d[1],
+        o != null && o.perRecipientPerMinute() != null ? o.perRecipientPerMinute() : d[2],
+        o != null && o.recipientBurst() != null ? o.recipientBurst() : d[3]);
   }
 
   /** {perSecond, burst, perRecipientPerMinute, recipientBurst}. */

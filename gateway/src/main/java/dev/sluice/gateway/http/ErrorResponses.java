@@ -35,7 +35,8 @@ public final class ErrorResponses {
       return;
     }
     if (status >= 400 && status < 500) {
-      // Vert.x Web's own refusals: no route (404), wrong method (405), a malformed URI (400).
+      // Vert.x Web's own refusals: no route (404), wrong method (405), no acceptable type (406),
+      // a malformed URI (400).
       send(ctx.response(), status, codeFor(status), messageFor(status));
       return;
     }
@@ -117,6 +118,7 @@ public final class ErrorResponses {
       case 403 -> "forbidden";
       case 404 -> "no such resource";
       case 405 -> "method not allowed on this resource";
+      case 406 -> "no representation of this resource matches the Accept header";
       case 413 -> "the request body is larger than the gateway accepts";
       case 415 -> "unsupported content type";
       default -> "request failed";

@@ -61,7 +61,7 @@ public final class HttpVerticle extends VerticleBase {
       direct.putAll(r.directPosts());
     }
     router.route().failureHandler(ErrorResponses::handle);
-    for (int status : new int[] {400, 404, 405, 413, 500}) {
+    for (int status : new int[] {400, 404, 405, 406, 413, 500}) {
       router.errorHandler(status, ErrorResponses::handle);
     }
     server =

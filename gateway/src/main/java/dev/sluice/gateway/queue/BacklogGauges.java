@@ -8,7 +8,9 @@ import io.micrometer.core.instrument.Tags;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,7 @@ public final class BacklogGauges {
   private final int partitions;
   private final MultiGauge gauge;
   private final MultiGauge outbound;
+  private volatile Map<String, InboundStore.Backlog> latest = Map.of();
   private long timer = -1;
   private boolean sampling;
 
@@ -60,6 +63,14 @@ public final class BacklogGauges {
     }
   }
 
+  /**
+   * Each tenant's backlog at the last sample (summed over its partitions); a tenant whose sample
+   * failed is absent.
+   */
+  public Map<String, InboundStore.Backlog> latest() {
+    return latest;
+  }
+
   /** Reads every tenant's backlog; completes when the gauges are updated. */
   public Future<Void> sample() {
     if (sampling) {
@@ -81,10 +92,12 @@ public final class BacklogGauges {
               sampling = false;
               List<MultiGauge.Row<?>> rows = new ArrayList<>();
               List<MultiGauge.Row<?>> outRows = new ArrayList<>();
+              Map<String, InboundStore.Backlog> sampled = new HashMap<>();
               for (int i = 0; i < tenants.size(); i++) {
                 Future<long[]> f = totals.get(i);
                 if (f.succeeded()) {
                   long[] t = f.result();
+                  sampled.put(tenants.get(i), new InboundStore.Backlog(t[0], t[1], t[2], t[3]));
                   rows.add(
                       MultiGauge.Row.of(
                           Tags.of("tenant", tenants.get(i), "lane", "inbound"), t[0]));
@@ -97,6 +110,7 @@ public final class BacklogGauges {
                       MultiGauge.Row.of(Tags.of("tenant", tenants.get(i), "lane", "low"), t[3]));
                 }
               }
+              latest = Map.copyOf(sampled);
               gauge.register(rows, true);
               outbound.register(outRows, true);
               if (ar.failed()) {

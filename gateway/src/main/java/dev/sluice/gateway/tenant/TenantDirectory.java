@@ -111,6 +111,11 @@ public final class TenantDirectory {
         : Optional.ofNullable(snapshot.get().channels.get(channelId));
   }
 
+  /** Every channel of every tenant, from the current snapshot. */
+  public java.util.Collection<Channel> channels() {
+    return java.util.Collections.unmodifiableCollection(snapshot.get().channels.values());
+  }
+
   /**
    * The channel with this provider address: Meta routing by phone_number_id, page id or Instagram
    * account id; also Twilio and Infobip senders.

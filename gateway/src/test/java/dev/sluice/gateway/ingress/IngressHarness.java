@@ -82,6 +82,11 @@ public final class IngressHarness implements AutoCloseable {
     }
   }
 
+  /** Where this gateway serves HTTP ({@code http://127.0.0.1:<port>}). */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + settings.get("http.port");
+  }
+
   /** The Redis URL this gateway uses (on a cluster, its nodes' URLs joined with commas). */
   public String redisUrl() {
     return settings.get("redis.url");
@@ -144,6 +149,31 @@ public final class IngressHarness implements AutoCloseable {
   /** Creates a channel; {@code body} must carry id, provider and the provider's fields. */
   public void channel(String tenantId, JsonObject body) {
     admin(HttpMethod.POST, "/admin/tenants/" + tenantId + "/channels", body);
+  }
+
+  /** A tenant with one WhatsApp channel: what the dispatch and campaign tests send through. */
+  public record WhatsAppLine(Tenant tenant, String channel, String phoneNumberId) {}
+
+  /**
+   * Creates a tenant (id from {@code name}) with one WhatsApp channel of the Meta app {@code app},
+   * a fresh phone number id, and these outbound limits ({@code null}: the provider's defaults).
+   */
+  public WhatsAppLine whatsAppLine(String name, String app, JsonObject outboundLimits) {
+    Tenant t = tenant(name);
+    String phoneNumberId = "8" + Math.abs(System.nanoTime() % 1_000_000_000L);
+    String channel = TestBackends.uniqueId(name + "-wa");
+    JsonObject body =
+        new JsonObject()
+            .put("id", channel)
+            .put("provider", "whatsapp")
+            .put("address", phoneNumberId)
+            .put("metaApp", app)
+            .put("credentials", new JsonObject().put("accessToken", "EAAG-" + name));
+    if (outboundLimits != null) {
+      body.put("limits", new JsonObject().put("outbound", outboundLimits));
+    }
+    channel(t.id(), body);
+    return new WhatsAppLine(t, channel, phoneNumberId);
   }
 
   // ---- webhooks ----
