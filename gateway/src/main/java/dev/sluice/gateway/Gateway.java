@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.admin.RetentionRoutes;
 import dev.sluice.gateway.admission.Admission;
+import dev.sluice.gateway.campaign.CampaignGauges;
 import dev.sluice.gateway.campaign.CampaignRoutes;
 import dev.sluice.gateway.campaign.CampaignRunner;
 import dev.sluice.gateway.campaign.CampaignService;
@@ -23,6 +24,7 @@ import dev.sluice.gateway.delivery.EventRoutes;
 import dev.sluice.gateway.dispatch.Breakers;
 import dev.sluice.gateway.dispatch.DispatchMetrics;
 import dev.sluice.gateway.dispatch.Dispatcher;
+import dev.sluice.gateway.health.BackendGauges;
 import dev.sluice.gateway.health.HealthRoutes;
 import dev.sluice.gateway.http.HttpVerticle;
 import dev.sluice.gateway.http.Routes;
@@ -33,6 +35,7 @@ import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerMetrics;
 import dev.sluice.gateway.ledger.LedgerRepository;
 import dev.sluice.gateway.ledger.LedgerWriter;
+import dev.sluice.gateway.metrics.EventLoopDelay;
 import dev.sluice.gateway.metrics.Metrics;
 import dev.sluice.gateway.metrics.MetricsRoutes;
 import dev.sluice.gateway.outbound.CampaignHolds;
@@ -89,6 +92,7 @@ import org.slf4j.LoggerFactory;
 public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private static final long BACKLOG_SAMPLE_MS = 5_000;
+  private static final long EVENT_LOOP_SAMPLE_MS = 1_000;
 
   private final GatewayConfig config;
   private final Vertx vertx;
@@ -174,6 +178,11 @@ public final class Gateway {
       BacklogGauges backlog =
           new BacklogGauges(redis, directory, config.ingress().partitions(), metrics.registry());
       backlog.start(vertx, BACKLOG_SAMPLE_MS);
+      new BackendGauges(
+              List.of(new RedisCheck(redis), new PostgresCheck(pg)),
+              config.health().checkTimeoutMs(),
+              metrics.registry())
+          .start(vertx, BACKLOG_SAMPLE_MS);
       PhoneHasher hasher =
           new PhoneHasher(
               PhoneIndexKey.load(pg, cipher)
@@ -197,6 +206,7 @@ public final class Gateway {
               config.ingress().partitions(),
               TenantPurge.Timing.of(config));
       purge.start();
+      new CampaignGauges(pg, hasher, metrics.registry()).start(vertx, BACKLOG_SAMPLE_MS);
       LedgerRepository ledger =
           new LedgerRepository(pg, hasher, tenantKeys, config.retention().storeBodies());
       MessageValidator validator = new MessageValidator(directory, clock);
@@ -237,6 +247,11 @@ public final class Gateway {
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       String instance = UUID.randomUUID().toString();
+      EventLoopDelay loopDelay = new EventLoopDelay(metrics.registry(), EVENT_LOOP_SAMPLE_MS);
+      deployments.add(
+          vertx
+              .deployVerticle(loopDelay::verticle, new DeploymentOptions().setInstances(eventLoops))
+              .await());
       LedgerMetrics ledgerMetrics = new LedgerMetrics(metrics.registry());
       deployments.add(
           vertx
