@@ -178,11 +178,12 @@ public final class Gateway {
       BacklogGauges backlog =
           new BacklogGauges(redis, directory, config.ingress().partitions(), metrics.registry());
       backlog.start(vertx, BACKLOG_SAMPLE_MS);
-      new BackendGauges(
+      BackendGauges backends =
+          new BackendGauges(
               List.of(new RedisCheck(redis), new PostgresCheck(pg)),
               config.health().checkTimeoutMs(),
-              metrics.registry())
-          .start(vertx, BACKLOG_SAMPLE_MS);
+              metrics.registry());
+      vertx.setPeriodic(0, BACKLOG_SAMPLE_MS, id -> backends.sample());
       PhoneHasher hasher =
           new PhoneHasher(
               PhoneIndexKey.load(pg, cipher)
@@ -206,7 +207,8 @@ public final class Gateway {
               config.ingress().partitions(),
               TenantPurge.Timing.of(config));
       purge.start();
-      new CampaignGauges(pg, hasher, metrics.registry()).start(vertx, BACKLOG_SAMPLE_MS);
+      CampaignGauges campaignGauges = new CampaignGauges(pg, hasher, metrics.registry());
+      vertx.setPeriodic(0, BACKLOG_SAMPLE_MS, id -> campaignGauges.sample());
       LedgerRepository ledger =
           new LedgerRepository(pg, hasher, tenantKeys, config.retention().storeBodies());
       MessageValidator validator = new MessageValidator(directory, clock);

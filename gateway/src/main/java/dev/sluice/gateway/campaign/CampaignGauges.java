@@ -4,7 +4,6 @@ import dev.sluice.gateway.privacy.PhoneHasher;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import java.util.EnumMap;
 import java.util.List;
@@ -25,7 +24,6 @@ public final class CampaignGauges {
   private final CampaignRepository campaigns;
   private final Map<Campaign.Status, AtomicLong> byStatus = new EnumMap<>(Campaign.Status.class);
   private final AtomicLong pausedByFailures = new AtomicLong();
-  private long timer = -1;
 
   public CampaignGauges(Pool pg, PhoneHasher hasher, MeterRegistry registry) {
     this.campaigns = new CampaignRepository(pg, hasher);
@@ -40,17 +38,6 @@ public final class CampaignGauges {
     Gauge.builder("sluice.campaigns.paused.by.failures", pausedByFailures, AtomicLong::get)
         .description("Paused campaigns that paused themselves because too many sends failed")
         .register(registry);
-  }
-
-  /** Samples now and then every {@code intervalMs}, on an event loop of {@code vertx}. */
-  public void start(Vertx vertx, long intervalMs) {
-    timer = vertx.setPeriodic(0, intervalMs, id -> sample());
-  }
-
-  public void stop(Vertx vertx) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
   }
 
   /** Counts the live campaigns; the gauges keep their last values when PostgreSQL fails. */

@@ -3,7 +3,6 @@ package dev.sluice.gateway.health;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +18,6 @@ public final class BackendGauges {
   private final List<BackendCheck> checks;
   private final List<AtomicInteger> up = new ArrayList<>();
   private final long timeoutMs;
-  private long timer = -1;
   private boolean sampling;
 
   public BackendGauges(List<BackendCheck> checks, long timeoutMs, MeterRegistry registry) {
@@ -32,17 +30,6 @@ public final class BackendGauges {
           .tag("backend", check.name())
           .register(registry);
       up.add(holder);
-    }
-  }
-
-  /** Samples now and then every {@code intervalMs}, on an event loop of {@code vertx}. */
-  public void start(Vertx vertx, long intervalMs) {
-    timer = vertx.setPeriodic(0, intervalMs, id -> sample());
-  }
-
-  public void stop(Vertx vertx) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
     }
   }
 
