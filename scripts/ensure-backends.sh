@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure a local Redis (7+) and PostgreSQL are running on their standard ports, installing them
 # with apt when they are absent. Used by ./run.sh and ./test.sh; safe to run again at any time.
-# With --for-tests it also installs promtool (package "prometheus"), which the metrics test uses.
+# With --for-tests it also installs promtool (package "prometheus"), which the metrics test
+# (GatewayIT) and the alerting-rule tests (OpsKitIT) use.
 set -euo pipefail
 
 REDIS_PORT=6379
