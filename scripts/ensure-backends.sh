@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure a local Redis (7+) and PostgreSQL are running on their standard ports, installing them
 # with apt when they are absent. Used by ./run.sh and ./test.sh; safe to run again at any time.
-# With --for-tests it also installs promtool (package "prometheus"), which the metrics test uses,
-# jq, which the executed quickstart (docs/quickstart.md, QuickstartIT) uses, and headless Chromium
-# with its driver (packages "chromium", "chromium-driver") for the status page's browser test.
+# With --for-tests it also installs promtool (package "prometheus"), which the metrics test
+# (GatewayIT) and the alerting-rule tests (OpsKitIT) use, jq, which the executed quickstart
+# (docs/quickstart.md, QuickstartIT) uses, and headless Chromium with its driver (packages
+# "chromium", "chromium-driver") for the status page's browser test.
 set -euo pipefail
 
 REDIS_PORT=6379

@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.admin.RetentionRoutes;
 import dev.sluice.gateway.admission.Admission;
+import dev.sluice.gateway.campaign.CampaignGauges;
 import dev.sluice.gateway.campaign.CampaignRoutes;
 import dev.sluice.gateway.campaign.CampaignRunner;
 import dev.sluice.gateway.campaign.CampaignService;
@@ -23,6 +24,7 @@ import dev.sluice.gateway.delivery.EventRoutes;
 import dev.sluice.gateway.dispatch.Breakers;
 import dev.sluice.gateway.dispatch.DispatchMetrics;
 import dev.sluice.gateway.dispatch.Dispatcher;
+import dev.sluice.gateway.health.BackendGauges;
 import dev.sluice.gateway.health.HealthRoutes;
 import dev.sluice.gateway.http.HttpVerticle;
 import dev.sluice.gateway.http.Routes;
@@ -33,6 +35,7 @@ import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerMetrics;
 import dev.sluice.gateway.ledger.LedgerRepository;
 import dev.sluice.gateway.ledger.LedgerWriter;
+import dev.sluice.gateway.metrics.EventLoopDelay;
 import dev.sluice.gateway.metrics.Metrics;
 import dev.sluice.gateway.metrics.MetricsRoutes;
 import dev.sluice.gateway.outbound.CampaignHolds;
@@ -92,6 +95,7 @@ import org.slf4j.LoggerFactory;
 public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private static final long BACKLOG_SAMPLE_MS = 5_000;
+  private static final long EVENT_LOOP_SAMPLE_MS = 1_000;
 
   private final GatewayConfig config;
   private final Vertx vertx;
@@ -181,6 +185,12 @@ public final class Gateway {
       BacklogGauges backlog =
           new BacklogGauges(redis, directory, config.ingress().partitions(), metrics.registry());
       backlog.start(vertx, BACKLOG_SAMPLE_MS);
+      BackendGauges backends =
+          new BackendGauges(
+              List.of(new RedisCheck(redis), new PostgresCheck(pg)),
+              config.health().checkTimeoutMs(),
+              metrics.registry());
+      vertx.setPeriodic(0, BACKLOG_SAMPLE_MS, id -> backends.sample());
       PhoneHasher hasher =
           new PhoneHasher(
               PhoneIndexKey.load(pg, cipher)
@@ -204,6 +214,8 @@ public final class Gateway {
               config.ingress().partitions(),
               TenantPurge.Timing.of(config));
       purge.start();
+      CampaignGauges campaignGauges = new CampaignGauges(pg, hasher, metrics.registry());
+      vertx.setPeriodic(0, BACKLOG_SAMPLE_MS, id -> campaignGauges.sample());
       LedgerRepository ledger =
           new LedgerRepository(pg, hasher, tenantKeys, config.retention().storeBodies());
       MessageValidator validator = new MessageValidator(directory, clock);
@@ -255,6 +267,11 @@ public final class Gateway {
               new StatusRoutes(directory, breakers, backlog, beat, campaigns, clock));
       List<String> deployments = new ArrayList<>();
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
+      EventLoopDelay loopDelay = new EventLoopDelay(metrics.registry(), EVENT_LOOP_SAMPLE_MS);
+      deployments.add(
+          vertx
+              .deployVerticle(loopDelay::verticle, new DeploymentOptions().setInstances(eventLoops))
+              .await());
       LedgerMetrics ledgerMetrics = new LedgerMetrics(metrics.registry());
       deployments.add(
           vertx

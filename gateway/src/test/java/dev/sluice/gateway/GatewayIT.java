@@ -2,7 +2,9 @@ package dev.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FreePorts;
+import dev.sluice.gateway.testing.MetricsText;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,6 +101,18 @@ class GatewayIT {
             + new String(promtool.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(promtool.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(promtool.exitValue()).as("promtool says: %s", verdict).isZero();
+  }
+
+  @Test
+  void eventLoopDelayIsSampledOnEveryLoop() {
+    // Two event loops in the test settings, each sampled every second.
+    Await.until(
+        "event-loop delay samples from both loops",
+        Duration.ofSeconds(20),
+        () -> {
+          String text = client.get("/metrics").send().await().bodyAsString();
+          return MetricsText.value(text, "sluice_eventloop_delay_seconds_count").orElse(0) >= 4;
+        });
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FreePorts;
+import dev.sluice.gateway.testing.MetricsText;
 import dev.sluice.gateway.testing.RedisServerProcess;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Vertx;
@@ -12,6 +13,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +21,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Readiness follows Redis down and back up, without restarting the gateway. */
+/**
+ * Readiness, and the {@code sluice_backend_up} gauge, follow Redis down and back up, without
+ * restarting the gateway.
+ */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ReadinessIT {
   private static final String DB = TestBackends.uniqueId("sluice_ready").replace('-', '_');
@@ -74,6 +79,32 @@ class ReadinessIT {
     redis.start();
     JsonObject up = awaitReady(200);
     assertThat(up.getString("status")).isEqualTo("up");
+  }
+
+  @Test
+  void backendGaugeFollowsRedisDownAndBackUp() throws Exception {
+    awaitBackendUp("redis", 1);
+    awaitBackendUp("postgres", 1);
+
+    redis.stop();
+    awaitBackendUp("redis", 0);
+    assertThat(backendUp("postgres")).hasValue(1.0);
+
+    redis.start();
+    awaitBackendUp("redis", 1);
+  }
+
+  private OptionalDouble backendUp(String backend) {
+    String scrape = client.get("/metrics").send().await().bodyAsString();
+    return MetricsText.value(scrape, "sluice_backend_up{backend=\"" + backend + "\"}");
+  }
+
+  /** Polls /metrics until {@code sluice_backend_up{backend}} is {@code value}. */
+  private void awaitBackendUp(String backend, double value) {
+    Await.until(
+        "sluice_backend_up{backend=" + backend + "} to be " + value,
+        Duration.ofSeconds(30),
+        () -> backendUp(backend).equals(OptionalDouble.of(value)));
   }
 
   private int readyStatus() {

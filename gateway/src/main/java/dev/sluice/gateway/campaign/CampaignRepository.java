@@ -405,6 +405,31 @@ final class CampaignRepository {
             });
   }
 
+  /** The live campaigns by status, and how many of the paused ones paused themselves. */
+  record Live(Map<Campaign.Status, Long> byStatus, long pausedByFailures) {}
+
+  /** Counts the scheduled, running and paused campaigns of every tenant. */
+  Future<Live> live() {
+    return pool.preparedQuery(
+            "SELECT status, count(*), count(*) FILTER (WHERE status_reason LIKE $1)"
+                + " FROM campaigns WHERE status IN ('scheduled', 'running', 'paused')"
+                + " GROUP BY status")
+        .execute(Tuple.of(CampaignRunner.FAILURE_RATIO + ":%"))
+        .map(
+            rows -> {
+              Map<Campaign.Status, Long> byStatus = new HashMap<>();
+              long failing = 0;
+              for (Row r : rows) {
+                Optional<Campaign.Status> status = Campaign.Status.of(r.getString(0));
+                if (status.isPresent()) {
+                  byStatus.put(status.get(), r.getLong(1));
+                }
+                failing += r.getLong(2);
+              }
+              return new Live(byStatus, failing);
+            });
+  }
+
   // ---- reports ----
 
   /** One row of a report: the row, its number, its message and that message's outcome. */

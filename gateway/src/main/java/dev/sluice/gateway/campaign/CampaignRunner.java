@@ -58,6 +58,9 @@ public final class CampaignRunner extends VerticleBase {
   /** How often a paused or finishing campaign is looked at. */
   static final long SLOW_MS = 1_000;
 
+  /** How the reason of a campaign that paused itself for its failures begins. */
+  static final String FAILURE_RATIO = "failure_ratio";
+
   /** How often the failure ratio of a running campaign is checked. */
   static final long FAILURE_CHECK_MS = 2_000;
 
@@ -306,7 +309,8 @@ public final class CampaignRunner extends VerticleBase {
                 return Future.succeededFuture(false);
               }
               String reason =
-                  "failure_ratio: "
+                  FAILURE_RATIO
+                      + ": "
                       + recent.failed()
                       + " of the last "
                       + recent.finished()

@@ -84,23 +84,30 @@ public final class DeliveryMetrics {
   }
 
   void deadLettered(String tenant, long n) {
-    deadLetters
-        .computeIfAbsent(
-            tenant,
-            t ->
-                Counter.builder("sluice.delivery.dead.letters")
-                    .description("Events moved to the dead-letter lane (too old to retry)")
-                    .tag("tenant", t)
-                    .register(registry))
-        .increment(n);
+    deadLetters(tenant).increment(n);
   }
 
-  /** Records the age of a push tenant's oldest undelivered event (0 when none waits). */
+  private Counter deadLetters(String tenant) {
+    return deadLetters.computeIfAbsent(
+        tenant,
+        t ->
+            Counter.builder("sluice.delivery.dead.letters")
+                .description("Events moved to the dead-letter lane (too old to retry)")
+                .tag("tenant", t)
+                .register(registry));
+  }
+
+  /**
+   * Records the age of a push tenant's oldest undelivered event (0 when none waits). The first
+   * sample of a tenant also shows its dead-letter counter at 0, so that an alert on its increase
+   * sees the first dead letter too (a series that starts at 1 has no increase to see).
+   */
   void backlogAge(String tenant, long ageMs) {
     backlogAge
         .computeIfAbsent(
             tenant,
             t -> {
+              deadLetters(t);
               AtomicLong holder = new AtomicLong();
               Gauge.builder("sluice.delivery.backlog.age", holder, h -> h.get() / 1000.0)
                   .description("Age of the oldest event not yet delivered to the tenant")

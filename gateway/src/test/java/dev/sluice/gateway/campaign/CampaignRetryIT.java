@@ -8,6 +8,7 @@ import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FakeProvider;
 import dev.sluice.gateway.testing.FakeProvider.Call;
 import dev.sluice.gateway.testing.FakeProvider.Reply;
+import dev.sluice.gateway.testing.MetricsText;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -16,6 +17,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -202,9 +204,21 @@ class CampaignRetryIT {
     for (int i = 0; i < 1_000; i++) {
       audience.add(new JsonObject().put("phone", "+1415556" + String.format("%04d", i)));
     }
+    double before = pausedByFailures().orElseThrow();
     String id = create(line, audience, 100);
     JsonObject paused = awaitStatus(line, id, "paused");
     assertThat(paused.getString("reason")).startsWith("failure_ratio");
     assertThat(seen.size()).isLessThan(1_000);
+    // The gauge behind the SluiceCampaignPausedByFailures alert, sampled every few seconds.
+    Await.until(
+        "sluice_campaigns_paused_by_failures to count the campaign",
+        WAIT,
+        () -> pausedByFailures().equals(OptionalDouble.of(before + 1)));
+  }
+
+  private static OptionalDouble pausedByFailures() {
+    return MetricsText.value(
+        h.client.get("/metrics").send().await().bodyAsString(),
+        "sluice_campaigns_paused_by_failures");
   }
 }
