@@ -104,6 +104,10 @@ public final class OutboundRoutes implements Routes {
                 ErrorResponses.fail(request, backlogFull());
                 return;
               }
+              if (r.mismatch()) {
+                ErrorResponses.fail(request, mismatch());
+                return;
+              }
               if (r.replayed()) {
                 request.response().putHeader(REPLAYED_HEADER, "true");
               }
@@ -175,6 +179,8 @@ public final class OutboundRoutes implements Routes {
           writeError(g, "recipient_opted_out", "the recipient opted out on this channel");
         } else if (r.full()) {
           writeError(g, "backlog_full", BACKLOG_FULL);
+        } else if (r.mismatch()) {
+          writeError(g, IDEMPOTENCY_MISMATCH, MISMATCH);
         } else {
           g.writeStringField("id", r.id());
           g.writeStringField("status", "accepted");
@@ -213,7 +219,7 @@ public final class OutboundRoutes implements Routes {
               List<LedgerEvent> events = new ArrayList<>();
               for (int i = 0; i < results.size(); i++) {
                 OutboundQueue.Result r = results.get(i);
-                if (!r.replayed() && !r.optedOut() && !r.full()) {
+                if (r.fresh()) {
                   events.add(acceptedEvent(items.get(i).message()));
                 }
               }
@@ -300,6 +306,15 @@ public final class OutboundRoutes implements Routes {
   /** Sends faster than the channels carry them: the caller slows down, nothing is queued. */
   private static GatewayException backlogFull() {
     return GatewayException.unavailable("backlog_full", BACKLOG_FULL, RETRY_AFTER_BACKLOG_S);
+  }
+
+  private static final String IDEMPOTENCY_MISMATCH = "idempotency_mismatch";
+  private static final String MISMATCH =
+      "this idempotency key was used for another request in the last 24 hours";
+
+  /** A key names one request: the same key with another body is a client's mistake, not a retry. */
+  private static GatewayException mismatch() {
+    return GatewayException.invalid(IDEMPOTENCY_MISMATCH, MISMATCH);
   }
 
   private static GatewayException optedOut() {

@@ -490,8 +490,22 @@ class OutboundApiIT {
     String id = accepted(first);
     assertThat(first.getHeader("Idempotent-Replayed")).isNull();
 
+    // The same request again, its JSON written in another order and spacing.
+    Buffer reordered =
+        Buffer.buffer(
+            "{ \"text\": \"first\", \"type\": \"text\", \"to\": \""
+                + PHONE
+                + "\",\n"
+                + "  \"channel\": \""
+                + f.whatsapp
+                + "\" }");
     HttpResponse<Buffer> again =
-        post(f.key(), text(f.whatsapp, PHONE, "second text"), "Idempotency-Key", "order-1");
+        h.client
+            .post("/v1/messages")
+            .putHeader("Authorization", "Bearer " + f.key())
+            .putHeader("Idempotency-Key", "order-1")
+            .sendBuffer(reordered)
+            .await();
     assertThat(accepted(again)).isEqualTo(id);
     assertThat(again.getHeader("Idempotent-Replayed")).isEqualTo("true");
     assertThat(queued(f)).isEqualTo(1);
@@ -511,25 +525,39 @@ class OutboundApiIT {
     assertThat(m.getJsonArray("history")).hasSize(1);
   }
 
-  /**
-   * The contract (OutboundRoutes: "an Idempotency-Key seen in the last 24 hours returns the first
-   * answer and queues nothing new") holds only while the recipient stays the same: the key's marker
-   * lives in the queue partition of the recipient ({@code {t:T:p}:idem:…}), so the same key with
-   * another recipient in another partition finds no marker and queues a second message.
-   */
+  /** A key names one request: reused with another message it is refused, whatever differs. */
   @Test
-  void anIdempotencyKeyReusedForAnotherRecipientReplaysTheFirstMessage() {
+  void anIdempotencyKeyReusedForAnotherRequestIs422AndQueuesNothing() {
     Fixture f = fixture(h);
     String key = "reused-" + UUID.randomUUID();
     String first = accepted(post(f.key(), text(f.whatsapp, PHONE, "a"), "Idempotency-Key", key));
-    List<String> ids = new ArrayList<>();
+    List<JsonObject> others =
+        List.of(
+            text(f.whatsapp, PHONE, "b"),
+            text(f.whatsapp, PHONE, "a").put("lane", "low"),
+            text(f.whatsapp, PHONE, "a").put("clientRef", "c1"),
+            text(f.twilio, PHONE, "a"));
+    for (JsonObject other : others) {
+      HttpResponse<Buffer> r = post(f.key(), other, "Idempotency-Key", key);
+      assertThat(r.statusCode()).as("%s → %s", other, r.bodyAsString()).isEqualTo(422);
+      assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
+          .isEqualTo("idempotency_mismatch");
+      assertThat(r.getHeader("Idempotent-Replayed")).isNull();
+    }
+    // Another recipient lives in another partition: the key's owner record leads there.
+    List<String> answers = new ArrayList<>();
     for (String to :
         new String[] {"+14155552671", "+447911123456", "+33612345678", "+4915112345679"}) {
-      HttpResponse<Buffer> r = post(f.key(), text(f.whatsapp, to, "b"), "Idempotency-Key", key);
-      ids.add(r.statusCode() + " " + r.bodyAsString());
+      HttpResponse<Buffer> r = post(f.key(), text(f.whatsapp, to, "a"), "Idempotency-Key", key);
+      answers.add(r.statusCode() + " " + r.bodyAsString());
     }
-    assertThat(ids).allSatisfy(r -> assertThat(r).startsWith("202").contains(first));
+    assertThat(answers)
+        .allSatisfy(r -> assertThat(r).startsWith("422").contains("idempotency_mismatch"));
     assertThat(queued(f)).isEqualTo(1);
+    // The first request still replays.
+    HttpResponse<Buffer> same = post(f.key(), text(f.whatsapp, PHONE, "a"), "Idempotency-Key", key);
+    assertThat(accepted(same)).isEqualTo(first);
+    assertThat(same.getHeader("Idempotent-Replayed")).isEqualTo("true");
   }
 
   @Test
@@ -697,7 +725,7 @@ class OutboundApiIT {
             .add(text(f.telegram, "@sluice_news", "good 3"))
             .add(text(f.twilio, "+14155552671", "keyed").put("idempotencyKey", key))
             .add(text(f.whatsapp, PHONE, "hi").put("lane", "urgent"))
-            .add(text(f.twilio, "+14155552671", "keyed again").put("idempotencyKey", key))
+            .add(text(f.twilio, "+14155552671", "keyed").put("idempotencyKey", key))
             .add(text(f.infobip, PHONE, "bad key").put("idempotencyKey", ""))
             .add(text(f.whatsapp, PHONE, "good 8").put("lane", "low").put("clientRef", "c8"));
     HttpResponse<Buffer> r = postBatch(f.key(), new JsonObject().put("messages", items));
@@ -730,11 +758,32 @@ class OutboundApiIT {
     assertThat(queued(f, "hi")).isEqualTo(3);
     assertThat(queued(f, "lo")).isEqualTo(1);
 
-    // The batch item's key is the tenant's key: a single send with it replays the item.
+    // The batch item's key is the tenant's key: a single send of the same message replays the
+    // item, and another message under it is refused, there and in a batch.
     HttpResponse<Buffer> single =
-        post(f.key(), text(f.twilio, "+14155552671", "single"), "Idempotency-Key", key);
+        post(f.key(), text(f.twilio, "+14155552671", "keyed"), "Idempotency-Key", key);
     assertThat(accepted(single)).isEqualTo(results.getJsonObject(4).getString("id"));
     assertThat(single.getHeader("Idempotent-Replayed")).isEqualTo("true");
+    HttpResponse<Buffer> other =
+        post(f.key(), text(f.twilio, "+14155552671", "single"), "Idempotency-Key", key);
+    assertThat(other.statusCode()).as(other.bodyAsString()).isEqualTo(422);
+    JsonObject again =
+        postBatch(
+                f.key(),
+                batch(
+                    text(f.twilio, "+14155552671", "other").put("idempotencyKey", key),
+                    text(f.twilio, "+14155552671", "keyed").put("idempotencyKey", key)))
+            .bodyAsJsonObject();
+    assertThat(again.getJsonArray("results").getJsonObject(0).getJsonObject("error"))
+        .isEqualTo(
+            new JsonObject()
+                .put("code", "idempotency_mismatch")
+                .put(
+                    "message",
+                    "this idempotency key was used for another request in the last 24 hours"));
+    assertThat(again.getJsonArray("results").getJsonObject(1).getString("id"))
+        .isEqualTo(results.getJsonObject(4).getString("id"));
+    assertThat(queued(f, "hi")).isEqualTo(3);
 
     JsonObject m = awaitMessage(f.key(), results.getJsonObject(8).getString("id"));
     assertThat(m.getString("clientRef")).isEqualTo("c8");
