@@ -184,6 +184,39 @@ class OutboundApiIT {
     assertThat(get("sk_wrong", id).statusCode()).isEqualTo(401);
   }
 
+  /** A path asked with a method it does not have: 405, and {@code Allow} names those it has. */
+  @Test
+  void aWrongMethodIs405WithTheMethodsThePathHas() {
+    Fixture f = fixture(h);
+    String id = UUID.randomUUID().toString();
+    Map<String, String> cases =
+        Map.of(
+            "PUT /v1/messages",
+            "POST",
+            "DELETE /v1/messages/" + id,
+            "GET",
+            "PUT /v1/messages/batch",
+            "GET, POST",
+            "POST /health/live",
+            "GET",
+            "DELETE /v1/events/ack",
+            "POST");
+    cases.forEach(
+        (request, allow) -> {
+          String[] parts = request.split(" ");
+          HttpResponse<Buffer> r =
+              h.client
+                  .request(HttpMethod.valueOf(parts[0]), parts[1])
+                  .putHeader("Authorization", "Bearer " + f.key())
+                  .send()
+                  .await();
+          assertThat(r.statusCode()).as(request).isEqualTo(405);
+          assertThat(r.getHeader("Allow")).as(request).isEqualTo(allow);
+          assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
+              .isEqualTo("method_not_allowed");
+        });
+  }
+
   // ---- validation ----
 
   @Test
