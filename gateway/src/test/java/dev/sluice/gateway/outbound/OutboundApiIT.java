@@ -169,6 +169,51 @@ class OutboundApiIT {
     assertThat(t.getValue("clientRef")).isNull();
   }
 
+  /** A template's language may be written as Meta's API takes it: {@code {"code":"en_US"}}. */
+  @Test
+  void aTemplateLanguageIsTakenInMetasOwnShapeToo() {
+    Fixture f = fixture(h);
+    for (JsonObject language :
+        List.of(
+            new JsonObject().put("code", "en_US"),
+            new JsonObject().put("policy", "deterministic").put("code", "en_US"))) {
+      String id = accepted(post(f.key(), template(f.whatsapp, language)));
+      JsonObject content = awaitMessage(f.key(), id).getJsonObject("content");
+      assertThat(content.getString("type")).isEqualTo("template");
+      assertThat(content.getString("language")).as("%s", language).isEqualTo("en_US");
+      assertThat(payloads(f).get(id).getJsonObject("content").getString("language"))
+          .isEqualTo("en_US");
+    }
+    Map<JsonObject, String> refused =
+        Map.of(
+            new JsonObject(),
+            "template.language.code is required",
+            new JsonObject().put("code", 5),
+            "template.language.code must be a string",
+            new JsonObject().put("code", "english!"),
+            "template.language must be a language code",
+            new JsonObject().put("code", "en").put("x", 1),
+            "template.language.x is not a known",
+            new JsonObject().put("code", "en").put("policy", "fallback"),
+            "template.language.policy must be deterministic");
+    refused.forEach(
+        (language, message) -> {
+          HttpResponse<Buffer> r = post(f.key(), template(f.whatsapp, language));
+          assertThat(r.statusCode()).as("%s → %s", language, r.bodyAsString()).isEqualTo(422);
+          assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("message"))
+              .startsWith(message);
+        });
+    assertThat(queued(f)).isEqualTo(2);
+  }
+
+  private static JsonObject template(String channel, JsonObject language) {
+    return new JsonObject()
+        .put("channel", channel)
+        .put("to", PHONE)
+        .put("type", "template")
+        .put("template", new JsonObject().put("name", "order_update").put("language", language));
+  }
+
   @Test
   void aMessageIsNotFoundForAnotherTenantOrAnUnknownOrMalformedId() {
     Fixture mine = fixture(h);
