@@ -242,12 +242,33 @@ public final class OutboundRoutes implements Routes {
     }
     return history
         .find(tenant, id)
-        .recover(
-            e ->
-                Future.failedFuture(
-                    GatewayException.unavailable(
-                        "unavailable", "message history cannot be read right now", 5)))
+        .recover(e -> Future.failedFuture(historyUnavailable()))
         .map(found -> render(found.orElseThrow(OutboundRoutes::notFound)));
+  }
+
+  /** A message as a listing shows it: what {@link #render} shows, without content or history. */
+  static JsonObject summary(MessageRecord m) {
+    return new JsonObject()
+        .put("id", m.id())
+        .put("status", m.status())
+        .put("channel", m.channelId())
+        .put("to", m.recipient())
+        .put("lane", m.lane())
+        .put("clientRef", m.clientRef())
+        .put("campaignId", m.campaignId())
+        .put("providerMessageId", m.providerMessageId())
+        .put("error", error(m.errorCode(), m.errorMessage()))
+        .put("attempts", m.attempts())
+        .put("nextAttemptAt", m.nextAttemptAt() == null ? null : m.nextAttemptAt().toString())
+        .put("lastError", error(m.lastErrorCode(), m.lastErrorMessage()))
+        .put("createdAt", m.createdAt().toString())
+        .put("updatedAt", m.updatedAt().toString());
+  }
+
+  private static JsonObject error(String code, String message) {
+    return code == null && message == null
+        ? null
+        : new JsonObject().put("code", code).put("message", message);
   }
 
   static JsonObject render(MessageRecord m) {
@@ -259,28 +280,12 @@ public final class OutboundRoutes implements Routes {
               .put("at", h.at().toString())
               .put("source", h.source());
       if (h.errorCode() != null) {
-        entry.put(
-            "error", new JsonObject().put("code", h.errorCode()).put("message", h.errorMessage()));
+        entry.put("error", error(h.errorCode(), h.errorMessage()));
       }
       history.add(entry);
     }
-    return new JsonObject()
-        .put("id", m.id())
-        .put("status", m.status())
-        .put("channel", m.channelId())
-        .put("to", m.recipient())
-        .put("lane", m.lane())
-        .put("clientRef", m.clientRef())
-        .put("campaignId", m.campaignId())
+    return summary(m)
         .put("content", m.content() == null ? null : new JsonObject(m.content()))
-        .put("providerMessageId", m.providerMessageId())
-        .put(
-            "error",
-            m.errorCode() == null
-                ? null
-                : new JsonObject().put("code", m.errorCode()).put("message", m.errorMessage()))
-        .put("createdAt", m.createdAt().toString())
-        .put("updatedAt", m.updatedAt().toString())
         .put("history", history);
   }
 
@@ -320,6 +325,11 @@ public final class OutboundRoutes implements Routes {
   private static GatewayException optedOut() {
     return GatewayException.invalid(
         "recipient_opted_out", "the recipient opted out of messages on this channel");
+  }
+
+  private static GatewayException historyUnavailable() {
+    return GatewayException.unavailable(
+        "unavailable", "message history cannot be read right now", 5);
   }
 
   private static GatewayException notFound() {
