@@ -16,3 +16,16 @@ ALTER TABLE messages
 
 ALTER TABLE provider_statuses ADD COLUMN error_message text;
 
+-- GET /v1/messages lists a tenant's messages newest first, a page at a time after the last
+-- (created_at, id) seen: each filter that narrows by an indexed column leads an index that ends in
+-- (created_at, id), so a page is one index range whatever its depth. They take over from the
+-- indexes they extend (the retention sweep's (tenant_id, created_at), the erasure's
+-- (tenant_id, recipient_hash)), so a message row costs as many index entries as before, and a
+-- campaign's one more.
+CREATE INDEX messages_tenant_page ON messages (tenant_id, created_at, id);
+CREATE INDEX messages_tenant_recipient_page ON messages (tenant_id, recipient_hash, created_at, id)
+    WHERE recipient_hash IS NOT NULL;
+CREATE INDEX messages_campaign_page ON messages (campaign_id, created_at, id)
+    WHERE campaign_id IS NOT NULL;
+DROP INDEX messages_tenant_created;
+DROP INDEX messages_tenant_recipient;

@@ -473,6 +473,75 @@ public final class LedgerRepository {
             });
   }
 
+  /**
+   * A page of a tenant's messages, newest first: keyset pagination on (created_at, id), so a page
+   * costs the same however deep it is, and the cursor's time leaves out the newer monthly
+   * partitions. A recipient is looked up by the keyed hash of its conversation key, like every
+   * lookup of a person; the indexes (V20) lead with the tenant, its recipient hash or the campaign,
+   * then (created_at, id).
+   */
+  public Future<MessagePage> page(String tenantId, MessagePage.Query q) {
+    List<Object> params = new ArrayList<>();
+    StringBuilder sql =
+        new StringBuilder("SELECT ")
+            .append(MESSAGE_COLUMNS)
+            .append(" FROM messages WHERE tenant_id = ")
+            .append(param(params, tenantId));
+    if (q.status() != null) {
+      sql.append(" AND status = ").append(param(params, q.status().wireName()));
+    }
+    if (q.channelId() != null) {
+      sql.append(" AND channel_id = ").append(param(params, q.channelId()));
+    }
+    if (q.recipientKey() != null) {
+      sql.append(" AND recipient_hash = ").append(param(params, hasher.hash(q.recipientKey())));
+    }
+    if (q.campaignId() != null) {
+      sql.append(" AND campaign_id = ").append(param(params, q.campaignId()));
+    }
+    if (q.since() != null) {
+      sql.append(" AND created_at >= ").append(param(params, time(q.since())));
+    }
+    if (q.until() != null) {
+      sql.append(" AND created_at < ").append(param(params, time(q.until())));
+    }
+    if (q.after() != null) {
+      sql.append(" AND (created_at, id) < (")
+          .append(param(params, time(q.after().createdAt())))
+          .append(", ")
+          .append(param(params, q.after().id()))
+          .append(")");
+    }
+    sql.append(" ORDER BY created_at DESC, id DESC LIMIT ").append(param(params, q.limit() + 1));
+    return pool.preparedQuery(sql.toString())
+        .execute(Tuple.from(params))
+        .map(
+            rows -> {
+              List<MessageRecord> out = new ArrayList<>(Math.min(rows.size(), q.limit()));
+              for (Row r : rows) {
+                if (out.size() == q.limit()) {
+                  break;
+                }
+                out.add(record(r, null, null));
+              }
+              MessageRecord last = out.isEmpty() ? null : out.get(out.size() - 1);
+              MessagePage.Cursor next =
+                  rows.size() > q.limit()
+                      ? new MessagePage.Cursor(last.createdAt(), UUID.fromString(last.id()))
+                      : null;
+              return new MessagePage(out, next);
+            });
+  }
+
+  private static String param(List<Object> params, Object value) {
+    params.add(value);
+    return "$" + params.size();
+  }
+
+  private static OffsetDateTime time(Instant t) {
+    return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
+  }
+
   /** A message row ({@link #MESSAGE_COLUMNS}) as shown, with its content and history if given. */
   private static MessageRecord record(
       Row m, String content, List<MessageRecord.HistoryEntry> history) {

@@ -7,10 +7,12 @@ import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.DirectRoute;
 import dev.sluice.gateway.http.ErrorResponses;
 import dev.sluice.gateway.http.JsonResponses;
+import dev.sluice.gateway.http.QueryParams;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerEvent;
 import dev.sluice.gateway.ledger.LedgerRepository;
+import dev.sluice.gateway.ledger.MessagePage;
 import dev.sluice.gateway.ledger.MessageRecord;
 import dev.sluice.gateway.ledger.MessageStatus;
 import dev.sluice.gateway.tenant.TenantAuth;
@@ -31,9 +33,11 @@ import java.util.UUID;
 
 /**
  * The tenant message API: {@code POST /v1/messages} (202 once the message is in Redis), {@code POST
- * /v1/messages/batch} (up to 1,000, one result each) and {@code GET /v1/messages/{id}} (status and
- * history from the ledger). An {@code Idempotency-Key} seen in the last 24 hours returns the first
- * answer and queues nothing new. The two {@code POST}s are served ahead of the router ({@link
+ * /v1/messages/batch} (up to 1,000, one result each), {@code GET /v1/messages/{id}} (status,
+ * retries and history from the ledger) and {@code GET /v1/messages} (the tenant's messages, newest
+ * first, in keyset pages). An {@code Idempotency-Key} seen in the last 24 hours with the same
+ * message returns the first answer and queues nothing new; with another message it is refused
+ * ({@code 422 idempotency_mismatch}). The two {@code POST}s are served ahead of the router ({@link
  * DirectRoute}): the body is read with Jackson's streaming parser straight into the validator's
  * fields and the answer is written as bytes, with no JSON tree either way.
  */
@@ -76,6 +80,7 @@ public final class OutboundRoutes implements Routes {
         .post("/v1/messages/batch")
         .handler(auth)
         .handler(ctx -> sendBatch(ctx.request(), ctx.body().buffer(), TenantAuth.tenant(ctx).id()));
+    router.get("/v1/messages").handler(auth).respond(this::list);
     router.get("/v1/messages/:id").handler(auth).respond(this::get);
   }
 
@@ -244,6 +249,85 @@ public final class OutboundRoutes implements Routes {
         .find(tenant, id)
         .recover(e -> Future.failedFuture(historyUnavailable()))
         .map(found -> render(found.orElseThrow(OutboundRoutes::notFound)));
+  }
+
+  private static final Set<String> LIST_PARAMETERS =
+      Set.of("status", "channel", "to", "campaignId", "since", "until", "cursor", "limit");
+  static final int DEFAULT_PAGE = 50;
+  static final int MAX_PAGE = 200;
+
+  /**
+   * {@code GET /v1/messages}: the tenant's messages, newest first, a page at a time ({@code
+   * {"messages":[…],"next": cursor or null}}); each filter narrows the list. A bad parameter is
+   * 400.
+   */
+  private Future<JsonObject> list(RoutingContext ctx) {
+    String tenant = TenantAuth.tenant(ctx).id();
+    QueryParams params = new QueryParams(ctx, LIST_PARAMETERS);
+    MessagePage.Query query =
+        new MessagePage.Query(
+            status(params.string("status")),
+            params.string("channel"),
+            recipientKey(params.string("to")),
+            uuid(params, "campaignId"),
+            params.instant("since"),
+            params.instant("until"),
+            cursor(params.string("cursor")),
+            params.integer("limit", 1, MAX_PAGE, DEFAULT_PAGE));
+    return history
+        .page(tenant, query)
+        .recover(e -> Future.failedFuture(historyUnavailable()))
+        .map(
+            page -> {
+              JsonArray messages = new JsonArray();
+              page.messages().forEach(m -> messages.add(summary(m)));
+              return new JsonObject()
+                  .put("messages", messages)
+                  .put("next", page.next() == null ? null : page.next().token());
+            });
+  }
+
+  private static MessageStatus status(String text) {
+    if (text == null) {
+      return null;
+    }
+    return MessageStatus.fromWireName(text)
+        .orElseThrow(
+            () ->
+                QueryParams.badRequest(
+                    "status must be accepted, queued, sent, failed, cancelled, delivered or read"));
+  }
+
+  /** The conversation key of {@code to}: a number's digits (normalised first), or a chat id. */
+  private static String recipientKey(String to) {
+    if (to == null) {
+      return null;
+    }
+    if (!to.startsWith("+")) {
+      return to;
+    }
+    try {
+      return LedgerRepository.conversationKey(PhoneNumbers.e164(to));
+    } catch (PhoneNumbers.Refused e) {
+      throw QueryParams.badRequest("to " + e.getMessage());
+    }
+  }
+
+  private static UUID uuid(QueryParams params, String name) {
+    String text = params.string(name);
+    try {
+      return text == null ? null : UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      throw QueryParams.badRequest(name + " must be a UUID");
+    }
+  }
+
+  private static MessagePage.Cursor cursor(String token) {
+    try {
+      return token == null ? null : MessagePage.Cursor.of(token);
+    } catch (IllegalArgumentException | java.time.DateTimeException e) {
+      throw QueryParams.badRequest("cursor must be a next value of an earlier page");
+    }
   }
 
   /** A message as a listing shows it: what {@link #render} shows, without content or history. */

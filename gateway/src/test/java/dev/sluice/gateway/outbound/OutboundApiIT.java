@@ -169,6 +169,115 @@ class OutboundApiIT {
     assertThat(t.getValue("clientRef")).isNull();
   }
 
+  /**
+   * {@code GET /v1/messages}: the tenant's own messages, newest first, in pages that follow each
+   * other through {@code next}; each filter narrows them, and a recipient is found however its
+   * number is written.
+   */
+  @Test
+  void messagesAreListedNewestFirstInPagesAndFiltered() {
+    Fixture f = fixture(h);
+    Fixture other = fixture(h);
+    String otherId = accepted(post(other.key(), text(other.whatsapp, PHONE, "not yours")));
+    List<String> ids = new ArrayList<>(); // oldest first
+    ids.add(accepted(post(f.key(), text(f.whatsapp, PHONE, "one"))));
+    ids.add(accepted(post(f.key(), text(f.twilio, "+14155552671", "two"))));
+    ids.add(accepted(post(f.key(), text(f.whatsapp, "+14155552671", "three"))));
+    ids.add(accepted(post(f.key(), text(f.telegram, "@sluice_news", "four"))));
+    ids.add(accepted(post(f.key(), text(f.whatsapp, PHONE, "five"))));
+    for (String id : ids) {
+      awaitMessage(f.key(), id);
+    }
+    awaitMessage(other.key(), otherId);
+    List<String> newestFirst = new ArrayList<>(ids);
+    java.util.Collections.reverse(newestFirst);
+
+    // Pages of two, each starting after the last one.
+    List<String> paged = new ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      JsonObject page = list(f.key(), "limit=2" + (cursor == null ? "" : "&cursor=" + cursor));
+      page.getJsonArray("messages").forEach(m -> paged.add(((JsonObject) m).getString("id")));
+      cursor = page.getString("next");
+      pages++;
+    } while (cursor != null && pages < 10);
+    assertThat(paged).isEqualTo(newestFirst);
+    assertThat(pages).isEqualTo(3);
+
+    JsonObject first = list(f.key(), "").getJsonArray("messages").getJsonObject(0);
+    assertThat(first.getString("id")).isEqualTo(ids.get(4));
+    assertThat(first.getString("status")).isEqualTo("accepted");
+    assertThat(first.getString("to")).isEqualTo(PHONE);
+    assertThat(first.getString("channel")).isEqualTo(f.whatsapp);
+    assertThat(first.getInteger("attempts")).isZero();
+    assertThat(first.containsKey("history")).isFalse();
+    assertThat(first.containsKey("content")).isFalse();
+
+    assertThat(listed(f.key(), "to=" + enc("+49 151 1234-5678")))
+        .containsExactly(ids.get(4), ids.get(0));
+    assertThat(listed(f.key(), "to=" + enc("+14155552671")))
+        .containsExactly(ids.get(2), ids.get(1));
+    assertThat(listed(f.key(), "to=" + enc("@sluice_news"))).containsExactly(ids.get(3));
+    assertThat(listed(f.key(), "channel=" + f.twilio)).containsExactly(ids.get(1));
+    assertThat(listed(f.key(), "channel=" + f.whatsapp + "&to=" + enc(PHONE)))
+        .containsExactly(ids.get(4), ids.get(0));
+    assertThat(listed(f.key(), "status=accepted")).isEqualTo(newestFirst);
+    assertThat(listed(f.key(), "status=sent")).isEmpty();
+    assertThat(listed(f.key(), "campaignId=" + UUID.randomUUID())).isEmpty();
+    String middle = awaitMessage(f.key(), ids.get(2)).getString("createdAt");
+    assertThat(listed(f.key(), "since=" + enc(middle)))
+        .containsExactly(ids.get(4), ids.get(3), ids.get(2));
+    assertThat(listed(f.key(), "until=" + enc(middle))).containsExactly(ids.get(1), ids.get(0));
+    assertThat(listed(other.key(), "")).containsExactly(otherId);
+
+    for (String bad :
+        List.of(
+            "status=lost",
+            "limit=0",
+            "limit=201",
+            "limit=x",
+            "since=yesterday",
+            "campaignId=42",
+            "cursor=bm90LWEtY3Vyc29y",
+            "to=" + enc("+49123"),
+            "colour=red",
+            "limit=1&limit=2")) {
+      HttpResponse<Buffer> r =
+          h.client
+              .get("/v1/messages?" + bad)
+              .putHeader("Authorization", "Bearer " + f.key())
+              .send()
+              .await();
+      assertThat(r.statusCode()).as("%s → %s", bad, r.bodyAsString()).isEqualTo(400);
+      assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
+          .isEqualTo("bad_request");
+    }
+  }
+
+  private static JsonObject list(String apiKey, String query) {
+    HttpResponse<Buffer> r =
+        h.client
+            .get("/v1/messages" + (query.isEmpty() ? "" : "?" + query))
+            .putHeader("Authorization", "Bearer " + apiKey)
+            .send()
+            .await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject();
+  }
+
+  private static List<String> listed(String apiKey, String query) {
+    List<String> out = new ArrayList<>();
+    list(apiKey, query)
+        .getJsonArray("messages")
+        .forEach(m -> out.add(((JsonObject) m).getString("id")));
+    return out;
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
   /** A template's language may be written as Meta's API takes it: {@code {"code":"en_US"}}. */
   @Test
   void aTemplateLanguageIsTakenInMetasOwnShapeToo() {
@@ -237,7 +346,7 @@ class OutboundApiIT {
     Map<String, String> cases =
         Map.of(
             "PUT /v1/messages",
-            "POST",
+            "GET, POST",
             "DELETE /v1/messages/" + id,
             "GET",
             "PUT /v1/messages/batch",
