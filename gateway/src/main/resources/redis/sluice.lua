@@ -326,21 +326,33 @@ local function opted_out(set, conv)
   return found[1] == 1 or found[2] == 1
 end
 
--- The messages of one sluice_out_enqueue / sluice_out_enqueue_bounded call: their 5 arguments
--- each start after `skip` arguments; `bound` is the most messages the partition may hold
--- (nil = no bound).
-local function enqueue_many(keys, args, skip, bound)
+-- The messages of one sluice_out_enqueue / _bounded / _checked call: their arguments (5 each, 6
+-- when `checked`) start after `skip` arguments; `bound` is the most messages the partition may
+-- hold (nil = no bound). With `checked`, each message has two keys (its idempotency marker and its
+-- request's fingerprint) and a sixth argument, the fingerprint ('' = none to compare).
+local function enqueue_many(keys, args, skip, bound, checked)
   local ttl = tonumber(args[1])
+  local per_key, per_arg = 1, 5
+  if checked then per_key, per_arg = 2, 6 end
   local out = {}
-  local n = #keys - 3
+  local n = (#keys - 3) / per_key
   local held = -1
   for i = 1, n do
-    local a = skip + (i - 1) * 5
+    local a = skip + (i - 1) * per_arg
     local lane, conv, id, payload, keyed = args[a + 1], args[a + 2], args[a + 3], args[a + 4], args[a + 5]
+    local marker = keys[3 + (i - 1) * per_key + 1]
+    local fp_key, fp = nil, ''
+    if checked then fp_key, fp = keys[3 + (i - 1) * per_key + 2], args[a + 6] end
     local existing = false
-    if keyed == '1' then existing = redis.call('GET', keys[3 + i]) end
+    if keyed == '1' then existing = redis.call('GET', marker) end
     if existing then
-      out[i] = existing
+      local seen = false
+      if fp ~= '' then seen = redis.call('GET', fp_key) end
+      if seen and seen ~= fp then
+        out[i] = '!mismatch'
+      else
+        out[i] = existing
+      end
     elseif opted_out(keys[3], conv) then
       out[i] = '!optout'
     else
@@ -351,7 +363,10 @@ local function enqueue_many(keys, args, skip, bound)
         local stream = keys[1]
         if lane == 'lo' then stream = keys[2] end
         redis.call('XADD', stream, '*', 'c', conv, 'm', payload)
-        if keyed == '1' then redis.call('SET', keys[3 + i], id, 'EX', ttl) end
+        if keyed == '1' then
+          redis.call('SET', marker, id, 'EX', ttl)
+          if fp ~= '' then redis.call('SET', fp_key, fp, 'EX', ttl) end
+        end
         held = held + 1
         out[i] = ''
       end
@@ -376,6 +391,26 @@ same key is taken once there is room.
 ]]
 local function out_enqueue_bounded(keys, args)
   return enqueue_many(keys, args, 2, tonumber(args[2]))
+end
+
+--[[
+sluice_out_enqueue_checked: sluice_out_enqueue_bounded that also refuses an idempotency key reused
+for another request (library version 9 on; version 6 to 8 gateways call
+sluice_out_enqueue_bounded).
+KEYS[1] high lane stream, KEYS[2] low lane stream, KEYS[3] opted-out conversations (set), then 2
+per message: its idempotency marker ({t:T:P}:idem:<key hash>, value: the id of the message first
+accepted under the key) and its request fingerprint ({t:T:P}:idfp:<key hash>, value: the
+fingerprint of that first request).
+ARGV[1] idempotency TTL (seconds), ARGV[2] the most messages the partition may hold, then 6 per
+message: the 5 of sluice_out_enqueue, then the request's fingerprint ('' = do not compare).
+Returns as sluice_out_enqueue_bounded, and '!mismatch' for a message whose key was first used with
+another fingerprint (nothing is written). A marker without a fingerprint (written by an older
+gateway, or for a message that gave none) replays as before. The fingerprint is written with the
+marker and expires with it; it lives under another name than the markers (:idfp:, not :idem:) so a
+walk over the markers never reads it as one.
+]]
+local function out_enqueue_checked(keys, args)
+  return enqueue_many(keys, args, 2, tonumber(args[2]), true)
 end
 
 --[[
@@ -1062,7 +1097,7 @@ end
 
 -- sluice_version: the library version, so a gateway can see what is loaded. No keys.
 redis.register_function{ function_name = 'sluice_version',
-  callback = function(keys, args) return 8 end, flags = { 'no-writes' } }
+  callback = function(keys, args) return 9 end, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_admit', callback = admit }
 redis.register_function{ function_name = 'sluice_admit_nx', callback = admit_nx }
 redis.register_function{ function_name = 'sluice_admit_opt', callback = admit_opt }
@@ -1072,6 +1107,7 @@ redis.register_function{ function_name = 'sluice_backlog', callback = backlog,
   flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_out_enqueue', callback = out_enqueue }
 redis.register_function{ function_name = 'sluice_out_enqueue_bounded', callback = out_enqueue_bounded }
+redis.register_function{ function_name = 'sluice_out_enqueue_checked', callback = out_enqueue_checked }
 redis.register_function{ function_name = 'sluice_out_pull', callback = out_pull }
 redis.register_function{ function_name = 'sluice_out_done', callback = out_done }
 redis.register_function{ function_name = 'sluice_out_settle', callback = out_settle }

@@ -7,6 +7,7 @@ import static dev.sluice.gateway.http.JsonResponses.status;
 import dev.sluice.gateway.config.Secret;
 import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.JsonBody;
+import dev.sluice.gateway.http.QueryParams;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.privacy.AuditLog;
 import dev.sluice.gateway.privacy.MasterKeyRotation;
@@ -115,6 +116,7 @@ public final class AdminRoutes implements Routes {
     router.route("/admin/*").handler(this::authenticate);
     // Answers hold API keys and tenant settings: never kept by a cache.
     router.post("/admin/tenants").respond(noStore(this::createTenant));
+    router.get("/admin/tenants").respond(noStore(this::listTenants));
     router.get("/admin/tenants/:tenant").respond(noStore(this::describeTenant));
     router.patch("/admin/tenants/:tenant").respond(noStore(this::updateTenant));
     router.put("/admin/tenants/:tenant/opt-keywords").respond(noStore(this::putOptKeywords));
@@ -249,6 +251,39 @@ public final class AdminRoutes implements Routes {
   private static OutboundEvents outboundEvents(String value) {
     return OutboundEvents.fromWireName(value)
         .orElseThrow(() -> invalid("outboundEvents must be all, final, failures or none"));
+  }
+
+  private static final Set<String> LIST_PARAMETERS = Set.of("after", "limit");
+  static final int DEFAULT_PAGE = 100;
+  static final int MAX_PAGE = 500;
+
+  /**
+   * {@code GET /admin/tenants?after=&limit=}: the tenants by id, a page at a time → {@code
+   * {"tenants":[{"id","name","outboundEvents"}],"next": the after of the next page, or null}}.
+   */
+  private Future<JsonObject> listTenants(RoutingContext ctx) {
+    QueryParams params = new QueryParams(ctx, LIST_PARAMETERS);
+    String after = params.string("after");
+    if (after != null && !PATH_ID.matcher(after).matches()) {
+      throw QueryParams.badRequest("after must be a tenant id");
+    }
+    int limit = params.integer("limit", 1, MAX_PAGE, DEFAULT_PAGE);
+    // One more than asked says whether a next page exists.
+    return repository
+        .page(after, limit + 1)
+        .map(
+            tenants -> {
+              JsonArray out = new JsonArray();
+              for (Tenant t : tenants.subList(0, Math.min(limit, tenants.size()))) {
+                out.add(
+                    new JsonObject()
+                        .put("id", t.id())
+                        .put("name", t.name())
+                        .put("outboundEvents", t.outboundEvents().wireName()));
+              }
+              String next = tenants.size() > limit ? tenants.get(limit - 1).id() : null;
+              return new JsonObject().put("tenants", out).put("next", next);
+            });
   }
 
   private Future<JsonObject> describeTenant(RoutingContext ctx) {

@@ -2,7 +2,7 @@ package dev.sluice.gateway.admin;
 
 import static dev.sluice.gateway.http.JsonResponses.noStore;
 
-import dev.sluice.gateway.core.GatewayException;
+import dev.sluice.gateway.http.QueryParams;
 import dev.sluice.gateway.privacy.AuditEntry;
 import dev.sluice.gateway.privacy.AuditLog;
 import io.vertx.core.Future;
@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -47,16 +46,12 @@ final class AuditRoutes {
   }
 
   private Future<JsonObject> page(RoutingContext ctx) {
-    for (String name : ctx.queryParams().names()) {
-      if (!PARAMETERS.contains(name)) {
-        throw badRequest(name + " is not a parameter of /admin/audit (after, limit, tenant)");
-      }
-    }
-    long after = number(ctx, "after", 0, Long.MAX_VALUE, 0);
-    int limit = (int) number(ctx, "limit", 1, AuditLog.MAX_PAGE, DEFAULT_LIMIT);
-    String tenant = single(ctx, "tenant");
+    QueryParams params = new QueryParams(ctx, PARAMETERS);
+    long after = params.number("after", 0, Long.MAX_VALUE, 0);
+    int limit = params.integer("limit", 1, AuditLog.MAX_PAGE, DEFAULT_LIMIT);
+    String tenant = params.string("tenant");
     if (tenant != null && !TENANT.matcher(tenant).matches()) {
-      throw badRequest("tenant must be a tenant id");
+      throw QueryParams.badRequest("tenant must be a tenant id");
     }
     return audit
         .page(after, limit, tenant)
@@ -95,38 +90,5 @@ final class AuditRoutes {
         .put("details", e.details())
         .put("hash", e.hashHex())
         .put("prevHash", e.prevHashHex());
-  }
-
-  private static long number(RoutingContext ctx, String name, long min, long max, long fallback) {
-    String text = single(ctx, name);
-    if (text == null) {
-      return fallback;
-    }
-    long value;
-    try {
-      value = Long.parseLong(text);
-    } catch (NumberFormatException e) {
-      throw badRequest(name + " must be a whole number " + min + ".." + max);
-    }
-    if (value < min || value > max) {
-      throw badRequest(name + " must be a whole number " + min + ".." + max);
-    }
-    return value;
-  }
-
-  /** The parameter's one value; {@code null} when absent. */
-  private static String single(RoutingContext ctx, String name) {
-    List<String> values = ctx.queryParam(name);
-    if (values.isEmpty()) {
-      return null;
-    }
-    if (values.size() > 1) {
-      throw badRequest(name + " is given more than once");
-    }
-    return values.get(0);
-  }
-
-  private static GatewayException badRequest(String message) {
-    return GatewayException.malformed("bad_request", message);
   }
 }

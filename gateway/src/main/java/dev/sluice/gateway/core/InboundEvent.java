@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param status for status events, the normalised status ({@code queued}, {@code sent}, {@code
  *     delivered}, {@code read}, {@code failed}); {@code null} for messages
  * @param errorCode the provider's error code on a failed status, or {@code null}
+ * @param errorMessage what the provider says of that error (its title and details), or {@code null}
  * @param raw the provider's own JSON object for this one event (for form-encoded providers, a JSON
  *     object of the form fields)
  */
@@ -45,7 +46,42 @@ public record InboundEvent(
     String text,
     String status,
     String errorCode,
-    String raw) {
+    String raw,
+    String errorMessage) {
+
+  /** An event whose provider says nothing of an error beyond its code. */
+  public InboundEvent(
+      Provider provider,
+      String channelAddress,
+      EventKind kind,
+      String dedupId,
+      String endUser,
+      String from,
+      String to,
+      String providerMessageId,
+      long timestamp,
+      String type,
+      String text,
+      String status,
+      String errorCode,
+      String raw) {
+    this(
+        provider,
+        channelAddress,
+        kind,
+        dedupId,
+        endUser,
+        from,
+        to,
+        providerMessageId,
+        timestamp,
+        type,
+        text,
+        status,
+        errorCode,
+        raw,
+        null);
+  }
 
   public InboundEvent {
     Objects.requireNonNull(provider, "provider");

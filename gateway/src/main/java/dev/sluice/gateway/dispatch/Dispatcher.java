@@ -573,13 +573,21 @@ public final class Dispatcher extends VerticleBase {
           Action.DEAD,
           0,
           m,
-          history(m, MessageStatus.FAILED, spent),
+          history(m, MessageStatus.FAILED, spent).withAttempts(attempt, 0),
           statusEvent(m, MessageStatus.FAILED, spent),
           "",
           MessageCodec.encode(m));
     }
     metrics.retry(m.provider());
-    return Outcome.waiting(p, Action.RETRY, clock.millis() + retries.delayMs(attempt, r));
+    long now = clock.millis();
+    long due = now + retries.delayMs(attempt, r);
+    // The history says the message waits for a retry, why, and until when: GET /v1/messages/{id}
+    // shows the attempts, the next one's time and the last error while it retries.
+    LedgerEvent waiting =
+        m.ledgerEvent(
+                MessageStatus.QUEUED, now, null, r.errorCode(), r.errorMessage(), "dispatcher")
+            .withAttempts(attempt, due);
+    return new Outcome(p, Action.RETRY, due, m, waiting, null, "", "");
   }
 
   /** A final outcome: sent, or failed for good. */

@@ -53,6 +53,19 @@ public final class ErrorResponses {
   }
 
   /**
+   * Vert.x Web's 405 (a route has the path, none the method), with the {@code Allow} header naming
+   * the methods the path has.
+   *
+   * @param allow the path's methods, comma-separated; no header when empty
+   */
+  public static void methodNotAllowed(RoutingContext ctx, String allow) {
+    if (!allow.isEmpty() && !ctx.response().headWritten()) {
+      ctx.response().putHeader(HttpHeaders.ALLOW, allow);
+    }
+    handle(ctx);
+  }
+
+  /**
    * The failure handling of {@link #handle} for a request served by a {@link DirectRoute}: a {@link
    * GatewayException} keeps its status; anything else is an unexpected 500, logged once.
    */

@@ -61,9 +61,12 @@ public final class HttpVerticle extends VerticleBase {
       direct.putAll(r.directPosts());
     }
     router.route().failureHandler(ErrorResponses::handle);
-    for (int status : new int[] {400, 404, 405, 406, 413, 500}) {
+    for (int status : new int[] {400, 404, 406, 413, 500}) {
       router.errorHandler(status, ErrorResponses::handle);
     }
+    AllowedMethods allowed = new AllowedMethods(router.getRoutes());
+    router.errorHandler(
+        405, ctx -> ErrorResponses.methodNotAllowed(ctx, allowed.at(ctx.normalizedPath())));
     server =
         vertx.createHttpServer(
             new HttpServerOptions()

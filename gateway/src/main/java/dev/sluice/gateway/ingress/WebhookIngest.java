@@ -259,7 +259,8 @@ public final class WebhookIngest {
               e.providerMessageId(),
               status.get(),
               e.timestamp() > 0 ? e.timestamp() * 1000 : clock.millis(),
-              e.errorCode()));
+              e.errorCode(),
+              e.errorMessage()));
     }
     return out;
   }

@@ -47,6 +47,10 @@ final class LedgerCodec {
         if (e.body() != null) {
           g.writeStringField("body", e.body());
         }
+        if (e.attempts() > 0) {
+          g.writeNumberField("attempts", e.attempts());
+          g.writeNumberField("nextAttemptAt", e.nextAttemptAt());
+        }
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -90,6 +94,8 @@ final class LedgerCodec {
     String source = null;
     String campaign = null;
     String body = null;
+    int attempts = 0;
+    long nextAttemptAt = 0;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken value = p.nextToken();
@@ -110,6 +116,8 @@ final class LedgerCodec {
         case "source" -> source = p.getValueAsString();
         case "campaign" -> campaign = p.getValueAsString();
         case "body" -> body = p.getValueAsString();
+        case "attempts" -> attempts = p.getIntValue();
+        case "nextAttemptAt" -> nextAttemptAt = p.getLongValue();
         default -> p.skipChildren();
       }
     }
@@ -132,7 +140,9 @@ final class LedgerCodec {
         errorMessage,
         source,
         campaign,
-        body);
+        body,
+        attempts,
+        nextAttemptAt);
   }
 
   private static void expect(JsonToken actual, JsonToken expected) {

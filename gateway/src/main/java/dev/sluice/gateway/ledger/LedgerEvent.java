@@ -12,6 +12,10 @@ import java.util.Objects;
  * @param campaignId the campaign the message belongs to, or {@code null}
  * @param body what the message carries (its content as JSON), on the event that accepts it only;
  *     stored sealed with the tenant's data key, and kept for the tenant's body retention
+ * @param attempts on the dispatcher's event for a provider call that asked for a retry (or spent
+ *     the retry budget), how many such calls the message has had; else 0. Its error is the call's.
+ * @param nextAttemptAt with {@code attempts}, when the message is tried again (ms since the epoch),
+ *     or 0 when it is not
  */
 public record LedgerEvent(
     String messageId,
@@ -29,12 +33,79 @@ public record LedgerEvent(
     String errorMessage,
     String source,
     String campaignId,
-    String body) {
+    String body,
+    int attempts,
+    long nextAttemptAt) {
 
   public LedgerEvent {
     Objects.requireNonNull(provider, "provider");
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(source, "source");
+  }
+
+  /** An event that is not about a retry. */
+  public LedgerEvent(
+      String messageId,
+      String tenantId,
+      String channelId,
+      String provider,
+      String recipient,
+      String lane,
+      String clientRef,
+      long createdAt,
+      MessageStatus status,
+      long at,
+      String providerMessageId,
+      String errorCode,
+      String errorMessage,
+      String source,
+      String campaignId,
+      String body) {
+    this(
+        messageId,
+        tenantId,
+        channelId,
+        provider,
+        recipient,
+        lane,
+        clientRef,
+        createdAt,
+        status,
+        at,
+        providerMessageId,
+        errorCode,
+        errorMessage,
+        source,
+        campaignId,
+        body,
+        0,
+        0);
+  }
+
+  /**
+   * This event as the record of the {@code attempts}-th provider call that asked for a retry (or
+   * spent the budget), the message due again at {@code nextAttemptAt} (0: not again).
+   */
+  public LedgerEvent withAttempts(int attempts, long nextAttemptAt) {
+    return new LedgerEvent(
+        messageId,
+        tenantId,
+        channelId,
+        provider,
+        recipient,
+        lane,
+        clientRef,
+        createdAt,
+        status,
+        at,
+        providerMessageId,
+        errorCode,
+        errorMessage,
+        source,
+        campaignId,
+        body,
+        attempts,
+        nextAttemptAt);
   }
 
   /** An event about a message of no campaign. */
@@ -111,6 +182,20 @@ public record LedgerEvent(
   /** A provider's status report on a message it knows as {@code providerMessageId}. */
   public static LedgerEvent fromProvider(
       String provider, String providerMessageId, MessageStatus status, long at, String errorCode) {
+    return fromProvider(provider, providerMessageId, status, at, errorCode, null);
+  }
+
+  /**
+   * A provider's status report, with what it says of a failure beside its code ({@code
+   * errorMessage}: its title and details, or {@code null}).
+   */
+  public static LedgerEvent fromProvider(
+      String provider,
+      String providerMessageId,
+      MessageStatus status,
+      long at,
+      String errorCode,
+      String errorMessage) {
     return new LedgerEvent(
         null,
         null,
@@ -124,7 +209,7 @@ public record LedgerEvent(
         at,
         providerMessageId,
         errorCode,
-        null,
+        errorMessage,
         "webhook");
   }
 

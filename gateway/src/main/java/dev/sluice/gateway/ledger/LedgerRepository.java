@@ -57,7 +57,27 @@ public final class LedgerRepository {
         provider_message_id = COALESCE(m.provider_message_id, EXCLUDED.provider_message_id),
         campaign_id = COALESCE(m.campaign_id, EXCLUDED.campaign_id),
         recipient_hash = COALESCE(m.recipient_hash, EXCLUDED.recipient_hash),
+        next_attempt_at = CASE WHEN GREATEST(m.status_rank, EXCLUDED.status_rank) >= 2
+            THEN NULL ELSE m.next_attempt_at END,
         updated_at = now()
+      """;
+
+  /**
+   * The retries of a batch, after the upsert: each message takes its latest (most attempts), never
+   * an older one, and a message already sent or finished is not waiting for a next attempt.
+   */
+  private static final String RECORD_ATTEMPTS =
+      """
+      UPDATE messages m SET attempts = r.attempts,
+          next_attempt_at = CASE WHEN m.status_rank < 2 THEN r.next_attempt_at END,
+          last_error_code = r.error_code, last_error_message = r.error_message
+      FROM (SELECT DISTINCT ON (id) id, created_at, attempts, next_attempt_at, error_code,
+              error_message
+            FROM unnest($1::uuid[], $2::timestamptz[], $3::int4[], $4::timestamptz[],
+                $5::text[], $6::text[])
+              AS t(id, created_at, attempts, next_attempt_at, error_code, error_message)
+            ORDER BY id, attempts DESC) r
+      WHERE m.id = r.id AND m.created_at = r.created_at AND r.attempts > m.attempts
       """;
 
   private static final String INSERT_EVENTS =
@@ -79,9 +99,9 @@ public final class LedgerRepository {
   private static final String INSERT_PROVIDER_STATUSES =
       """
       INSERT INTO provider_statuses (provider, provider_message_id, status, status_rank, at,
-          error_code)
+          error_code, error_message)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int2[], $5::timestamptz[],
-          $6::text[])
+          $6::text[], $7::text[])
       ON CONFLICT DO NOTHING
       """;
 
@@ -92,12 +112,15 @@ public final class LedgerRepository {
         SELECT DISTINCT provider, pmid FROM unnest($1::text[], $2::text[]) AS t(provider, pmid)),
       best AS (
         SELECT DISTINCT ON (ps.provider, ps.provider_message_id)
-            ps.provider, ps.provider_message_id, ps.status, ps.status_rank, ps.error_code
+            ps.provider, ps.provider_message_id, ps.status, ps.status_rank, ps.error_code,
+            ps.error_message
         FROM provider_statuses ps
         JOIN touched t ON ps.provider = t.provider AND ps.provider_message_id = t.pmid
         ORDER BY ps.provider, ps.provider_message_id, ps.status_rank DESC)
       UPDATE messages m SET status = best.status, status_rank = best.status_rank,
-          error_code = best.error_code, error_message = NULL, updated_at = now()
+          error_code = best.error_code, error_message = best.error_message,
+          next_attempt_at = CASE WHEN best.status_rank >= 2 THEN NULL ELSE m.next_attempt_at END,
+          updated_at = now()
       FROM best
       WHERE m.provider = best.provider AND m.provider_message_id = best.provider_message_id
         AND best.status_rank > m.status_rank
@@ -150,6 +173,7 @@ public final class LedgerRepository {
                 pool.withTransaction(
                     conn ->
                         upsertMessages(conn, ours)
+                            .compose(v -> recordAttempts(conn, ours))
                             .compose(v -> insertEvents(conn, ours))
                             .compose(v -> insertBodies(conn, bodies))
                             .compose(v -> insertProviderStatuses(conn, providers))
@@ -303,6 +327,38 @@ public final class LedgerRepository {
         .mapEmpty();
   }
 
+  private static Future<Void> recordAttempts(SqlConnection conn, List<LedgerEvent> ours) {
+    List<LedgerEvent> retries = new ArrayList<>();
+    for (LedgerEvent e : ours) {
+      if (e.attempts() > 0) {
+        retries.add(e);
+      }
+    }
+    if (retries.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = retries.size();
+    UUID[] id = new UUID[n];
+    OffsetDateTime[] created = new OffsetDateTime[n];
+    Integer[] attempts = new Integer[n];
+    OffsetDateTime[] next = new OffsetDateTime[n];
+    String[] code = new String[n];
+    String[] message = new String[n];
+    for (int i = 0; i < n; i++) {
+      LedgerEvent e = retries.get(i);
+      id[i] = UUID.fromString(e.messageId());
+      created[i] = createdAt(e);
+      attempts[i] = e.attempts();
+      next[i] =
+          e.nextAttemptAt() > 0 && storableTime(e.nextAttemptAt()) ? time(e.nextAttemptAt()) : null;
+      code[i] = text(e.errorCode());
+      message[i] = text(e.errorMessage());
+    }
+    return conn.preparedQuery(RECORD_ATTEMPTS)
+        .execute(arrays(id, created, attempts, next, code, message))
+        .mapEmpty();
+  }
+
   /**
    * The history rows of our own status changes. The API's "accepted" is not among them: the
    * message's row holds that time ({@code created_at}) and the history shows it from there, which
@@ -356,6 +412,7 @@ public final class LedgerRepository {
     Short[] rank = new Short[n];
     OffsetDateTime[] at = new OffsetDateTime[n];
     String[] code = new String[n];
+    String[] message = new String[n];
     for (int i = 0; i < n; i++) {
       LedgerEvent e = providers.get(i);
       provider[i] = text(e.provider());
@@ -364,9 +421,10 @@ public final class LedgerRepository {
       rank[i] = (short) e.status().rank();
       at[i] = time(e.at());
       code[i] = text(e.errorCode());
+      message[i] = text(e.errorMessage());
     }
     return conn.preparedQuery(INSERT_PROVIDER_STATUSES)
-        .execute(arrays(provider, pmid, status, rank, at, code))
+        .execute(arrays(provider, pmid, status, rank, at, code, message))
         .mapEmpty();
   }
 
@@ -387,15 +445,19 @@ public final class LedgerRepository {
         .mapEmpty();
   }
 
+  /** The columns a message is shown with ({@link #record}). */
+  private static final String MESSAGE_COLUMNS =
+      "id, channel_id, recipient, lane, client_ref, status, provider_message_id, error_code,"
+          + " error_message, created_at, updated_at, campaign_id, attempts, next_attempt_at,"
+          + " last_error_code, last_error_message";
+
   /**
    * One message of a tenant with its history, oldest first, and its content while the tenant's body
    * retention keeps it; empty when there is none.
    */
   public Future<Optional<MessageRecord>> find(String tenantId, UUID id) {
     return pool.preparedQuery(
-            "SELECT id, channel_id, recipient, lane, client_ref, status, provider_message_id,"
-                + " error_code, error_message, created_at, updated_at, campaign_id"
-                + " FROM messages WHERE id = $1 AND tenant_id = $2")
+            "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE id = $1 AND tenant_id = $2")
         .execute(Tuple.of(id, tenantId))
         .compose(
             rows -> {
@@ -407,27 +469,102 @@ public final class LedgerRepository {
               Future<List<MessageRecord.HistoryEntry>> history = history(id, created);
               Future<String> content = content(tenantId, id, created);
               return Future.all(history, content)
-                  .map(
-                      v ->
-                          Optional.of(
-                              new MessageRecord(
-                                  m.getUUID("id").toString(),
-                                  m.getString("channel_id"),
-                                  m.getString("recipient"),
-                                  m.getString("lane"),
-                                  m.getString("client_ref"),
-                                  m.getString("status"),
-                                  m.getString("provider_message_id"),
-                                  m.getString("error_code"),
-                                  m.getString("error_message"),
-                                  created.toInstant(),
-                                  m.getOffsetDateTime("updated_at").toInstant(),
-                                  m.getUUID("campaign_id") == null
-                                      ? null
-                                      : m.getUUID("campaign_id").toString(),
-                                  content.result(),
-                                  history.result())));
+                  .map(v -> Optional.of(record(m, content.result(), history.result())));
             });
+  }
+
+  /**
+   * A page of a tenant's messages, newest first: keyset pagination on (created_at, id), so a page
+   * costs the same however deep it is, and the cursor's time leaves out the newer monthly
+   * partitions. A recipient is looked up by the keyed hash of its conversation key, like every
+   * lookup of a person; the indexes (V20) lead with the tenant, its recipient hash or the campaign,
+   * then (created_at, id).
+   */
+  public Future<MessagePage> page(String tenantId, MessagePage.Query q) {
+    List<Object> params = new ArrayList<>();
+    StringBuilder sql =
+        new StringBuilder("SELECT ")
+            .append(MESSAGE_COLUMNS)
+            .append(" FROM messages WHERE tenant_id = ")
+            .append(param(params, tenantId));
+    if (q.status() != null) {
+      sql.append(" AND status = ").append(param(params, q.status().wireName()));
+    }
+    if (q.channelId() != null) {
+      sql.append(" AND channel_id = ").append(param(params, q.channelId()));
+    }
+    if (q.recipientKey() != null) {
+      sql.append(" AND recipient_hash = ").append(param(params, hasher.hash(q.recipientKey())));
+    }
+    if (q.campaignId() != null) {
+      sql.append(" AND campaign_id = ").append(param(params, q.campaignId()));
+    }
+    if (q.since() != null) {
+      sql.append(" AND created_at >= ").append(param(params, time(q.since())));
+    }
+    if (q.until() != null) {
+      sql.append(" AND created_at < ").append(param(params, time(q.until())));
+    }
+    if (q.after() != null) {
+      sql.append(" AND (created_at, id) < (")
+          .append(param(params, time(q.after().createdAt())))
+          .append(", ")
+          .append(param(params, q.after().id()))
+          .append(")");
+    }
+    sql.append(" ORDER BY created_at DESC, id DESC LIMIT ").append(param(params, q.limit() + 1));
+    return pool.preparedQuery(sql.toString())
+        .execute(Tuple.from(params))
+        .map(
+            rows -> {
+              List<MessageRecord> out = new ArrayList<>(Math.min(rows.size(), q.limit()));
+              for (Row r : rows) {
+                if (out.size() == q.limit()) {
+                  break;
+                }
+                out.add(record(r, null, null));
+              }
+              MessageRecord last = out.isEmpty() ? null : out.get(out.size() - 1);
+              MessagePage.Cursor next =
+                  rows.size() > q.limit()
+                      ? new MessagePage.Cursor(last.createdAt(), UUID.fromString(last.id()))
+                      : null;
+              return new MessagePage(out, next);
+            });
+  }
+
+  private static String param(List<Object> params, Object value) {
+    params.add(value);
+    return "$" + params.size();
+  }
+
+  private static OffsetDateTime time(Instant t) {
+    return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
+  }
+
+  /** A message row ({@link #MESSAGE_COLUMNS}) as shown, with its content and history if given. */
+  private static MessageRecord record(
+      Row m, String content, List<MessageRecord.HistoryEntry> history) {
+    OffsetDateTime next = m.getOffsetDateTime("next_attempt_at");
+    return new MessageRecord(
+        m.getUUID("id").toString(),
+        m.getString("channel_id"),
+        m.getString("recipient"),
+        m.getString("lane"),
+        m.getString("client_ref"),
+        m.getString("status"),
+        m.getString("provider_message_id"),
+        m.getString("error_code"),
+        m.getString("error_message"),
+        m.getOffsetDateTime("created_at").toInstant(),
+        m.getOffsetDateTime("updated_at").toInstant(),
+        m.getUUID("campaign_id") == null ? null : m.getUUID("campaign_id").toString(),
+        content,
+        history,
+        m.getInteger("attempts"),
+        next == null ? null : next.toInstant(),
+        m.getString("last_error_code"),
+        m.getString("last_error_message"));
   }
 
   /**
@@ -465,7 +602,7 @@ public final class LedgerRepository {
               SELECT 1 FROM message_events e WHERE e.message_id = $1
                 AND e.message_created_at = $2 AND e.status = 'accepted')
             UNION ALL
-            SELECT ps.status, ps.at, 'provider', ps.error_code, NULL
+            SELECT ps.status, ps.at, 'provider', ps.error_code, ps.error_message
             FROM provider_statuses ps JOIN messages m
               ON m.provider = ps.provider AND m.provider_message_id = ps.provider_message_id
             WHERE m.id = $1 AND m.created_at = $2

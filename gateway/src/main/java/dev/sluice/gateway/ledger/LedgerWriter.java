@@ -61,6 +61,10 @@ public final class LedgerWriter extends VerticleBase {
   private LedgerStream stream;
   private long deadSampler = -1;
   private boolean stopped;
+
+  /** The read and write under way; stop waits for it before closing the connection. */
+  private Future<?> cycle = Future.succeededFuture();
+
   private boolean ownPendingFirst = true;
   private long lastClaimMs;
 
@@ -95,11 +99,16 @@ public final class LedgerWriter extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /**
+   * Lets the read and write under way end (a read blocks {@link #BLOCK_MS} at most), so what it
+   * read is written and acknowledged, then closes the connection; closing it under a blocked read
+   * would fail that read and warn of a failure that is none.
+   */
   @Override
   public Future<?> stop() {
     stopped = true;
     vertx.cancelTimer(deadSampler);
-    return redis.close();
+    return cycle.transform(ar -> redis.close());
   }
 
   private void next() {
@@ -114,24 +123,29 @@ public final class LedgerWriter extends VerticleBase {
     } else {
       read = read();
     }
-    read.compose(this::write)
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                warn(ar.cause());
-                ownPendingFirst = true;
-                // The stream was deleted (by hand, or a Redis restarted without its data) and an
-                // append made it again, without our group: make the group, or nothing appended
-                // from now on would ever be read.
-                Future<?> group =
-                    String.valueOf(ar.cause().getMessage()).startsWith("NOGROUP")
-                        ? stream.createGroup()
-                        : Future.succeededFuture();
-                group.onComplete(g -> vertx.setTimer(RETRY_MS, id -> next()));
-              } else {
-                vertx.runOnContext(v -> next());
-              }
-            });
+    cycle =
+        read.compose(this::write)
+            .onComplete(
+                ar -> {
+                  if (stopped) {
+                    return;
+                  }
+                  if (ar.failed()) {
+                    warn(ar.cause());
+                    ownPendingFirst = true;
+                    // The stream was deleted (by hand, or a Redis restarted without its data) and
+                    // an
+                    // append made it again, without our group: make the group, or nothing appended
+                    // from now on would ever be read.
+                    Future<?> group =
+                        String.valueOf(ar.cause().getMessage()).startsWith("NOGROUP")
+                            ? stream.createGroup()
+                            : Future.succeededFuture();
+                    group.onComplete(g -> vertx.setTimer(RETRY_MS, id -> next()));
+                  } else {
+                    vertx.runOnContext(v -> next());
+                  }
+                });
   }
 
   /** Our own pending entries first (after a restart), then new ones. */

@@ -9,6 +9,9 @@ import java.util.List;
  * @param campaignId the campaign it was sent for, or {@code null}
  * @param content what it carried (the queue's content JSON), or {@code null} once the tenant's body
  *     retention has passed (or it was erased)
+ * @param attempts provider calls that asked for a retry so far
+ * @param nextAttemptAt when it is tried again, or {@code null} when it is not waiting for a retry
+ * @param lastErrorCode the error of the last call that asked for a retry, or {@code null}
  */
 public record MessageRecord(
     String id,
@@ -24,7 +27,11 @@ public record MessageRecord(
     Instant updatedAt,
     String campaignId,
     String content,
-    List<HistoryEntry> history) {
+    List<HistoryEntry> history,
+    int attempts,
+    Instant nextAttemptAt,
+    String lastErrorCode,
+    String lastErrorMessage) {
 
   /** One status change; {@code source} is api, dispatcher or provider. */
   public record HistoryEntry(

@@ -14,6 +14,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 
 /**
  * The one meter registry of the process, handed to Vert.x (HTTP server, pools) and to our own
@@ -29,6 +32,18 @@ public final class Metrics {
     // unit in process.cpu.time ("_ns"), and a gauge ending in "_count". Drop the first (the CPU
     // usage gauge stays) and rename the second.
     registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
+    // Vert.x registers the in-flight gauges of the HTTP server (active connections and requests)
+    // and of the PostgreSQL client (pending) once per server instance or connection, untagged:
+    // Micrometer keeps the first, warns at every start, and the gauge shows that one's count only,
+    // a fraction of the truth. They go; the counters and timers of both add up and stay.
+    registry
+        .config()
+        .meterFilter(
+            MeterFilter.deny(
+                id ->
+                    id.getType() == Meter.Type.GAUGE
+                        && (id.getName().startsWith("vertx.http.server.")
+                            || id.getName().startsWith("vertx.sql."))));
     registry
         .config()
         .meterFilter(
@@ -53,10 +68,26 @@ public final class Metrics {
         .register(registry);
   }
 
-  private static String version() {
-    String v = Metrics.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
+  /**
+   * The version the build wrote into {@code build.properties} (Maven resource filtering), so the
+   * jar, its tests and a run from the IDE after a Maven build all report it; "unknown" when the
+   * resource is missing or was not filtered.
+   */
+  public static String version() {
+    try (InputStream in = Metrics.class.getResourceAsStream("build.properties")) {
+      if (in == null) {
+        return UNKNOWN;
+      }
+      Properties p = new Properties();
+      p.load(in);
+      String v = p.getProperty("version", "");
+      return v.isBlank() || v.startsWith("${") ? UNKNOWN : v;
+    } catch (IOException e) {
+      return UNKNOWN;
+    }
   }
+
+  private static final String UNKNOWN = "unknown";
 
   public PrometheusMeterRegistry registry() {
     return registry;

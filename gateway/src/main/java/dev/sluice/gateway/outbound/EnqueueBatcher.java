@@ -15,7 +15,7 @@ import java.util.function.Function;
 
 /**
  * Gathers the messages that the requests of one event-loop turn enqueue and writes each tenant
- * partition's share in one {@link OutboundStore#enqueueBounded} call when the turn ends, so
+ * partition's share in one {@link OutboundStore#enqueueChecked} call when the turn ends, so
  * concurrent requests to a partition cost one round trip. A call carries at most {@link
  * #MAX_PER_CALL} messages; one caller's messages always travel in one call. The function handles
  * its messages in order, so two callers using one idempotency key in one call still get one
@@ -96,7 +96,7 @@ final class EnqueueBatcher {
     TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), unit.tenant(), unit.partition());
     Future<List<Enqueued>> sent;
     try {
-      sent = store.enqueueBounded(keys, OutboundQueue.IDEMPOTENCY_TTL_SECONDS, bound, p.entries);
+      sent = store.enqueueChecked(keys, OutboundQueue.IDEMPOTENCY_TTL_SECONDS, bound, p.entries);
     } catch (RuntimeException e) {
       sent = Future.failedFuture(e);
     }

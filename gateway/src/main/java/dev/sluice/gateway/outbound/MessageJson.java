@@ -38,6 +38,9 @@ final class MessageJson {
    */
   private static final Set<String> RAW_ARRAYS = Set.of("components", "days");
 
+  /** Fields of a message's objects whose object value is read too: {@code template.language}. */
+  private static final Set<String> NESTED_OBJECTS = Set.of("language");
+
   private MessageJson() {}
 
   /** The fields of one JSON object, in the order they first appeared. */
@@ -162,8 +165,8 @@ final class MessageJson {
       case VALUE_NULL:
         return null;
       case START_OBJECT:
-        if (depth == 0) {
-          return object(p, 1);
+        if (depth == 0 || (depth == 1 && NESTED_OBJECTS.contains(name))) {
+          return object(p, depth + 1);
         }
         p.skipChildren();
         return OTHER;

@@ -168,10 +168,7 @@ public final class MessageValidator {
         if (!TEMPLATE_NAME.matcher(name).matches()) {
           throw invalid("template.name must be lowercase letters, digits and _");
         }
-        String language = string(t, "language", true, 16, "template.");
-        if (!LANGUAGE.matcher(language).matches()) {
-          throw invalid("template.language must be a language code such as en_US");
-        }
+        String language = language(t);
         Object components = t.get("components");
         if (components != null && !(components instanceof RawArray)) {
           throw invalid("template.components must be an array");
@@ -217,6 +214,33 @@ public final class MessageValidator {
       }
       default -> throw invalid("type must be text, template or media");
     }
+  }
+
+  /**
+   * A template's language: a code ({@code "en_US"}), or Meta's own shape of it, {@code
+   * {"code":"en_US"}} (with the {@code "policy":"deterministic"} of Meta's older API), so a body
+   * written for Meta's API is taken as it is.
+   */
+  private static String language(Fields template) {
+    String code;
+    if (template.get("language") instanceof Fields meta) {
+      for (String f : meta.names()) {
+        if (!f.equals("code") && !f.equals("policy")) {
+          throw invalid("template.language." + f + " is not a known field");
+        }
+      }
+      String policy = string(meta, "policy", false, 16, "template.language.");
+      if (policy != null && !policy.equals("deterministic")) {
+        throw invalid("template.language.policy must be deterministic");
+      }
+      code = string(meta, "code", true, 16, "template.language.");
+    } else {
+      code = string(template, "language", true, 16, "template.");
+    }
+    if (!LANGUAGE.matcher(code).matches()) {
+      throw invalid("template.language must be a language code such as en_US");
+    }
+    return code;
   }
 
   /** The content field present must be the one of its type. */

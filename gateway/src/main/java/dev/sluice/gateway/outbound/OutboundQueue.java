@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Puts accepted messages on their tenant's outbound queue ({@link OutboundStore#enqueueBounded},
+ * Puts accepted messages on their tenant's outbound queue ({@link OutboundStore#enqueueChecked},
  * one call per tenant partition per event-loop turn, across requests) and marks the partitions due
  * in the dispatch work set (one call per event-loop turn). A message's partition is chosen by its
  * recipient, so all of a conversation's messages share one partition and go out in order. One per
@@ -91,10 +91,18 @@ public final class OutboundQueue {
    * @param replayed true when nothing new was queued because of the idempotency key
    * @param optedOut true when the recipient opted out on this channel (nothing queued)
    * @param full true when the tenant's partition holds its backlog bound already (nothing queued)
+   * @param mismatch true when the item's idempotency key was first used for another request
+   *     (nothing queued): a key names one request, and a retry must repeat it
    */
-  public record Result(String id, boolean replayed, boolean optedOut, boolean full) {
+  public record Result(
+      String id, boolean replayed, boolean optedOut, boolean full, boolean mismatch) {
     static Result queued(String id) {
-      return new Result(id, false, false, false);
+      return new Result(id, false, false, false, false);
+    }
+
+    /** True when the item's message was queued now (not replayed, refused or held back). */
+    public boolean fresh() {
+      return !replayed && !optedOut && !full && !mismatch;
     }
   }
 
@@ -120,6 +128,7 @@ public final class OutboundQueue {
     int n = items.size();
     QueuedMessage[] messages = new QueuedMessage[n];
     String[] keyHashes = new String[n];
+    String[] fingerprints = new String[n];
     boolean[] bound = new boolean[n];
     int[] own = new int[n];
     for (int i = 0; i < n; i++) {
@@ -131,9 +140,24 @@ public final class OutboundQueue {
       String key = items.get(i).idempotencyKey();
       keyHashes[i] = key == null ? null : sha256(key);
       bound[i] = items.get(i).recipientBound();
+      if (key != null && !bound[i]) {
+        fingerprints[i] = fingerprint(m);
+      }
       own[i] = PhoneHasher.partition(m.recipientHash(), partitions);
     }
-    return owners(messages, keyHashes, bound, own).compose(p -> enqueue(messages, keyHashes, p));
+    return owners(messages, keyHashes, bound, own)
+        .compose(p -> enqueue(messages, keyHashes, fingerprints, p));
+  }
+
+  /**
+   * The keyed hash of what a request asked for ({@link QueuedMessage#asRequested}), stored beside
+   * its idempotency key: a retry must ask for the same message. Keyed like a recipient's hash, so
+   * Redis holds nothing that a guess at a message's text and number could be checked against.
+   * Computed for tenants' keys only: a campaign row's key is the gateway's own and always names the
+   * same row.
+   */
+  private String fingerprint(QueuedMessage m) {
+    return hasher.hash(MessageCodec.encode(m.asRequested()));
   }
 
   private String recipientHash(QueuedMessage m) {
@@ -171,7 +195,7 @@ public final class OutboundQueue {
   }
 
   private Future<List<Result>> enqueue(
-      QueuedMessage[] messages, String[] keyHashes, int[] partitions) {
+      QueuedMessage[] messages, String[] keyHashes, String[] fingerprints, int[] partitions) {
     Map<Integer, List<Integer>> byPartition = new LinkedHashMap<>();
     for (int i = 0; i < messages.length; i++) {
       byPartition.computeIfAbsent(partitions[i], k -> new ArrayList<>()).add(i);
@@ -189,7 +213,8 @@ public final class OutboundQueue {
                 m.id(),
                 m.channelId() + ":" + m.recipientHash(),
                 MessageCodec.encodeBytes(m),
-                keyHashes[i]));
+                keyHashes[i],
+                fingerprints[i]));
       }
       calls.add(
           batcher
@@ -202,9 +227,10 @@ public final class OutboundQueue {
                       results[i] =
                           switch (r.kind()) {
                             case QUEUED -> Result.queued(messages[i].id());
-                            case OPTED_OUT -> new Result(null, false, true, false);
-                            case FULL -> new Result(null, false, false, true);
-                            case REPLAYED -> new Result(r.firstId(), true, false, false);
+                            case OPTED_OUT -> new Result(null, false, true, false, false);
+                            case FULL -> new Result(null, false, false, true, false);
+                            case MISMATCH -> new Result(null, false, false, false, true);
+                            case REPLAYED -> new Result(r.firstId(), true, false, false, false);
                           };
                     }
                     return null;

@@ -7,10 +7,12 @@ import dev.sluice.gateway.core.GatewayException;
 import dev.sluice.gateway.http.DirectRoute;
 import dev.sluice.gateway.http.ErrorResponses;
 import dev.sluice.gateway.http.JsonResponses;
+import dev.sluice.gateway.http.QueryParams;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.ledger.Ledger;
 import dev.sluice.gateway.ledger.LedgerEvent;
 import dev.sluice.gateway.ledger.LedgerRepository;
+import dev.sluice.gateway.ledger.MessagePage;
 import dev.sluice.gateway.ledger.MessageRecord;
 import dev.sluice.gateway.ledger.MessageStatus;
 import dev.sluice.gateway.tenant.TenantAuth;
@@ -31,9 +33,11 @@ import java.util.UUID;
 
 /**
  * The tenant message API: {@code POST /v1/messages} (202 once the message is in Redis), {@code POST
- * /v1/messages/batch} (up to 1,000, one result each) and {@code GET /v1/messages/{id}} (status and
- * history from the ledger). An {@code Idempotency-Key} seen in the last 24 hours returns the first
- * answer and queues nothing new. The two {@code POST}s are served ahead of the router ({@link
+ * /v1/messages/batch} (up to 1,000, one result each), {@code GET /v1/messages/{id}} (status,
+ * retries and history from the ledger) and {@code GET /v1/messages} (the tenant's messages, newest
+ * first, in keyset pages). An {@code Idempotency-Key} seen in the last 24 hours with the same
+ * message returns the first answer and queues nothing new; with another message it is refused
+ * ({@code 422 idempotency_mismatch}). The two {@code POST}s are served ahead of the router ({@link
  * DirectRoute}): the body is read with Jackson's streaming parser straight into the validator's
  * fields and the answer is written as bytes, with no JSON tree either way.
  */
@@ -76,6 +80,7 @@ public final class OutboundRoutes implements Routes {
         .post("/v1/messages/batch")
         .handler(auth)
         .handler(ctx -> sendBatch(ctx.request(), ctx.body().buffer(), TenantAuth.tenant(ctx).id()));
+    router.get("/v1/messages").handler(auth).respond(this::list);
     router.get("/v1/messages/:id").handler(auth).respond(this::get);
   }
 
@@ -102,6 +107,10 @@ public final class OutboundRoutes implements Routes {
               }
               if (r.full()) {
                 ErrorResponses.fail(request, backlogFull());
+                return;
+              }
+              if (r.mismatch()) {
+                ErrorResponses.fail(request, mismatch());
                 return;
               }
               if (r.replayed()) {
@@ -175,6 +184,8 @@ public final class OutboundRoutes implements Routes {
           writeError(g, "recipient_opted_out", "the recipient opted out on this channel");
         } else if (r.full()) {
           writeError(g, "backlog_full", BACKLOG_FULL);
+        } else if (r.mismatch()) {
+          writeError(g, IDEMPOTENCY_MISMATCH, MISMATCH);
         } else {
           g.writeStringField("id", r.id());
           g.writeStringField("status", "accepted");
@@ -213,7 +224,7 @@ public final class OutboundRoutes implements Routes {
               List<LedgerEvent> events = new ArrayList<>();
               for (int i = 0; i < results.size(); i++) {
                 OutboundQueue.Result r = results.get(i);
-                if (!r.replayed() && !r.optedOut() && !r.full()) {
+                if (r.fresh()) {
                   events.add(acceptedEvent(items.get(i).message()));
                 }
               }
@@ -236,12 +247,112 @@ public final class OutboundRoutes implements Routes {
     }
     return history
         .find(tenant, id)
-        .recover(
-            e ->
-                Future.failedFuture(
-                    GatewayException.unavailable(
-                        "unavailable", "message history cannot be read right now", 5)))
+        .recover(e -> Future.failedFuture(historyUnavailable()))
         .map(found -> render(found.orElseThrow(OutboundRoutes::notFound)));
+  }
+
+  private static final Set<String> LIST_PARAMETERS =
+      Set.of("status", "channel", "to", "campaignId", "since", "until", "cursor", "limit");
+  static final int DEFAULT_PAGE = 50;
+  static final int MAX_PAGE = 200;
+
+  /**
+   * {@code GET /v1/messages}: the tenant's messages, newest first, a page at a time ({@code
+   * {"messages":[…],"next": cursor or null}}); each filter narrows the list. A bad parameter is
+   * 400.
+   */
+  private Future<JsonObject> list(RoutingContext ctx) {
+    String tenant = TenantAuth.tenant(ctx).id();
+    QueryParams params = new QueryParams(ctx, LIST_PARAMETERS);
+    MessagePage.Query query =
+        new MessagePage.Query(
+            status(params.string("status")),
+            params.string("channel"),
+            recipientKey(params.string("to")),
+            uuid(params, "campaignId"),
+            params.instant("since"),
+            params.instant("until"),
+            cursor(params.string("cursor")),
+            params.integer("limit", 1, MAX_PAGE, DEFAULT_PAGE));
+    return history
+        .page(tenant, query)
+        .recover(e -> Future.failedFuture(historyUnavailable()))
+        .map(
+            page -> {
+              JsonArray messages = new JsonArray();
+              page.messages().forEach(m -> messages.add(summary(m)));
+              return new JsonObject()
+                  .put("messages", messages)
+                  .put("next", page.next() == null ? null : page.next().token());
+            });
+  }
+
+  private static MessageStatus status(String text) {
+    if (text == null) {
+      return null;
+    }
+    return MessageStatus.fromWireName(text)
+        .orElseThrow(
+            () ->
+                QueryParams.badRequest(
+                    "status must be accepted, queued, sent, failed, cancelled, delivered or read"));
+  }
+
+  /** The conversation key of {@code to}: a number's digits (normalised first), or a chat id. */
+  private static String recipientKey(String to) {
+    if (to == null) {
+      return null;
+    }
+    if (!to.startsWith("+")) {
+      return to;
+    }
+    try {
+      return LedgerRepository.conversationKey(PhoneNumbers.e164(to));
+    } catch (PhoneNumbers.Refused e) {
+      throw QueryParams.badRequest("to " + e.getMessage());
+    }
+  }
+
+  private static UUID uuid(QueryParams params, String name) {
+    String text = params.string(name);
+    try {
+      return text == null ? null : UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      throw QueryParams.badRequest(name + " must be a UUID");
+    }
+  }
+
+  private static MessagePage.Cursor cursor(String token) {
+    try {
+      return token == null ? null : MessagePage.Cursor.of(token);
+    } catch (IllegalArgumentException | java.time.DateTimeException e) {
+      throw QueryParams.badRequest("cursor must be a next value of an earlier page");
+    }
+  }
+
+  /** A message as a listing shows it: what {@link #render} shows, without content or history. */
+  static JsonObject summary(MessageRecord m) {
+    return new JsonObject()
+        .put("id", m.id())
+        .put("status", m.status())
+        .put("channel", m.channelId())
+        .put("to", m.recipient())
+        .put("lane", m.lane())
+        .put("clientRef", m.clientRef())
+        .put("campaignId", m.campaignId())
+        .put("providerMessageId", m.providerMessageId())
+        .put("error", error(m.errorCode(), m.errorMessage()))
+        .put("attempts", m.attempts())
+        .put("nextAttemptAt", m.nextAttemptAt() == null ? null : m.nextAttemptAt().toString())
+        .put("lastError", error(m.lastErrorCode(), m.lastErrorMessage()))
+        .put("createdAt", m.createdAt().toString())
+        .put("updatedAt", m.updatedAt().toString());
+  }
+
+  private static JsonObject error(String code, String message) {
+    return code == null && message == null
+        ? null
+        : new JsonObject().put("code", code).put("message", message);
   }
 
   static JsonObject render(MessageRecord m) {
@@ -253,28 +364,12 @@ public final class OutboundRoutes implements Routes {
               .put("at", h.at().toString())
               .put("source", h.source());
       if (h.errorCode() != null) {
-        entry.put(
-            "error", new JsonObject().put("code", h.errorCode()).put("message", h.errorMessage()));
+        entry.put("error", error(h.errorCode(), h.errorMessage()));
       }
       history.add(entry);
     }
-    return new JsonObject()
-        .put("id", m.id())
-        .put("status", m.status())
-        .put("channel", m.channelId())
-        .put("to", m.recipient())
-        .put("lane", m.lane())
-        .put("clientRef", m.clientRef())
-        .put("campaignId", m.campaignId())
+    return summary(m)
         .put("content", m.content() == null ? null : new JsonObject(m.content()))
-        .put("providerMessageId", m.providerMessageId())
-        .put(
-            "error",
-            m.errorCode() == null
-                ? null
-                : new JsonObject().put("code", m.errorCode()).put("message", m.errorMessage()))
-        .put("createdAt", m.createdAt().toString())
-        .put("updatedAt", m.updatedAt().toString())
         .put("history", history);
   }
 
@@ -302,9 +397,23 @@ public final class OutboundRoutes implements Routes {
     return GatewayException.unavailable("backlog_full", BACKLOG_FULL, RETRY_AFTER_BACKLOG_S);
   }
 
+  private static final String IDEMPOTENCY_MISMATCH = "idempotency_mismatch";
+  private static final String MISMATCH =
+      "this idempotency key was used for another request in the last 24 hours";
+
+  /** A key names one request: the same key with another body is a client's mistake, not a retry. */
+  private static GatewayException mismatch() {
+    return GatewayException.invalid(IDEMPOTENCY_MISMATCH, MISMATCH);
+  }
+
   private static GatewayException optedOut() {
     return GatewayException.invalid(
         "recipient_opted_out", "the recipient opted out of messages on this channel");
+  }
+
+  private static GatewayException historyUnavailable() {
+    return GatewayException.unavailable(
+        "unavailable", "message history cannot be read right now", 5);
   }
 
   private static GatewayException notFound() {

@@ -13,13 +13,14 @@ import java.util.Locale;
 
 /**
  * The outbound queue's Redis functions ({@code redis/sluice.lua}), one method each, with typed
- * arguments and replies: the enqueue ({@code sluice_out_enqueue_bounded}) and its idempotency-key
+ * arguments and replies: the enqueue ({@code sluice_out_enqueue_checked}) and its idempotency-key
  * owner, the dispatcher's lease, record and length ({@code sluice_out_pull}, {@code
  * sluice_out_record_noted}, {@code sluice_out_len}) and its pacing ({@code sluice_pace_many}), and
  * the functions the library keeps for older gateways ({@code sluice_out_enqueue}, {@code
- * sluice_out_record}, {@code sluice_out_settle}, {@code sluice_out_done}, {@code sluice_pace}).
- * Which keys a function touches and in what order its arguments go is known here and nowhere else.
- * Holds nothing but its connection: used on the connection's event loop.
+ * sluice_out_enqueue_bounded}, {@code sluice_out_record}, {@code sluice_out_settle}, {@code
+ * sluice_out_done}, {@code sluice_pace}). Which keys a function touches and in what order its
+ * arguments go is known here and nowhere else. Holds nothing but its connection: used on the
+ * connection's event loop.
  *
  * <p>A partition has a high and a low lane (a stream and a lease set each), an attempts hash, a
  * dead-letter stream and an opt-out set with its notes; a stream holds exactly the messages not yet
@@ -44,9 +45,22 @@ public final class OutboundStore {
    *     time, and an opted-out conversation takes none
    * @param payload the encoded message ({@link MessageCodec})
    * @param keyHash the hashed idempotency key, or {@code null}
+   * @param fingerprint the keyed hash of the request under that key (the message as asked for,
+   *     {@link QueuedMessage#asRequested}), or {@code null} when a reuse of the key is not checked
    */
   public record Enqueue(
-      OutboundLane lane, String messageId, String conversation, byte[] payload, String keyHash) {}
+      OutboundLane lane,
+      String messageId,
+      String conversation,
+      byte[] payload,
+      String keyHash,
+      String fingerprint) {
+    /** A message whose key, if any, is not checked against its request. */
+    public Enqueue(
+        OutboundLane lane, String messageId, String conversation, byte[] payload, String keyHash) {
+      this(lane, messageId, conversation, payload, keyHash, null);
+    }
+  }
 
   /**
    * What became of one message.
@@ -64,18 +78,22 @@ public final class OutboundStore {
       /** Its recipient opted out on this channel: nothing added. */
       OPTED_OUT,
       /** The partition holds its bound already: nothing written, not even the key. */
-      FULL
+      FULL,
+      /** Its idempotency key was first used for another request: nothing added. */
+      MISMATCH
     }
 
     static final Enqueued QUEUED = new Enqueued(Kind.QUEUED, null);
     static final Enqueued OPTED_OUT = new Enqueued(Kind.OPTED_OUT, null);
     static final Enqueued FULL = new Enqueued(Kind.FULL, null);
+    static final Enqueued MISMATCH = new Enqueued(Kind.MISMATCH, null);
 
     static Enqueued of(String reply) {
       return switch (reply) {
         case "" -> QUEUED;
         case "!optout" -> OPTED_OUT;
         case "!full" -> FULL;
+        case "!mismatch" -> MISMATCH;
         default -> new Enqueued(Kind.REPLAYED, reply);
       };
     }
@@ -83,12 +101,39 @@ public final class OutboundStore {
 
   /**
    * Adds messages to one partition in order, unless the partition holds {@code bound} messages
-   * already ({@code sluice_out_enqueue_bounded}). Two messages of one call with one idempotency key
-   * give one message.
+   * already, and refuses a message whose idempotency key was first used with another fingerprint
+   * ({@code sluice_out_enqueue_checked}). Two messages of one call with one idempotency key give
+   * one message.
    *
-   * @param idempotencyTtlSeconds how long an idempotency key is remembered
+   * @param idempotencyTtlSeconds how long an idempotency key (and its fingerprint) is remembered
    * @param bound the most messages the partition may hold (both lanes, leased ones included)
    * @return one answer per message, in order
+   */
+  public Future<List<Enqueued>> enqueueChecked(
+      TenantQueueKeys keys, long idempotencyTtlSeconds, long bound, List<Enqueue> messages) {
+    Request call =
+        Request.cmd(Command.FCALL)
+            .arg("sluice_out_enqueue_checked")
+            .arg(3 + 2 * messages.size())
+            .arg(keys.outbound("hi"))
+            .arg(keys.outbound("lo"))
+            .arg(keys.optOuts());
+    for (Enqueue m : messages) {
+      String keyHash = m.keyHash() == null ? "-" : m.keyHash();
+      call.arg(keys.idempotency(keyHash)).arg(keys.idempotencyFingerprint(keyHash));
+    }
+    call.arg(idempotencyTtlSeconds).arg(bound);
+    for (Enqueue m : messages) {
+      enqueueArgs(call, m);
+      call.arg(m.keyHash() == null || m.fingerprint() == null ? "" : m.fingerprint());
+    }
+    return redis.send(call).map(OutboundStore::enqueued);
+  }
+
+  /**
+   * {@code sluice_out_enqueue_bounded}: {@link #enqueueChecked} without the fingerprints (never
+   * {@link Enqueued.Kind#MISMATCH}). This gateway does not call it; gateways of library versions 6
+   * to 8 do, so the library keeps it and its contract test pins it.
    */
   public Future<List<Enqueued>> enqueueBounded(
       TenantQueueKeys keys, long idempotencyTtlSeconds, long bound, List<Enqueue> messages) {
@@ -126,13 +171,17 @@ public final class OutboundStore {
 
   private static Request enqueueArgs(Request call, List<Enqueue> messages) {
     for (Enqueue m : messages) {
-      call.arg(m.lane().shortName())
-          .arg(m.conversation())
-          .arg(m.messageId())
-          .arg(m.payload())
-          .arg(m.keyHash() == null ? "0" : "1");
+      enqueueArgs(call, m);
     }
     return call;
+  }
+
+  private static Request enqueueArgs(Request call, Enqueue m) {
+    return call.arg(m.lane().shortName())
+        .arg(m.conversation())
+        .arg(m.messageId())
+        .arg(m.payload())
+        .arg(m.keyHash() == null ? "0" : "1");
   }
 
   private static List<Enqueued> enqueued(Response reply) {

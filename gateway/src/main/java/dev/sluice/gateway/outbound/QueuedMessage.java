@@ -94,6 +94,28 @@ public record QueuedMessage(
         window);
   }
 
+  /**
+   * This message as its request asked for it: without what the gateway gave it (its id, the time it
+   * was accepted, its recipient's hash). Two requests that ask for the same message give equal
+   * values, whatever their JSON's field order or spacing: an idempotency key is checked against it.
+   */
+  public QueuedMessage asRequested() {
+    return new QueuedMessage(
+        "",
+        tenantId,
+        channelId,
+        provider,
+        to,
+        recipient,
+        null,
+        lane,
+        clientRef,
+        0,
+        content,
+        campaignId,
+        window);
+  }
+
   /** This message as part of a campaign, sent within {@code window} (or any time when null). */
   public QueuedMessage inCampaign(String campaign, SendWindow sendWindow) {
     return new QueuedMessage(

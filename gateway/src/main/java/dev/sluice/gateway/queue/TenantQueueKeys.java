@@ -120,6 +120,16 @@ public final class TenantQueueKeys {
   }
 
   /**
+   * The fingerprint of the request first accepted under an idempotency key (string with the
+   * marker's TTL), compared with a retry's so a key reused for another request is refused. Named
+   * apart from the markers ({@code :idfp:}, not {@code :idem:}): a walk over the markers reads
+   * message ids only.
+   */
+  public String idempotencyFingerprint(String keyHash) {
+    return tag + ":idfp:" + keyHash;
+  }
+
+  /**
    * The partition that first took a message under an idempotency key (string with TTL). Its tag is
    * the tenant's, not a partition's: the key must be found whatever the recipient.
    */

@@ -378,6 +378,24 @@ public final class TenantRepository {
                                                     r.iterator().next().getString("provider"))))));
   }
 
+  /**
+   * A page of the tenants, by id: those after {@code after} ({@code null}: from the first), at most
+   * {@code limit}, deleted ones left out.
+   */
+  public Future<List<Tenant>> page(String after, int limit) {
+    return pool.preparedQuery(
+            "SELECT "
+                + TENANT_COLUMNS
+                + " FROM tenants WHERE deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2")
+        .execute(Tuple.of(after == null ? "" : after, limit))
+        .map(
+            rows -> {
+              List<Tenant> out = new ArrayList<>(rows.size());
+              rows.forEach(r -> out.add(tenant(r)));
+              return out;
+            });
+  }
+
   /** The tenant with its channels (without credentials) and keys (prefixes only); 404 if none. */
   public Future<TenantDetails> describe(String tenantId) {
     return pool.withTransaction(

@@ -32,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -126,6 +127,57 @@ class AdminRoutesIT {
           e.getFormattedMessage()
               + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
       assertThat(line).doesNotContain(MARK).doesNotContain("sk_live_").doesNotContain(TOKEN);
+    }
+  }
+
+  // ---- listing ----
+
+  /**
+   * {@code GET /admin/tenants}: every tenant once, by id, a page at a time; deleted ones left out.
+   */
+  @Test
+  void tenantsAreListedByIdInPages() {
+    String prefix = "list-" + shortId() + "-";
+    List<String> created = new ArrayList<>();
+    for (String suffix : new String[] {"c", "a", "d", "b"}) {
+      createTenant(prefix + suffix);
+      created.add(prefix + suffix);
+    }
+    assertThat(call(HttpMethod.DELETE, "/admin/tenants/" + prefix + "d", null).statusCode())
+        .isEqualTo(202);
+
+    List<String> seen = new ArrayList<>();
+    String after = null;
+    int pages = 0;
+    do {
+      HttpResponse<Buffer> r =
+          get("/admin/tenants?limit=2" + (after == null ? "" : "&after=" + after));
+      assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+      assertThat(r.getHeader("Cache-Control")).isEqualTo("no-store");
+      JsonArray tenants = r.bodyAsJsonObject().getJsonArray("tenants");
+      assertThat(tenants.size()).isBetween(1, 2);
+      tenants.forEach(t -> seen.add(((JsonObject) t).getString("id")));
+      after = r.bodyAsJsonObject().getString("next");
+      pages++;
+    } while (after != null && pages < 1_000);
+    assertThat(seen).isSorted().doesNotHaveDuplicates();
+    assertThat(seen.stream().filter(id -> id.startsWith(prefix)))
+        .containsExactly(prefix + "a", prefix + "b", prefix + "c");
+
+    JsonObject one =
+        get("/admin/tenants?after=" + prefix + "a&limit=1")
+            .bodyAsJsonObject()
+            .getJsonArray("tenants")
+            .getJsonObject(0);
+    assertThat(one)
+        .isEqualTo(
+            new JsonObject()
+                .put("id", prefix + "b")
+                .put("name", "Acme " + prefix + "b")
+                .put("outboundEvents", "all"));
+
+    for (String bad : List.of("limit=0", "limit=501", "after=%00", "page=2")) {
+      assertError(get("/admin/tenants?" + bad), 400, "bad_request");
     }
   }
 

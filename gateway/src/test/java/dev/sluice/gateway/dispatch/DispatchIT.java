@@ -284,7 +284,97 @@ class DispatchIT {
     List<Call> calls = fake.callsFor(line.phoneNumberId());
     assertThat(calls).hasSize(2);
     assertThat(calls.get(1).atMs() - calls.get(0).atMs()).isGreaterThanOrEqualTo(1000);
-    assertThat(statuses(sent)).containsExactly("accepted", "sent");
+    // The retry is in the history: queued by the dispatcher, with the provider's code.
+    assertThat(statuses(sent)).containsExactly("accepted", "queued", "sent");
+    JsonObject queued = sent.getJsonArray("history").getJsonObject(1);
+    assertThat(queued.getString("source")).isEqualTo("dispatcher");
+    assertThat(queued.getJsonObject("error").getString("code")).isEqualTo("130429");
+  }
+
+  /**
+   * While a message waits for a retry, {@code GET /v1/messages/{id}} says how many calls asked for
+   * one, when the next is due and what the last error was; once sent, the attempts stay and nothing
+   * is due.
+   */
+  @Test
+  void aRetryingMessageShowsItsAttemptsNextAttemptAndLastError() {
+    Line line = line("retrying", null);
+    AtomicInteger seen = new AtomicInteger();
+    fake.script(
+        line.phoneNumberId(),
+        c ->
+            switch (seen.incrementAndGet()) {
+              case 1 -> Reply.error(400, 130429, "Rate limit hit", Map.of());
+              case 2 -> Reply.error(429, 130429, "Slow down", Map.of("Retry-After", "6"));
+              default -> null;
+            });
+
+    String id = text(line, "+4915112340090", "try, try again");
+    JsonObject waiting = awaitMessage(line, id, m -> m.getInteger("attempts", 0) == 2);
+
+    List<Call> calls = fake.callsFor(line.phoneNumberId());
+    assertThat(calls).hasSize(2);
+    assertThat(waiting.getString("status")).isEqualTo("queued");
+    assertThat(Instant.parse(waiting.getString("nextAttemptAt")).toEpochMilli())
+        .isGreaterThanOrEqualTo(calls.get(1).atMs() + 5_000);
+    assertThat(waiting.getJsonObject("lastError").getString("code")).isEqualTo("130429");
+    assertThat(waiting.getJsonObject("lastError").getString("message")).contains("Slow down");
+
+    JsonObject sent = awaitStatus(line, id, "sent");
+    assertThat(sent.getInteger("attempts")).isEqualTo(2);
+    assertThat(sent.getValue("nextAttemptAt")).isNull();
+    assertThat(sent.getJsonObject("lastError").getString("message")).contains("Slow down");
+    assertThat(sent.getValue("error")).isNull();
+  }
+
+  /** A failure WhatsApp reports in a status webhook keeps its code, title and details. */
+  @Test
+  void aProviderReportedFailureKeepsItsCodeTitleAndDetails() {
+    Line line = line("reported", null);
+    String wamid = "wamid.FAILED" + System.nanoTime();
+    fake.script(line.phoneNumberId(), c -> Reply.ok(wamid));
+    String id = text(line, "+4915112340091", "off it goes");
+    awaitStatus(line, id, "sent");
+
+    JsonObject failed =
+        new JsonObject()
+            .put("id", wamid)
+            .put("status", "failed")
+            .put("timestamp", Long.toString(Instant.now().getEpochSecond()))
+            .put("recipient_id", "4915112340091")
+            .put(
+                "errors",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("code", 131026)
+                            .put("title", "Message undeliverable")
+                            .put("message", "Message undeliverable")
+                            .put(
+                                "error_data",
+                                new JsonObject()
+                                    .put(
+                                        "details",
+                                        "The recipient's phone number is not on WhatsApp."))));
+    assertThat(h.postMeta(app, SECRET, statusWebhook(line.phoneNumberId(), failed)).statusCode())
+        .isEqualTo(200);
+
+    JsonObject m = awaitStatus(line, id, "failed");
+    JsonObject expected =
+        new JsonObject()
+            .put("code", "131026")
+            .put(
+                "message",
+                "Message undeliverable: The recipient's phone number is not on WhatsApp.");
+    assertThat(m.getJsonObject("error")).isEqualTo(expected);
+    JsonObject reported =
+        m.getJsonArray("history").stream()
+            .map(JsonObject.class::cast)
+            .filter(e -> "provider".equals(e.getString("source")))
+            .findFirst()
+            .orElseThrow();
+    assertThat(reported.getString("status")).isEqualTo("failed");
+    assertThat(reported.getJsonObject("error")).isEqualTo(expected);
   }
 
   @Test
@@ -375,7 +465,9 @@ class DispatchIT {
     List<String> tries = callsTo(line, limited);
     assertThat(tries.get(tries.size() - 1)).isEqualTo("p2");
     assertThat(tries.subList(0, tries.size() - 1)).containsOnly("p1");
-    assertThat(statuses(sent)).containsExactly("accepted", "sent");
+    // Its retries are in the history: one queued entry, the dispatcher's, with the pair limit.
+    assertThat(statuses(sent)).containsExactly("accepted", "queued", "sent");
+    assertThat(sent.getInteger("attempts")).isEqualTo(tries.size() - 2);
   }
 
   private static List<String> callsTo(Line line, String digits) {
@@ -735,6 +827,16 @@ class DispatchIT {
   }
 
   private static String statusWebhook(String phoneNumberId, String wamid, String status) {
+    return statusWebhook(
+        phoneNumberId,
+        new JsonObject()
+            .put("id", wamid)
+            .put("status", status)
+            .put("timestamp", "1750857384")
+            .put("recipient_id", "4915112340060"));
+  }
+
+  private static String statusWebhook(String phoneNumberId, JsonObject statusObject) {
     return new JsonObject()
         .put("object", "whatsapp_business_account")
         .put(
@@ -759,15 +861,7 @@ class DispatchIT {
                                                         .put("phone_number_id", phoneNumberId))
                                                 .put(
                                                     "statuses",
-                                                    new JsonArray()
-                                                        .add(
-                                                            new JsonObject()
-                                                                .put("id", wamid)
-                                                                .put("status", status)
-                                                                .put("timestamp", "1750857384")
-                                                                .put(
-                                                                    "recipient_id",
-                                                                    "4915112340060"))))))))
+                                                    new JsonArray().add(statusObject)))))))
         .encode();
   }
 

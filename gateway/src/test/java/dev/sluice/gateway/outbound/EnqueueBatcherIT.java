@@ -93,7 +93,8 @@ class EnqueueBatcherIT {
     assertThat(fcalls() - before).isEqualTo(2);
     for (int i = 0; i < messages.size(); i++) {
       assertThat(results.get(i))
-          .containsExactly(new OutboundQueue.Result(messages.get(i).id(), false, false, false));
+          .containsExactly(
+              new OutboundQueue.Result(messages.get(i).id(), false, false, false, false));
     }
     List<QueuedMessage> queuedToA = queued(a);
     assertThat(queuedToA)
@@ -103,26 +104,34 @@ class EnqueueBatcherIT {
     assertThat(queued(b)).extracting(QueuedMessage::id).containsExactly(messages.get(1).id());
   }
 
+  /**
+   * Three requests of one turn under one key: the first queues, the same message again replays it,
+   * another message is refused as a mismatch.
+   */
   @Test
-  void oneIdempotencyKeyInTwoRequestsOfOneTurnQueuesOneMessage() {
+  void oneIdempotencyKeyInRequestsOfOneTurnQueuesOneMessage() {
     String a = "4915112345678";
     QueuedMessage first = message(a, "first");
-    QueuedMessage second = message(a, "second");
+    QueuedMessage again = message(a, "first");
+    QueuedMessage other = message(a, "second");
 
     List<List<OutboundQueue.Result>> results =
         onContext(
                 () ->
                     Future.all(
                             queue.enqueue(List.of(new OutboundQueue.Item(first, "k-1"))),
-                            queue.enqueue(List.of(new OutboundQueue.Item(second, "k-1"))))
+                            queue.enqueue(List.of(new OutboundQueue.Item(again, "k-1"))),
+                            queue.enqueue(List.of(new OutboundQueue.Item(other, "k-1"))))
                         .map(all -> all.<List<OutboundQueue.Result>>list()))
             .compose(f -> f)
             .await();
 
     assertThat(results.get(0))
-        .containsExactly(new OutboundQueue.Result(first.id(), false, false, false));
+        .containsExactly(new OutboundQueue.Result(first.id(), false, false, false, false));
     assertThat(results.get(1))
-        .containsExactly(new OutboundQueue.Result(first.id(), true, false, false));
+        .containsExactly(new OutboundQueue.Result(first.id(), true, false, false, false));
+    assertThat(results.get(2))
+        .containsExactly(new OutboundQueue.Result(null, false, false, false, true));
     assertThat(queued(a)).extracting(QueuedMessage::id).containsExactly(first.id());
   }
 

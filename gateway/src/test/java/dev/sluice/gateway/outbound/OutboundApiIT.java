@@ -169,6 +169,160 @@ class OutboundApiIT {
     assertThat(t.getValue("clientRef")).isNull();
   }
 
+  /**
+   * {@code GET /v1/messages}: the tenant's own messages, newest first, in pages that follow each
+   * other through {@code next}; each filter narrows them, and a recipient is found however its
+   * number is written.
+   */
+  @Test
+  void messagesAreListedNewestFirstInPagesAndFiltered() {
+    Fixture f = fixture(h);
+    Fixture other = fixture(h);
+    String otherId = accepted(post(other.key(), text(other.whatsapp, PHONE, "not yours")));
+    List<String> ids = new ArrayList<>(); // oldest first
+    ids.add(accepted(post(f.key(), text(f.whatsapp, PHONE, "one"))));
+    ids.add(accepted(post(f.key(), text(f.twilio, "+14155552671", "two"))));
+    ids.add(accepted(post(f.key(), text(f.whatsapp, "+14155552671", "three"))));
+    ids.add(accepted(post(f.key(), text(f.telegram, "@sluice_news", "four"))));
+    ids.add(accepted(post(f.key(), text(f.whatsapp, PHONE, "five"))));
+    for (String id : ids) {
+      awaitMessage(f.key(), id);
+    }
+    awaitMessage(other.key(), otherId);
+    List<String> newestFirst = new ArrayList<>(ids);
+    java.util.Collections.reverse(newestFirst);
+
+    // Pages of two, each starting after the last one.
+    List<String> paged = new ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      JsonObject page = list(f.key(), "limit=2" + (cursor == null ? "" : "&cursor=" + cursor));
+      page.getJsonArray("messages").forEach(m -> paged.add(((JsonObject) m).getString("id")));
+      cursor = page.getString("next");
+      pages++;
+    } while (cursor != null && pages < 10);
+    assertThat(paged).isEqualTo(newestFirst);
+    assertThat(pages).isEqualTo(3);
+
+    JsonObject first = list(f.key(), "").getJsonArray("messages").getJsonObject(0);
+    assertThat(first.getString("id")).isEqualTo(ids.get(4));
+    assertThat(first.getString("status")).isEqualTo("accepted");
+    assertThat(first.getString("to")).isEqualTo(PHONE);
+    assertThat(first.getString("channel")).isEqualTo(f.whatsapp);
+    assertThat(first.getInteger("attempts")).isZero();
+    assertThat(first.containsKey("history")).isFalse();
+    assertThat(first.containsKey("content")).isFalse();
+
+    assertThat(listed(f.key(), "to=" + enc("+49 151 1234-5678")))
+        .containsExactly(ids.get(4), ids.get(0));
+    assertThat(listed(f.key(), "to=" + enc("+14155552671")))
+        .containsExactly(ids.get(2), ids.get(1));
+    assertThat(listed(f.key(), "to=" + enc("@sluice_news"))).containsExactly(ids.get(3));
+    assertThat(listed(f.key(), "channel=" + f.twilio)).containsExactly(ids.get(1));
+    assertThat(listed(f.key(), "channel=" + f.whatsapp + "&to=" + enc(PHONE)))
+        .containsExactly(ids.get(4), ids.get(0));
+    assertThat(listed(f.key(), "status=accepted")).isEqualTo(newestFirst);
+    assertThat(listed(f.key(), "status=sent")).isEmpty();
+    assertThat(listed(f.key(), "campaignId=" + UUID.randomUUID())).isEmpty();
+    String middle = awaitMessage(f.key(), ids.get(2)).getString("createdAt");
+    assertThat(listed(f.key(), "since=" + enc(middle)))
+        .containsExactly(ids.get(4), ids.get(3), ids.get(2));
+    assertThat(listed(f.key(), "until=" + enc(middle))).containsExactly(ids.get(1), ids.get(0));
+    assertThat(listed(other.key(), "")).containsExactly(otherId);
+
+    for (String bad :
+        List.of(
+            "status=lost",
+            "limit=0",
+            "limit=201",
+            "limit=x",
+            "since=yesterday",
+            "campaignId=42",
+            "cursor=bm90LWEtY3Vyc29y",
+            "to=" + enc("+49123"),
+            "colour=red",
+            "limit=1&limit=2")) {
+      HttpResponse<Buffer> r =
+          h.client
+              .get("/v1/messages?" + bad)
+              .putHeader("Authorization", "Bearer " + f.key())
+              .send()
+              .await();
+      assertThat(r.statusCode()).as("%s → %s", bad, r.bodyAsString()).isEqualTo(400);
+      assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
+          .isEqualTo("bad_request");
+    }
+  }
+
+  private static JsonObject list(String apiKey, String query) {
+    HttpResponse<Buffer> r =
+        h.client
+            .get("/v1/messages" + (query.isEmpty() ? "" : "?" + query))
+            .putHeader("Authorization", "Bearer " + apiKey)
+            .send()
+            .await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject();
+  }
+
+  private static List<String> listed(String apiKey, String query) {
+    List<String> out = new ArrayList<>();
+    list(apiKey, query)
+        .getJsonArray("messages")
+        .forEach(m -> out.add(((JsonObject) m).getString("id")));
+    return out;
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  /** A template's language may be written as Meta's API takes it: {@code {"code":"en_US"}}. */
+  @Test
+  void aTemplateLanguageIsTakenInMetasOwnShapeToo() {
+    Fixture f = fixture(h);
+    for (JsonObject language :
+        List.of(
+            new JsonObject().put("code", "en_US"),
+            new JsonObject().put("policy", "deterministic").put("code", "en_US"))) {
+      String id = accepted(post(f.key(), template(f.whatsapp, language)));
+      JsonObject content = awaitMessage(f.key(), id).getJsonObject("content");
+      assertThat(content.getString("type")).isEqualTo("template");
+      assertThat(content.getString("language")).as("%s", language).isEqualTo("en_US");
+      assertThat(payloads(f).get(id).getJsonObject("content").getString("language"))
+          .isEqualTo("en_US");
+    }
+    Map<JsonObject, String> refused =
+        Map.of(
+            new JsonObject(),
+            "template.language.code is required",
+            new JsonObject().put("code", 5),
+            "template.language.code must be a string",
+            new JsonObject().put("code", "english!"),
+            "template.language must be a language code",
+            new JsonObject().put("code", "en").put("x", 1),
+            "template.language.x is not a known",
+            new JsonObject().put("code", "en").put("policy", "fallback"),
+            "template.language.policy must be deterministic");
+    refused.forEach(
+        (language, message) -> {
+          HttpResponse<Buffer> r = post(f.key(), template(f.whatsapp, language));
+          assertThat(r.statusCode()).as("%s → %s", language, r.bodyAsString()).isEqualTo(422);
+          assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("message"))
+              .startsWith(message);
+        });
+    assertThat(queued(f)).isEqualTo(2);
+  }
+
+  private static JsonObject template(String channel, JsonObject language) {
+    return new JsonObject()
+        .put("channel", channel)
+        .put("to", PHONE)
+        .put("type", "template")
+        .put("template", new JsonObject().put("name", "order_update").put("language", language));
+  }
+
   @Test
   void aMessageIsNotFoundForAnotherTenantOrAnUnknownOrMalformedId() {
     Fixture mine = fixture(h);
@@ -182,6 +336,39 @@ class OutboundApiIT {
       assertNotFound(get(mine.key(), bad));
     }
     assertThat(get("sk_wrong", id).statusCode()).isEqualTo(401);
+  }
+
+  /** A path asked with a method it does not have: 405, and {@code Allow} names those it has. */
+  @Test
+  void aWrongMethodIs405WithTheMethodsThePathHas() {
+    Fixture f = fixture(h);
+    String id = UUID.randomUUID().toString();
+    Map<String, String> cases =
+        Map.of(
+            "PUT /v1/messages",
+            "GET, POST",
+            "DELETE /v1/messages/" + id,
+            "GET",
+            "PUT /v1/messages/batch",
+            "GET, POST",
+            "POST /health/live",
+            "GET",
+            "DELETE /v1/events/ack",
+            "POST");
+    cases.forEach(
+        (request, allow) -> {
+          String[] parts = request.split(" ");
+          HttpResponse<Buffer> r =
+              h.client
+                  .request(HttpMethod.valueOf(parts[0]), parts[1])
+                  .putHeader("Authorization", "Bearer " + f.key())
+                  .send()
+                  .await();
+          assertThat(r.statusCode()).as(request).isEqualTo(405);
+          assertThat(r.getHeader("Allow")).as(request).isEqualTo(allow);
+          assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
+              .isEqualTo("method_not_allowed");
+        });
   }
 
   // ---- validation ----
@@ -490,8 +677,22 @@ class OutboundApiIT {
     String id = accepted(first);
     assertThat(first.getHeader("Idempotent-Replayed")).isNull();
 
+    // The same request again, its JSON written in another order and spacing.
+    Buffer reordered =
+        Buffer.buffer(
+            "{ \"text\": \"first\", \"type\": \"text\", \"to\": \""
+                + PHONE
+                + "\",\n"
+                + "  \"channel\": \""
+                + f.whatsapp
+                + "\" }");
     HttpResponse<Buffer> again =
-        post(f.key(), text(f.whatsapp, PHONE, "second text"), "Idempotency-Key", "order-1");
+        h.client
+            .post("/v1/messages")
+            .putHeader("Authorization", "Bearer " + f.key())
+            .putHeader("Idempotency-Key", "order-1")
+            .sendBuffer(reordered)
+            .await();
     assertThat(accepted(again)).isEqualTo(id);
     assertThat(again.getHeader("Idempotent-Replayed")).isEqualTo("true");
     assertThat(queued(f)).isEqualTo(1);
@@ -511,25 +712,39 @@ class OutboundApiIT {
     assertThat(m.getJsonArray("history")).hasSize(1);
   }
 
-  /**
-   * The contract (OutboundRoutes: "an Idempotency-Key seen in the last 24 hours returns the first
-   * answer and queues nothing new") holds only while the recipient stays the same: the key's marker
-   * lives in the queue partition of the recipient ({@code {t:T:p}:idem:…}), so the same key with
-   * another recipient in another partition finds no marker and queues a second message.
-   */
+  /** A key names one request: reused with another message it is refused, whatever differs. */
   @Test
-  void anIdempotencyKeyReusedForAnotherRecipientReplaysTheFirstMessage() {
+  void anIdempotencyKeyReusedForAnotherRequestIs422AndQueuesNothing() {
     Fixture f = fixture(h);
     String key = "reused-" + UUID.randomUUID();
     String first = accepted(post(f.key(), text(f.whatsapp, PHONE, "a"), "Idempotency-Key", key));
-    List<String> ids = new ArrayList<>();
+    List<JsonObject> others =
+        List.of(
+            text(f.whatsapp, PHONE, "b"),
+            text(f.whatsapp, PHONE, "a").put("lane", "low"),
+            text(f.whatsapp, PHONE, "a").put("clientRef", "c1"),
+            text(f.twilio, PHONE, "a"));
+    for (JsonObject other : others) {
+      HttpResponse<Buffer> r = post(f.key(), other, "Idempotency-Key", key);
+      assertThat(r.statusCode()).as("%s → %s", other, r.bodyAsString()).isEqualTo(422);
+      assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
+          .isEqualTo("idempotency_mismatch");
+      assertThat(r.getHeader("Idempotent-Replayed")).isNull();
+    }
+    // Another recipient lives in another partition: the key's owner record leads there.
+    List<String> answers = new ArrayList<>();
     for (String to :
         new String[] {"+14155552671", "+447911123456", "+33612345678", "+4915112345679"}) {
-      HttpResponse<Buffer> r = post(f.key(), text(f.whatsapp, to, "b"), "Idempotency-Key", key);
-      ids.add(r.statusCode() + " " + r.bodyAsString());
+      HttpResponse<Buffer> r = post(f.key(), text(f.whatsapp, to, "a"), "Idempotency-Key", key);
+      answers.add(r.statusCode() + " " + r.bodyAsString());
     }
-    assertThat(ids).allSatisfy(r -> assertThat(r).startsWith("202").contains(first));
+    assertThat(answers)
+        .allSatisfy(r -> assertThat(r).startsWith("422").contains("idempotency_mismatch"));
     assertThat(queued(f)).isEqualTo(1);
+    // The first request still replays.
+    HttpResponse<Buffer> same = post(f.key(), text(f.whatsapp, PHONE, "a"), "Idempotency-Key", key);
+    assertThat(accepted(same)).isEqualTo(first);
+    assertThat(same.getHeader("Idempotent-Replayed")).isEqualTo("true");
   }
 
   @Test
@@ -697,7 +912,7 @@ class OutboundApiIT {
             .add(text(f.telegram, "@sluice_news", "good 3"))
             .add(text(f.twilio, "+14155552671", "keyed").put("idempotencyKey", key))
             .add(text(f.whatsapp, PHONE, "hi").put("lane", "urgent"))
-            .add(text(f.twilio, "+14155552671", "keyed again").put("idempotencyKey", key))
+            .add(text(f.twilio, "+14155552671", "keyed").put("idempotencyKey", key))
             .add(text(f.infobip, PHONE, "bad key").put("idempotencyKey", ""))
             .add(text(f.whatsapp, PHONE, "good 8").put("lane", "low").put("clientRef", "c8"));
     HttpResponse<Buffer> r = postBatch(f.key(), new JsonObject().put("messages", items));
@@ -730,11 +945,32 @@ class OutboundApiIT {
     assertThat(queued(f, "hi")).isEqualTo(3);
     assertThat(queued(f, "lo")).isEqualTo(1);
 
-    // The batch item's key is the tenant's key: a single send with it replays the item.
+    // The batch item's key is the tenant's key: a single send of the same message replays the
+    // item, and another message under it is refused, there and in a batch.
     HttpResponse<Buffer> single =
-        post(f.key(), text(f.twilio, "+14155552671", "single"), "Idempotency-Key", key);
+        post(f.key(), text(f.twilio, "+14155552671", "keyed"), "Idempotency-Key", key);
     assertThat(accepted(single)).isEqualTo(results.getJsonObject(4).getString("id"));
     assertThat(single.getHeader("Idempotent-Replayed")).isEqualTo("true");
+    HttpResponse<Buffer> other =
+        post(f.key(), text(f.twilio, "+14155552671", "single"), "Idempotency-Key", key);
+    assertThat(other.statusCode()).as(other.bodyAsString()).isEqualTo(422);
+    JsonObject again =
+        postBatch(
+                f.key(),
+                batch(
+                    text(f.twilio, "+14155552671", "other").put("idempotencyKey", key),
+                    text(f.twilio, "+14155552671", "keyed").put("idempotencyKey", key)))
+            .bodyAsJsonObject();
+    assertThat(again.getJsonArray("results").getJsonObject(0).getJsonObject("error"))
+        .isEqualTo(
+            new JsonObject()
+                .put("code", "idempotency_mismatch")
+                .put(
+                    "message",
+                    "this idempotency key was used for another request in the last 24 hours"));
+    assertThat(again.getJsonArray("results").getJsonObject(1).getString("id"))
+        .isEqualTo(results.getJsonObject(4).getString("id"));
+    assertThat(queued(f, "hi")).isEqualTo(3);
 
     JsonObject m = awaitMessage(f.key(), results.getJsonObject(8).getString("id"));
     assertThat(m.getString("clientRef")).isEqualTo("c8");

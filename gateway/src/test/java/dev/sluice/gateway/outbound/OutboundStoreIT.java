@@ -110,6 +110,81 @@ class OutboundStoreIT {
   }
 
   @Test
+  void enqueueCheckedReplaysTheSameRequestAndRefusesAKeyReusedForAnotherOne() {
+    TenantQueueKeys k = partition();
+    redis.send(Request.cmd(Command.SADD).arg(k.optOuts()).arg("ch:opted"));
+    // A marker an older gateway wrote (no fingerprint): replayed whatever the request.
+    redis.send(Request.cmd(Command.SET).arg(k.idempotency("old")).arg("m0"));
+
+    List<Enqueued> first =
+        store
+            .enqueueChecked(
+                k,
+                TTL_SECONDS,
+                4,
+                List.of(
+                    checked("m1", "ch:a", "key1", "fp-a"),
+                    checked("m2", "ch:a", "key1", "fp-a"),
+                    checked("m3", "ch:a", "key1", "fp-b"),
+                    checked("m4", "ch:b", null, null),
+                    checked("m5", "ch:opted", "key2", "fp-c"),
+                    checked("m6", "ch:c", "old", "fp-d"),
+                    checked("m7", "ch:c", "key4", null)))
+            .await();
+    List<Enqueued> second =
+        store
+            .enqueueChecked(
+                k,
+                TTL_SECONDS,
+                3,
+                List.of(
+                    checked("m8", "ch:a", "key1", "fp-b"),
+                    checked("m9", "ch:a", "key1", "fp-a"),
+                    checked("m10", "ch:a", "key4", "fp-e"),
+                    checked("m11", "ch:d", "key5", "fp-f")))
+            .await();
+
+    assertThat(first)
+        .containsExactly(
+            Enqueued.QUEUED,
+            replayed("m1"),
+            Enqueued.MISMATCH,
+            Enqueued.QUEUED,
+            Enqueued.OPTED_OUT,
+            replayed("m0"),
+            Enqueued.QUEUED);
+    // A key stored without a fingerprint replays any request; past the bound nothing is written.
+    assertThat(second)
+        .containsExactly(Enqueued.MISMATCH, replayed("m1"), replayed("m7"), Enqueued.FULL);
+    assertThat(redis.entries(k.outbound("hi")))
+        .extracting(e -> e.get("c") + " " + e.get("m"))
+        .containsExactly("ch:a {\"id\":\"m1\"}", "ch:b {\"id\":\"m4\"}", "ch:c {\"id\":\"m7\"}");
+    assertThat(get(k.idempotency("key1"))).isEqualTo("m1");
+    assertThat(get(k.idempotencyFingerprint("key1"))).isEqualTo("fp-a");
+    assertThat(redis.send(Request.cmd(Command.TTL).arg(k.idempotencyFingerprint("key1"))).toLong())
+        .isBetween(TTL_SECONDS - 5, TTL_SECONDS);
+    assertThat(redis.exists(k.idempotencyFingerprint("key4"))).isFalse();
+    assertThat(redis.exists(k.idempotency("key5"))).isFalse();
+    assertThat(redis.exists(k.idempotencyFingerprint("key5"))).isFalse();
+    assertThat(redis.exists(k.idempotency("-"))).isFalse();
+    assertThat(redis.exists(k.idempotencyFingerprint("-"))).isFalse();
+  }
+
+  private static Enqueue checked(String id, String conv, String keyHash, String fingerprint) {
+    return new Enqueue(
+        OutboundLane.HIGH,
+        id,
+        conv,
+        ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8),
+        keyHash,
+        fingerprint);
+  }
+
+  private static String get(String key) {
+    return redis.send(Request.cmd(Command.GET).arg(key)).toString();
+  }
+
+  @Test
   void aTenantWideOptOutRefusesTheRecipientOnEveryChannelInBothEnqueues() {
     TenantQueueKeys k = partition();
     redis.send(Request.cmd(Command.SADD).arg(k.optOuts()).arg("*:h1"));

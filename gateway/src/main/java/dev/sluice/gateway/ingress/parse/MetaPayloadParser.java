@@ -218,10 +218,8 @@ public final class MetaPayloadParser {
     }
     String recipient = Json.id(s, "recipient_id");
     JsonNode errors = s.get("errors");
-    String errorCode =
-        errors != null && errors.isArray() && !errors.isEmpty()
-            ? Json.id(errors.get(0), "code")
-            : null;
+    JsonNode error = errors != null && errors.isArray() && !errors.isEmpty() ? errors.get(0) : null;
+    String errorCode = error == null ? null : Json.id(error, "code");
     return new InboundEvent(
         Provider.WHATSAPP,
         phoneNumberId,
@@ -236,7 +234,25 @@ public final class MetaPayloadParser {
         null,
         status,
         errorCode,
-        raw != null ? raw : Json.compact(s));
+        raw != null ? raw : Json.compact(s),
+        error == null ? null : errorMessage(error));
+  }
+
+  /**
+   * A WhatsApp status error's title and details ({@code "title: details"}), as the send path words
+   * a refused call: the code alone does not say which template parameter or window was wrong.
+   */
+  static String errorMessage(JsonNode error) {
+    String title = Json.text(error, "title");
+    if (title == null) {
+      title = Json.text(error, "message");
+    }
+    JsonNode data = error.get("error_data");
+    String details = data == null ? null : Json.text(data, "details");
+    if (title == null || details == null || details.equals(title)) {
+      return title != null ? title : details;
+    }
+    return title + ": " + details;
   }
 
   private static String whatsAppStatus(String providerStatus) {
