@@ -523,7 +523,8 @@ public final class AdminRoutes implements Routes {
               .put("perRecipientPerMinute", o.perRecipientPerMinute())
               .put("recipientBurst", o.recipientBurst()));
     }
-    return new JsonObject()
+    JsonObject json =
+        new JsonObject()
         .put("id", c.id())
         .put("tenant", c.tenantId())
         .put("provider", c.provider().wireName())
@@ -532,5 +533,9 @@ public final class AdminRoutes implements Routes {
         .put("publicUrl", c.publicUrl())
         .put("allowedIps", new JsonArray(c.allowedIps().entries()))
         .put("limits", limits);
+    if (c.smpp() != null) {
+      json.put("smpp", c.smpp().toJson());
+    }
+    return json;
   }
 }

@@ -10,6 +10,7 @@ import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.InboundLimits;
 import dev.sluice.gateway.tenant.OutboundLimits;
+import dev.sluice.gateway.tenant.SmppAccount;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Arrays;
@@ -48,7 +49,8 @@ final class ChannelRequest {
           "credentials",
           "publicUrl",
           "allowedIps",
-          "limits");
+          "limits",
+          "smpp");
 
   private enum Need {
     REQUIRED,
@@ -88,6 +90,9 @@ final class ChannelRequest {
             Need.OPTIONAL,
             List.of("apiKey", "baseUrl", "webhookSecret")));
     RULES.put(
+        Provider.SMPP,
+        new Rules(Need.NONE, Need.NONE, Need.NONE, Need.NONE, List.of("systemId", "password")));
+    RULES.put(
         Provider.STANDARD,
         new Rules(Need.OPTIONAL, Need.NONE, Need.NONE, Need.NONE, List.of("secret")));
   }
@@ -116,6 +121,7 @@ final class ChannelRequest {
     JsonBody limits = body.object("limits");
     JsonBody inbound = limits == null ? null : limits.object("inbound");
     JsonBody outbound = limits == null ? null : limits.object("outbound");
+    JsonBody smppJson = body.object("smpp");
 
     body.allowOnly(FIELDS);
     if (id == null || id.isEmpty()) {
@@ -176,6 +182,15 @@ final class ChannelRequest {
       secrets.put(name, Secret.of(value));
     }
     checkProviderFormats(provider, credentials, baseUrlSchemes);
+    SmppAccount smpp = null;
+    if (provider == Provider.SMPP) {
+      if (smppJson == null) {
+        throw invalid("smpp is required for smpp (host, port, ...)");
+      }
+      smpp = SmppRequest.parse(smppJson);
+    } else if (smppJson != null) {
+      throw invalid("smpp does not apply to " + p + " channels");
+    }
 
     InboundLimits inboundLimits = null;
     if (limits != null) {
@@ -208,7 +223,8 @@ final class ChannelRequest {
         secrets,
         inboundLimits,
         ipAllowList,
-        outboundLimits);
+        outboundLimits,
+        smpp);
   }
 
   private static void checkProviderFormats(
@@ -221,6 +237,7 @@ final class ChannelRequest {
         }
       }
       case INFOBIP -> checkUrl("credentials.baseUrl", credentials.get("baseUrl"), baseUrlSchemes);
+      case SMPP -> SmppRequest.checkCredentials(credentials);
       case STANDARD -> {
         if (!StandardWebhookVerifier.isValidSecret(credentials.get("secret"))) {
           throw invalid(
