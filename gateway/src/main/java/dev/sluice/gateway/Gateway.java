@@ -8,6 +8,9 @@ import dev.sluice.gateway.campaign.CampaignRoutes;
 import dev.sluice.gateway.campaign.CampaignRunner;
 import dev.sluice.gateway.campaign.CampaignService;
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.connector.smpp.SmppBindsVerticle;
+import dev.sluice.gateway.connector.smpp.SmppConnector;
+import dev.sluice.gateway.connector.smpp.SmppMetrics;
 import dev.sluice.gateway.core.StartupException;
 import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.db.Deployment;
@@ -29,6 +32,7 @@ import dev.sluice.gateway.health.HealthRoutes;
 import dev.sluice.gateway.http.HttpVerticle;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.ingress.IngressMetrics;
+import dev.sluice.gateway.ingress.SmppIngestVerticle;
 import dev.sluice.gateway.ingress.WebhookIngest;
 import dev.sluice.gateway.ingress.WebhookRoutes;
 import dev.sluice.gateway.ledger.Ledger;
@@ -287,6 +291,18 @@ public final class Gateway {
         // they stop (undeployed in reverse order).
         CampaignHolds holds = new CampaignHolds(redis);
         deployments.add(vertx.deployVerticle(holds.poller()).await());
+        // SMPP: receipts and MO messages are admitted on a verticle of their own; the binds start
+        // now and follow the directory, and are closed after the dispatchers stop (undeployed in
+        // reverse order).
+        SmppIngestVerticle smppIngest = new SmppIngestVerticle(redis, shared::ingest);
+        deployments.add(vertx.deployVerticle(smppIngest).await());
+        SmppConnector smpp =
+            new SmppConnector(
+                vertx, smppIngest::admit, new SmppMetrics(metrics.registry()), config.smpp());
+        TenantDirectory channels = directory;
+        deployments.add(
+            vertx.deployVerticle(new SmppBindsVerticle(smpp, channels::channels)).await());
+        directory.onChange(() -> smpp.sync(channels.channels()));
         deployments.add(
             vertx
                 .deployVerticle(
@@ -298,6 +314,7 @@ public final class Gateway {
                             dispatchMetrics,
                             hasher,
                             holds,
+                            smpp,
                             config,
                             clock),
                     new DeploymentOptions().setInstances(eventLoops))
@@ -426,9 +443,8 @@ public final class Gateway {
       StatusPage statusPage,
       StatusRoutes status) {
 
-    List<Routes> routes(Vertx vertx) {
-      PipelinedRedis connection = redis.pipelined();
-      Context context = vertx.getOrCreateContext();
+    /** A webhook ingest on this context and connection (one per verticle). */
+    WebhookIngest ingest(Context context, PipelinedRedis connection) {
       Ledger ledger = new Ledger(context, connection, clock);
       Admission admission =
           new Admission(
@@ -443,8 +459,15 @@ public final class Gateway {
                 }
               },
               clock);
-      WebhookIngest ingest =
-          new WebhookIngest(admission, ledger, directory, ingressMetrics, config.ingress(), clock);
+      return new WebhookIngest(
+          admission, ledger, directory, ingressMetrics, config.ingress(), clock);
+    }
+
+    List<Routes> routes(Vertx vertx) {
+      PipelinedRedis connection = redis.pipelined();
+      Context context = vertx.getOrCreateContext();
+      Ledger ledger = new Ledger(context, connection, clock);
+      WebhookIngest ingest = ingest(context, connection);
       TenantAuth auth = new TenantAuth(directory);
       EventQueue queue =
           new EventQueue(

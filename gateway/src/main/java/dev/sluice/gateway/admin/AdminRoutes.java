@@ -525,14 +525,14 @@ public final class AdminRoutes implements Routes {
     }
     JsonObject json =
         new JsonObject()
-        .put("id", c.id())
-        .put("tenant", c.tenantId())
-        .put("provider", c.provider().wireName())
-        .put("address", c.address())
-        .put("metaApp", c.metaAppId())
-        .put("publicUrl", c.publicUrl())
-        .put("allowedIps", new JsonArray(c.allowedIps().entries()))
-        .put("limits", limits);
+            .put("id", c.id())
+            .put("tenant", c.tenantId())
+            .put("provider", c.provider().wireName())
+            .put("address", c.address())
+            .put("metaApp", c.metaAppId())
+            .put("publicUrl", c.publicUrl())
+            .put("allowedIps", new JsonArray(c.allowedIps().entries()))
+            .put("limits", limits);
     if (c.smpp() != null) {
       json.put("smpp", c.smpp().toJson());
     }

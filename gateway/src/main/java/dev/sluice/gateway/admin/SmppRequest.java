@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  */
 final class SmppRequest {
   static final Set<String> FIELDS =
-      Set.of("host", "port", "tls", "systemType", "bindMode", "binds", "windowSize", "sourceAddress");
+      Set.of(
+          "host", "port", "tls", "systemType", "bindMode", "binds", "windowSize", "sourceAddress");
   private static final Set<String> SOURCE_FIELDS = Set.of("address", "ton", "npi");
 
   /** A DNS name or an IPv4/IPv6 literal: letters, digits, dots, hyphens, colons, brackets. */

@@ -18,8 +18,7 @@ import java.util.Objects;
  * @param windowSize unacknowledged PDUs per bind, 1..1000
  * @param sourceAddress the sender (digits, or an alphanumeric sender id of at most 11 characters),
  *     {@code null} to let the SMSC choose
- * @param sourceTon its type of number, 0..255 (1 international, 3 network specific, 5
- *     alphanumeric)
+ * @param sourceTon its type of number, 0..255 (1 international, 3 network specific, 5 alphanumeric)
  * @param sourceNpi its numbering plan indicator, 0..255 (1 E.164, 0 unknown)
  */
 public record SmppAccount(
