@@ -185,7 +185,7 @@ final class ChannelRequest {
     SmppAccount smpp = null;
     if (provider == Provider.SMPP) {
       if (smppJson == null) {
-        throw invalid("smpp is required for smpp (host, port, ...)");
+        throw invalid("smpp is required for smpp");
       }
       smpp = SmppRequest.parse(smppJson);
     } else if (smppJson != null) {

@@ -101,10 +101,20 @@ public final class SmppConnector implements Connector {
       return Future.succeededFuture(
           SendResult.permanent("channel_misconfigured", "the channel has no SMPP settings", 0));
     }
-    Link link = link(channel);
+    Link link;
+    try {
+      link = link(channel);
+    } catch (RuntimeException e) {
+      LOG.error(
+          "[tenant={}, channel={}] cannot start its SMPP client",
+          channel.tenantId(),
+          channel.id(),
+          e);
+      link = null;
+    }
     if (link == null) {
       return Future.succeededFuture(
-          SendResult.retryable("bind_down", "the gateway is shutting down", null, 0));
+          SendResult.retryable("bind_down", "no SMPP client is running for the channel", null, 0));
     }
     long start = System.nanoTime();
     long deadlineMs = timers.sendDeadlineMs();
@@ -137,7 +147,13 @@ public final class SmppConnector implements Connector {
     for (Channel c : channels) {
       if (c.provider() == Provider.SMPP && c.smpp() != null) {
         present.add(c.id());
-        link(c);
+        try {
+          link(c);
+        } catch (RuntimeException e) {
+          // One bad channel must not keep the others from binding; its sends will say so.
+          LOG.error(
+              "[tenant={}, channel={}] cannot start its SMPP client", c.tenantId(), c.id(), e);
+        }
       }
     }
     for (String id : new ArrayList<>(links.keySet())) {
