@@ -1,7 +1,12 @@
 package dev.sluice.gateway.connector.smpp.protocol;
 
+import java.math.BigInteger;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A delivery receipt read from a deliver_sm or data_sm.
@@ -21,12 +26,31 @@ public record DeliveryReceipt(
     SmppAddress source,
     SmppAddress destination,
     Instant doneAt) {
+  private static final Pattern DECIMAL = Pattern.compile("[0-9]+");
+  private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]+");
 
   /**
    * The forms this id may have been given in submit_sm_resp: itself, and the hex<->decimal
-   * conversions where they parse (SMSCs differ: hex in the response, decimal in the receipt).
+   * conversions where they parse (SMSCs differ: hex in the response, decimal in the receipt). A
+   * decimal-looking id is also tried as hex, and hex is offered in both cases; leading zeros the
+   * SMSC may have padded with are not guessed.
    */
   public List<String> idCandidates() {
-    throw new UnsupportedOperationException("not yet");
+    if (messageId == null) {
+      return List.of();
+    }
+    Set<String> ids = new LinkedHashSet<>();
+    ids.add(messageId);
+    if (messageId.length() <= 32) {
+      if (DECIMAL.matcher(messageId).matches()) {
+        String hex = new BigInteger(messageId).toString(16);
+        ids.add(hex);
+        ids.add(hex.toUpperCase(Locale.ROOT));
+      }
+      if (HEX.matcher(messageId).matches()) {
+        ids.add(new BigInteger(messageId, 16).toString());
+      }
+    }
+    return List.copyOf(ids);
   }
 }
