@@ -1,10 +1,14 @@
 package dev.sluice.gateway.connector.smpp.protocol;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * The settings of one SMPP account: where to connect, how to bind, how many connections and how
- * much of each connection's window to use, and the timers.
+ * much of each connection's window to use, and the timers. A null duration takes its default;
+ * lengths the PDUs cannot carry are refused here, all problems in one message.
  *
  * @param host the SMSC host
  * @param port the SMSC port
@@ -41,4 +45,79 @@ public record SmppSettings(
     Duration reconnectMin,
     Duration reconnectMax,
     Duration throttleBackoff,
-    Duration maxThrottleWait) {}
+    Duration maxThrottleWait) {
+
+  /** Fills the documented defaults for null durations and checks what the wire can carry. */
+  public SmppSettings {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(bindMode, "bindMode");
+    Objects.requireNonNull(source, "source");
+    systemType = systemType == null ? "" : systemType;
+    password = password == null ? "" : password;
+    enquireLinkInterval = orDefault(enquireLinkInterval, Duration.ofSeconds(30));
+    responseTimeout = orDefault(responseTimeout, Duration.ofSeconds(10));
+    reconnectMin = orDefault(reconnectMin, Duration.ofSeconds(1));
+    reconnectMax = orDefault(reconnectMax, Duration.ofSeconds(30));
+    throttleBackoff = orDefault(throttleBackoff, Duration.ofSeconds(1));
+    maxThrottleWait = orDefault(maxThrottleWait, Duration.ofSeconds(30));
+    List<String> problems = new ArrayList<>();
+    if (port < 1 || port > 65535) {
+      problems.add("port must be 1..65535, got " + port);
+    }
+    if (systemId == null || systemId.isEmpty() || systemId.length() > 15) {
+      problems.add("systemId must be 1..15 characters");
+    }
+    if (password.length() > 8) {
+      problems.add("password must be at most 8 characters");
+    }
+    if (systemType.length() > 12) {
+      problems.add("systemType must be at most 12 characters");
+    }
+    if (binds < 1 || binds > 64) {
+      problems.add("binds must be 1..64, got " + binds);
+    }
+    if (windowSize < 1 || windowSize > 1000) {
+      problems.add("windowSize must be 1..1000, got " + windowSize);
+    }
+    if (source.address().length() > 20) {
+      problems.add("source address must be at most 20 characters");
+    }
+    if (reconnectMax.compareTo(reconnectMin) < 0) {
+      problems.add("reconnectMax must not be below reconnectMin");
+    }
+    for (Duration d :
+        List.of(enquireLinkInterval, responseTimeout, reconnectMin, throttleBackoff)) {
+      if (d.isNegative() || d.isZero()) {
+        problems.add("SMPP durations must be positive");
+        break;
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+  }
+
+  private static Duration orDefault(Duration value, Duration fallback) {
+    return value == null ? fallback : value;
+  }
+
+  /** The settings with the password masked. */
+  @Override
+  public String toString() {
+    return "SmppSettings["
+        + systemId
+        + "@"
+        + host
+        + ":"
+        + port
+        + ", tls="
+        + tls
+        + ", "
+        + bindMode
+        + ", binds="
+        + binds
+        + ", windowSize="
+        + windowSize
+        + ", password=***]";
+  }
+}
