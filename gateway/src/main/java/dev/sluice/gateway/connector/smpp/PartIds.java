@@ -17,7 +17,7 @@ import java.util.Map;
  * changes nothing. Thread-safe.
  */
 final class PartIds {
-  /** A part's message (its first part's id) and the part's place in it, from 0. */
+  /** A part's message (its first part's SMSC id) and the part's place in it, from 0. */
   record Part(String firstId, int index) {}
 
   private final int capacity;
@@ -34,21 +34,21 @@ final class PartIds {
         };
   }
 
-  /** Registers the ids of one message's parts, in part order. */
-  synchronized void register(List<String> ids) {
+  /** Registers the ids of one message's parts on a channel, in part order. */
+  synchronized void register(String channelId, List<String> ids) {
     if (ids.isEmpty()) {
       return;
     }
     String first = ids.get(0);
     for (int i = 0; i < ids.size(); i++) {
-      parts.put(ids.get(i), new Part(first, i));
+      parts.put(channelId + ":" + ids.get(i), new Part(first, i));
     }
   }
 
-  /** The part that one of these forms of an id names, or {@code null}. */
-  synchronized Part find(List<String> candidates) {
+  /** The part of the channel that one of these forms of an id names, or {@code null}. */
+  synchronized Part find(String channelId, List<String> candidates) {
     for (String id : candidates) {
-      Part p = parts.get(id);
+      Part p = parts.get(channelId + ":" + id);
       if (p != null) {
         return p;
       }

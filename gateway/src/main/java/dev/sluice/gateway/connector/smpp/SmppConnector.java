@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * it is closed (unbound) when the channel is deleted or its settings change, and all are closed by
  * {@link #close}. Thread-safe.
  *
- * <p>A message's provider message id is its first part's submit_sm_resp id; every part's id is
- * registered ({@link PartIds}) and the first part's receipt decides the message's status.
+ * <p>A message's provider message id is {@code <channel>:<first part's submit_sm_resp id>} (an
+ * SMSC's ids are unique on that SMSC only); every part's id is registered ({@link PartIds}) and the
+ * first part's receipt decides the message's status.
  */
 public final class SmppConnector implements Connector {
   private static final Logger LOG = LoggerFactory.getLogger(SmppConnector.class);
@@ -129,9 +130,9 @@ public final class SmppConnector implements Connector {
             r -> {
               metrics.submitted(r.status(), start);
               if (r.status() == SubmitResult.Status.OK) {
-                partIds.register(r.messageIds());
+                partIds.register(channel.id(), r.messageIds());
               }
-              return SmppOutcomes.of(r, timers.responseTimeoutMs());
+              return SmppOutcomes.of(channel.id(), r, timers.responseTimeoutMs());
             });
   }
 
@@ -250,17 +251,22 @@ public final class SmppConnector implements Connector {
   private Future<Void> receipt(Channel channel, DeliveryReceipt r) {
     metrics.receipt(r.state());
     List<String> candidates = r.idCandidates();
-    PartIds.Part part = partIds.find(candidates);
+    PartIds.Part part = partIds.find(channel.id(), candidates);
     if (part != null && part.index() > 0) {
       return Future.succeededFuture(); // a later part: the first part's receipt decides
     }
     String id = part != null ? part.firstId() : r.messageId();
-    InboundEvent event = SmppEvents.receipt(r, id);
+    InboundEvent event = SmppEvents.receipt(r, SmppOutcomes.providerMessageId(channel.id(), id));
     if (event == null) {
       return Future.succeededFuture(); // UNKNOWN: nothing to record
     }
     List<String> aliases =
-        part != null ? List.of() : candidates.stream().filter(c -> !c.equals(id)).toList();
+        part != null
+            ? List.of()
+            : candidates.stream()
+                .filter(c -> !c.equals(id))
+                .map(c -> SmppOutcomes.providerMessageId(channel.id(), c))
+                .toList();
     return inbound.admit(channel, event, aliases);
   }
 
@@ -270,6 +276,7 @@ public final class SmppConnector implements Connector {
     final SmppClient client;
     final List<Meter> meters;
     volatile Channel channel;
+    private int lastBindsUp;
 
     Link(Channel channel, SmppSettings settings) {
       this.channel = channel;
@@ -296,9 +303,11 @@ public final class SmppConnector implements Connector {
     }
 
     @Override
-    public void onBindsChanged(int bindsUp) {
+    public synchronized void onBindsChanged(int bindsUp) {
       Channel c = channel;
-      if (bindsUp == 0) {
+      int before = lastBindsUp;
+      lastBindsUp = bindsUp;
+      if (bindsUp == 0 && before > 0) {
         LOG.warn("[tenant={}, channel={}] no SMPP bind is up", c.tenantId(), c.id());
       } else {
         LOG.debug("[tenant={}, channel={}] SMPP binds up: {}", c.tenantId(), c.id(), bindsUp);

@@ -18,11 +18,25 @@ final class SmppOutcomes {
   private SmppOutcomes() {}
 
   /**
+   * The provider message id of an SMSC's message id on a channel: {@code <channel>:<message_id>}.
+   * An SMSC's ids are unique only on that SMSC (often a counter), and the ledger matches statuses
+   * to messages by provider and id, so two channels' ids must never meet. A channel id never holds
+   * {@code :}.
+   */
+  static String providerMessageId(String channelId, String smscMessageId) {
+    return channelId + ":" + smscMessageId;
+  }
+
+  /**
+   * @param channelId the sending channel, which qualifies the SMSC's message id
    * @param deadlineMs the response timeout, for the UNKNOWN message
    */
-  static SendResult of(SubmitResult r, long deadlineMs) {
+  static SendResult of(String channelId, SubmitResult r, long deadlineMs) {
     return switch (r.status()) {
-      case OK -> SendResult.sent(r.messageIds().isEmpty() ? null : r.messageIds().get(0), 0);
+      case OK ->
+          SendResult.sent(
+              r.messageIds().isEmpty() ? null : providerMessageId(channelId, r.messageIds().get(0)),
+              0);
       // The SMSC is up and asks us to slow down: the provider's own wait, not an outage.
       case THROTTLED -> SendResult.retryable(code(r, "throttled"), detail(r), THROTTLED_WAIT, 0);
       case RETRYABLE -> SendResult.retryable(code(r, "network"), detail(r), null, 0);

@@ -10,21 +10,22 @@ class PartIdsTest {
   @Test
   void everyPartIsFoundWithItsMessagesFirstIdAndItsPlace() {
     PartIds ids = new PartIds(10);
-    ids.register(List.of("a", "b", "c"));
+    ids.register("ch", List.of("a", "b", "c"));
 
-    assertThat(ids.find(List.of("c"))).isEqualTo(new PartIds.Part("a", 2));
-    assertThat(ids.find(List.of("x", "a"))).isEqualTo(new PartIds.Part("a", 0));
-    assertThat(ids.find(List.of("x"))).isNull();
+    assertThat(ids.find("ch", List.of("c"))).isEqualTo(new PartIds.Part("a", 2));
+    assertThat(ids.find("ch", List.of("x", "a"))).isEqualTo(new PartIds.Part("a", 0));
+    assertThat(ids.find("ch", List.of("x"))).isNull();
+    assertThat(ids.find("another", List.of("a"))).isNull();
   }
 
   @Test
   void theOldestPartsAreForgottenBeyondTheCapacity() {
     PartIds ids = new PartIds(2);
-    ids.register(List.of("a"));
-    ids.register(List.of("b"));
-    ids.register(List.of("c"));
+    ids.register("ch", List.of("a"));
+    ids.register("ch", List.of("b"));
+    ids.register("ch", List.of("c"));
 
-    assertThat(ids.find(List.of("a"))).isNull();
-    assertThat(ids.find(List.of("c"))).isNotNull();
+    assertThat(ids.find("ch", List.of("a"))).isNull();
+    assertThat(ids.find("ch", List.of("c"))).isNotNull();
   }
 }

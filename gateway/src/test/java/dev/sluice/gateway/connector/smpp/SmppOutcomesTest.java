@@ -12,16 +12,18 @@ class SmppOutcomesTest {
 
   @Test
   void anAcceptedMessageIsSentUnderItsFirstPartsId() {
-    SendResult r = SmppOutcomes.of(new SubmitResult(Status.OK, List.of("a1", "a2"), 0, null), 10);
+    SendResult r =
+        SmppOutcomes.of("ch", new SubmitResult(Status.OK, List.of("a1", "a2"), 0, null), 10);
 
     assertThat(r.outcome()).isEqualTo(SendResult.Outcome.SENT);
-    assertThat(r.providerMessageId()).isEqualTo("a1");
+    // An SMSC's ids are its own: the channel qualifies them.
+    assertThat(r.providerMessageId()).isEqualTo("ch:a1");
   }
 
   @Test
   void throttlingIsRetriedLaterAndIsNotAnOutage() {
     SendResult r =
-        SmppOutcomes.of(new SubmitResult(Status.THROTTLED, List.of(), 0x58, "throttled"), 10);
+        SmppOutcomes.of("ch", new SubmitResult(Status.THROTTLED, List.of(), 0x58, "throttled"), 10);
 
     assertThat(r.outcome()).isEqualTo(SendResult.Outcome.RETRYABLE);
     assertThat(r.errorCode()).isEqualTo("smpp_0x58");
@@ -32,7 +34,7 @@ class SmppOutcomesTest {
   @Test
   void aRefusedMessageFailsWithTheCommandStatusAsItsCode() {
     SendResult r =
-        SmppOutcomes.of(new SubmitResult(Status.PERMANENT, List.of(), 0x0B, "bad dest"), 10);
+        SmppOutcomes.of("ch", new SubmitResult(Status.PERMANENT, List.of(), 0x0B, "bad dest"), 10);
 
     assertThat(r.outcome()).isEqualTo(SendResult.Outcome.PERMANENT);
     assertThat(r.errorCode()).isEqualTo("smpp_0x0B");
@@ -41,7 +43,8 @@ class SmppOutcomesTest {
 
   @Test
   void anUnansweredSubmitIsATimeoutAsAnHttpCallWithoutAnswerIs() {
-    SendResult r = SmppOutcomes.of(new SubmitResult(Status.UNKNOWN, List.of(), 0, null), 10_000);
+    SendResult r =
+        SmppOutcomes.of("ch", new SubmitResult(Status.UNKNOWN, List.of(), 0, null), 10_000);
 
     assertThat(r.outcome()).isEqualTo(SendResult.Outcome.RETRYABLE);
     assertThat(r.errorCode()).isEqualTo("timeout");
@@ -51,7 +54,8 @@ class SmppOutcomesTest {
 
   @Test
   void noBindIsAnOutageThatFeedsTheBreaker() {
-    SendResult r = SmppOutcomes.of(new SubmitResult(Status.NOT_BOUND, List.of(), 0, null), 10);
+    SendResult r =
+        SmppOutcomes.of("ch", new SubmitResult(Status.NOT_BOUND, List.of(), 0, null), 10);
 
     assertThat(r.outcome()).isEqualTo(SendResult.Outcome.RETRYABLE);
     assertThat(r.errorCode()).isEqualTo("bind_down");
@@ -62,11 +66,11 @@ class SmppOutcomesTest {
   @Test
   void aRetryableStatusWithoutCommandStatusIsANetworkError() {
     assertThat(
-            SmppOutcomes.of(new SubmitResult(Status.RETRYABLE, List.of(), 0, "lost"), 10)
+            SmppOutcomes.of("ch", new SubmitResult(Status.RETRYABLE, List.of(), 0, "lost"), 10)
                 .errorCode())
         .isEqualTo("network");
     assertThat(
-            SmppOutcomes.of(new SubmitResult(Status.RETRYABLE, List.of(), 0x08, "syserr"), 10)
+            SmppOutcomes.of("ch", new SubmitResult(Status.RETRYABLE, List.of(), 0x08, "syserr"), 10)
                 .errorCode())
         .isEqualTo("smpp_0x08");
   }
