@@ -203,6 +203,39 @@ class SmppClientTest {
   }
 
   @Test
+  void aMessageThrottledForLongerThanTheMaxWaitEndsThrottled() {
+    SmppSettings patient = settings(1, 2);
+    SmppSettings impatient =
+        new SmppSettings(
+            patient.host(),
+            patient.port(),
+            false,
+            false,
+            "sluice",
+            "secret",
+            "",
+            BindMode.TRANSCEIVER,
+            1,
+            2,
+            patient.source(),
+            null,
+            null,
+            Duration.ofMillis(50),
+            Duration.ofMillis(400),
+            Duration.ofMillis(50),
+            Duration.ofMillis(300));
+    SmppClient client = bound(impatient);
+    smsc.refuseNext(1_000, 0x14);
+
+    SubmitResult result = client.submit(PHONE, "queue full").await();
+
+    assertThat(result.status()).isEqualTo(SubmitResult.Status.THROTTLED);
+    assertThat(result.commandStatus()).isEqualTo(0x14);
+    assertThat(result.messageIds()).isEmpty();
+    assertThat(smsc.accepted()).isEmpty();
+  }
+
+  @Test
   void aWindowOfThreeIsNeverExceeded() {
     SmppClient client = bound(settings(2, 3));
     smsc.delayAnswers(Duration.ofMillis(100));

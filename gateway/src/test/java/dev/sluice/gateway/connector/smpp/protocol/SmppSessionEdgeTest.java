@@ -7,7 +7,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SelfSignedCertificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,49 +39,54 @@ class SmppSessionEdgeTest {
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
-    server =
-        vertx
-            .createNetServer()
-            .connectHandler(
-                socket -> {
-                  sockets.add(socket);
-                  Buffer[] pending = {Buffer.buffer()};
-                  socket.handler(
-                      data -> {
-                        pending[0].appendBuffer(data);
-                        while (pending[0].length() >= 4
-                            && pending[0].length() >= pending[0].getInt(0)) {
-                          int length = pending[0].getInt(0);
-                          Pdu pdu = PduCodec.decode(pending[0].getBuffer(0, length));
-                          pending[0] = pending[0].getBuffer(length, pending[0].length());
-                          received.add(pdu);
-                          answer(socket, pdu);
-                        }
-                      });
-                })
-            .listen(0, "127.0.0.1")
-            .await();
-    SmppSettings settings =
-        new SmppSettings(
-            "127.0.0.1",
-            server.actualPort(),
-            false,
-            false,
-            "sluice",
-            "secret",
-            "",
-            BindMode.TRANSCEIVER,
-            1,
-            5,
-            new SmppAddress(5, 0, "SLUICE"),
-            Duration.ofSeconds(30),
-            Duration.ofSeconds(2),
-            Duration.ofMillis(20),
-            Duration.ofMillis(50),
-            null,
-            null);
-    client = SmppClient.start(vertx, settings, new Quiet());
+    server = listen(new NetServerOptions());
+    client = SmppClient.start(vertx, settings(server.actualPort(), false), new Quiet());
     Await.until("bound", WAIT, () -> client.bindsUp() == 1);
+  }
+
+  private NetServer listen(NetServerOptions options) {
+    return vertx
+        .createNetServer(options)
+        .connectHandler(
+            socket -> {
+              sockets.add(socket);
+              Buffer[] pending = {Buffer.buffer()};
+              socket.handler(
+                  data -> {
+                    pending[0].appendBuffer(data);
+                    while (pending[0].length() >= 4
+                        && pending[0].length() >= pending[0].getInt(0)) {
+                      int length = pending[0].getInt(0);
+                      Pdu pdu = PduCodec.decode(pending[0].getBuffer(0, length));
+                      pending[0] = pending[0].getBuffer(length, pending[0].length());
+                      received.add(pdu);
+                      answer(socket, pdu);
+                    }
+                  });
+            })
+        .listen(0, "127.0.0.1")
+        .await();
+  }
+
+  private static SmppSettings settings(int port, boolean tls) {
+    return new SmppSettings(
+        "127.0.0.1",
+        port,
+        tls,
+        tls,
+        "sluice",
+        "secret",
+        "",
+        BindMode.TRANSCEIVER,
+        1,
+        5,
+        new SmppAddress(5, 0, "SLUICE"),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(2),
+        Duration.ofMillis(20),
+        Duration.ofMillis(50),
+        null,
+        null);
   }
 
   @AfterEach
@@ -177,6 +184,25 @@ class SmppSessionEdgeTest {
                 .onComplete(ar -> sameContext.complete(Vertx.currentContext() == context)));
 
     assertThat(sameContext.join()).isTrue();
+  }
+
+  @Test
+  void aTlsConnectionBindsAndSubmits() {
+    SelfSignedCertificate certificate = SelfSignedCertificate.create();
+    NetServer tlsServer =
+        listen(new NetServerOptions().setSsl(true).setKeyCertOptions(certificate.keyCertOptions()));
+    SmppClient tlsClient =
+        SmppClient.start(vertx, settings(tlsServer.actualPort(), true), new Quiet());
+    try {
+      Await.until("bound over TLS", WAIT, () -> tlsClient.bindsUp() == 1);
+
+      SubmitResult result = tlsClient.submit(PHONE, "over TLS").await();
+
+      assertThat(result.status()).isEqualTo(SubmitResult.Status.OK);
+      assertThat(result.messageIds()).containsExactly("42");
+    } finally {
+      tlsClient.close().await();
+    }
   }
 
   /** Receives nothing in these tests. */
