@@ -50,7 +50,7 @@ final class Receipts {
     String error = fields.get("err");
     Tlv network = pdu.tlv(Tlv.NETWORK_ERROR_CODE);
     if (error == null && network != null && network.value().length == 3) {
-      // network_type (1 GSM, 2 ANSI-136, 3 IS-95) : error code (§5.3.2.31)
+      // network_type (1 ANSI-136, 2 IS-95, 3 GSM) : error code (§5.3.2.31)
       int code = ((network.value()[1] & 0xFF) << 8) | (network.value()[2] & 0xFF);
       error = (network.value()[0] & 0xFF) + ":" + code;
     }

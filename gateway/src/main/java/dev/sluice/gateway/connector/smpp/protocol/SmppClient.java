@@ -215,17 +215,18 @@ public final class SmppClient {
 
     @Override
     public void bindChanged() {
-      int up = bindsUp();
+      // Under the lock, so that two connections changing at once report in order.
       synchronized (SmppClient.this) {
+        int up = bindsUp();
         if (up == lastBindsUp) {
           return;
         }
         lastBindsUp = up;
-      }
-      try {
-        listener.onBindsChanged(up);
-      } catch (RuntimeException e) {
-        LOG.warn("SMPP onBindsChanged failed: {}", e.toString());
+        try {
+          listener.onBindsChanged(up);
+        } catch (RuntimeException e) {
+          LOG.warn("SMPP onBindsChanged failed: {}", e.toString());
+        }
       }
     }
 

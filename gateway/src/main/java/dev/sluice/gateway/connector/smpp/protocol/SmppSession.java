@@ -350,7 +350,7 @@ final class SmppSession extends VerticleBase {
           && now - job.throttledSince > settings.maxThrottleWait().toNanos()) {
         job.fail(
             SubmitResult.Status.THROTTLED,
-            CommandStatus.ESME_RTHROTTLED,
+            job.throttleStatus,
             "throttled for longer than " + settings.maxThrottleWait().toSeconds() + " s");
         continue;
       }
@@ -404,6 +404,7 @@ final class SmppSession extends VerticleBase {
       }
     } else if (CommandStatus.isThrottle(resp.status())) {
       owner.throttled();
+      job.throttleStatus = resp.status();
       if (job.throttledSince == 0) {
         job.throttledSince = System.nanoTime();
       }

@@ -21,6 +21,9 @@ final class SubmitJob {
   /** When the first throttled answer of this submit came (System.nanoTime), 0 if none yet. */
   long throttledSince;
 
+  /** The last throttle status answered (0x58 or 0x14). */
+  int throttleStatus;
+
   SubmitJob(SmppAddress destination, SmsText.Split split) {
     this.destination = destination;
     this.split = split;
