@@ -247,6 +247,45 @@ class SmppGatewayIT {
     assertThat(mo.getBoolean("optOut")).isFalse();
   }
 
+  @Test
+  void bindsThatKeepFailingOpenTheChannelsBreakerAndNothingFails() {
+    // A second channel whose SMSC refuses its password: no bind ever comes up.
+    String refused = TestBackends.uniqueId("smpp-refused");
+    h.channel(
+        tenant.id(),
+        new JsonObject()
+            .put("id", refused)
+            .put("provider", "smpp")
+            .put("smpp", new JsonObject().put("host", "127.0.0.1").put("port", smsc.port()))
+            .put(
+                "credentials",
+                new JsonObject().put("systemId", SYSTEM_ID).put("password", "wrong")));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      ids.add(sendThrough(refused, number(), "no bind " + i));
+    }
+
+    Await.until(
+        "the refused channel's breaker open",
+        WAIT,
+        () -> {
+          String scrape = h.client.get("/metrics").send().await().bodyAsString();
+          return MetricsText.value(
+                      scrape,
+                      "resilience4j_circuitbreaker_state{name=\"" + refused + "\",state=\"open\"}")
+                  .orElse(0)
+              == 1.0;
+        });
+    for (String id : ids) {
+      JsonObject m = message(id);
+      assertThat(m.getString("status")).isIn("accepted", "queued");
+    }
+    h.admin(
+        io.vertx.core.http.HttpMethod.DELETE,
+        "/admin/tenants/" + tenant.id() + "/channels/" + refused,
+        null);
+  }
+
   // ---- helpers ----
 
   private static String number() {
@@ -254,6 +293,10 @@ class SmppGatewayIT {
   }
 
   private String send(String to, String text) {
+    return sendThrough(channel, to, text);
+  }
+
+  private String sendThrough(String channel, String to, String text) {
     HttpResponse<Buffer> r =
         h.client
             .post("/v1/messages")
