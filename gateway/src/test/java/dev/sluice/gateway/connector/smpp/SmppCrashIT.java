@@ -10,15 +10,14 @@ import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FreePorts;
 import dev.sluice.gateway.testing.TestBackends;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -92,23 +91,8 @@ class SmppCrashIT {
   void aGatewayKilledMidWindowLosesNothingAccepted() throws Exception {
     // Given a channel whose only bind is a child gateway's, and an SMSC slow to answer
     Tenant t = h.tenant("smppcrash");
-    h.channel(
-        t.id(),
-        new JsonObject()
-            .put("id", channel)
-            .put("provider", "smpp")
-            .put(
-                "smpp",
-                new JsonObject()
-                    .put("host", "127.0.0.1")
-                    .put("port", smsc.port())
-                    .put("windowSize", WINDOW))
-            .put(
-                "credentials",
-                new JsonObject().put("systemId", SYSTEM_ID).put("password", PASSWORD))
-            .put(
-                "limits",
-                new JsonObject().put("outbound", new JsonObject().put("perSecond", 1000))));
+    SmppLines lines = new SmppLines(h, t);
+    lines.create(channel, smsc, new JsonObject().put("windowSize", WINDOW), SYSTEM_ID, PASSWORD);
     GatewayProcess doomed = gateway("doomed");
     doomed.awaitReady(START_TIMEOUT);
     Await.until("the doomed gateway's bind", WAIT, () -> smsc.boundConnections() == 1);
@@ -120,7 +104,7 @@ class SmppCrashIT {
     for (int i = 0; i < MESSAGES; i++) {
       String text = "crash " + i;
       texts.add(text);
-      ids.add(send(t, "+49151" + (20_000_000 + i), text));
+      ids.add(lines.send(channel, "+49151" + (20_000_000 + i), text));
     }
 
     // When the gateway is killed with its window full
@@ -140,7 +124,8 @@ class SmppCrashIT {
     // Then every accepted message reaches the SMSC at least once
     Await.until("every text at the SMSC", WAIT, () -> smsc.texts().containsAll(texts));
     for (String id : ids) {
-      Await.until("message " + id + " sent", WAIT, () -> status(t, id).rank >= Status.SENT.rank);
+      Await.until(
+          "message " + id + " sent", WAIT, () -> status(lines, id).rank >= Status.SENT.rank);
     }
     // and ends with a final status once the SMSC reports delivery of everything it accepted
     Set<String> receipted = new HashSet<>();
@@ -151,7 +136,8 @@ class SmppCrashIT {
       }
     }
     for (String id : ids) {
-      Await.until("message " + id + " delivered", WAIT, () -> status(t, id) == Status.DELIVERED);
+      Await.until(
+          "message " + id + " delivered", WAIT, () -> status(lines, id) == Status.DELIVERED);
     }
     // and only what the dead gateway had in flight went twice: its window of unanswered submit_sm,
     // and answers it had read but not yet recorded (a dispatcher records outcomes within
@@ -172,18 +158,6 @@ class SmppCrashIT {
     return smsc.submitsReceived() - smsc.submitsAnswered();
   }
 
-  private String send(Tenant t, String to, String text) {
-    HttpResponse<Buffer> r =
-        h.client
-            .post("/v1/messages")
-            .putHeader("Authorization", "Bearer " + t.apiKey())
-            .sendJsonObject(
-                new JsonObject().put("channel", channel).put("to", to).put("text", text))
-            .await();
-    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202);
-    return r.bodyAsJsonObject().getString("id");
-  }
-
   private enum Status {
     UNKNOWN(-1),
     ACCEPTED(0),
@@ -199,16 +173,8 @@ class SmppCrashIT {
     }
   }
 
-  private Status status(Tenant t, String id) {
-    HttpResponse<Buffer> r =
-        h.client
-            .get("/v1/messages/" + id)
-            .putHeader("Authorization", "Bearer " + t.apiKey())
-            .send()
-            .await();
-    if (r.statusCode() != 200) {
-      return Status.UNKNOWN;
-    }
-    return Status.valueOf(r.bodyAsJsonObject().getString("status").toUpperCase());
+  private static Status status(SmppLines lines, String id) {
+    String status = lines.message(id).getString("status");
+    return status == null ? Status.UNKNOWN : Status.valueOf(status.toUpperCase(Locale.ROOT));
   }
 }

@@ -41,6 +41,7 @@ class SmppGatewayIT {
   private SmscSimulator smsc;
   private Tenant tenant;
   private String channel;
+  private SmppLines lines;
 
   @BeforeAll
   static void startGateway() {
@@ -67,24 +68,15 @@ class SmppGatewayIT {
     smsc = SmscSimulator.start(SYSTEM_ID, PASSWORD);
     tenant = h.tenant("smpp");
     channel = TestBackends.uniqueId("smpp");
-    h.channel(
-        tenant.id(),
+    lines = new SmppLines(h, tenant);
+    lines.create(
+        channel,
+        smsc,
         new JsonObject()
-            .put("id", channel)
-            .put("provider", "smpp")
-            .put(
-                "smpp",
-                new JsonObject()
-                    .put("host", "127.0.0.1")
-                    .put("port", smsc.port())
-                    .put("windowSize", 5)
-                    .put("sourceAddress", new JsonObject().put("address", "Acme")))
-            .put(
-                "credentials",
-                new JsonObject().put("systemId", SYSTEM_ID).put("password", PASSWORD))
-            .put(
-                "limits",
-                new JsonObject().put("outbound", new JsonObject().put("perSecond", 1000))));
+            .put("windowSize", 5)
+            .put("sourceAddress", new JsonObject().put("address", "Acme")),
+        SYSTEM_ID,
+        PASSWORD);
     // Bound at once, before anything is sent: receipts and MO messages need the bind.
     Await.until("the channel's bind", WAIT, () -> smsc.boundConnections() == 1);
   }
@@ -251,15 +243,7 @@ class SmppGatewayIT {
   void bindsThatKeepFailingOpenTheChannelsBreakerAndNothingFails() {
     // A second channel whose SMSC refuses its password: no bind ever comes up.
     String refused = TestBackends.uniqueId("smpp-refused");
-    h.channel(
-        tenant.id(),
-        new JsonObject()
-            .put("id", refused)
-            .put("provider", "smpp")
-            .put("smpp", new JsonObject().put("host", "127.0.0.1").put("port", smsc.port()))
-            .put(
-                "credentials",
-                new JsonObject().put("systemId", SYSTEM_ID).put("password", "wrong")));
+    lines.create(refused, smsc, new JsonObject(), SYSTEM_ID, "wrong");
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       ids.add(sendThrough(refused, number(), "no bind " + i));
@@ -293,29 +277,15 @@ class SmppGatewayIT {
   }
 
   private String send(String to, String text) {
-    return sendThrough(channel, to, text);
+    return lines.send(channel, to, text);
   }
 
   private String sendThrough(String channel, String to, String text) {
-    HttpResponse<Buffer> r =
-        h.client
-            .post("/v1/messages")
-            .putHeader("Authorization", "Bearer " + tenant.apiKey())
-            .sendJsonObject(
-                new JsonObject().put("channel", channel).put("to", to).put("text", text))
-            .await();
-    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202);
-    return r.bodyAsJsonObject().getString("id");
+    return lines.send(channel, to, text);
   }
 
   private JsonObject message(String id) {
-    HttpResponse<Buffer> r =
-        h.client
-            .get("/v1/messages/" + id)
-            .putHeader("Authorization", "Bearer " + tenant.apiKey())
-            .send()
-            .await();
-    return r.statusCode() == 200 ? r.bodyAsJsonObject() : new JsonObject();
+    return lines.message(id);
   }
 
   private JsonObject awaitStatus(String id, String status) {
