@@ -200,6 +200,10 @@ public final class SmppConnector implements Connector {
     if (closed) {
       return null;
     }
+    Link current = links.get(channel.id());
+    if (current != null && current.channel == channel) {
+      return current; // the directory's same snapshot of the channel: nothing can have changed
+    }
     SmppSettings settings = settings(channel);
     List<Link> replaced = new ArrayList<>(1);
     Link link =

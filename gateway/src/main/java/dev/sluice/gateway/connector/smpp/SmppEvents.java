@@ -61,8 +61,10 @@ final class SmppEvents {
         EventKind.STATUS,
         providerMessageId + ":" + r.state(),
         r.source() == null ? null : digits(r.source()),
-        r.source() == null ? null : address(r.source()),
+        // As every provider's status events: from our sender, to the recipient (the receipt's
+        // source is the handset that received our message).
         r.destination() == null ? null : address(r.destination()),
+        r.source() == null ? null : address(r.source()),
         providerMessageId,
         r.doneAt() == null ? 0 : r.doneAt().getEpochSecond(),
         null,

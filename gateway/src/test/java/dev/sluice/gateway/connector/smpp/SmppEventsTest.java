@@ -28,7 +28,8 @@ class SmppEventsTest {
     assertThat(e.providerMessageId()).isEqualTo("abc123");
     assertThat(e.dedupId()).isEqualTo("abc123:DELIVRD");
     assertThat(e.endUser()).isEqualTo("4915112345678");
-    assertThat(e.from()).isEqualTo("+4915112345678");
+    assertThat(e.to()).isEqualTo("+4915112345678");
+    assertThat(e.from()).isEqualTo("Acme");
     assertThat(e.timestamp()).isEqualTo(done.getEpochSecond());
     assertThat(e.errorCode()).isNull();
   }

@@ -115,7 +115,7 @@ class SmppGatewayIT {
               assertThat(e.getString("provider")).isEqualTo("smpp");
               assertThat(e.getString("status")).isEqualTo("delivered");
               assertThat(e.getString("providerMessageId")).isEqualTo(providerId);
-              assertThat(e.getString("from")).isEqualTo(to);
+              assertThat(e.getString("to")).isEqualTo(to);
             });
   }
 
