@@ -140,6 +140,37 @@ class SmppGatewayIT {
   }
 
   @Test
+  void aReceiptBeforeTheSubmitsAnswerStillDeliversTheMessage() {
+    // The SMSC holds its answer, and sends the receipt first: the ledger keeps the status of an id
+    // no message has yet and applies it when the message gets that id.
+    smsc.delayAnswers(Duration.ofMillis(1500));
+    String id = send(number(), "Early receipt");
+    Await.until("the submit at the SMSC", WAIT, () -> smsc.submitsReceived() == 1);
+    // A fresh simulator's first message id (it counts up from 1A2B3C00, in hex).
+    assertThat(smsc.sendReceipt("1A2B3C00", "DELIVRD", ReceiptForm.TLVS, false).join()).isZero();
+
+    JsonObject delivered = awaitStatus(id, "delivered");
+    assertThat(delivered.getString("providerMessageId")).isEqualTo(channel + ":1A2B3C00");
+  }
+
+  @Test
+  void aChannelCreatedAgainWithOtherSettingsIsBoundAgainWithThem() {
+    int bindsBefore = smsc.binds();
+    h.admin(
+        io.vertx.core.http.HttpMethod.DELETE,
+        "/admin/tenants/" + tenant.id() + "/channels/" + channel,
+        null);
+    lines.create(
+        channel, smsc, new JsonObject().put("binds", 2).put("windowSize", 3), SYSTEM_ID, PASSWORD);
+
+    Await.until("the new settings' two binds", WAIT, () -> smsc.boundConnections() == 2);
+    assertThat(smsc.binds()).isGreaterThanOrEqualTo(bindsBefore + 2);
+    assertThat(smsc.unbinds()).isGreaterThanOrEqualTo(1);
+    String id = send(number(), "after the change");
+    awaitStatus(id, "sent");
+  }
+
+  @Test
   void aLongMessageArrivesWhole() {
     String text = "Sluice long message. ".repeat(20); // 420 GSM characters: 3 parts
     String id = send(number(), text);
