@@ -541,6 +541,10 @@ public final class SmscSimulator implements AutoCloseable {
     return out;
   }
 
+  private static ProcessRequestException notSimulated() {
+    return new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+  }
+
   private final class Receiver implements ServerMessageReceiverListener {
     @Override
     public SubmitSmResult onAcceptSubmitSm(SubmitSm submitSm, SMPPServerSession source)
@@ -566,45 +570,45 @@ public final class SmscSimulator implements AutoCloseable {
     @Override
     public SubmitMultiResult onAcceptSubmitMulti(SubmitMulti submitMulti, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public QuerySmResult onAcceptQuerySm(QuerySm querySm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public void onAcceptReplaceSm(ReplaceSm replaceSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public void onAcceptCancelSm(CancelSm cancelSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public BroadcastSmResult onAcceptBroadcastSm(BroadcastSm broadcastSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public void onAcceptCancelBroadcastSm(
         CancelBroadcastSm cancelBroadcastSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public QueryBroadcastSmResult onAcceptQueryBroadcastSm(
         QueryBroadcastSm queryBroadcastSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
   }
 }

@@ -385,6 +385,10 @@ final class SmppSession extends VerticleBase {
         job.fail(SubmitResult.Status.RETRYABLE, 0, failure.getMessage());
       } else if (failure instanceof NoResponse) {
         job.fail(SubmitResult.Status.UNKNOWN, 0, failure.getMessage() + "; may have been accepted");
+      } else if (failure instanceof PduException bad) {
+        // The message cannot be written (an address too long for its field): nothing was sent,
+        // and the same message would fail the same way again.
+        job.fail(SubmitResult.Status.PERMANENT, bad.status(), "not sent: " + bad.getMessage());
       } else {
         job.fail(SubmitResult.Status.RETRYABLE, 0, "not sent: " + failure.getMessage());
       }
