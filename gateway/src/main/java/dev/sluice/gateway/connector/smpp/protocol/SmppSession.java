@@ -317,14 +317,24 @@ final class SmppSession extends VerticleBase {
     if (stopping) {
       return;
     }
-    long min = settings.reconnectMin().toMillis();
-    long max = settings.reconnectMax().toMillis();
-    long delay = min << Math.min(reconnectAttempt, 20);
-    delay = Math.min(Math.max(delay, 1), max);
-    reconnectAttempt++;
-    // Jitter in [delay/2, delay]: binds of many instances must not reconnect in step.
-    long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
-    reconnectTimer = vertx.setTimer(Math.max(1, jittered), id -> connect());
+    long delay =
+        reconnectDelayMillis(
+            reconnectAttempt++,
+            settings.reconnectMin(),
+            settings.reconnectMax(),
+            ThreadLocalRandom.current().nextDouble());
+    reconnectTimer = vertx.setTimer(delay, id -> connect());
+  }
+
+  /**
+   * The pause before reconnect attempt {@code attempt} (0 for the first): min doubling per attempt
+   * up to max, then a point in its upper half picked by {@code random} (0..1), so that the binds of
+   * many instances do not reconnect in step.
+   */
+  static long reconnectDelayMillis(int attempt, Duration min, Duration max, double random) {
+    long base = Math.max(1, min.toMillis()) << Math.min(attempt, 20);
+    long delay = Math.min(base, Math.max(1, max.toMillis()));
+    return Math.max(1, delay / 2 + Math.round(random * (delay - delay / 2)));
   }
 
   private void setBound(boolean now) {
@@ -553,6 +563,7 @@ final class SmppSession extends VerticleBase {
         s.close();
       }
       case Pdu.DELIVER_SM, Pdu.DATA_SM -> deliver(s, pdu);
+      case Pdu.ALERT_NOTIFICATION -> {} // has no response (SMPP 3.4 §4.12)
       default ->
           write(
               s,
