@@ -319,6 +319,19 @@ class SmppClientTest {
   }
 
   @Test
+  void automaticReceiptsFollowEveryAcceptedPart() {
+    SmppClient client = bound(settings(1, 5));
+    smsc.autoReceipts("DELIVRD");
+
+    SubmitResult result = client.submit(PHONE, "x".repeat(200)).await();
+
+    Await.until("two receipts", WAIT, () -> listener.receipts.size() == 2);
+    assertThat(listener.receipts)
+        .extracting(DeliveryReceipt::messageId)
+        .containsExactlyInAnyOrderElementsOf(result.messageIds());
+  }
+
+  @Test
   void deliverSmRespWaitsForTheListenerAndAFailureAsksForRedelivery() {
     SmppClient client = bound(settings(1, 5));
     String id = client.submit(PHONE, "hold my receipt").await().messageIds().get(0);
