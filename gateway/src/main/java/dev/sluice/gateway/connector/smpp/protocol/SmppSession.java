@@ -96,7 +96,7 @@ final class SmppSession extends VerticleBase {
   private long keepAliveTimer = -1;
   private long reconnectTimer = -1;
   private long pauseTimer = -1;
-  private long pausedUntil;
+  private boolean paused;
   private Duration throttlePause;
   private int submitsOutstanding;
   private Promise<Void> drained;
@@ -354,10 +354,9 @@ final class SmppSession extends VerticleBase {
         && !stopping
         && !queue.isEmpty()
         && submitsOutstanding < settings.windowSize()
-        && now - pausedUntil >= 0) {
+        && !paused) {
       SubmitJob job = queue.pollFirst();
-      if (job.throttledSince != 0
-          && now - job.throttledSince > settings.maxThrottleWait().toNanos()) {
+      if (job.throttled && now - job.throttledSince > settings.maxThrottleWait().toNanos()) {
         job.fail(
             SubmitResult.Status.THROTTLED,
             job.throttleStatus,
@@ -419,7 +418,8 @@ final class SmppSession extends VerticleBase {
     } else if (CommandStatus.isThrottle(resp.status())) {
       owner.throttled();
       job.throttleStatus = resp.status();
-      if (job.throttledSince == 0) {
+      if (!job.throttled) {
+        job.throttled = true;
         job.throttledSince = System.nanoTime();
       }
       pause();
@@ -440,19 +440,24 @@ final class SmppSession extends VerticleBase {
    * so a burst counts as one step (1 s, 2 s, ... 16 s by default).
    */
   private void pause() {
-    long now = System.nanoTime();
-    if (now - pausedUntil < 0) {
+    if (paused) {
       return;
     }
+    paused = true;
     Duration pause = throttlePause;
-    pausedUntil = now + pause.toNanos();
     Duration doubled = pause.multipliedBy(2);
-    throttlePause = doubled.compareTo(MAX_THROTTLE_PAUSE) > 0 ? MAX_THROTTLE_PAUSE : doubled;
-    if (throttlePause.compareTo(pause) < 0) {
-      throttlePause = pause;
+    if (doubled.compareTo(MAX_THROTTLE_PAUSE) <= 0) {
+      throttlePause = doubled;
+    } else if (pause.compareTo(MAX_THROTTLE_PAUSE) < 0) {
+      throttlePause = MAX_THROTTLE_PAUSE;
     }
-    vertx.cancelTimer(pauseTimer);
-    pauseTimer = vertx.setTimer(Math.max(1, pause.toMillis()), id -> drain());
+    pauseTimer =
+        vertx.setTimer(
+            Math.max(1, pause.toMillis()),
+            id -> {
+              paused = false;
+              drain();
+            });
   }
 
   // ---- requests and responses ----
