@@ -269,6 +269,29 @@ class SmppClientTest {
   }
 
   @Test
+  void aLostConnectionMakesTheWrittenPartUnknownAndTheQueuedOnesNotBound() {
+    SmppClient client = bound(settings(1, 1));
+    smsc.delayAnswers(Duration.ofSeconds(2));
+    List<Future<SubmitResult>> sent = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      sent.add(client.submit(PHONE, "in the window " + i));
+    }
+    Await.until("one written", WAIT, () -> smsc.submitsReceived() == 1);
+
+    smsc.dropConnections();
+
+    assertThat(Future.join(sent).await().list())
+        .extracting(r -> ((SubmitResult) r).status())
+        .containsExactly(
+            SubmitResult.Status.UNKNOWN,
+            SubmitResult.Status.NOT_BOUND,
+            SubmitResult.Status.NOT_BOUND);
+    smsc.delayAnswers(Duration.ZERO);
+    Await.until("rebound", WAIT, () -> client.bindsUp() == 1);
+    assertThat(client.submit(PHONE, "again").await().status()).isEqualTo(SubmitResult.Status.OK);
+  }
+
+  @Test
   void aPermanentRefusalIsClassifiedWithItsStatus() {
     SmppClient client = bound(settings(1, 5));
     smsc.refuseNext(1, 0x0B);

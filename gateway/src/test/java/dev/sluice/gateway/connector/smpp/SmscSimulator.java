@@ -430,7 +430,8 @@ public final class SmscSimulator implements AutoCloseable {
         session.setTransactionTimer(30_000); // a client may hold deliver_sm_resp on purpose
         session.addSessionStateListener(
             (now, before, source) -> {
-              if (now == SessionState.UNBOUND && before.isBound()) {
+              // Entered only on an unbind; after the client closed at once, from CLOSED.
+              if (now == SessionState.UNBOUND) {
                 unbinds.incrementAndGet();
               }
               if (now == SessionState.CLOSED) {
