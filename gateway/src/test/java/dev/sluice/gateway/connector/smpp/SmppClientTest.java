@@ -269,6 +269,29 @@ class SmppClientTest {
   }
 
   @Test
+  void aLostConnectionMakesTheWrittenPartUnknownAndTheQueuedOnesNotBound() {
+    SmppClient client = bound(settings(1, 1));
+    smsc.delayAnswers(Duration.ofSeconds(2));
+    List<Future<SubmitResult>> sent = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      sent.add(client.submit(PHONE, "in the window " + i));
+    }
+    Await.until("one written", WAIT, () -> smsc.submitsReceived() == 1);
+
+    smsc.dropConnections();
+
+    assertThat(Future.join(sent).await().list())
+        .extracting(r -> ((SubmitResult) r).status())
+        .containsExactly(
+            SubmitResult.Status.UNKNOWN,
+            SubmitResult.Status.NOT_BOUND,
+            SubmitResult.Status.NOT_BOUND);
+    smsc.delayAnswers(Duration.ZERO);
+    Await.until("rebound", WAIT, () -> client.bindsUp() == 1);
+    assertThat(client.submit(PHONE, "again").await().status()).isEqualTo(SubmitResult.Status.OK);
+  }
+
+  @Test
   void aPermanentRefusalIsClassifiedWithItsStatus() {
     SmppClient client = bound(settings(1, 5));
     smsc.refuseNext(1, 0x0B);
@@ -278,6 +301,22 @@ class SmppClientTest {
     assertThat(result.status()).isEqualTo(SubmitResult.Status.PERMANENT);
     assertThat(result.commandStatus()).isEqualTo(0x0B);
     assertThat(result.detail()).contains("ESME_RINVDSTADR");
+  }
+
+  @Test
+  void aMessageThatCannotBeWrittenIsPermanentAndNothingIsSent() {
+    SmppClient client = bound(settings(1, 5));
+
+    SubmitResult longAddress =
+        client.submit(new SmppAddress(1, 1, "1".repeat(21)), "hello").await();
+    SubmitResult noText = client.submit(PHONE, null).await();
+
+    assertThat(longAddress.status()).isEqualTo(SubmitResult.Status.PERMANENT);
+    assertThat(longAddress.detail()).contains("destination_addr");
+    assertThat(noText.status()).isEqualTo(SubmitResult.Status.PERMANENT);
+    assertThat(client.submit(PHONE, "still bound").await().status())
+        .isEqualTo(SubmitResult.Status.OK);
+    assertThat(smsc.submitsReceived()).isEqualTo(1);
   }
 
   @Test
@@ -300,6 +339,19 @@ class SmppClientTest {
     DeliveryReceipt undelivered = listener.receipts.get(1);
     assertThat(undelivered.state()).isEqualTo("UNDELIV");
     assertThat(undelivered.idCandidates()).contains(id);
+  }
+
+  @Test
+  void automaticReceiptsFollowEveryAcceptedPart() {
+    SmppClient client = bound(settings(1, 5));
+    smsc.autoReceipts("DELIVRD");
+
+    SubmitResult result = client.submit(PHONE, "x".repeat(200)).await();
+
+    Await.until("two receipts", WAIT, () -> listener.receipts.size() == 2);
+    assertThat(listener.receipts)
+        .extracting(DeliveryReceipt::messageId)
+        .containsExactlyInAnyOrderElementsOf(result.messageIds());
   }
 
   @Test
@@ -381,8 +433,9 @@ class SmppClientTest {
     client.close().await();
     clients.remove(client);
 
-    assertThat(smsc.unbinds()).isEqualTo(2);
     assertThat(client.bindsUp()).isZero();
+    // jsmpp counts an unbind once it has answered it: by then the client may have returned.
+    Await.until("both unbinds seen", WAIT, () -> smsc.unbinds() == 2);
     assertThat(client.submit(PHONE, "too late").await().status())
         .isEqualTo(SubmitResult.Status.NOT_BOUND);
   }

@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -107,8 +109,11 @@ public final class SmscSimulator implements AutoCloseable {
   private final List<SMPPServerSession> sessions = new CopyOnWriteArrayList<>();
   private final Map<SMPPServerSession, BindType> bound = new ConcurrentHashMap<>();
   private final Map<SMPPServerSession, AtomicInteger> unanswered = new ConcurrentHashMap<>();
-  private final List<Submit> accepted = new CopyOnWriteArrayList<>();
-  private final List<String> texts = new CopyOnWriteArrayList<>();
+  // Queues and a map rather than copy-on-write lists: a load run accepts many thousands.
+  private final Queue<Submit> accepted = new ConcurrentLinkedQueue<>();
+  private final Map<String, String> recipients = new ConcurrentHashMap<>();
+  private final Queue<String> texts = new ConcurrentLinkedQueue<>();
+  private volatile String autoReceipt;
   private final Map<String, String[]> parts = new ConcurrentHashMap<>();
   private final AtomicInteger submitsReceived = new AtomicInteger();
   private final AtomicInteger submitsAnswered = new AtomicInteger();
@@ -179,6 +184,14 @@ public final class SmscSimulator implements AutoCloseable {
   /** Every submit_sm answer waits this long (on its worker thread) before it is sent. */
   public void delayAnswers(Duration delay) {
     answerDelay = delay;
+  }
+
+  /**
+   * Sends a receipt with this stat (DELIVRD, UNDELIV, ...; text and TLVs, hex id) for every part
+   * accepted from now on, shortly after answering it; null stops.
+   */
+  public void autoReceipts(String stat) {
+    autoReceipt = stat;
   }
 
   /** Stops answering enquire_link (until {@link #answerEnquireLinks}) to look like a dead link. */
@@ -256,12 +269,7 @@ public final class SmscSimulator implements AutoCloseable {
    */
   public CompletableFuture<Integer> sendReceipt(
       String messageId, String stat, ReceiptForm form, boolean decimalId) {
-    String recipient =
-        accepted.stream()
-            .filter(s -> s.messageId().equals(messageId))
-            .map(Submit::destination)
-            .findFirst()
-            .orElse("0");
+    String recipient = recipients.getOrDefault(messageId, "0");
     String id = decimalId ? Long.toString(Long.parseLong(messageId, 16)) : messageId;
     byte[] text = new byte[0];
     List<OptionalParameter> tlvs = new ArrayList<>();
@@ -422,7 +430,8 @@ public final class SmscSimulator implements AutoCloseable {
         session.setTransactionTimer(30_000); // a client may hold deliver_sm_resp on purpose
         session.addSessionStateListener(
             (now, before, source) -> {
-              if (now == SessionState.UNBOUND && before.isBound()) {
+              // Entered only on an unbind; after the client closed at once, from CLOSED.
+              if (now == SessionState.UNBOUND) {
                 unbinds.incrementAndGet();
               }
               if (now == SessionState.CLOSED) {
@@ -477,7 +486,14 @@ public final class SmscSimulator implements AutoCloseable {
               submit.getRegisteredDelivery() & 0xFF,
               submit.getShortMessage(),
               id));
+      recipients.put(id, submit.getDestAddress());
       reassemble(submit);
+      String stat = autoReceipt;
+      if (stat != null) {
+        // After the answer has had time to go: a receipt before submit_sm_resp is legal but rare.
+        CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS, workers)
+            .execute(() -> sendReceipt(id, stat, ReceiptForm.BOTH, false));
+      }
       return new SubmitSmResult(new MessageId(id), new OptionalParameter[0]);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -541,6 +557,10 @@ public final class SmscSimulator implements AutoCloseable {
     return out;
   }
 
+  private static ProcessRequestException notSimulated() {
+    return new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+  }
+
   private final class Receiver implements ServerMessageReceiverListener {
     @Override
     public SubmitSmResult onAcceptSubmitSm(SubmitSm submitSm, SMPPServerSession source)
@@ -566,45 +586,45 @@ public final class SmscSimulator implements AutoCloseable {
     @Override
     public SubmitMultiResult onAcceptSubmitMulti(SubmitMulti submitMulti, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public QuerySmResult onAcceptQuerySm(QuerySm querySm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public void onAcceptReplaceSm(ReplaceSm replaceSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public void onAcceptCancelSm(CancelSm cancelSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public BroadcastSmResult onAcceptBroadcastSm(BroadcastSm broadcastSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public void onAcceptCancelBroadcastSm(
         CancelBroadcastSm cancelBroadcastSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
 
     @Override
     public QueryBroadcastSmResult onAcceptQueryBroadcastSm(
         QueryBroadcastSm queryBroadcastSm, SMPPServerSession source)
         throws ProcessRequestException {
-      throw new ProcessRequestException("not simulated", SMPPConstant.STAT_ESME_RINVCMDID);
+      throw notSimulated();
     }
   }
 }

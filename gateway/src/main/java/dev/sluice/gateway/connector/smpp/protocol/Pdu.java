@@ -24,6 +24,7 @@ record Pdu(int commandId, int status, int sequence, Body body, List<Tlv> tlvs) {
   static final int BIND_TRANSCEIVER = 0x00000009;
   static final int OUTBIND = 0x0000000B;
   static final int ENQUIRE_LINK = 0x00000015;
+  static final int ALERT_NOTIFICATION = 0x00000102;
   static final int DATA_SM = 0x00000103;
   static final int RESPONSE = 0x80000000;
 

@@ -96,7 +96,7 @@ final class SmppSession extends VerticleBase {
   private long keepAliveTimer = -1;
   private long reconnectTimer = -1;
   private long pauseTimer = -1;
-  private long pausedUntil;
+  private boolean paused;
   private Duration throttlePause;
   private int submitsOutstanding;
   private Promise<Void> drained;
@@ -317,14 +317,24 @@ final class SmppSession extends VerticleBase {
     if (stopping) {
       return;
     }
-    long min = settings.reconnectMin().toMillis();
-    long max = settings.reconnectMax().toMillis();
-    long delay = min << Math.min(reconnectAttempt, 20);
-    delay = Math.min(Math.max(delay, 1), max);
-    reconnectAttempt++;
-    // Jitter in [delay/2, delay]: binds of many instances must not reconnect in step.
-    long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
-    reconnectTimer = vertx.setTimer(Math.max(1, jittered), id -> connect());
+    long delay =
+        reconnectDelayMillis(
+            reconnectAttempt++,
+            settings.reconnectMin(),
+            settings.reconnectMax(),
+            ThreadLocalRandom.current().nextDouble());
+    reconnectTimer = vertx.setTimer(delay, id -> connect());
+  }
+
+  /**
+   * The pause before reconnect attempt {@code attempt} (0 for the first): min doubling per attempt
+   * up to max, then a point in its upper half picked by {@code random} (0..1), so that the binds of
+   * many instances do not reconnect in step.
+   */
+  static long reconnectDelayMillis(int attempt, Duration min, Duration max, double random) {
+    long base = Math.max(1, min.toMillis()) << Math.min(attempt, 20);
+    long delay = Math.min(base, Math.max(1, max.toMillis()));
+    return Math.max(1, delay / 2 + Math.round(random * (delay - delay / 2)));
   }
 
   private void setBound(boolean now) {
@@ -344,10 +354,9 @@ final class SmppSession extends VerticleBase {
         && !stopping
         && !queue.isEmpty()
         && submitsOutstanding < settings.windowSize()
-        && now - pausedUntil >= 0) {
+        && !paused) {
       SubmitJob job = queue.pollFirst();
-      if (job.throttledSince != 0
-          && now - job.throttledSince > settings.maxThrottleWait().toNanos()) {
+      if (job.throttled && now - job.throttledSince > settings.maxThrottleWait().toNanos()) {
         job.fail(
             SubmitResult.Status.THROTTLED,
             job.throttleStatus,
@@ -385,6 +394,10 @@ final class SmppSession extends VerticleBase {
         job.fail(SubmitResult.Status.RETRYABLE, 0, failure.getMessage());
       } else if (failure instanceof NoResponse) {
         job.fail(SubmitResult.Status.UNKNOWN, 0, failure.getMessage() + "; may have been accepted");
+      } else if (failure instanceof PduException bad) {
+        // The message cannot be written (an address too long for its field): nothing was sent,
+        // and the same message would fail the same way again.
+        job.fail(SubmitResult.Status.PERMANENT, bad.status(), "not sent: " + bad.getMessage());
       } else {
         job.fail(SubmitResult.Status.RETRYABLE, 0, "not sent: " + failure.getMessage());
       }
@@ -405,7 +418,8 @@ final class SmppSession extends VerticleBase {
     } else if (CommandStatus.isThrottle(resp.status())) {
       owner.throttled();
       job.throttleStatus = resp.status();
-      if (job.throttledSince == 0) {
+      if (!job.throttled) {
+        job.throttled = true;
         job.throttledSince = System.nanoTime();
       }
       pause();
@@ -426,19 +440,24 @@ final class SmppSession extends VerticleBase {
    * so a burst counts as one step (1 s, 2 s, ... 16 s by default).
    */
   private void pause() {
-    long now = System.nanoTime();
-    if (now - pausedUntil < 0) {
+    if (paused) {
       return;
     }
+    paused = true;
     Duration pause = throttlePause;
-    pausedUntil = now + pause.toNanos();
     Duration doubled = pause.multipliedBy(2);
-    throttlePause = doubled.compareTo(MAX_THROTTLE_PAUSE) > 0 ? MAX_THROTTLE_PAUSE : doubled;
-    if (throttlePause.compareTo(pause) < 0) {
-      throttlePause = pause;
+    if (doubled.compareTo(MAX_THROTTLE_PAUSE) <= 0) {
+      throttlePause = doubled;
+    } else if (pause.compareTo(MAX_THROTTLE_PAUSE) < 0) {
+      throttlePause = MAX_THROTTLE_PAUSE;
     }
-    vertx.cancelTimer(pauseTimer);
-    pauseTimer = vertx.setTimer(Math.max(1, pause.toMillis()), id -> drain());
+    pauseTimer =
+        vertx.setTimer(
+            Math.max(1, pause.toMillis()),
+            id -> {
+              paused = false;
+              drain();
+            });
   }
 
   // ---- requests and responses ----
@@ -549,6 +568,7 @@ final class SmppSession extends VerticleBase {
         s.close();
       }
       case Pdu.DELIVER_SM, Pdu.DATA_SM -> deliver(s, pdu);
+      case Pdu.ALERT_NOTIFICATION -> {} // has no response (SMPP 3.4 §4.12)
       default ->
           write(
               s,

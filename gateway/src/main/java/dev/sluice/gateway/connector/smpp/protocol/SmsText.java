@@ -153,6 +153,9 @@ final class SmsText {
    * @throws IllegalArgumentException when the text needs more than 255 parts
    */
   static Split split(String text, int reference) {
+    if (text == null) {
+      throw new IllegalArgumentException("no text");
+    }
     boolean gsm = fitsGsm(text);
     int single = gsm ? GSM_SINGLE : UCS2_SINGLE;
     int partLength = gsm ? GSM_PART : UCS2_PART;

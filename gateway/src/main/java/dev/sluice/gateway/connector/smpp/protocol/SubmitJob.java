@@ -18,7 +18,10 @@ final class SubmitJob {
   /** The index of the next part to send. */
   int next;
 
-  /** When the first throttled answer of this submit came (System.nanoTime), 0 if none yet. */
+  /** Whether a part of this submit was answered with a throttle status. */
+  boolean throttled;
+
+  /** When the first throttled answer of this submit came (System.nanoTime). */
   long throttledSince;
 
   /** The last throttle status answered (0x58 or 0x14). */
