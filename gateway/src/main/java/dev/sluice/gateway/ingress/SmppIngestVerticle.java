@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
 /**
@@ -18,6 +19,8 @@ import java.util.function.BiFunction;
  * may be called from any thread; it hops onto this verticle's event loop.
  */
 public final class SmppIngestVerticle extends VerticleBase {
+  static final long ADMIT_DEADLINE_MS = 30_000;
+
   private final RedisBackend redis;
   private final BiFunction<Context, PipelinedRedis, WebhookIngest> ingests;
   private PipelinedRedis connection;
@@ -65,6 +68,8 @@ public final class SmppIngestVerticle extends VerticleBase {
     }
     Promise<Void> done = Promise.promise();
     on.runOnContext(v -> now.admitOne(channel, event, alsoKnownAs).onComplete(done));
-    return done.future();
+    // Admission has its own Redis deadlines; this one only keeps an SMSC from waiting forever for
+    // its answer should the loop stop taking tasks (a failure is answered 0x64: redelivered).
+    return done.future().timeout(ADMIT_DEADLINE_MS, TimeUnit.MILLISECONDS);
   }
 }
