@@ -108,12 +108,7 @@ class OpenApiContractIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.close().await();
-    }
-    if (vertx != null) {
-      vertx.close().await();
-    }
+    TestGateways.close(gateway, vertx);
     TestGateways.dropDatabase(database);
   }
 
