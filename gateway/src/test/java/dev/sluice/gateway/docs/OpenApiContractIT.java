@@ -2,6 +2,8 @@ package dev.sluice.gateway.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.TestGateways;
 import dev.sluice.gateway.docs.OpenApiDocument.Operation;
@@ -24,6 +26,7 @@ import io.vertx.json.schema.OutputUnit;
 import io.vertx.openapi.contract.OpenAPIVersion;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -110,6 +114,14 @@ class OpenApiContractIT {
   static void stop() throws Exception {
     TestGateways.close(gateway, vertx);
     TestGateways.dropDatabase(database);
+  }
+
+  @Test
+  void theGatewayServesDocsOpenapiYamlAsJson() throws Exception {
+    Object source =
+        new ObjectMapper(new YAMLFactory())
+            .readValue(Path.of("..", "docs", "openapi.yaml").toFile(), Object.class);
+    assertThat(doc.raw()).isEqualTo(JsonObject.mapFrom(source));
   }
 
   @Test
@@ -264,22 +276,22 @@ class OpenApiContractIT {
           () -> "completed".equals(jsonField(send(HttpMethod.GET, job, headers, null), "status")));
     }
     Buffer sentBody = body;
-    HttpResponse<Buffer>[] answer = new HttpResponse[1];
-    answer[0] = send(method, url, headers, sentBody);
-    if (call.type() == null && op.method().equals("GET") && unsettled(answer[0])) {
+    AtomicReference<HttpResponse<Buffer>> answer =
+        new AtomicReference<>(send(method, url, headers, sentBody));
+    if (call.type() == null && op.method().equals("GET") && unsettled(answer.get())) {
       // Asynchronous work behind it (the ledger's history, a privacy job): asked again a while.
       try {
         Await.until(
             what + " settled",
             SETTLE,
-            () -> !unsettled(answer[0] = send(method, url, headers, sentBody)));
+            () -> !unsettled(answer.updateAndGet(r -> send(method, url, headers, sentBody))));
       } catch (AssertionError e) {
         // reported below with the last answer
       }
     }
-    List<String> problems = check(op, call, answer[0], what);
+    List<String> problems = check(op, call, answer.get(), what);
     if (problems.isEmpty()) {
-      capture(op, call, answer[0], ids);
+      capture(op, call, answer.get(), ids);
     }
     return problems;
   }
