@@ -46,13 +46,15 @@ import org.junit.jupiter.api.Timeout;
  * docs/openapi.yaml against a running gateway: the document is valid OpenAPI 3.1, names exactly the
  * routes the server mounts, carries an example for every request and answer that matches its
  * schema, and every request example, sent to the gateway, gets a documented status and an answer
- * that matches the documented schema of that status and content type.
+ * that matches the documented schema of that status and content type (and the documented headers:
+ * present where required, matching their schema where present).
  *
  * <p>The examples are a flow, run in document order (deletions last, in reverse): the operator
  * examples create the channels the webhook examples are signed for, the ids the gateway makes up
  * ({@code id}, {@code prefix}, {@code confirmation_code} in the answers to POSTs, the events
  * pulled) replace the example's values in later requests. A request example named like an answer
- * example must get that answer's status.
+ * example must get that answer's status; a parameter's {@code examples} entry named like it goes
+ * with that request alone.
  *
  * <p>Validator: vertx-openapi checks the document against the OpenAPI 3.1 schema, and
  * vertx-json-schema checks bodies (JSON Schema 2020-12). vertx-openapi's request and response
@@ -232,7 +234,7 @@ class OpenApiContractIT {
     StringBuilder query = new StringBuilder();
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     for (JsonObject p : op.parameters()) {
-      Object example = OpenApiDocument.example(p);
+      Object example = OpenApiDocument.example(p, call.name());
       if (example == null) {
         continue;
       }
@@ -325,6 +327,20 @@ class OpenApiContractIT {
     }
     if (call.name() == null && !status.startsWith("2")) {
       problems.add(what + ": expected a 2xx, got " + status + ": " + text);
+    }
+    JsonObject documentedHeaders =
+        responses.getJsonObject(status).getJsonObject("headers", new JsonObject());
+    for (String name : documentedHeaders.fieldNames()) {
+      JsonObject header = documentedHeaders.getJsonObject(name);
+      String value = r.getHeader(name);
+      if (value == null) {
+        if (header.getBoolean("required", false)) {
+          problems.add(what + ": " + status + " without its header " + name);
+        }
+        continue;
+      }
+      OpenApiDocument.validate(header.getJsonObject("schema", new JsonObject()), value)
+          .forEach(e -> problems.add(what + ": " + status + " header " + name + " " + e));
     }
     JsonObject content = responses.getJsonObject(status).getJsonObject("content");
     if (content == null) {

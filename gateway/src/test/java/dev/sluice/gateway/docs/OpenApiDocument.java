@@ -117,16 +117,24 @@ final class OpenApiDocument {
     return out;
   }
 
-  /** A parameter's example value: {@code example}, else the first of {@code examples}. */
-  static Object example(JsonObject parameter) {
+  /**
+   * A parameter's example for the request example {@code name} (null: a request without a body
+   * example): its {@code examples} entry of that name, else its {@code example}; null when neither.
+   * A request without a body example takes the first of {@code examples} when there is no {@code
+   * example}.
+   */
+  static Object example(JsonObject parameter, String name) {
+    JsonObject examples = parameter.getJsonObject("examples", new JsonObject());
+    if (name != null && examples.containsKey(name)) {
+      return examples.getJsonObject(name).getValue("value");
+    }
     if (parameter.containsKey("example")) {
       return parameter.getValue("example");
     }
-    JsonObject examples = parameter.getJsonObject("examples");
-    if (examples == null || examples.isEmpty()) {
-      return null;
+    if (name == null && !examples.isEmpty()) {
+      return examples.getJsonObject(examples.fieldNames().iterator().next()).getValue("value");
     }
-    return examples.getJsonObject(examples.fieldNames().iterator().next()).getValue("value");
+    return null;
   }
 
   private static Object resolve(Object node, JsonObject root) {
