@@ -90,14 +90,17 @@ public final class HttpVerticle extends VerticleBase {
     return server.requestHandler(new DirectRoutes(direct, config.maxBodyBytes(), router)).listen();
   }
 
-  /** The routes that are endpoints: a path and the methods it answers. */
+  /**
+   * The routes that are endpoints: those with methods. A route by regular expression is listed by
+   * its name (Vert.x names it after the expression), so nothing the router serves goes unlisted.
+   */
   static List<MountedRoute> endpoints(List<Route> routes) {
     List<MountedRoute> out = new ArrayList<>();
     for (Route r : routes) {
-      if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) {
+      if (r.methods() != null && !r.methods().isEmpty()) {
+        String path = r.getPath() != null ? r.getPath() : String.valueOf(r.getName());
         out.add(
-            new MountedRoute(
-                r.getPath(), r.methods().stream().map(HttpMethod::name).collect(toSet())));
+            new MountedRoute(path, r.methods().stream().map(HttpMethod::name).collect(toSet())));
       }
     }
     return List.copyOf(out);
