@@ -30,6 +30,8 @@ import dev.sluice.gateway.dispatch.Dispatcher;
 import dev.sluice.gateway.health.BackendGauges;
 import dev.sluice.gateway.health.HealthRoutes;
 import dev.sluice.gateway.http.HttpVerticle;
+import dev.sluice.gateway.http.MountedRoute;
+import dev.sluice.gateway.http.OpenApiRoutes;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.ingress.IngressMetrics;
 import dev.sluice.gateway.ingress.SmppIngestVerticle;
@@ -88,6 +90,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,6 +113,7 @@ public final class Gateway {
   private final TenantPurge purge;
   private final InstanceBeat beat;
   private final List<String> deployments;
+  private final List<MountedRoute> routes;
 
   private Gateway(
       GatewayConfig config,
@@ -120,7 +124,8 @@ public final class Gateway {
       TenantDirectory directory,
       TenantPurge purge,
       InstanceBeat beat,
-      List<String> deployments) {
+      List<String> deployments,
+      List<MountedRoute> routes) {
     this.config = config;
     this.vertx = vertx;
     this.metrics = metrics;
@@ -130,6 +135,7 @@ public final class Gateway {
     this.purge = purge;
     this.beat = beat;
     this.deployments = deployments;
+    this.routes = routes;
   }
 
   /**
@@ -268,8 +274,10 @@ public final class Gateway {
               new RetentionRoutes(retention, Retention.of(config.retention())),
               new PrivacyRequests(pg, tenantKeys, hasher, privacyTrail),
               new StatusPage(),
-              new StatusRoutes(directory, breakers, backlog, beat, campaigns, clock));
+              new StatusRoutes(directory, breakers, backlog, beat, campaigns, clock),
+              new OpenApiRoutes());
       List<String> deployments = new ArrayList<>();
+      AtomicReference<List<MountedRoute>> mounted = new AtomicReference<>(List.of());
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       EventLoopDelay loopDelay = new EventLoopDelay(metrics.registry(), EVENT_LOOP_SAMPLE_MS);
       deployments.add(
@@ -390,13 +398,23 @@ public final class Gateway {
       deployments.add(
           vertx
               .deployVerticle(
-                  () -> new HttpVerticle(config.http(), shared::routes),
+                  () -> new HttpVerticle(config.http(), shared::routes, mounted::set),
                   new DeploymentOptions()
                       .setInstances(eventLoops)
                       .setThreadingModel(ThreadingModel.EVENT_LOOP))
               .await());
       Gateway gateway =
-          new Gateway(config, vertx, metrics, redis, pg, directory, purge, beat, deployments);
+          new Gateway(
+              config,
+              vertx,
+              metrics,
+              redis,
+              pg,
+              directory,
+              purge,
+              beat,
+              deployments,
+              mounted.get());
       LOG.info(
           "Sluice gateway listening on {}:{} with {} event loop(s)",
           config.http().host(),
@@ -441,7 +459,8 @@ public final class Gateway {
       RetentionRoutes retention,
       PrivacyRequests privacy,
       StatusPage statusPage,
-      StatusRoutes status) {
+      StatusRoutes status,
+      OpenApiRoutes openApi) {
 
     /** A webhook ingest on this context and connection (one per verticle). */
     WebhookIngest ingest(Context context, PipelinedRedis connection) {
@@ -484,6 +503,7 @@ public final class Gateway {
               List.of(new RedisCheck(redis), new PostgresCheck(pg)),
               config.health().checkTimeoutMs()),
           new MetricsRoutes(vertx, metrics.registry()),
+          openApi,
           new WebhookRoutes(
               directory, ingest, config.ingress(), clock, campaigns::onTemplateStatus),
           new EventRoutes(auth, queue, directory),
@@ -524,6 +544,14 @@ public final class Gateway {
 
   public GatewayConfig config() {
     return config;
+  }
+
+  /**
+   * What the HTTP server serves: each route's path and methods as mounted on the router (every
+   * event loop mounts the same), for the API document's contract test.
+   */
+  public List<MountedRoute> routes() {
+    return routes;
   }
 
   /**

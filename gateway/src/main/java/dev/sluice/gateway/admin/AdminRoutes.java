@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
  * POST   /admin/meta-apps                            {"id","appSecret","verifyToken"} → 201 {"id"}
  * PUT    /admin/meta-apps/{id}                       {"appSecret","verifyToken"} → 201 or 200 {"id"}
  * POST   /admin/tenants/{tenant}/channels            → 201 the channel without credentials
+ * PATCH  /admin/tenants/{tenant}/channels/{channel}  → 200 the channel, changed
  * DELETE /admin/tenants/{tenant}/channels/{channel}  → 204
  * GET    /admin/audit, /admin/audit/verify           → the audit trail ({@link AuditRoutes})
  * DELETE /admin/tenants/{tenant}                     → 202 {"tenant","status":"deleting"}
@@ -126,6 +127,7 @@ public final class AdminRoutes implements Routes {
     router.post("/admin/meta-apps").respond(noStore(this::createMetaApp));
     router.put("/admin/meta-apps/:id").respond(noStore(this::putMetaApp));
     router.post("/admin/tenants/:tenant/channels").respond(noStore(this::createChannel));
+    router.patch("/admin/tenants/:tenant/channels/:channel").respond(noStore(this::patchChannel));
     router.delete("/admin/tenants/:tenant/channels/:channel").respond(noStore(this::deleteChannel));
     audit.mount(router);
     router.delete("/admin/tenants/:tenant").respond(noStore(this::deleteTenant));
@@ -365,6 +367,34 @@ public final class AdminRoutes implements Routes {
                   channel.id(),
                   channel.provider().wireName());
               return status(ctx, 201, json(channel));
+            });
+  }
+
+  /**
+   * {@code PATCH /admin/tenants/{tenant}/channels/{channel}}: rotates credentials, changes limits,
+   * the address or the webhook settings in place (see {@link ChannelRequest#patch}). Queued
+   * messages are kept and go out with the new settings; every instance picks the change up with the
+   * directory.
+   */
+  private Future<JsonObject> patchChannel(RoutingContext ctx) {
+    String tenantId = pathId(ctx, "tenant");
+    String channelId = pathId(ctx, "channel");
+    JsonBody patch = JsonBody.read(ctx.body().buffer());
+    return repository
+        .updateChannel(
+            tenantId,
+            channelId,
+            patch.names(),
+            current -> ChannelRequest.patch(current, patch, baseUrlSchemes))
+        .compose(this::refreshed)
+        .map(
+            channel -> {
+              LOG.info(
+                  "[tenant={}, channel={}] channel changed: {}",
+                  tenantId,
+                  channelId,
+                  String.join(", ", patch.names().stream().sorted().toList()));
+              return json(channel);
             });
   }
 

@@ -11,6 +11,8 @@ import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.InboundLimits;
 import dev.sluice.gateway.tenant.OutboundLimits;
 import dev.sluice.gateway.tenant.SmppAccount;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Arrays;
@@ -35,6 +37,13 @@ final class ChannelRequest {
 
   /** Printable ASCII without spaces: phone numbers, numeric Meta ids, sender ids. */
   private static final Pattern ADDRESS = Pattern.compile("^[!-~]{1,128}$");
+
+  /** A Meta id: WhatsApp's phone number ID is digits. */
+  private static final Pattern DIGITS = Pattern.compile("^[0-9]{1,64}$");
+
+  /** What {@code PATCH} may change; the id and the provider stay. */
+  private static final Set<String> PATCHABLE =
+      Set.of("address", "metaApp", "credentials", "publicUrl", "allowedIps", "limits", "smpp");
 
   private static final int MAX_CREDENTIAL_LENGTH = 4096;
   private static final int MAX_URL_LENGTH = 2048;
@@ -149,6 +158,12 @@ final class ChannelRequest {
     if (address != null && !ADDRESS.matcher(address).matches()) {
       throw invalid("address must be 1 to 128 printable characters without spaces");
     }
+    if (provider == Provider.WHATSAPP && !DIGITS.matcher(address).matches()) {
+      throw invalid(
+          "address of a whatsapp channel is its phone number ID (digits only, such as"
+              + " 106540352242922), not the phone number: Meta's App Dashboard shows it under"
+              + " WhatsApp > API Setup, and GET /{WABA id}/phone_numbers lists it as \"id\"");
+    }
     check("metaApp", metaApp, rules.metaApp(), p);
     check("publicUrl", publicUrl, rules.publicUrl(), p);
     if (publicUrl != null) {
@@ -225,6 +240,102 @@ final class ChannelRequest {
         ipAllowList,
         outboundLimits,
         smpp);
+  }
+
+  /**
+   * The channel {@code current} becomes with the body of {@code PATCH
+   * /admin/tenants/{tenant}/channels/{channel}} applied, checked as a new channel would be. Each
+   * field given replaces the current one ({@code null} clears an optional field); {@code
+   * credentials} replaces the credentials it names and keeps the others; {@code limits} replaces
+   * the {@code inbound} and {@code outbound} limits it names. {@code id} and {@code provider} may
+   * be repeated but not changed.
+   *
+   * @throws dev.sluice.gateway.core.GatewayException 400 for wrong types, 422 naming the first
+   *     invalid field
+   */
+  static Channel patch(Channel current, JsonBody patch, Set<String> baseUrlSchemes) {
+    JsonObject merged = createBody(current);
+    for (String name : patch.names()) {
+      Object value = patch.raw(name);
+      switch (name) {
+        case "id", "provider" -> {
+          if (!merged.getValue(name).equals(value)) {
+            throw invalid(
+                name
+                    + " cannot be changed: create a new channel and delete this one once its"
+                    + " queued messages are sent");
+          }
+        }
+        case "credentials", "limits" -> {
+          JsonBody given = patch.object(name); // 400 unless an object
+          JsonObject into = merged.getJsonObject(name, new JsonObject());
+          if (given != null) {
+            for (String key : given.names()) {
+              into.put(key, given.raw(key));
+            }
+          }
+          merged.put(name, into);
+        }
+        default -> {
+          if (!PATCHABLE.contains(name)) {
+            throw invalid(name + " is not a channel field that can be changed");
+          }
+          merged.put(name, value);
+        }
+      }
+    }
+    // A cleared optional credential or limit leaves no key behind (null is not a value to check).
+    merged.getJsonObject("credentials").getMap().values().removeIf(v -> v == null);
+    merged.getJsonObject("limits").getMap().values().removeIf(v -> v == null);
+    if (merged.getJsonObject("limits").isEmpty()) {
+      merged.remove("limits");
+    }
+    return parse(current.tenantId(), JsonBody.of(merged), baseUrlSchemes);
+  }
+
+  /** The body that would create {@code channel} as it is, credentials included. */
+  private static JsonObject createBody(Channel channel) {
+    JsonObject credentials = new JsonObject();
+    channel.credentials().forEach((name, secret) -> credentials.put(name, secret.reveal()));
+    JsonObject limits = new JsonObject();
+    if (channel.inboundLimits() != null) {
+      limits.put(
+          "inbound",
+          new JsonObject()
+              .put("perPhonePerMinute", channel.inboundLimits().perPhonePerMinute())
+              .put("burst", channel.inboundLimits().burst()));
+    }
+    OutboundLimits o = channel.outboundLimits();
+    if (o != null) {
+      JsonObject outbound = new JsonObject();
+      putIfSet(outbound, "perSecond", o.perSecond());
+      putIfSet(outbound, "burst", o.burst());
+      putIfSet(outbound, "perRecipientPerMinute", o.perRecipientPerMinute());
+      putIfSet(outbound, "recipientBurst", o.recipientBurst());
+      limits.put("outbound", outbound);
+    }
+    JsonObject body =
+        new JsonObject()
+            .put("id", channel.id())
+            .put("provider", channel.provider().wireName())
+            .put("credentials", credentials)
+            .put("limits", limits);
+    putIfSet(body, "address", channel.address());
+    putIfSet(body, "metaApp", channel.metaAppId());
+    putIfSet(body, "publicUrl", channel.publicUrl());
+    if (!channel.allowedIps().entries().isEmpty()) {
+      body.put("allowedIps", new JsonArray(channel.allowedIps().entries()));
+    }
+    if (channel.smpp() != null) {
+      body.put("smpp", channel.smpp().toJson());
+    }
+    return body;
+  }
+
+  private static void putIfSet(JsonObject o, String name, Object value) {
+    if (value != null) {
+      o.put(name, value);
+    }
   }
 
   private static void checkProviderFormats(

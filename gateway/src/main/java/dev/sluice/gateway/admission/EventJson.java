@@ -2,6 +2,7 @@ package dev.sluice.gateway.admission;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sluice.gateway.core.EventKind;
 import dev.sluice.gateway.core.InboundEvent;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -11,9 +12,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * Writes the event JSON stored in a queue entry's field {@code e}: the same text, field for field
  * and byte for byte, as a Vert.x {@code JsonObject} of these fields encodes to (nulls included),
- * without building that object. An event checked for opt-out keywords also carries {@code optOut}
- * (before {@code receivedAt}); others do not. Holds one reused buffer: one per {@link Admission},
- * used only on its event loop.
+ * without building that object. A status event carries {@code messageId} (our message's id when the
+ * provider echoed it, else null); a message whose provider names the sender carries {@code
+ * profileName}; an event checked for opt-out keywords also carries {@code optOut} (before {@code
+ * receivedAt}); others do not. Holds one reused buffer: one per {@link Admission}, used only on its
+ * event loop.
  */
 final class EventJson {
   private static final JsonFactory JSON = new JsonFactory();
@@ -45,6 +48,12 @@ final class EventJson {
       g.writeStringField("text", e.text());
       g.writeStringField("status", e.status());
       g.writeStringField("errorCode", e.errorCode());
+      if (e.kind() == EventKind.STATUS) {
+        g.writeStringField("messageId", e.messageId());
+      }
+      if (e.profileName() != null) {
+        g.writeStringField("profileName", e.profileName());
+      }
       if (keyword != null) {
         g.writeBooleanField("optOut", keyword.optOut());
       }

@@ -17,8 +17,10 @@ import java.util.Objects;
  * @param endUser the end user's address (phone number digits without {@code +}, or a chat / user
  *     id); the conversation key used for partitioning and the per-phone rate limit. {@code null}
  *     when the provider does not say.
- * @param from sender address as the provider gives it, or {@code null}
- * @param to recipient address as the provider gives it, or {@code null}
+ * @param from sender address: a phone number in E.164 with {@code +} (what {@code POST
+ *     /v1/messages} takes as {@code to}, so a reply to it works), else as the provider gives it (a
+ *     short code, an alphanumeric sender, a chat or page-scoped id); {@code null} when absent
+ * @param to recipient address, in the same form as {@code from}
  * @param providerMessageId the provider's message id (wamid, MessageSid, Infobip messageId,
  *     Telegram message_id), or {@code null}
  * @param timestamp the provider's event time in Unix seconds, 0 when absent
@@ -31,6 +33,10 @@ import java.util.Objects;
  * @param errorMessage what the provider says of that error (its title and details), or {@code null}
  * @param raw the provider's own JSON object for this one event (for form-encoded providers, a JSON
  *     object of the form fields)
+ * @param messageId for a status event, our id of the message it reports on when the provider echoed
+ *     the reference the connector gave it ({@link MessageRef}); {@code null} otherwise
+ * @param profileName the sender's display name where the provider gives one (WhatsApp {@code
+ *     contacts[].profile.name}, Twilio {@code ProfileName}); {@code null} otherwise
  */
 public record InboundEvent(
     Provider provider,
@@ -47,7 +53,9 @@ public record InboundEvent(
     String status,
     String errorCode,
     String raw,
-    String errorMessage) {
+    String errorMessage,
+    String messageId,
+    String profileName) {
 
   /** An event whose provider says nothing of an error beyond its code. */
   public InboundEvent(
@@ -80,7 +88,31 @@ public record InboundEvent(
         status,
         errorCode,
         raw,
+        null,
+        null,
         null);
+  }
+
+  /** This event, reporting on our message {@code id}. */
+  public InboundEvent withMessageId(String id) {
+    return new InboundEvent(
+        provider,
+        channelAddress,
+        kind,
+        dedupId,
+        endUser,
+        from,
+        to,
+        providerMessageId,
+        timestamp,
+        type,
+        text,
+        status,
+        errorCode,
+        raw,
+        errorMessage,
+        id,
+        profileName);
   }
 
   public InboundEvent {

@@ -92,6 +92,11 @@ public final class JsonBody {
     return new JsonBody(object, "", errors);
   }
 
+  /** A JSON object built by the gateway, read as a body whose refusals are 400 / 422. */
+  public static JsonBody of(JsonObject json) {
+    return new JsonBody(json, "", Errors.TYPE_400_VALUE_422);
+  }
+
   /** A 422 {@code invalid}: a value that is read but not acceptable (the usual answer). */
   public static GatewayException invalid(String message) {
     return Errors.TYPE_400_VALUE_422.invalid(message);

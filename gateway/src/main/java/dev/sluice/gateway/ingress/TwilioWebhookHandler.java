@@ -1,6 +1,8 @@
 package dev.sluice.gateway.ingress;
 
+import dev.sluice.gateway.core.EventKind;
 import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.MessageRef;
 import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.core.signing.TwilioSignatureVerifier;
 import dev.sluice.gateway.core.signing.Verdict;
@@ -57,15 +59,33 @@ final class TwilioWebhookHandler {
       ingest.requireValid(p, verifier.verifyForm(token, url, form, signature), start);
       events = ingest.parse(p, start, () -> parser.parse(form));
     }
-    ingest.respond(ctx, p, start, events.stream().map(e -> new RoutedEvent(channel, e)).toList());
+    // The status callback URL of a message we sent names it; the signature covers the URL.
+    String messageId = MessageRef.bareId(ctx.queryParams().get(MessageRef.TWILIO_PARAM));
+    ingest.respond(
+        ctx,
+        p,
+        start,
+        events.stream()
+            .map(
+                e ->
+                    e.kind() == EventKind.STATUS && messageId != null
+                        ? e.withMessageId(messageId)
+                        : e)
+            .map(e -> new RoutedEvent(channel, e))
+            .toList());
   }
 
-  /** The URL Twilio signed: the configured public URL, with this request's query appended. */
+  /**
+   * The URL Twilio signed: the URL it called, which is the configured public URL with the query
+   * this request came with (the configured URL's own query, and what the connector added to a
+   * status callback).
+   */
   static String signedUrl(String publicUrl, String query) {
-    if (query == null || query.isEmpty() || publicUrl.indexOf('?') >= 0) {
+    if (query == null || query.isEmpty()) {
       return publicUrl;
     }
-    return publicUrl + "?" + query;
+    int q = publicUrl.indexOf('?');
+    return (q < 0 ? publicUrl : publicUrl.substring(0, q)) + "?" + query;
   }
 
   private static boolean isJson(String contentType) {

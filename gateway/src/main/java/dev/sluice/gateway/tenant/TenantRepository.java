@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -346,6 +348,86 @@ public final class TenantRepository {
                                     .put("provider", channel.provider().wireName())
                                     .put("metaApp", channel.metaAppId()))))
         .recover(e -> Future.failedFuture(channelFailure(e, channel)));
+  }
+
+  /**
+   * Changes one of the tenant's channels in one transaction: reads it (locked, credentials opened),
+   * lets {@code change} make the new channel from it, and writes that back with an audit entry
+   * naming the {@code fields} changed. Messages queued for the channel stay queued: they name it by
+   * id and are sent with whatever it holds when their turn comes. 404 if the tenant has no such
+   * channel; whatever {@code change} throws (a 4xx) leaves the channel as it was.
+   *
+   * @return the channel as it now is
+   */
+  public Future<Channel> updateChannel(
+      String tenantId, String channelId, Set<String> fields, UnaryOperator<Channel> change) {
+    return pool.withTransaction(
+        conn ->
+            requireTenant(conn, tenantId)
+                .compose(
+                    ok ->
+                        conn.preparedQuery(
+                                "SELECT * FROM channels WHERE id = $1 AND tenant_id = $2"
+                                    + " FOR UPDATE")
+                            .execute(Tuple.of(channelId, tenantId)))
+                .compose(
+                    r -> {
+                      if (r.size() == 0) {
+                        return Future.failedFuture(
+                            notFound(
+                                "tenant '" + tenantId + "' has no channel '" + channelId + "'"));
+                      }
+                      Channel changed = change.apply(rows.channel(r.iterator().next(), true));
+                      return writeChannel(conn, changed)
+                          .recover(e -> Future.failedFuture(channelFailure(e, changed)))
+                          .compose(v -> bumpVersion(conn))
+                          .compose(
+                              v ->
+                                  audited(
+                                      conn,
+                                      "channel.updated",
+                                      tenantId,
+                                      channelId,
+                                      // the names of what changed, never a value
+                                      new JsonObject()
+                                          .put("provider", changed.provider().wireName())
+                                          .put(
+                                              "fields",
+                                              new JsonArray(fields.stream().sorted().toList()))))
+                          .map(changed);
+                    }));
+  }
+
+  private Future<Void> writeChannel(SqlConnection conn, Channel channel) {
+    byte[] sealed =
+        SealedSecrets.seal(
+            cipher, MasterSealed.CHANNELS.context(channel.id()), channel.credentials());
+    InboundLimits in = channel.inboundLimits();
+    OutboundLimits out = channel.outboundLimits();
+    Tuple params =
+        Tuple.tuple()
+            .addString(channel.id())
+            .addString(channel.tenantId())
+            .addString(channel.address())
+            .addString(channel.metaAppId())
+            .addString(channel.publicUrl())
+            .addBuffer(Buffer.buffer(sealed))
+            .addArrayOfString(channel.allowedIps().entries().toArray(new String[0]))
+            .addInteger(in == null ? null : in.perPhonePerMinute())
+            .addInteger(in == null ? null : in.burst())
+            .addInteger(out == null ? null : out.perSecond())
+            .addInteger(out == null ? null : out.burst())
+            .addInteger(out == null ? null : out.perRecipientPerMinute())
+            .addInteger(out == null ? null : out.recipientBurst())
+            .addValue(channel.smpp() == null ? null : channel.smpp().toJson());
+    return conn.preparedQuery(
+            "UPDATE channels SET address = $3, meta_app_id = $4, public_url = $5, credentials = $6,"
+                + " allowed_ips = $7, inbound_per_phone_per_minute = $8, inbound_burst = $9,"
+                + " outbound_per_second = $10, outbound_burst = $11,"
+                + " outbound_per_recipient_per_minute = $12, outbound_recipient_burst = $13,"
+                + " settings = $14 WHERE id = $1 AND tenant_id = $2")
+        .execute(params)
+        .mapEmpty();
   }
 
   /** Deletes one of the tenant's channels; 404 if the tenant has no such channel. */

@@ -35,6 +35,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -998,6 +999,127 @@ class AdminRoutesIT {
         404,
         "not_found");
     assertThat(db.count("SELECT count(*) FROM channels WHERE id = ?", id)).isEqualTo(1);
+  }
+
+  @Test
+  void patchRotatesCredentialsAndChangesLimitsKeepingTheRest() {
+    String tenant = "pat-" + shortId();
+    createTenant(tenant);
+    JsonObject body =
+        validChannel(Provider.INFOBIP, "ib-" + shortId())
+            .put("allowedIps", new JsonArray().add("10.0.0.0/8"));
+    String id = body.getString("id");
+    String path = "/admin/tenants/" + tenant + "/channels/" + id;
+    assertThat(call(HttpMethod.POST, "/admin/tenants/" + tenant + "/channels", body).statusCode())
+        .isEqualTo(201);
+    long version = directoryVersion();
+
+    HttpResponse<Buffer> response =
+        call(
+            HttpMethod.PATCH,
+            path,
+            new JsonObject()
+                .put("credentials", new JsonObject().put("apiKey", "ib-rotated" + MARK))
+                .put(
+                    "limits",
+                    new JsonObject()
+                        .put("outbound", new JsonObject().put("perSecond", 7).put("burst", 3))));
+
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+    JsonObject shown = response.bodyAsJsonObject();
+    assertThat(shown.getString("id")).isEqualTo(id);
+    assertThat(shown.getString("address")).isEqualTo(body.getString("address"));
+    assertThat(shown.getJsonArray("allowedIps")).containsExactly("10.0.0.0/8");
+    assertThat(shown.getJsonObject("limits").getJsonObject("outbound").getInteger("perSecond"))
+        .isEqualTo(7);
+    assertThat(shown.containsKey("credentials")).isFalse();
+    assertThat(directoryVersion()).isGreaterThan(version);
+    observer.refresh().await();
+    Channel channel = observer.channel(id).orElseThrow();
+    assertThat(channel.credential("apiKey").reveal()).isEqualTo("ib-rotated" + MARK);
+    // The credentials not named are kept.
+    assertThat(channel.credential("webhookSecret").reveal())
+        .isEqualTo(body.getJsonObject("credentials").getString("webhookSecret"));
+    assertThat(channel.outboundLimits().perSecond()).isEqualTo(7);
+    assertThat(channel.outboundLimits().burst()).isEqualTo(3);
+    JsonObject listed =
+        get("/admin/tenants/" + tenant)
+            .bodyAsJsonObject()
+            .getJsonArray("channels")
+            .getJsonObject(0);
+    assertThat(listed).isEqualTo(shown);
+    // The audit trail names what changed, never a value.
+    String details =
+        db.text(
+            "SELECT details::text FROM audit_log WHERE action = 'channel.updated' AND subject = ?",
+            id);
+    assertThat(details).contains("credentials", "limits").doesNotContain("rotated");
+  }
+
+  @Test
+  void aBadPatchIsRefusedAndChangesNothing() {
+    String tenant = "patx-" + shortId();
+    createTenant(tenant);
+    JsonObject body = validChannel(Provider.WHATSAPP, "wa-" + shortId());
+    String path = "/admin/tenants/" + tenant + "/channels/" + body.getString("id");
+    assertThat(call(HttpMethod.POST, "/admin/tenants/" + tenant + "/channels", body).statusCode())
+        .isEqualTo(201);
+    long version = directoryVersion();
+    Map<JsonObject, String> refusals = new LinkedHashMap<>();
+    refusals.put(
+        new JsonObject().put("provider", "twilio"),
+        "provider cannot be changed: create a new channel and delete this one once its queued"
+            + " messages are sent");
+    refusals.put(
+        new JsonObject().put("name", "x"), "name is not a channel field that can be changed");
+    refusals.put(
+        new JsonObject().put("credentials", new JsonObject().put("botToken", "x")),
+        "credentials.botToken is not a credential of whatsapp (expected accessToken)");
+    refusals.put(
+        new JsonObject().put("credentials", new JsonObject().putNull("accessToken")),
+        "credentials.accessToken is required for whatsapp");
+    refusals.put(new JsonObject().putNull("metaApp"), "metaApp is required for whatsapp");
+    refusals.put(
+        new JsonObject()
+            .put("limits", new JsonObject().put("outbound", new JsonObject().put("perSecond", 0))),
+        "limits.outbound.perSecond must be 1..1000000");
+    for (Map.Entry<JsonObject, String> refusal : refusals.entrySet()) {
+      HttpResponse<Buffer> response = call(HttpMethod.PATCH, path, refusal.getKey());
+      assertError(response, 422, "invalid");
+      assertThat(message(response)).as(refusal.getKey().encode()).isEqualTo(refusal.getValue());
+    }
+    HttpResponse<Buffer> phoneNumber =
+        call(HttpMethod.PATCH, path, new JsonObject().put("address", "+15550783881"));
+    assertError(phoneNumber, 422, "invalid");
+    assertThat(message(phoneNumber)).contains("phone number ID", "API Setup");
+    assertError(callRaw(HttpMethod.PATCH, path, "[1]"), 400, "bad_request");
+    assertError(
+        call(HttpMethod.PATCH, path, new JsonObject().put("credentials", "x")), 400, "bad_request");
+    assertError(
+        call(HttpMethod.PATCH, "/admin/tenants/" + tenant + "/channels/nope", new JsonObject()),
+        404,
+        "not_found");
+    assertThat(directoryVersion()).isEqualTo(version);
+    observer.refresh().await();
+    assertThat(
+            observer.channel(body.getString("id")).orElseThrow().credential("accessToken").reveal())
+        .isEqualTo("EAAG" + MARK);
+  }
+
+  @Test
+  void aWhatsAppChannelsAddressIsItsPhoneNumberId() {
+    String tenant = "waid-" + shortId();
+    createTenant(tenant);
+    JsonObject body =
+        validChannel(Provider.WHATSAPP, "wa-" + shortId()).put("address", "+15550783881");
+
+    HttpResponse<Buffer> response =
+        call(HttpMethod.POST, "/admin/tenants/" + tenant + "/channels", body);
+
+    assertError(response, 422, "invalid");
+    assertThat(message(response))
+        .startsWith("address of a whatsapp channel is its phone number ID (digits only")
+        .contains("WhatsApp > API Setup");
   }
 
   // ---- helpers ----

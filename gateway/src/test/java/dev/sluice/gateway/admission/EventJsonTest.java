@@ -14,21 +14,26 @@ class EventJsonTest {
 
   /** What admission stored before: a JsonObject of the fields, encoded. */
   private static byte[] asJsonObject(String channel, InboundEvent e, long receivedAt) {
-    return new JsonObject()
-        .put("channel", channel)
-        .put("provider", e.provider().wireName())
-        .put("kind", e.kind().wireName())
-        .put("from", e.from())
-        .put("to", e.to())
-        .put("providerMessageId", e.providerMessageId())
-        .put("timestamp", e.timestamp())
-        .put("type", e.type())
-        .put("text", e.text())
-        .put("status", e.status())
-        .put("errorCode", e.errorCode())
-        .put("receivedAt", receivedAt)
-        .encode()
-        .getBytes(StandardCharsets.UTF_8);
+    JsonObject o =
+        new JsonObject()
+            .put("channel", channel)
+            .put("provider", e.provider().wireName())
+            .put("kind", e.kind().wireName())
+            .put("from", e.from())
+            .put("to", e.to())
+            .put("providerMessageId", e.providerMessageId())
+            .put("timestamp", e.timestamp())
+            .put("type", e.type())
+            .put("text", e.text())
+            .put("status", e.status())
+            .put("errorCode", e.errorCode());
+    if (e.kind() == EventKind.STATUS) {
+      o.put("messageId", e.messageId());
+    }
+    if (e.profileName() != null) {
+      o.put("profileName", e.profileName());
+    }
+    return o.put("receivedAt", receivedAt).encode().getBytes(StandardCharsets.UTF_8);
   }
 
   private static InboundEvent message(String text) {
@@ -108,5 +113,53 @@ class EventJsonTest {
             "{}");
 
     assertThat(json.write("wa-1", status, 5L)).isEqualTo(asJsonObject("wa-1", status, 5L));
+    assertThat(new String(json.write("wa-1", status, 5L), StandardCharsets.UTF_8))
+        .contains("\"messageId\":null");
+  }
+
+  @Test
+  void aStatusNamesOurMessageAndAMessageItsSendersProfileName() {
+    InboundEvent status =
+        new InboundEvent(
+                Provider.WHATSAPP,
+                "1065",
+                EventKind.STATUS,
+                "wamid.A:read",
+                "1650",
+                "+1555",
+                "+1650",
+                "wamid.A",
+                0,
+                null,
+                null,
+                "read",
+                null,
+                "{}")
+            .withMessageId("0b1e3a0c-5f7e-4c2a-9d3b-6a1f2e4d8c70");
+    InboundEvent named =
+        new InboundEvent(
+            Provider.WHATSAPP,
+            "1065",
+            EventKind.MESSAGE,
+            "wamid.B",
+            "1650",
+            "+1650",
+            "+1555",
+            "wamid.B",
+            0,
+            "text",
+            "hi",
+            null,
+            null,
+            "{}",
+            null,
+            null,
+            "Sheena");
+
+    assertThat(json.write("wa-1", status, 5L)).isEqualTo(asJsonObject("wa-1", status, 5L));
+    assertThat(new String(json.write("wa-1", status, 5L), StandardCharsets.UTF_8))
+        .contains("\"messageId\":\"0b1e3a0c-5f7e-4c2a-9d3b-6a1f2e4d8c70\"");
+    assertThat(new String(json.write("wa-1", named, 5L), StandardCharsets.UTF_8))
+        .contains("\"profileName\":\"Sheena\",\"receivedAt\":5");
   }
 }

@@ -159,7 +159,7 @@ class DeliveryIT {
     for (Map.Entry<String, List<String>> conversation : sent.entrySet()) {
       List<String> order =
           acked.stream()
-              .filter(e -> conversation.getKey().equals(e.getString("from")))
+              .filter(e -> ("+" + conversation.getKey()).equals(e.getString("from")))
               .map(e -> e.getString("text"))
               .toList();
       assertThat(order).as("conversation order").containsExactlyElementsOf(conversation.getValue());

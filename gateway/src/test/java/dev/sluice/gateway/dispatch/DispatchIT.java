@@ -579,6 +579,84 @@ class DispatchIT {
   }
 
   @Test
+  void aProviderStatusEventNamesOurMessageAndSpeaksE164() {
+    Tenant t = h.tenant("echo");
+    Line line = line(t, "echo", null);
+    String id = text(line, "+4915112340301", "which one?");
+    String wamid = awaitStatus(line, id, "sent").getString("providerMessageId");
+    // What Meta echoes in the status is what the connector put in the request.
+    String reference =
+        fake.callsFor(line.phoneNumberId()).get(0).json().getString("biz_opaque_callback_data");
+    JsonObject delivered =
+        new JsonObject()
+            .put("id", wamid)
+            .put("status", "delivered")
+            .put("timestamp", "1750857384")
+            .put("recipient_id", "4915112340301")
+            .put("biz_opaque_callback_data", reference);
+
+    assertThat(h.postMeta(app, SECRET, statusWebhook(line.phoneNumberId(), delivered)).statusCode())
+        .isEqualTo(200);
+
+    awaitStatus(line, id, "delivered");
+    List<JsonObject> events = new ArrayList<>();
+    Await.until(
+        "the provider's status event",
+        WAIT,
+        () -> {
+          h.drain(t.apiKey(), "inbound").forEach(e -> events.add((JsonObject) e));
+          return events.stream().anyMatch(e -> "delivered".equals(e.getString("status")));
+        });
+    JsonObject event =
+        events.stream().filter(e -> "delivered".equals(e.getString("status"))).findFirst().get();
+    assertThat(event.getString("messageId")).isEqualTo(id);
+    assertThat(event.getString("to")).isEqualTo("+4915112340301");
+  }
+
+  @Test
+  void rotatingATokenAndRaisingTheLimitLosesNoQueuedMessage() {
+    // One message a second: most of the ten are still queued when the channel changes.
+    Line line =
+        line(
+            "rotate",
+            new JsonObject()
+                .put("perSecond", 1)
+                .put("burst", 1)
+                .put("perRecipientPerMinute", 6000)
+                .put("recipientBurst", 100));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ids.add(text(line, "+49151123404" + String.format("%02d", i), "queued " + i));
+    }
+    Await.until(
+        "the first message sent", WAIT, () -> !fake.callsFor(line.phoneNumberId()).isEmpty());
+
+    h.admin(
+        HttpMethod.PATCH,
+        "/admin/tenants/" + line.tenant().id() + "/channels/" + line.channel(),
+        new JsonObject()
+            .put("credentials", new JsonObject().put("accessToken", "EAAG-rotated"))
+            .put(
+                "limits",
+                new JsonObject()
+                    .put("outbound", new JsonObject().put("perSecond", 1000).put("burst", 100))));
+
+    // The rest go at the new rate (well inside the 10 s the old one needed) with the new token.
+    Await.until(
+        "every queued message sent",
+        Duration.ofSeconds(6),
+        () -> fake.callsFor(line.phoneNumberId()).size() >= ids.size());
+    ids.forEach(id -> awaitStatus(line, id, "sent"));
+    List<Call> calls = fake.callsFor(line.phoneNumberId());
+    assertThat(calls).hasSize(ids.size());
+    assertThat(calls.stream().map(c -> c.json().getString("to")).distinct()).hasSize(ids.size());
+    assertThat(calls.get(calls.size() - 1).authorization()).isEqualTo("Bearer EAAG-rotated");
+    assertThat(calls.stream().filter(c -> c.authorization().equals("Bearer EAAG-rotate")))
+        .as("sent with the old token")
+        .hasSizeLessThan(ids.size() / 2);
+  }
+
+  @Test
   void infobipMessagesOfAPartitionGoOutTogetherEachWithItsOwnId() {
     Tenant t = h.tenant("bulk");
     String account = "ib" + Math.abs(System.nanoTime() % 1_000_000_000L);

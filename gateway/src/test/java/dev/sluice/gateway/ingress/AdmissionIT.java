@@ -97,7 +97,9 @@ class AdmissionIT {
     JsonObject e = (JsonObject) twice.get(0);
     assertThat(e.getString("provider")).isEqualTo("whatsapp");
     assertThat(e.getString("kind")).isEqualTo("message");
-    assertThat(e.getString("from")).isEqualTo("16505551234");
+    assertThat(e.getString("from")).isEqualTo("+16505551234");
+    assertThat(e.getString("to")).isEqualTo("+15550783881");
+    assertThat(e.getString("profileName")).isEqualTo(IngressHarness.PROFILE_NAME);
     assertThat(e.getString("type")).isEqualTo("text");
     assertThat(e.getString("text")).isEqualTo("hello");
     assertThat(e.getLong("timestamp")).isEqualTo(1749416383L);
@@ -248,7 +250,7 @@ class AdmissionIT {
     JsonArray out = new JsonArray();
     events.forEach(
         e -> {
-          if (phone.equals(((JsonObject) e).getString("from"))) {
+          if (("+" + phone).equals(((JsonObject) e).getString("from"))) {
             out.add(e);
           }
         });

@@ -247,7 +247,10 @@ public final class IngressHarness implements AutoCloseable {
     }
   }
 
-  /** A WhatsApp inbound text webhook body for one message. */
+  /** The sender's profile name in {@link #whatsappText}. */
+  public static final String PROFILE_NAME = "Sheena Nelson";
+
+  /** A WhatsApp inbound text webhook body for one message, with the sender's profile. */
   public static String whatsappText(String phoneNumberId, String from, String wamid, String text) {
     return new JsonObject()
         .put("object", "whatsapp_business_account")
@@ -272,6 +275,17 @@ public final class IngressHarness implements AutoCloseable {
                                                     new JsonObject()
                                                         .put("display_phone_number", "15550783881")
                                                         .put("phone_number_id", phoneNumberId))
+                                                .put(
+                                                    "contacts",
+                                                    new JsonArray()
+                                                        .add(
+                                                            new JsonObject()
+                                                                .put("wa_id", from)
+                                                                .put(
+                                                                    "profile",
+                                                                    new JsonObject()
+                                                                        .put(
+                                                                            "name", PROFILE_NAME))))
                                                 .put(
                                                     "messages",
                                                     new JsonArray()

@@ -8,6 +8,7 @@ import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.ProviderCall;
 import dev.sluice.gateway.connector.ProviderResponse;
 import dev.sluice.gateway.connector.SendResult;
+import dev.sluice.gateway.core.MessageRef;
 import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import io.vertx.core.Future;
@@ -117,10 +118,12 @@ public final class InfobipConnector implements Connector {
                   "destinations",
                   new JsonArray().add(new JsonObject().put("to", message.toDigits())))
               .put("content", new JsonObject().put("text", text.body()));
+      // Infobip puts callbackData into the message's delivery reports.
+      JsonObject webhooks = new JsonObject().put("callbackData", MessageRef.of(message.id()));
       if (notifyUrl != null) {
-        sms.put(
-            "webhooks", new JsonObject().put("delivery", new JsonObject().put("url", notifyUrl)));
+        webhooks.put("delivery", new JsonObject().put("url", notifyUrl));
       }
+      sms.put("webhooks", webhooks);
       entries.add(sms);
       carried.add(message);
       positions.add(i);

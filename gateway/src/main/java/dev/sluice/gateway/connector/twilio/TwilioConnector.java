@@ -9,6 +9,7 @@ import dev.sluice.gateway.connector.ProviderCall;
 import dev.sluice.gateway.connector.ProviderResponse;
 import dev.sluice.gateway.connector.SendResult;
 import dev.sluice.gateway.connector.SendResult.Outcome;
+import dev.sluice.gateway.core.MessageRef;
 import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import io.vertx.core.Future;
@@ -85,7 +86,15 @@ public final class TwilioConnector implements Connector {
     }
     String callback = statusCallback(channel);
     if (callback != null) {
-      field(form, "StatusCallback", callback);
+      // The callback names the message; Twilio signs the URL it calls, query included.
+      field(
+          form,
+          "StatusCallback",
+          callback
+              + (callback.indexOf('?') < 0 ? '?' : '&')
+              + MessageRef.TWILIO_PARAM
+              + "="
+              + message.id());
     }
     String url =
         accountsUrl

@@ -9,6 +9,7 @@ import dev.sluice.gateway.connector.ProviderCall;
 import dev.sluice.gateway.connector.ProviderResponse;
 import dev.sluice.gateway.connector.SendResult;
 import dev.sluice.gateway.connector.SendResult.Outcome;
+import dev.sluice.gateway.core.MessageRef;
 import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import io.vertx.core.Future;
@@ -69,7 +70,11 @@ public final class WhatsAppConnector implements Connector {
 
   /** The request body, as in provider-facts §2.1. */
   static JsonObject body(OutboundMessage message) {
-    JsonObject body = new JsonObject().put("messaging_product", "whatsapp");
+    // Meta echoes biz_opaque_callback_data in the message's status webhooks.
+    JsonObject body =
+        new JsonObject()
+            .put("messaging_product", "whatsapp")
+            .put("biz_opaque_callback_data", MessageRef.of(message.id()));
     MessageContent content = message.content();
     if (content instanceof MessageContent.Text t) {
       return body.put("recipient_type", "individual")

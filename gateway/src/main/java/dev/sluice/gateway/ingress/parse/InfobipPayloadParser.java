@@ -3,6 +3,7 @@ package dev.sluice.gateway.ingress.parse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.core.EventKind;
 import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.MessageRef;
 import dev.sluice.gateway.core.Provider;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,15 +74,18 @@ public final class InfobipPayloadParser {
         EventKind.STATUS,
         messageId + ":" + group,
         Addresses.endUser(to),
-        from,
-        to,
+        Addresses.e164(from),
+        Addresses.e164(to),
         messageId,
         doneAt != 0 ? doneAt : Timestamps.isoToSeconds(Json.text(result, "sentAt")),
         null,
         null,
         status,
         errorCode(Json.object(result, "error")),
-        Json.compact(result));
+        Json.compact(result),
+        null,
+        MessageRef.messageId(Json.text(result, "callbackData")),
+        null);
   }
 
   private static InboundEvent inbound(JsonNode result) {
@@ -93,8 +97,8 @@ public final class InfobipPayloadParser {
         EventKind.MESSAGE,
         messageId,
         Addresses.endUser(from),
-        from,
-        Json.id(result, "to"),
+        Addresses.e164(from),
+        Addresses.e164(Json.id(result, "to")),
         messageId,
         Timestamps.isoToSeconds(Json.text(result, "receivedAt")),
         "text",

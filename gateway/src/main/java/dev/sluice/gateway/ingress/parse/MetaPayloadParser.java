@@ -3,14 +3,17 @@ package dev.sluice.gateway.ingress.parse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.core.EventKind;
 import dev.sluice.gateway.core.InboundEvent;
+import dev.sluice.gateway.core.MessageRef;
 import dev.sluice.gateway.core.Provider;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Events out of a Meta Graph webhook body: WhatsApp Cloud API ({@code object} {@code
@@ -132,8 +135,11 @@ public final class MetaPayloadParser {
         JsonNode metadata = Json.object(value, "metadata");
         String phoneNumberId = Json.id(metadata, "phone_number_id");
         String displayNumber = Json.id(metadata, "display_phone_number");
+        Map<String, String> names = profileNames(value.get("contacts"));
         for (JsonNode m : Json.array(value, "messages")) {
-          events.add(whatsAppMessage(Json.element(m, "messages"), phoneNumberId, displayNumber));
+          events.add(
+              whatsAppMessage(
+                  Json.element(m, "messages"), null, phoneNumberId, displayNumber, names));
         }
         for (JsonNode s : Json.array(value, "statuses")) {
           InboundEvent e =
@@ -146,9 +152,24 @@ public final class MetaPayloadParser {
     }
   }
 
-  private static InboundEvent whatsAppMessage(
-      JsonNode m, String phoneNumberId, String displayNumber) {
-    return whatsAppMessage(m, null, phoneNumberId, displayNumber);
+  /**
+   * The senders' profile names of a change: {@code contacts[]} maps {@code wa_id} to {@code
+   * profile.name}. Anything of another shape is left out (the name is a courtesy, not routing).
+   */
+  static Map<String, String> profileNames(JsonNode contacts) {
+    if (contacts == null || !contacts.isArray() || contacts.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> names = new HashMap<>(4);
+    for (JsonNode c : contacts) {
+      String waId = c.isObject() ? Json.id(c, "wa_id") : null;
+      JsonNode profile = waId == null ? null : c.get("profile");
+      JsonNode name = profile != null && profile.isObject() ? profile.get("name") : null;
+      if (name != null && name.isTextual() && !name.asText().isBlank()) {
+        names.put(waId, name.asText());
+      }
+    }
+    return names;
   }
 
   /**
@@ -156,7 +177,11 @@ public final class MetaPayloadParser {
    *     Json#compact} gives), else {@code null}
    */
   static InboundEvent whatsAppMessage(
-      JsonNode m, String raw, String phoneNumberId, String displayNumber) {
+      JsonNode m,
+      String raw,
+      String phoneNumberId,
+      String displayNumber,
+      Map<String, String> profileNames) {
     String wamid = Json.id(m, "id");
     if (wamid == null) {
       throw new PayloadException("WhatsApp message without id");
@@ -172,15 +197,18 @@ public final class MetaPayloadParser {
         EventKind.MESSAGE,
         wamid,
         Addresses.endUser(from),
-        from,
-        displayNumber,
+        Addresses.e164(from),
+        Addresses.e164(displayNumber),
         wamid,
         Timestamps.unixSeconds(m.get("timestamp")),
         type,
         whatsAppText(m, type),
         null,
         null,
-        raw != null ? raw : Json.compact(m));
+        raw != null ? raw : Json.compact(m),
+        null,
+        null,
+        from == null ? null : profileNames.get(from));
   }
 
   /**
@@ -204,7 +232,10 @@ public final class MetaPayloadParser {
     return kind == null ? null : Json.text(Json.object(interactive, kind), "title");
   }
 
-  /** Like {@link #whatsAppMessage(JsonNode, String, String, String)}; {@code null} = not routed. */
+  /**
+   * Like {@link #whatsAppMessage(JsonNode, String, String, String, Map)}; {@code null} = not
+   * routed.
+   */
   static InboundEvent whatsAppStatus(
       JsonNode s, String raw, String phoneNumberId, String displayNumber) {
     String wamid = Json.id(s, "id");
@@ -226,8 +257,8 @@ public final class MetaPayloadParser {
         EventKind.STATUS,
         wamid + ":" + providerStatus,
         Addresses.endUser(recipient),
-        displayNumber,
-        recipient,
+        Addresses.e164(displayNumber),
+        Addresses.e164(recipient),
         wamid,
         Timestamps.unixSeconds(s.get("timestamp")),
         null,
@@ -235,7 +266,9 @@ public final class MetaPayloadParser {
         status,
         errorCode,
         raw != null ? raw : Json.compact(s),
-        error == null ? null : errorMessage(error));
+        error == null ? null : errorMessage(error),
+        MessageRef.messageId(Json.text(s, "biz_opaque_callback_data")),
+        null);
   }
 
   /**

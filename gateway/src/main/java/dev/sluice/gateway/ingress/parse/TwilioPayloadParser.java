@@ -30,9 +30,10 @@ import java.util.Map;
  * </ul>
  *
  * <p>{@code endUser} drops a {@code whatsapp:} prefix and a leading {@code +}; {@code from} and
- * {@code to} stay as Twilio sent them. {@code timestamp} is 0: Twilio webhooks carry no event time.
- * {@code raw} is a JSON object of all fields (one value → string, repeated → array). Stateless and
- * thread-safe.
+ * {@code to} drop the prefix and keep Twilio's E.164 (short codes as they are). A WhatsApp
+ * message's {@code ProfileName} is the event's {@code profileName}. {@code timestamp} is 0: Twilio
+ * webhooks carry no event time. {@code raw} is a JSON object of all fields (one value → string,
+ * repeated → array). Stateless and thread-safe.
  */
 public final class TwilioPayloadParser {
 
@@ -130,8 +131,8 @@ public final class TwilioPayloadParser {
               EventKind.STATUS,
               sid + ":" + providerStatus,
               Addresses.endUser(to),
-              from,
-              to,
+              Addresses.e164(from),
+              Addresses.e164(to),
               sid,
               0,
               null,
@@ -147,15 +148,18 @@ public final class TwilioPayloadParser {
             EventKind.MESSAGE,
             sid,
             Addresses.endUser(from),
-            from,
-            to,
+            Addresses.e164(from),
+            Addresses.e164(to),
             sid,
             0,
             numMedia(first(fields, "NumMedia")) > 0 ? "media" : "text",
             rawFirst(fields, "Body"),
             null,
             null,
-            raw));
+            raw,
+            null,
+            null,
+            first(fields, "ProfileName")));
   }
 
   private static boolean isInbound(String providerStatus) {

@@ -12,14 +12,16 @@ import dev.sluice.gateway.core.InboundEvent;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The streaming fast path of {@link MetaPayloadParser} for the body Meta sends most: a WhatsApp
  * payload whose first field is {@code "object":"whatsapp_business_account"}. It walks the envelope
  * ({@code entry[].changes[].value}) token by token, skips what admission does not need ({@code
- * contacts}, {@code errors}, other fields) without building it, and builds a tree only of each
- * {@code messages[]} and {@code statuses[]} element, which {@link MetaPayloadParser} turns into an
- * event exactly as on the tree path (the same code, so the same fields and the same {@code raw}).
+ * errors}, other fields) without building it, and builds a tree only of {@code contacts} (the
+ * senders' profile names) and of each {@code messages[]} and {@code statuses[]} element, which
+ * {@link MetaPayloadParser} turns into an event exactly as on the tree path (the same code, so the
+ * same fields and the same {@code raw}).
  *
  * <p>It decides nothing on its own: any body it is not sure of (another first field or object, a
  * wrong shape, a duplicate key, bad JSON, an event the tree path would reject) gives {@code null},
@@ -129,7 +131,8 @@ final class WhatsAppStream {
       if ("messages".equals(field) && value != null) {
         for (Element m : value.messages) {
           events.add(
-              MetaPayloadParser.whatsAppMessage(m.node, m.raw, value.phoneNumberId, value.display));
+              MetaPayloadParser.whatsAppMessage(
+                  m.node, m.raw, value.phoneNumberId, value.display, value.profileNames));
         }
         for (Element s : value.statuses) {
           InboundEvent e =
@@ -147,6 +150,7 @@ final class WhatsAppStream {
   private static final class Value {
     String phoneNumberId;
     String display;
+    Map<String, String> profileNames = Map.of();
     List<Element> messages = List.of();
     List<Element> statuses = List.of();
   }
@@ -169,6 +173,13 @@ final class WhatsAppStream {
         case "metadata" -> {
           if (t == JsonToken.START_OBJECT) {
             metadata(p, v);
+          } else {
+            p.skipChildren();
+          }
+        }
+        case "contacts" -> {
+          if (t == JsonToken.START_ARRAY) {
+            v.profileNames = MetaPayloadParser.profileNames(ELEMENT.readTree(p));
           } else {
             p.skipChildren();
           }

@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +35,7 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class InfobipConnectorTest {
+  private static final String OUR_ID = "0b1e3a0c-5f7e-4c2a-9d3b-6a1f2e4d8c70";
   private static final String API_KEY = "key" + MARK + "api";
   private static final String WEBHOOK_SECRET = "hook " + MARK + "/+:&secret";
   private static final String MESSAGE_ID = "2250be2d4219-3af1-78856-aabe-1362af1edfd2";
@@ -73,9 +73,7 @@ class InfobipConnectorTest {
 
   private static SendResult send(InfobipConnector via, MessageContent content) {
     SendResult result =
-        via.send(
-                channel, new OutboundMessage(UUID.randomUUID().toString(), "+41793026727", content))
-            .await();
+        via.send(channel, new OutboundMessage(OUR_ID, "+41793026727", content)).await();
     assertThat(result.toString()).doesNotContain(MARK);
     return result;
   }
@@ -122,8 +120,8 @@ class InfobipConnectorTest {
                 """
                 {"messages":[{"sender":"InfoSMS","destinations":[{"to":"41793026727"}],
                   "content":{"text":"This is a sample message"},
-                  "webhooks":{"delivery":{"url":"%s"}}}]}"""
-                    .formatted(notifyUrl)));
+                  "webhooks":{"callbackData":"sluice:%s","delivery":{"url":"%s"}}}]}"""
+                    .formatted(OUR_ID, notifyUrl)));
   }
 
   @Test
@@ -204,13 +202,20 @@ class InfobipConnectorTest {
   }
 
   @Test
-  void withoutPublicUrlNoDeliveryWebhookIsRequested() {
+  void withoutPublicUrlNoDeliveryUrlIsRequested() {
     infobip.answer(200, answer("PENDING", "MESSAGE_ACCEPTED"));
 
     send(connector(""), new MessageContent.Text("hi"));
 
-    assertThat(infobip.received().json().getJsonArray("messages").getJsonObject(0).getMap())
-        .doesNotContainKey("webhooks");
+    // Only the reference that a report pulled later would echo.
+    assertThat(
+            infobip
+                .received()
+                .json()
+                .getJsonArray("messages")
+                .getJsonObject(0)
+                .getJsonObject("webhooks"))
+        .isEqualTo(new JsonObject().put("callbackData", "sluice:" + OUR_ID));
   }
 
   @Test

@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +32,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TwilioConnectorTest {
+  private static final String OUR_ID = "0b1e3a0c-5f7e-4c2a-9d3b-6a1f2e4d8c70";
   private static final String SID = "AC" + MARK + "sid";
   private static final String AUTH_TOKEN = "auth" + MARK + "token";
   private static final String MESSAGE_SID = "SM1f0e8ae6ade43cb3c0ce4525424e404f";
@@ -70,8 +70,7 @@ class TwilioConnectorTest {
 
   private static SendResult send(TwilioConnector via, Channel from, MessageContent content) {
     SendResult result =
-        via.send(from, new OutboundMessage(UUID.randomUUID().toString(), "+14155552671", content))
-            .await();
+        via.send(from, new OutboundMessage(OUR_ID, "+14155552671", content)).await();
     assertThat(result.toString()).doesNotContain(MARK);
     return result;
   }
@@ -124,7 +123,7 @@ class TwilioConnectorTest {
     assertThat(form.get("From")).isEqualTo("+15005550006");
     assertThat(form.get("Body")).isEqualTo("hello");
     assertThat(form.get("StatusCallback"))
-        .isEqualTo("https://gw.example.com/webhooks/twilio/ch-twilio");
+        .isEqualTo("https://gw.example.com/webhooks/twilio/ch-twilio?sluiceMessageId=" + OUR_ID);
   }
 
   @Test
@@ -137,7 +136,8 @@ class TwilioConnectorTest {
         new MessageContent.Text("hi"));
 
     assertThat(twilio.received().form().get("StatusCallback"))
-        .isEqualTo("https://gw2.example.com/sluice/webhooks/twilio/ch-twilio");
+        .isEqualTo(
+            "https://gw2.example.com/sluice/webhooks/twilio/ch-twilio?sluiceMessageId=" + OUR_ID);
   }
 
   @Test

@@ -18,7 +18,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +29,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class WhatsAppConnectorTest {
+  private static final String MESSAGE_ID = "0b1e3a0c-5f7e-4c2a-9d3b-6a1f2e4d8c70";
   private static final String WAMID = "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA";
 
   private static Vertx vertx;
@@ -60,10 +60,7 @@ class WhatsAppConnectorTest {
 
   private static SendResult send(MessageContent content) {
     SendResult result =
-        connector
-            .send(
-                channel, new OutboundMessage(UUID.randomUUID().toString(), "+16505551234", content))
-            .await();
+        connector.send(channel, new OutboundMessage(MESSAGE_ID, "+16505551234", content)).await();
     assertThat(result.toString()).doesNotContain(MARK);
     return result;
   }
@@ -102,8 +99,9 @@ class WhatsAppConnectorTest {
         .isEqualTo(
             new JsonObject(
                 """
-                {"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234",
-                 "type":"text","text":{"preview_url":false,"body":"hello"}}"""));
+                {"messaging_product":"whatsapp","biz_opaque_callback_data":"sluice:%s","recipient_type":"individual","to":"16505551234",
+                 "type":"text","text":{"preview_url":false,"body":"hello"}}"""
+                    .formatted(MESSAGE_ID)));
   }
 
   @Test
@@ -120,9 +118,11 @@ class WhatsAppConnectorTest {
         .isEqualTo(
             new JsonObject(
                 """
-                {"messaging_product":"whatsapp","to":"16505551234","type":"template",
+                {"messaging_product":"whatsapp","biz_opaque_callback_data":"sluice:%s",
+                 "to":"16505551234","type":"template",
                  "template":{"name":"order_update","language":{"code":"en_US"},
-                   "components":[{"type":"body","parameters":[{"type":"text","text":"12345"}]}]}}"""));
+                   "components":[{"type":"body","parameters":[{"type":"text","text":"12345"}]}]}}"""
+                    .formatted(MESSAGE_ID)));
   }
 
   @Test
@@ -147,9 +147,10 @@ class WhatsAppConnectorTest {
         .isEqualTo(
             new JsonObject(
                 """
-                {"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234",
+                {"messaging_product":"whatsapp","biz_opaque_callback_data":"sluice:%s","recipient_type":"individual","to":"16505551234",
                  "type":"document","document":{"link":"https://files.example.com/a.pdf",
-                   "caption":"your invoice","filename":"invoice.pdf"}}"""));
+                   "caption":"your invoice","filename":"invoice.pdf"}}"""
+                    .formatted(MESSAGE_ID)));
   }
 
   @Test

@@ -33,8 +33,9 @@ class InfobipPayloadParserTest {
     assertThat(e.dedupId()).isEqualTo("817790313235066447");
     assertThat(e.providerMessageId()).isEqualTo("817790313235066447");
     assertThat(e.endUser()).isEqualTo("385916242493");
-    assertThat(e.from()).isEqualTo("385916242493");
-    assertThat(e.to()).isEqualTo("385921004026");
+    // Infobip writes numbers without '+'; events carry the E.164 a reply takes.
+    assertThat(e.from()).isEqualTo("+385916242493");
+    assertThat(e.to()).isEqualTo("+385921004026");
     assertThat(e.type()).isEqualTo("text");
     assertThat(e.text()).isEqualTo("QUIZ Correct answer is Paris");
     assertThat(e.timestamp()).isEqualTo(1475746119L); // 2016-10-06T09:28:39.220Z
@@ -50,6 +51,8 @@ class InfobipPayloadParserTest {
     assertThat(e.status()).isEqualTo("delivered");
     assertThat(e.endUser()).isEqualTo("41793026727");
     assertThat(e.from()).isEqualTo("InfoSMS");
+    assertThat(e.to()).isEqualTo("+41793026727");
+    assertThat(e.messageId()).isEqualTo("0b1e3a0c-5f7e-4c2a-9d3b-6a1f2e4d8c70");
     assertThat(e.errorCode()).isNull();
     assertThat(e.timestamp()).isEqualTo(NOV_9_2019_1600);
     assertThat(e.type()).isNull();
@@ -62,6 +65,8 @@ class InfobipPayloadParserTest {
     assertThat(e.dedupId()).isEqualTo("MESSAGE-ID-456-abc:DELIVERED");
     assertThat(e.errorCode()).isNull();
     assertThat(e.from()).isNull();
+    // callbackData that is not our reference (the tenant's own) names no message.
+    assertThat(e.messageId()).isNull();
     assertThat(e.timestamp()).isEqualTo(NOV_9_2019_1600 + 300);
   }
 

@@ -32,8 +32,8 @@ class MetaPayloadParserTest {
                 EventKind.MESSAGE,
                 wamid,
                 "16505551234",
-                "16505551234",
-                "15550783881",
+                "+16505551234",
+                "+15550783881",
                 wamid,
                 1749416383L,
                 "text",
@@ -43,7 +43,10 @@ class MetaPayloadParserTest {
                 "{\"from\":\"16505551234\",\"id\":\""
                     + wamid
                     + "\",\"timestamp\":\"1749416383\",\"type\":\"text\","
-                    + "\"text\":{\"body\":\"Does it come in another color?\"}}"));
+                    + "\"text\":{\"body\":\"Does it come in another color?\"}}",
+                null,
+                null,
+                "Sheena Nelson"));
   }
 
   @Test
@@ -90,8 +93,11 @@ class MetaPayloadParserTest {
     assertThat(events.get(0).type()).isNull();
     assertThat(events.get(0).timestamp()).isEqualTo(1750857384L);
     assertThat(events.get(0).channelAddress()).isEqualTo("106540352242922");
-    assertThat(events.get(0).from()).isEqualTo("15550783881");
-    assertThat(events.get(0).to()).isEqualTo("16505551234");
+    assertThat(events.get(0).from()).isEqualTo("+15550783881");
+    assertThat(events.get(0).to()).isEqualTo("+16505551234");
+    // Our reference, echoed by Meta, names our message; a status without one names none.
+    assertThat(events.get(0).messageId()).isEqualTo("0b1e3a0c-5f7e-4c2a-9d3b-6a1f2e4d8c70");
+    assertThat(events.get(1).messageId()).isNull();
     assertThat(events.get(3).raw()).startsWith("{\"id\":\"" + failed).contains("131047");
   }
 
@@ -113,7 +119,7 @@ class MetaPayloadParserTest {
             tuple("106540352249999", "wamid.B1", EventKind.MESSAGE, "sticker", null),
             tuple("106540352249999", "wamid.B2", EventKind.MESSAGE, "text", "three"),
             tuple("106540352249999", "wamid.B3", EventKind.MESSAGE, "button", "Yes please"));
-    assertThat(events.get(3).to()).isEqualTo("15550783999");
+    assertThat(events.get(3).to()).isEqualTo("+15550783999");
   }
 
   @Test

@@ -44,12 +44,13 @@ class TwilioPayloadParserTest {
   }
 
   @Test
-  void inboundWhatsAppWithMediaDropsTheChannelPrefixForTheEndUserOnly() {
+  void inboundWhatsAppWithMediaDropsTheChannelPrefixAndCarriesTheProfileName() {
     InboundEvent e = only(Payloads.form("twilio/whatsapp-inbound.form"));
 
     assertThat(e.endUser()).isEqualTo("16505551234");
-    assertThat(e.from()).isEqualTo("whatsapp:+16505551234");
-    assertThat(e.to()).isEqualTo("whatsapp:+14155238886");
+    assertThat(e.from()).isEqualTo("+16505551234");
+    assertThat(e.to()).isEqualTo("+14155238886");
+    assertThat(e.profileName()).isEqualTo("Sheena");
     assertThat(e.type()).isEqualTo("media");
     assertThat(e.text()).isEqualTo("two pictures");
   }
@@ -146,7 +147,7 @@ class TwilioPayloadParserTest {
 
     assertThat(e.text()).isNull();
     assertThat(e.type()).isEqualTo("text");
-    assertThat(e.from()).isEqualTo("+44 7700 900123");
+    assertThat(e.from()).isEqualTo("+447700900123");
   }
 
   @Test

@@ -121,7 +121,7 @@ class ExportIT {
       assertThat(e.getString("held")).isEqualTo("queued");
       assertThat(e.getString("receivedAt")).isNotNull();
       if ("message".equals(e.getString("kind"))) {
-        assertThat(e.getString("from")).isEqualTo(p.substring(1));
+        assertThat(e.getString("from")).isEqualTo(p);
         assertThat(e.getJsonObject("raw")).isNotNull();
         texts.add(e.getString("text"));
       } else {
