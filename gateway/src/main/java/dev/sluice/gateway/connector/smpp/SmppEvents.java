@@ -72,7 +72,9 @@ final class SmppEvents {
         status,
         failed ? (error != null ? error : r.state()) : null,
         raw.encode(),
-        failed ? r.state() : null);
+        failed ? r.state() : null,
+        null,
+        null);
   }
 
   /** A mobile-originated text as an inbound message event. */
