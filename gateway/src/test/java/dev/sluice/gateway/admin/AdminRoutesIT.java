@@ -1057,6 +1057,44 @@ class AdminRoutesIT {
   }
 
   @Test
+  void patchReplacesAnSmppChannelsSettingsWholeAndKeepsItsCredentials() {
+    String tenant = "pats-" + shortId();
+    createTenant(tenant);
+    JsonObject body = validChannel(Provider.SMPP, "smpp-" + shortId());
+    body.getJsonObject("smpp").put("windowSize", 20).put("binds", 2);
+    String id = body.getString("id");
+    String path = "/admin/tenants/" + tenant + "/channels/" + id;
+    assertThat(call(HttpMethod.POST, "/admin/tenants/" + tenant + "/channels", body).statusCode())
+        .isEqualTo(201);
+
+    HttpResponse<Buffer> response =
+        call(
+            HttpMethod.PATCH,
+            path,
+            new JsonObject()
+                .put("smpp", new JsonObject().put("host", "127.0.0.2").put("port", 2775)));
+
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+    JsonObject smpp = response.bodyAsJsonObject().getJsonObject("smpp");
+    assertThat(smpp.getString("host")).isEqualTo("127.0.0.2");
+    // Replaced whole: what the patch leaves out takes its default again.
+    assertThat(smpp.getInteger("windowSize")).isEqualTo(10);
+    assertThat(smpp.getInteger("binds")).isEqualTo(1);
+    observer.refresh().await();
+    Channel channel = observer.channel(id).orElseThrow();
+    assertThat(channel.smpp().port()).isEqualTo(2775);
+    assertThat(channel.credential("password").reveal())
+        .isEqualTo(body.getJsonObject("credentials").getString("password"));
+    assertError(
+        call(
+            HttpMethod.PATCH,
+            path,
+            new JsonObject().put("smpp", new JsonObject().put("host", "x").put("port", 0))),
+        422,
+        "invalid");
+  }
+
+  @Test
   void aBadPatchIsRefusedAndChangesNothing() {
     String tenant = "patx-" + shortId();
     createTenant(tenant);
