@@ -171,6 +171,29 @@ class SmppGatewayIT {
   }
 
   @Test
+  void theChannelIsPacedAtItsAccountsTpsWithTheSmppBurst() {
+    // The dispatcher paces by Pacing.limits, in Redis, across instances: the status page shows
+    // what a channel is paced by.
+    JsonObject status =
+        h.client
+            .get("/admin/status")
+            .putHeader("Authorization", "Bearer " + IngressHarness.ADMIN_TOKEN)
+            .putHeader("Accept", "application/json")
+            .send()
+            .await()
+            .bodyAsJsonObject();
+    JsonObject pacing =
+        status.getJsonArray("channels").stream()
+            .map(JsonObject.class::cast)
+            .filter(c -> c.getString("id").equals(channel))
+            .findFirst()
+            .orElseThrow()
+            .getJsonObject("pacing");
+    assertThat(pacing.getInteger("perSecond")).isEqualTo(1000);
+    assertThat(pacing.getInteger("burst")).isEqualTo(10);
+  }
+
+  @Test
   void aLongMessageArrivesWhole() {
     String text = "Sluice long message. ".repeat(20); // 420 GSM characters: 3 parts
     String id = send(number(), text);
