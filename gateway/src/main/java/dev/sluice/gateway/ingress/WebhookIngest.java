@@ -184,22 +184,36 @@ public final class WebhookIngest {
   }
 
   /**
-   * Admits one event that came without a webhook (an SMPP bind's receipt or message), as {@link
-   * #admit} does.
+   * An event that came without a webhook (an SMPP bind's receipt or message).
    *
    * @param alsoKnownAs for a status event, other forms of its provider message id: the ledger
    *     records the same status under each (one of them names the message)
-   * @return completes when the event is durable; fails with a 503 {@link GatewayException} as
-   *     {@link #admit}
    */
-  public Future<Void> admitOne(Channel channel, InboundEvent event, List<String> alsoKnownAs) {
-    List<RoutedEvent> routed = List.of(new RoutedEvent(channel, event));
+  public record Unhooked(Channel channel, InboundEvent event, List<String> alsoKnownAs) {}
+
+  /**
+   * Admits events that came without a webhook together, as {@link #admit} admits a webhook's: one
+   * admission call and one ledger append for all of them.
+   *
+   * @return completes when every event is durable; fails with a 503 {@link GatewayException} as
+   *     {@link #admit} (then none counts as taken; those that were are duplicates when they come
+   *     again)
+   */
+  public Future<Void> admitAll(List<Unhooked> events) {
+    List<RoutedEvent> routed = new ArrayList<>(events.size());
     List<LedgerEvent> aliases = new ArrayList<>();
-    for (LedgerEvent l : statuses(routed)) {
-      for (String id : alsoKnownAs) {
-        aliases.add(
-            LedgerEvent.fromProvider(
-                l.provider(), id, l.status(), l.at(), l.errorCode(), l.errorMessage()));
+    for (Unhooked u : events) {
+      RoutedEvent r = new RoutedEvent(u.channel(), u.event());
+      routed.add(r);
+      if (u.alsoKnownAs().isEmpty()) {
+        continue;
+      }
+      for (LedgerEvent l : statuses(List.of(r))) {
+        for (String id : u.alsoKnownAs()) {
+          aliases.add(
+              LedgerEvent.fromProvider(
+                  l.provider(), id, l.status(), l.at(), l.errorCode(), l.errorMessage()));
+        }
       }
     }
     return admit(routed, aliases).mapEmpty();

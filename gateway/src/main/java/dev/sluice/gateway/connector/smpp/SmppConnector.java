@@ -303,7 +303,8 @@ public final class SmppConnector implements Connector {
 
     @Override
     public Future<Void> onMessage(MobileOriginated message) {
-      return inbound.admit(channel, SmppEvents.message(message), List.of());
+      return inbound.admit(
+          channel, SmppEvents.message(message, System.currentTimeMillis()), List.of());
     }
 
     @Override

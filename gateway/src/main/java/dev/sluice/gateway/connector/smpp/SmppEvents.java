@@ -77,8 +77,22 @@ final class SmppEvents {
         null);
   }
 
-  /** A mobile-originated text as an inbound message event. */
-  static InboundEvent message(MobileOriginated mo) {
+  /**
+   * How long the same text from the same sender to the same number counts as one message. An SMSC
+   * delivers again a deliver_sm whose response it did not get (the gateway died between making the
+   * event durable and answering), with nothing in it that tells the repeat from a new message; the
+   * gateway's usual week-long deduplication would drop a person's second "YES" for a week, so an MO
+   * is deduplicated only within this window of its arrival.
+   */
+  static final long MO_DEDUP_WINDOW_MS = 120_000;
+
+  /**
+   * A mobile-originated text as an inbound message event.
+   *
+   * @param receivedAtMillis when it arrived: its {@code timestamp}, and the deduplication window it
+   *     falls in
+   */
+  static InboundEvent message(MobileOriginated mo, long receivedAtMillis) {
     JsonObject raw =
         new JsonObject()
             .put("source", json(mo.source()))
@@ -88,12 +102,12 @@ final class SmppEvents {
         Provider.SMPP,
         null,
         EventKind.MESSAGE,
-        mo.dedupKey(),
+        mo.dedupKey() + ":" + receivedAtMillis / MO_DEDUP_WINDOW_MS,
         digits(mo.source()),
         address(mo.source()),
         address(mo.destination()),
         null,
-        0,
+        receivedAtMillis / 1000,
         "text",
         mo.text(),
         null,

@@ -62,14 +62,16 @@ class SmppEventsTest {
   void aMobileOriginatedTextIsAMessageFromAnE164NumberWhenInternational() {
     InboundEvent e =
         SmppEvents.message(
-            new MobileOriginated(RECIPIENT, new SmppAddress(0, 0, "12345"), "STOP", "k1"));
+            new MobileOriginated(RECIPIENT, new SmppAddress(0, 0, "12345"), "STOP", "k1"),
+            1_750_000_000_000L);
 
     assertThat(e.kind()).isEqualTo(EventKind.MESSAGE);
     assertThat(e.from()).isEqualTo("+4915112345678");
     assertThat(e.endUser()).isEqualTo("4915112345678");
     assertThat(e.to()).isEqualTo("12345");
     assertThat(e.text()).isEqualTo("STOP");
-    assertThat(e.dedupId()).isEqualTo("k1");
+    assertThat(e.dedupId()).isEqualTo("k1:" + 1_750_000_000_000L / 120_000);
+    assertThat(e.timestamp()).isEqualTo(1_750_000_000L);
     assertThat(e.type()).isEqualTo("text");
   }
 
@@ -77,8 +79,20 @@ class SmppEventsTest {
   void aNationalOrShortCodeSenderIsKeptAsGiven() {
     InboundEvent e =
         SmppEvents.message(
-            new MobileOriginated(new SmppAddress(2, 1, "015112345678"), SENDER, "hi", "k2"));
+            new MobileOriginated(new SmppAddress(2, 1, "015112345678"), SENDER, "hi", "k2"), 0);
 
     assertThat(e.from()).isEqualTo("015112345678");
+  }
+
+  @Test
+  void theSameTextIsOneMessageOnlyWithinItsWindow() {
+    MobileOriginated yes = new MobileOriginated(RECIPIENT, SENDER, "YES", "k3");
+    long at = 1_750_000_080_000L; // the start of a window
+
+    // An SMSC's repeat soon after is the same event; the same text minutes later is a new one.
+    assertThat(SmppEvents.message(yes, at + 30_000).dedupId())
+        .isEqualTo(SmppEvents.message(yes, at).dedupId());
+    assertThat(SmppEvents.message(yes, at + SmppEvents.MO_DEDUP_WINDOW_MS).dedupId())
+        .isNotEqualTo(SmppEvents.message(yes, at).dedupId());
   }
 }

@@ -111,10 +111,9 @@ final class SmppSession extends VerticleBase {
     this.role = role;
     this.owner = owner;
     this.throttlePause = settings.throttleBackoff();
+    // Never the system_id: to the gateway it is a credential, kept out of every log line.
     this.name =
-        settings.systemId()
-            + "@"
-            + settings.host()
+        settings.host()
             + ":"
             + settings.port()
             + "/"
