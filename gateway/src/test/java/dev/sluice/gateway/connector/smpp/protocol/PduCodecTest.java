@@ -108,6 +108,60 @@ class PduCodecTest {
   }
 
   @Test
+  void theTextbookSixtyOctetSubmitSmEncodesAsItsDump() {
+    // The submit_sm commonly given as the worked example of SMPP 3.4's §4.4.1 layout (Wikipedia's
+    // "Short Message Peer-to-Peer" article, smppserver.org's protocol page): sequence 5, source
+    // 555 (TON 2, NPI 8), destination 555555555 (TON 1, NPI 1), data_coding 0, "Hello wikipedia".
+    String dump =
+        "0000003c"
+            + "00000004"
+            + "00000000"
+            + "00000005" // header
+            + "00" // service_type
+            + "0208"
+            + "35353500" // source TON, NPI, "555"
+            + "0101"
+            + "35353535353535353500" // destination TON, NPI, "555555555"
+            + "000000"
+            + "00"
+            + "00" // esm_class, protocol_id, priority; schedule; validity
+            + "00"
+            + "00"
+            + "00"
+            + "00" // registered_delivery, replace, data_coding, default id
+            + "0f"
+            + "48656c6c6f2077696b697065646961"; // sm_length 15, "Hello wikipedia"
+    Pdu pdu =
+        Pdu.of(
+            Pdu.SUBMIT_SM,
+            0,
+            5,
+            new Pdu.ShortMessage(
+                "",
+                new SmppAddress(2, 8, "555"),
+                new SmppAddress(1, 1, "555555555"),
+                0,
+                0,
+                0,
+                "",
+                "",
+                0,
+                0,
+                0,
+                0,
+                "Hello wikipedia".getBytes(StandardCharsets.US_ASCII)));
+
+    assertThat(hexOf(PduCodec.encode(pdu))).isEqualTo(dump);
+    assertThat(PduCodec.encode(pdu).length()).isEqualTo(60);
+    Pdu read = PduCodec.decode(hex(dump));
+    assertThat(read.sequence()).isEqualTo(5);
+    Pdu.ShortMessage body = (Pdu.ShortMessage) read.body();
+    assertThat(body.source()).isEqualTo(new SmppAddress(2, 8, "555"));
+    assertThat(new String(body.shortMessage(), StandardCharsets.US_ASCII))
+        .isEqualTo("Hello wikipedia");
+  }
+
+  @Test
   void submitSmRespWithAndWithoutMessageIdDecodes() {
     // cloudhopper encodeSubmitSmResp and encodeSubmitSmRespWithOmittedMesageId (status 0x30,
     // no body: SMPP 3.4 §4.4.2 lets an SMSC leave message_id out of a refusal).
