@@ -293,66 +293,15 @@ read -r _ API_KEY CHANNEL <"$OUT/routes.txt"
 # gen_audience PREFIX ROWS TAG: PREFIX.csv (phone,first_name; distinct valid US numbers, first_name
 # "<TAG>x<row>" so that every text is unique) and PREFIX.numbers (the same numbers, digits only).
 gen_audience() {
-  python3 - "$1" "$2" "$3" <<'PY'
-import random, sys
-prefix, n, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-rnd = random.Random(tag)
-areas = [202, 212, 213, 305, 312, 415, 617, 646, 702, 718]
-seen = set()
-with open(prefix + ".csv", "w") as csv, open(prefix + ".numbers", "w") as nums:
-    csv.write("phone,first_name\n")
-    row = 0
-    while row < n:
-        exchange = rnd.randint(200, 999)
-        if exchange % 100 == 11:   # N11 codes are not exchanges
-            continue
-        number = "1%d%d%04d" % (rnd.choice(areas), exchange, rnd.randrange(10000))
-        if number in seen:
-            continue
-        seen.add(number)
-        row += 1
-        csv.write("+%s,%sx%d\n" % (number, tag, row))
-        nums.write(number + "\n")
-PY
-}
-
-# kannel_requests PREFIX TAG URL-PREFIX: PREFIX.curl, a curl config of sendsms requests with
-# KANNEL_RECIPIENTS numbers each; the text of request i with k recipients is "lt-<TAG>-<i>-<k>".
-kannel_requests() {
-  python3 - "$1" "$2" "$3" "$KANNEL_RECIPIENTS" <<'PY'
-import sys
-prefix, tag, url, per = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-numbers = [l.strip() for l in open(prefix + ".numbers") if l.strip()]
-with open(prefix + ".curl", "w") as out:
-    for i in range(0, len(numbers), per):
-        chunk = numbers[i:i + per]
-        out.write('url = "%s&to=%s&text=lt-%s-%d-%d"\noutput = "/dev/null"\n'
-                  % (url, "+".join(chunk), tag, i // per, len(chunk)))
-PY
+  gen_numbers "$1" "$2" "$3"
+  awk -v tag="$3" 'BEGIN { print "phone,first_name" } { printf "+%s,%sx%d\n", $0, tag, NR }' "$1.numbers" >"$1.csv"
 }
 
 # --- measuring --------------------------------------------------------------------------------
-# cpu_reading: jiffies of each party "gw redis pg kannel nginx fakesmsc busy" from one read of /proc.
-# Each party is a process tree: its roots, the children they reaped (cutime + cstime) and every
-# live descendant, so the difference between two readings is exact for children that start or end
-# in between (PostgreSQL backends and workers, Redis's AOF rewrite child).
+# cpu_reading: jiffies of each party "gw redis pg kannel nginx fakesmsc busy" from one read of /proc
+# (tree_jiffies: each party with its children).
 cpu_reading() {
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v spec="gw:${gw_pid:-0} redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid nginx:$ng_pid fakesmsc:$fs_pid" '
-    {
-      pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
-      parent[pid] = f[2]; own[pid] = f[12] + f[13]; reaped[pid] = f[14] + f[15]
-    }
-    END {
-      n = split(spec, groups, " ")
-      for (g = 1; g <= n; g++) {
-        split(groups[g], kv, ":"); m = split(kv[2], roots, ","); split("", in_tree); total = 0
-        for (r = 1; r <= m; r++) if (roots[r] in own) { in_tree[roots[r]] = 1; total += reaped[roots[r]] }
-        do { grew = 0; for (p in parent) if (!(p in in_tree) && (parent[p] in in_tree)) { in_tree[p] = 1; grew = 1 } } while (grew)
-        for (p in in_tree) total += own[p]
-        printf "%d ", total
-      }
-    }'
-  busy_jiffies
+  tree_jiffies "gw:${gw_pid:-0} redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid nginx:$ng_pid fakesmsc:$fs_pid"
 }
 
 # Samples "<epoch s> <Redis used_memory> <bearerbox VmRSS kB> <bearerbox queued>" every 0.5 s
@@ -475,7 +424,7 @@ kannel_run() {
   tag=$(echo "$name" | tr -cd 'A-Za-z0-9')
   want=$(lines "$numbers.numbers")
   cp "$numbers.numbers" "$OUT/$name.numbers"
-  kannel_requests "$OUT/$name" "$tag" \
+  kannel_requests "$OUT/$name" "$tag" "$KANNEL_RECIPIENTS" \
     "http://127.0.0.1:$k_sendsms/cgi-bin/sendsms?username=bench&password=$KANNEL_PASSWORD&smsc=$([ "$variant" = http ] && echo http || echo fake)&from=14155550000"
   log_file=$fs_log
   [ "$variant" = http ] && log_file=$kh_log

@@ -56,3 +56,65 @@ wait_quiet() { # the machine may be shared: give other work a chance to finish f
     fi
   done
 }
+
+# tree_jiffies "name:pid[,pid…] name:pid …": the CPU time (jiffies) of each group, in order, then
+# busy_jiffies, on one line. Each group is a process tree: its roots, the children they reaped
+# (cutime + cstime) and every live descendant, so the difference between two readings is exact for
+# children that start or end in between (PostgreSQL backends, Redis's AOF rewrite child, curl).
+# A pid of 0 or one that is gone counts 0.
+tree_jiffies() {
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v spec="$1" '
+    {
+      pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
+      parent[pid] = f[2]; own[pid] = f[12] + f[13]; reaped[pid] = f[14] + f[15]
+    }
+    END {
+      n = split(spec, groups, " ")
+      for (g = 1; g <= n; g++) {
+        split(groups[g], kv, ":"); m = split(kv[2], roots, ","); split("", in_tree); total = 0
+        for (r = 1; r <= m; r++) if (roots[r] in own) { in_tree[roots[r]] = 1; total += reaped[roots[r]] }
+        do { grew = 0; for (p in parent) if (!(p in in_tree) && (parent[p] in in_tree)) { in_tree[p] = 1; grew = 1 } } while (grew)
+        for (p in in_tree) total += own[p]
+        printf "%d ", total
+      }
+    }'
+  busy_jiffies
+}
+
+# gen_numbers PREFIX N TAG: PREFIX.numbers, N distinct valid US numbers (digits, country code 1,
+# no '+'), the same for the same TAG (python3).
+gen_numbers() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import random, sys
+prefix, n, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rnd = random.Random(tag)
+areas = [202, 212, 213, 305, 312, 415, 617, 646, 702, 718]
+seen = set()
+with open(prefix + ".numbers", "w") as nums:
+    while len(seen) < n:
+        exchange = rnd.randint(200, 999)
+        if exchange % 100 == 11:   # N11 codes are not exchanges
+            continue
+        number = "1%d%d%04d" % (rnd.choice(areas), exchange, rnd.randrange(10000))
+        if number in seen:
+            continue
+        seen.add(number)
+        nums.write(number + "\n")
+PY
+}
+
+# kannel_requests PREFIX TAG PER URL-PREFIX: PREFIX.curl, a curl config (curl --parallel -K) of
+# Kannel sendsms requests for the numbers of PREFIX.numbers, PER numbers each (`to` joined with
+# '+', an encoded space); the text of request i with k recipients is "lt-<TAG>-<i>-<k>".
+kannel_requests() {
+  python3 - "$1" "$2" "$3" "$4" <<'PY'
+import sys
+prefix, tag, per, url = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+numbers = [l.strip() for l in open(prefix + ".numbers") if l.strip()]
+with open(prefix + ".curl", "w") as out:
+    for i in range(0, len(numbers), per):
+        chunk = numbers[i:i + per]
+        out.write('url = "%s&to=%s&text=lt-%s-%d-%d"\noutput = "/dev/null"\n'
+                  % (url, "+".join(chunk), tag, i // per, len(chunk)))
+PY
+}
