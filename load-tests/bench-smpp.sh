@@ -3,10 +3,11 @@
 # to the same SMSC simulator (the kit's `smsc` tool, on jsmpp), on one machine, alternating, with
 # every process's CPU counted (load-tests/README.md, "bench-smpp.sh").
 #
-# Installs what is missing (JDK, Maven, curl, python3, Kannel: bearerbox + smsbox), builds, makes
-# sure PostgreSQL runs, starts a dedicated Redis with AOF everysec on a free port, the SMSC
-# simulator (answers every submit_sm at once, sends a delivery receipt for each after
-# RECEIPT_DELAY_MS, counts submits per destination), Kannel (bearerbox with a store file and
+# Installs what is missing (JDK, Maven, curl, python3, nginx-light, Kannel: bearerbox + smsbox),
+# builds, makes sure PostgreSQL runs, starts a dedicated Redis with AOF everysec on a free port, the
+# SMSC simulator (answers every submit_sm at once, sends a delivery receipt for each after
+# RECEIPT_DELAY_MS, counts submits per destination), the kit's nginx fake (fake-provider.sh) as
+# the sink of Kannel's delivery-report callbacks (dlr-url), Kannel (bearerbox with a store file and
 # internal DLR storage, BINDS `smsc = smpp` transceiver binds sharing one smsc-id, each with
 # max-pending-submits WINDOW and throughput TPS / BINDS; smsbox for sendsms) and the gateway (own
 # database, own admin token) with one tenant and one `smpp` channel (transceiver, BINDS binds,
@@ -17,8 +18,8 @@
 #      (distinct valid US numbers) each:
 #      - Sluice: POST /v1/messages/batch, BATCH messages a request (the fastest way in for N
 #        distinct recipients), CONCURRENCY requests in flight (curl --parallel);
-#      - Kannel: GET /cgi-bin/sendsms with dlr-mask 31 and a dlr-url (the simulator's /dlr, so the
-#        receipts Kannel matched can be counted), KANNEL_RECIPIENTS recipients a request (1: one
+#      - Kannel: GET /cgi-bin/sendsms with dlr-mask 31 and a dlr-url (nginx's /kannel/dlr, which
+#        logs each callback's type: the receipts Kannel matched are counted), KANNEL_RECIPIENTS recipients a request (1: one
 #        request per message; more: `to` with several numbers, one text), CONCURRENCY in flight;
 #      - at the simulator: msg/s from the first to the last submit_sm and in the steady middle
 #        (10–90 % of the submits), submit → receipt-acknowledged latency (p50/p99), and every
@@ -27,10 +28,10 @@
 #        receipts reached the user (Sluice: the messages' status in the ledger; Kannel: the dlr-url
 #        callbacks) and the server side has gone idle;
 #      - CPU of every process from /proc, as process trees: the gateway + Redis (and its AOF child)
-#        + every PostgreSQL process of the cluster vs bearerbox + smsbox; beside them the simulator
-#        and the generator (curl);
-#      - Sluice only: accepted → delivered latency from the ledger (messages.created_at to the
-#        delivered history entry);
+#        + every PostgreSQL process of the cluster vs bearerbox + smsbox; beside them the simulator,
+#        the generator (curl) and the DLR sink (nginx);
+#      - Sluice only: accepted → delivered latency from the ledger (a delivered message's
+#        created_at → updated_at: when GET /v1/messages/{id} started to show it delivered);
 #   3. the tables (smpp.md): per run and medians over rounds, Sluice / Kannel.
 # PROFILE=1 records the gateway with JFR for the whole run and prints its hottest methods.
 # Everything is torn down by a trap.
@@ -98,7 +99,7 @@ cleanup() {
     for _ in $(seq 1 100); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
     rm -rf "$OUT/redis"
   fi
-  rm -rf "$OUT/kannel/store" "$OUT"/*.d "$OUT"/*.curl "$OUT"/*.numbers
+  rm -rf "$OUT/kannel/store" "$OUT/nginx/tmp" "$OUT"/*.d "$OUT"/*.curl "$OUT"/*.numbers
   PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d postgres \
     -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
   log "torn down (results in $OUT)"
@@ -112,6 +113,7 @@ command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v curl >/dev/null || missing+=(curl)
 command -v python3 >/dev/null || missing+=(python3)
+[ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || missing+=(nginx-light)
 [ -x /usr/sbin/bearerbox ] && [ -x /usr/sbin/smsbox ] || missing+=(kannel)
 install_missing ${missing[@]+"${missing[@]}"}
 mkdir -p "$OUT"
@@ -140,6 +142,15 @@ log "dedicated Redis on $redis_port (appendonly yes, appendfsync everysec, save 
 pg_dir=$(PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -tAc 'show data_directory')
 pg_pid=$(head -1 "$pg_dir/postmaster.pid" 2>/dev/null || true)
 [ -n "$pg_pid" ] || log "PostgreSQL's postmaster pid not found ($pg_dir): its CPU will read 0"
+
+# --- the sink of Kannel's delivery-report callbacks (nginx) -----------------------------------
+ng_port=$(free_port)
+"$here/fake-provider.sh" "$OUT/nginx" "$ng_port" 1 >"$OUT/nginx.out" 2>&1 &
+ng_pid=$!
+pids+=($ng_pid)
+wait_http "http://127.0.0.1:$ng_port/health" 30
+dlr_log="$OUT/nginx/logs/kannel-dlr.log"
+log "DLR sink (nginx) on $ng_port"
 
 # --- the SMSC simulator -----------------------------------------------------------------------
 java -jar "$KIT_JAR" smsc --system-id "$SYSTEM_ID" --password "$SMPP_PASSWORD" \
@@ -279,16 +290,32 @@ with open(prefix + ".curl", "w") as cfg:
         body = "%s.d/%06d.json" % (prefix, b)
         with open(body, "w") as f:
             json.dump({"messages": items}, f)
-        cfg.write('url = "%s"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\n'
-                  'data-binary = "@%s"\noutput = "%s.d/%06d.out"\nwrite-out = "%%{http_code}\\n"\nnext\n'
-                  % (url, key, body, prefix, b))
+        cfg.write('%surl = "%s"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\n'
+                  'data-binary = "@%s"\noutput = "%s.d/%06d.out"\nwrite-out = "%%{http_code}\\n"\n'
+                  % ("next\n" if b else "", url, key, body, prefix, b))
 PY
 }
 
 # --- measuring --------------------------------------------------------------------------------
-# cpu_reading: jiffies "gw redis pg kannel smsc busy" (tree_jiffies: each with its children).
+# cpu_reading: jiffies "gw redis pg kannel smsc nginx busy" (tree_jiffies: each with its children).
 cpu_reading() {
-  tree_jiffies "gw:${gw_pid:-0} redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid smsc:$sim_pid"
+  tree_jiffies "gw:${gw_pid:-0} redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid smsc:$sim_pid nginx:$ng_pid"
+}
+bytes() { if [ -f "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
+# dlr_delivered FROM: delivered-type (1) callbacks in nginx's log after byte FROM.
+dlr_delivered() { tail -c +$(($1 + 1)) "$dlr_log" 2>/dev/null | { grep -c ' 1$' || true; }; }
+
+# wait_dlr WANT FROM: until WANT delivered callbacks reached nginx, nothing new for 15 s, or SETTLE_S.
+wait_dlr() {
+  local start=$SECONDS last=-1 still=0 now=0
+  while [ $((SECONDS - start)) -lt "$SETTLE_S" ]; do
+    now=$(dlr_delivered "$2")
+    [ "$now" -ge "$1" ] && return 0
+    if [ "$now" -eq "$last" ]; then still=$((still + 1)); else still=0; fi
+    [ "$still" -ge 60 ] && { log "Kannel's delivery reports stopped at $now of $1"; return 1; }
+    last=$now; sleep 0.25
+  done
+  log "$now of $1 delivery reports after ${SETTLE_S} s"; return 1
 }
 smsc_stat() { curl -s --max-time 2 "$ctl/stats" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 
@@ -351,7 +378,7 @@ wait_idle() {
 record() {
   local s
   s=$(json "$OUT/$1.smsc.json" submits destinations duplicates missing unexpected submitsPerS \
-    steadySubmitsPerS lastSubmitEpochMs receiptP50Ms receiptP99Ms receiptsAcked dlrDelivered)
+    steadySubmitsPerS lastSubmitEpochMs receiptP50Ms receiptP99Ms receiptsAcked)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" \
     "$9" "${10}" "${11}" "${12}" "${13}" "${14}" "${15}" "$s" >>"$OUT/runs.tsv"
   tail -1 "$OUT/runs.tsv" | awk -F'\t' '{
@@ -376,14 +403,14 @@ sluice_run() {
   wait_idle gw redis pg
   t2=$(now_s); r1=$(cpu_reading)
   non2xx=$({ grep -cv '^200$' "$OUT/$name.codes" || true; })
-  errors=$(cat "$OUT/$name.d"/*.out 2>/dev/null | grep -o '"error"' | wc -l)
+  errors=$({ cat "$OUT/$name.d"/*.out 2>/dev/null || true; } | { grep -o '"error"' || true; } | wc -l)
   curl -s -X POST "$ctl/summary?out=$OUT/$name.smsc&expect=$OUT/$name.numbers" >/dev/null
+  # Accepted → shown `delivered` (what GET /v1/messages/{id} says): the row's update time.
   read -r confirmed lat < <(psql_db -F ' ' -c "
-    select count(*) filter (where m.status = 'delivered'),
-      coalesce(round(percentile_cont(0.5) within group (order by extract(epoch from d.at - m.created_at) * 1000)::numeric, 1), 0)
-      || ' ' || coalesce(round(percentile_cont(0.99) within group (order by extract(epoch from d.at - m.created_at) * 1000)::numeric, 1), 0)
-    from messages m left join message_events d on d.message_id = m.id and d.status = 'delivered'
-    where m.channel_id = '$CHANNEL' and m.created_at >= to_timestamp($t0)")
+    select count(*),
+      coalesce(round(percentile_cont(0.5) within group (order by extract(epoch from updated_at - created_at) * 1000)::numeric, 1), 0)
+      || ' ' || coalesce(round(percentile_cont(0.99) within group (order by extract(epoch from updated_at - created_at) * 1000)::numeric, 1), 0)
+    from messages where channel_id = '$CHANNEL' and status = 'delivered' and created_at >= to_timestamp($t0)")
   record "$name" sluice "$round" "$measured" "$want" "$t0" "$t1" "$t2" "$r0" "$r1" "$((g1 - g0))" \
     "$non2xx" "$errors" "$confirmed" "$lat"
   rm -rf "$OUT/$name.d"
@@ -391,10 +418,12 @@ sluice_run() {
 
 # kannel_run NAME ROUND MEASURED COUNT
 kannel_run() {
-  local name=$1 round=$2 measured=$3 want=$4 tag t0 t1 t2 r0 r1 g0 g1 non2xx dlr
+  local name=$1 round=$2 measured=$3 want=$4 tag t0 t1 t2 r0 r1 g0 g1 non2xx dlr from
   tag=$(echo "$name" | tr -cd 'A-Za-z0-9')
   gen_numbers "$OUT/$name" "$want" "$tag"
-  dlr=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$ctl/dlr?type=%d")
+  dlr=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
+    "http://127.0.0.1:$ng_port/kannel/dlr?type=%d")
+  from=$(bytes "$dlr_log")
   kannel_requests "$OUT/$name" "$tag" "$KANNEL_RECIPIENTS" \
     "http://127.0.0.1:$k_sendsms/cgi-bin/sendsms?username=bench&password=$KANNEL_PASSWORD&smsc=smpp&from=$SENDER&dlr-mask=31&dlr-url=$dlr"
   curl -s -X POST "$ctl/round?name=$name" >/dev/null
@@ -403,13 +432,14 @@ kannel_run() {
   curl -s --parallel --parallel-max "$CONCURRENCY" -K "$OUT/$name.curl" -w '%{http_code}\n' \
     >"$OUT/$name.codes" 2>"$OUT/$name.curl.err" || log "$name: curl failed ($OUT/$name.curl.err)"
   g1=$(self_children_jiffies); t1=$(now_s)
-  wait_smsc "$want" submits receiptsAcked dlrDelivered || true
+  wait_smsc "$want" || true
+  wait_dlr "$want" "$from" || true
   wait_idle kannel
   t2=$(now_s); r1=$(cpu_reading)
   non2xx=$({ grep -cv '^202$' "$OUT/$name.codes" || true; })
   curl -s -X POST "$ctl/summary?out=$OUT/$name.smsc&expect=$OUT/$name.numbers" >/dev/null
   record "$name" kannel "$round" "$measured" "$want" "$t0" "$t1" "$t2" "$r0" "$r1" "$((g1 - g0))" \
-    "$non2xx" 0 "$(json "$OUT/$name.smsc.json" dlrDelivered)" "— —"
+    "$non2xx" 0 "$(dlr_delivered "$from")" "— —"
 }
 
 # --- warm-up, rounds --------------------------------------------------------------------------
@@ -443,29 +473,31 @@ summarise() {
     {
       s = $2; split($9, A, " "); split($10, B, " "); split($16, S, " "); split($15, LT, " ")
       got = S[1]; per = got > 0 ? 1000 / got / hz : 0
-      gw = B[1] - A[1]; redis = B[2] - A[2]; pg = B[3] - A[3]; kannel = B[4] - A[4]; smsc = B[5] - A[5]; busy = B[6] - A[6]
+      gw = B[1] - A[1]; redis = B[2] - A[2]; pg = B[3] - A[3]; kannel = B[4] - A[4]; smsc = B[5] - A[5]; nginx = B[6] - A[6]; busy = B[7] - A[7]
       server = (s == "sluice") ? gw + redis + pg : kannel
       e2e = S[8] / 1000 - $6
       cap = ($8 - $6) * hz * cores
-      rows[++nr] = sprintf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.3f (%s) | %.3f | %.3f | %.0f%% | %.1f / %.1f | %s | %d / %d | %d | %d | %d | %d |",
+      rows[++nr] = sprintf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.3f (%s) | %.3f | %.3f | %.3f | %.0f%% | %.1f / %.1f | %s | %d / %d | %d | %d | %d | %d |",
         $1, $5, ($7 - $6) > 0 ? $5 / ($7 - $6) : 0, S[6], S[7], e2e > 0 ? got / e2e : 0,
         server * per, s == "sluice" ? sprintf("gw %.3f, Redis %.3f, PG %.3f", gw * per, redis * per, pg * per) : "bearerbox + smsbox",
-        smsc * per, $11 * per, cap > 0 ? 100 * busy / cap : 0, S[9], S[10],
+        smsc * per, $11 * per, nginx * per, cap > 0 ? 100 * busy / cap : 0, S[9], S[10],
         s == "sluice" ? sprintf("%s / %s", LT[1], LT[2]) : "—", $14, $5, S[4], S[3], S[5], $12 + $13)
       add(s ":rate", S[6]); add(s ":steady", S[7]); add(s ":e2e", e2e > 0 ? got / e2e : 0)
-      add(s ":cpu", server * per); add(s ":smsc", smsc * per); add(s ":gen", $11 * per)
+      add(s ":cpu", server * per); add(s ":smsc", smsc * per); add(s ":gen", $11 * per); add(s ":nginx", nginx * per)
       add(s ":p50", S[9]); add(s ":p99", S[10])
       if (s == "sluice") { add("gw", gw * per); add("redis", redis * per); add("pg", pg * per); add("l50", LT[1]); add("l99", LT[2]) }
     }
     END {
-      print "| run | messages | requests answered, msg/s | submits msg/s (first → last) | steady msg/s (10–90 %) | end to end msg/s (first request → last submit) | server CPU-s per 1k msgs | simulator CPU-s per 1k | generator CPU-s per 1k | machine busy | receipt p50 / p99 ms (submit → deliver_sm_resp) | accepted → delivered p50 / p99 ms (ledger) | receipts confirmed | missing | duplicates | unexpected | failed requests / items |"
-      print "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+      print "| run | messages | requests answered, msg/s | submits msg/s (first → last) | steady msg/s (10–90 %) | end to end msg/s (first request → last submit) | server CPU-s per 1k msgs | simulator CPU-s per 1k | generator CPU-s per 1k | DLR sink CPU-s per 1k | machine busy | receipt p50 / p99 ms (submit → deliver_sm_resp) | accepted → delivered p50 / p99 ms (ledger) | receipts confirmed | missing | duplicates | unexpected | failed requests / items |"
+      print "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
       for (i = 1; i <= nr; i++) print rows[i]
       print ""
       print "Sluice = gateway + Redis (and its AOF child) + every PostgreSQL process of the cluster; Kannel = bearerbox + smsbox."
       print "CPU from the first request to the end of the run: every submit and receipt acknowledged at the simulator, every receipt"
       print "at the user (Sluice: `delivered` in the ledger; Kannel: its dlr-url callback, type 1) and the server side idle."
-      print "Receipts confirmed: Sluice, messages `delivered` in the ledger; Kannel, delivered-type DLR callbacks."
+      print "Receipts confirmed: Sluice, messages `delivered` in the ledger; Kannel, delivered-type (1) dlr-url callbacks at nginx."
+      print "Kannel asks for dlr-mask 31: a callback when the SMSC took the message (type 8) and one for the receipt (type 1);"
+      print "Sluice records both (sent, delivered) in its ledger and queues both as events for the tenant."
       print ""
       print "| medians over rounds | Sluice | Kannel | Sluice / Kannel |"
       print "|---|---:|---:|---:|"
@@ -476,6 +508,7 @@ summarise() {
         med("gw", "%.3f"), med("redis", "%.3f"), med("pg", "%.3f"), med("kannel:cpu", "%.3f"), ratio("sluice:cpu", "kannel:cpu"))
       printf("| simulator CPU-s per 1k messages | %s | %s | |\n", med("sluice:smsc", "%.3f"), med("kannel:smsc", "%.3f"))
       printf("| generator (curl) CPU-s per 1k messages | %s | %s | |\n", med("sluice:gen", "%.3f"), med("kannel:gen", "%.3f"))
+      printf("| DLR sink (nginx: the dlr-url calls of Kannel) CPU-s per 1k messages | %s | %s | |\n", med("sluice:nginx", "%.3f"), med("kannel:nginx", "%.3f"))
       printf("| receipt latency p50 / p99 ms (submit → deliver_sm_resp) | %s / %s | %s / %s | |\n", med("sluice:p50", "%.1f"),
         med("sluice:p99", "%.1f"), med("kannel:p50", "%.1f"), med("kannel:p99", "%.1f"))
       printf("| accepted → delivered p50 / p99 ms (Sluice ledger) | %s / %s | | |\n", med("l50", "%.1f"), med("l99", "%.1f"))

@@ -31,8 +31,6 @@ final class SmscRound {
   private final LongAdder receiptsSent = new LongAdder();
   private final LongAdder receiptsAcked = new LongAdder();
   private final LongAdder receiptsFailed = new LongAdder();
-  private final LongAdder dlrCallbacks = new LongAdder();
-  private final LongAdder dlrDelivered = new LongAdder();
   private final Histogram latencyUs = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
 
   SmscRound(String name, int capacity) {
@@ -66,16 +64,6 @@ final class SmscRound {
     receiptsFailed.increment();
   }
 
-  /**
-   * A delivery report callback of the gateway under test; {@code delivered} for Kannel's type 1.
-   */
-  void dlrCallback(boolean delivered) {
-    dlrCallbacks.increment();
-    if (delivered) {
-      dlrDelivered.increment();
-    }
-  }
-
   /** The live counters, cheap enough to poll. */
   JsonObject stats() {
     return new JsonObject()
@@ -83,9 +71,7 @@ final class SmscRound {
         .put("submits", submits.sum())
         .put("receiptsSent", receiptsSent.sum())
         .put("receiptsAcked", receiptsAcked.sum())
-        .put("receiptsFailed", receiptsFailed.sum())
-        .put("dlrCallbacks", dlrCallbacks.sum())
-        .put("dlrDelivered", dlrDelivered.sum());
+        .put("receiptsFailed", receiptsFailed.sum());
   }
 
   /**

@@ -74,8 +74,7 @@ import org.jsmpp.session.connection.socket.SocketConnection;
  * <p>A small HTTP control port (Vert.x, one event loop): {@code POST /round?name=X} starts a new
  * round (fresh counters), {@code GET /stats} the live counters, {@code POST
  * /summary?out=PREFIX[&expect=FILE]} writes PREFIX.json and PREFIX.destinations (see {@link
- * SmscRound#summarise}), {@code GET /dlr} counts a delivery report callback (Kannel's {@code
- * dlr-url}; {@code type=1}: delivered), so the receipts can be seen to have arrived.
+ * SmscRound#summarise}).
  *
  * <pre>
  * --system-id ID --password PW [--host 127.0.0.1 --port 0 --port-file F]
@@ -351,13 +350,6 @@ public final class SmscSimulator implements ServerMessageReceiverListener {
               ctx.json(round.stats());
             });
     router.post("/summary").handler(ctx -> summary(vertx, ctx));
-    router
-        .get("/dlr")
-        .handler(
-            ctx -> {
-              round.dlrCallback("1".equals(ctx.queryParams().get("type")));
-              ctx.end("ok");
-            });
     return router;
   }
 
