@@ -19,8 +19,10 @@
 #      - Sluice: POST /v1/messages/batch, BATCH messages a request (the fastest way in for N
 #        distinct recipients), CONCURRENCY requests in flight (curl --parallel);
 #      - Kannel: GET /cgi-bin/sendsms with dlr-mask 31 and a dlr-url (nginx's /kannel/dlr, which
-#        logs each callback's type: the receipts Kannel matched are counted), KANNEL_RECIPIENTS recipients a request (1: one
-#        request per message; more: `to` with several numbers, one text), CONCURRENCY in flight;
+#        logs each callback's type: the receipts Kannel matched are counted), KANNEL_RECIPIENTS
+#        numbers a request (1: one request per message), CONCURRENCY in flight; and side
+#        kannel-multi: the same with KANNEL_MULTI numbers a request (`to` with several numbers, one
+#        text: how Kannel's bulk senders use it);
 #      - at the simulator: msg/s from the first to the last submit_sm and in the steady middle
 #        (10–90 % of the submits), submit → receipt-acknowledged latency (p50/p99), and every
 #        recipient exactly once (missing / duplicates / unexpected);
@@ -39,9 +41,11 @@
 # Knobs (environment):
 #   N=50000 ROUNDS=3 WARMUP_N=30000            messages per run; rounds; warm-up messages per side
 #   WINDOW=50 TPS=50000 BINDS=1                 per-bind window, TPS of the account, binds per side
-#   BATCH=100 CONCURRENCY=8 KANNEL_RECIPIENTS=1 requests: Sluice batch size; in flight; Kannel's `to`
+#   BATCH=100 CONCURRENCY=8                     Sluice's batch size; requests in flight (both sides)
+#   KANNEL_RECIPIENTS=1 KANNEL_MULTI=100        numbers per sendsms request (side kannel), and of the
+#                                               side kannel-multi (0: not run)
 #   RECEIPT_DELAY_MS=0                          the simulator's delay before each receipt
-#   SIDES="sluice kannel"                       which sides run (kannel alone: no gateway started)
+#   SIDES="sluice kannel kannel-multi"          which sides run (no sluice: no gateway started)
 #   SETTLE_S=300 QUIET_WAIT_S=60 SKIP_BUILD=0|1 PROFILE=0|1 GATEWAY_JAVA_OPTS=""
 #   GATEWAY_JAR=… GATEWAY_CONFIG=…              another build (a before/after run)
 #   OUT=dir                                     results: load-tests/target/bench-smpp/<time>
@@ -58,8 +62,10 @@ BINDS=${BINDS:-1}
 BATCH=${BATCH:-100}
 CONCURRENCY=${CONCURRENCY:-8}
 KANNEL_RECIPIENTS=${KANNEL_RECIPIENTS:-1}
+KANNEL_MULTI=${KANNEL_MULTI:-100}
 RECEIPT_DELAY_MS=${RECEIPT_DELAY_MS:-0}
-SIDES=${SIDES:-sluice kannel}
+SIDES=${SIDES:-sluice kannel kannel-multi}
+[ "$KANNEL_MULTI" -gt 0 ] || SIDES=${SIDES//kannel-multi/}
 SETTLE_S=${SETTLE_S:-300}
 QUIET_WAIT_S=${QUIET_WAIT_S:-60}
 SKIP_BUILD=${SKIP_BUILD:-0}
@@ -416,18 +422,18 @@ sluice_run() {
   rm -rf "$OUT/$name.d"
 }
 
-# kannel_run NAME ROUND MEASURED COUNT
+# kannel_run NAME ROUND MEASURED COUNT [PER SIDE]: PER numbers a sendsms request
 kannel_run() {
-  local name=$1 round=$2 measured=$3 want=$4 tag t0 t1 t2 r0 r1 g0 g1 non2xx dlr from
+  local name=$1 round=$2 measured=$3 want=$4 per=${5:-$KANNEL_RECIPIENTS} side=${6:-kannel} tag t0 t1 t2 r0 r1 g0 g1 non2xx dlr from
   tag=$(echo "$name" | tr -cd 'A-Za-z0-9')
   gen_numbers "$OUT/$name" "$want" "$tag"
   dlr=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
     "http://127.0.0.1:$ng_port/kannel/dlr?type=%d")
   from=$(bytes "$dlr_log")
-  kannel_requests "$OUT/$name" "$tag" "$KANNEL_RECIPIENTS" \
+  kannel_requests "$OUT/$name" "$tag" "$per" \
     "http://127.0.0.1:$k_sendsms/cgi-bin/sendsms?username=bench&password=$KANNEL_PASSWORD&smsc=smpp&from=$SENDER&dlr-mask=31&dlr-url=$dlr"
   curl -s -X POST "$ctl/round?name=$name" >/dev/null
-  log "$name: Kannel, $want messages, $KANNEL_RECIPIENTS recipient(s) per sendsms request, $CONCURRENCY in flight (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  log "$name: Kannel, $want messages, $per recipient(s) per sendsms request, $CONCURRENCY in flight (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   g0=$(self_children_jiffies); r0=$(cpu_reading); t0=$(now_s)
   curl -s --parallel --parallel-max "$CONCURRENCY" -K "$OUT/$name.curl" -w '%{http_code}\n' \
     >"$OUT/$name.codes" 2>"$OUT/$name.curl.err" || log "$name: curl failed ($OUT/$name.curl.err)"
@@ -438,9 +444,11 @@ kannel_run() {
   t2=$(now_s); r1=$(cpu_reading)
   non2xx=$({ grep -cv '^202$' "$OUT/$name.codes" || true; })
   curl -s -X POST "$ctl/summary?out=$OUT/$name.smsc&expect=$OUT/$name.numbers" >/dev/null
-  record "$name" kannel "$round" "$measured" "$want" "$t0" "$t1" "$t2" "$r0" "$r1" "$((g1 - g0))" \
+  record "$name" "$side" "$round" "$measured" "$want" "$t0" "$t1" "$t2" "$r0" "$r1" "$((g1 - g0))" \
     "$non2xx" 0 "$(dlr_delivered "$from")" "— —"
 }
+
+kannel_multi_run() { kannel_run "$1" "$2" "$3" "$4" "$KANNEL_MULTI" kannel-multi; }
 
 # --- warm-up, rounds --------------------------------------------------------------------------
 printf 'name\tside\tround\tmeasured\twant\tt0\tt1\tt2\tr0\tr1\tgen\tnon2xx\terrors\tconfirmed\tledger\tsmsc\n' >"$OUT/runs.tsv"
@@ -448,19 +456,20 @@ wait_quiet
 if [ "$WARMUP_N" -gt 0 ]; then
   if side sluice; then sluice_run warmup-sluice 0 0 "$WARMUP_N"; fi
   if side kannel; then kannel_run warmup-kannel 0 0 "$WARMUP_N"; fi
+  if side kannel-multi; then kannel_multi_run warmup-kannel-multi 0 0 "$WARMUP_N"; fi
 fi
 for r in $(seq 1 "$ROUNDS"); do
   wait_quiet
-  order=(sluice kannel)
-  [ $((r % 2)) -eq 0 ] && order=(kannel sluice)
+  order=(sluice kannel kannel-multi)
+  [ $((r % 2)) -eq 0 ] && order=(kannel-multi kannel sluice)
   for s in "${order[@]}"; do
-    if side "$s"; then "${s}_run" "$s-r$r" "$r" 1 "$N"; fi
+    if side "$s"; then "${s//-/_}_run" "$s-r$r" "$r" 1 "$N"; fi
   done
 done
 
 # --- tables -----------------------------------------------------------------------------------
 summarise() {
-  awk -F'\t' -v hz="$CLK" -v cores="$NCPU" '
+  awk -F'\t' -v hz="$CLK" -v cores="$NCPU" -v multi="$KANNEL_MULTI" '
     function median(list,   n, a, i, j, t) {
       n = split(list, a, " ")
       for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -469,6 +478,13 @@ summarise() {
     function add(key, v) { L[key] = L[key] " " v }
     function med(key, fmt) { return (key in L) ? sprintf(fmt, median(L[key])) : "—" }
     function ratio(a, b) { return (a in L) && (b in L) && median(L[b]) > 0 ? sprintf("%.2f", median(L[a]) / median(L[b])) : "—" }
+    # line(TITLE, KEY, FORMAT, RATIOS): one row of the medians table, Sluice / Kannel beside (bold if RATIOS 1, none if -1)
+    function line(title, k, fmt, ratios,   b) {
+      b = ratios == 1 ? "**" : ""
+      printf("| %s | %s | %s | %s | %s | %s |\n", title, med("sluice:" k, fmt), med("kannel:" k, fmt),
+        ratios < 0 ? "" : b ratio("sluice:" k, "kannel:" k) b, med("kannel-multi:" k, fmt),
+        ratios < 0 ? "" : b ratio("sluice:" k, "kannel-multi:" k) b)
+    }
     NR == 1 || $4 != 1 { next }
     {
       s = $2; split($9, A, " "); split($10, B, " "); split($16, S, " "); split($15, LT, " ")
@@ -479,7 +495,7 @@ summarise() {
       cap = ($8 - $6) * hz * cores
       rows[++nr] = sprintf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.3f (%s) | %.3f | %.3f | %.3f | %.0f%% | %.1f / %.1f | %s | %d / %d | %d | %d | %d | %d |",
         $1, $5, ($7 - $6) > 0 ? $5 / ($7 - $6) : 0, S[6], S[7], e2e > 0 ? got / e2e : 0,
-        server * per, s == "sluice" ? sprintf("gw %.3f, Redis %.3f, PG %.3f", gw * per, redis * per, pg * per) : "bearerbox + smsbox",
+        server * per, s == "sluice" ? sprintf("gw %.3f, Redis %.3f, PG %.3f", gw * per, redis * per, pg * per) : sprintf("bearerbox + smsbox; PG meanwhile %.3f", pg * per),
         smsc * per, $11 * per, nginx * per, cap > 0 ? 100 * busy / cap : 0, S[9], S[10],
         s == "sluice" ? sprintf("%s / %s", LT[1], LT[2]) : "—", $14, $5, S[4], S[3], S[5], $12 + $13)
       add(s ":rate", S[6]); add(s ":steady", S[7]); add(s ":e2e", e2e > 0 ? got / e2e : 0)
@@ -492,26 +508,28 @@ summarise() {
       print "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
       for (i = 1; i <= nr; i++) print rows[i]
       print ""
-      print "Sluice = gateway + Redis (and its AOF child) + every PostgreSQL process of the cluster; Kannel = bearerbox + smsbox."
+      print "Sluice = gateway + Redis (and its AOF child) + every PostgreSQL process of the cluster; Kannel = bearerbox + smsbox"
+      print "(PG meanwhile: what the PostgreSQL cluster used in a Kannel run, idle Sluice and other users of the shared cluster)."
       print "CPU from the first request to the end of the run: every submit and receipt acknowledged at the simulator, every receipt"
       print "at the user (Sluice: `delivered` in the ledger; Kannel: its dlr-url callback, type 1) and the server side idle."
       print "Receipts confirmed: Sluice, messages `delivered` in the ledger; Kannel, delivered-type (1) dlr-url callbacks at nginx."
       print "Kannel asks for dlr-mask 31: a callback when the SMSC took the message (type 8) and one for the receipt (type 1);"
       print "Sluice records both (sent, delivered) in its ledger and queues both as events for the tenant."
       print ""
-      print "| medians over rounds | Sluice | Kannel | Sluice / Kannel |"
-      print "|---|---:|---:|---:|"
-      printf("| msg/s at the SMSC (first → last submit) | %s | %s | **%s** |\n", med("sluice:rate", "%.0f"), med("kannel:rate", "%.0f"), ratio("sluice:rate", "kannel:rate"))
-      printf("| msg/s at the SMSC, steady (10–90 %%) | %s | %s | %s |\n", med("sluice:steady", "%.0f"), med("kannel:steady", "%.0f"), ratio("sluice:steady", "kannel:steady"))
-      printf("| msg/s end to end (first request → last submit) | %s | %s | %s |\n", med("sluice:e2e", "%.0f"), med("kannel:e2e", "%.0f"), ratio("sluice:e2e", "kannel:e2e"))
-      printf("| server CPU-s per 1k messages | %s (gw %s, Redis %s, PG %s) | %s | %s |\n", med("sluice:cpu", "%.3f"),
-        med("gw", "%.3f"), med("redis", "%.3f"), med("pg", "%.3f"), med("kannel:cpu", "%.3f"), ratio("sluice:cpu", "kannel:cpu"))
-      printf("| simulator CPU-s per 1k messages | %s | %s | |\n", med("sluice:smsc", "%.3f"), med("kannel:smsc", "%.3f"))
-      printf("| generator (curl) CPU-s per 1k messages | %s | %s | |\n", med("sluice:gen", "%.3f"), med("kannel:gen", "%.3f"))
-      printf("| DLR sink (nginx: the dlr-url calls of Kannel) CPU-s per 1k messages | %s | %s | |\n", med("sluice:nginx", "%.3f"), med("kannel:nginx", "%.3f"))
-      printf("| receipt latency p50 / p99 ms (submit → deliver_sm_resp) | %s / %s | %s / %s | |\n", med("sluice:p50", "%.1f"),
-        med("sluice:p99", "%.1f"), med("kannel:p50", "%.1f"), med("kannel:p99", "%.1f"))
-      printf("| accepted → delivered p50 / p99 ms (Sluice ledger) | %s / %s | | |\n", med("l50", "%.1f"), med("l99", "%.1f"))
+      print "| medians over rounds | Sluice | Kannel, 1 number a request | Sluice / Kannel | Kannel, " multi " numbers a request | Sluice / Kannel multi |"
+      print "|---|---:|---:|---:|---:|---:|"
+      line("msg/s at the SMSC (first → last submit)", "rate", "%.0f", 1)
+      line("msg/s at the SMSC, steady (10–90 %)", "steady", "%.0f", 0)
+      line("msg/s end to end (first request → last submit)", "e2e", "%.0f", 0)
+      printf("| server CPU-s per 1k messages | %s (gw %s, Redis %s, PG %s) | %s | **%s** | %s | **%s** |\n", med("sluice:cpu", "%.3f"),
+        med("gw", "%.3f"), med("redis", "%.3f"), med("pg", "%.3f"), med("kannel:cpu", "%.3f"), ratio("sluice:cpu", "kannel:cpu"),
+        med("kannel-multi:cpu", "%.3f"), ratio("sluice:cpu", "kannel-multi:cpu"))
+      line("simulator CPU-s per 1k messages", "smsc", "%.3f", -1)
+      line("generator (curl) CPU-s per 1k messages", "gen", "%.3f", -1)
+      line("DLR sink (nginx: the dlr-url calls of Kannel) CPU-s per 1k messages", "nginx", "%.3f", -1)
+      line("receipt latency p50 ms (submit → deliver_sm_resp)", "p50", "%.1f", -1)
+      line("receipt latency p99 ms (submit → deliver_sm_resp)", "p99", "%.1f", -1)
+      printf("| accepted → shown delivered p50 / p99 ms (Sluice ledger) | %s / %s | | | | |\n", med("l50", "%.1f"), med("l99", "%.1f"))
     }' "$OUT/runs.tsv"
 }
 summarise | tee "$OUT/smpp.md"
@@ -527,7 +545,7 @@ summarise | tee "$OUT/smpp.md"
   echo "curl: $(curl --version | head -1 | cut -d' ' -f2)"
   echo "gateway: $GATEWAY_JAR, JVM options: -XX:+ExitOnOutOfMemoryError $GATEWAY_JAVA_OPTS"
   echo "load: SIDES=\"$SIDES\" N=$N ROUNDS=$ROUNDS WARMUP_N=$WARMUP_N WINDOW=$WINDOW TPS=$TPS BINDS=$BINDS BATCH=$BATCH" \
-    "CONCURRENCY=$CONCURRENCY KANNEL_RECIPIENTS=$KANNEL_RECIPIENTS RECEIPT_DELAY_MS=$RECEIPT_DELAY_MS"
+    "CONCURRENCY=$CONCURRENCY KANNEL_RECIPIENTS=$KANNEL_RECIPIENTS KANNEL_MULTI=$KANNEL_MULTI RECEIPT_DELAY_MS=$RECEIPT_DELAY_MS"
 } >"$OUT/environment.txt"
 echo
 cat "$OUT/environment.txt"
