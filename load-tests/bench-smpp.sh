@@ -40,7 +40,8 @@
 #
 # Knobs (environment):
 #   N=50000 ROUNDS=3 WARMUP_N=30000            messages per run; rounds; warm-up messages per side
-#   WINDOW=50 TPS=50000 BINDS=1                 per-bind window, TPS of the account, binds per side
+#   WINDOW=50 TPS=50000 BINDS=1                 per-bind window (the simulator's receipts in flight:
+#                                               WINDOW × BINDS), TPS of the account, binds per side
 #   BATCH=100 CONCURRENCY=8                     Sluice's batch size; requests in flight (both sides)
 #   KANNEL_RECIPIENTS=1 KANNEL_MULTI=100        numbers per sendsms request (side kannel), and of the
 #                                               side kannel-multi (0: not run)
@@ -161,7 +162,7 @@ log "DLR sink (nginx) on $ng_port"
 # --- the SMSC simulator -----------------------------------------------------------------------
 java -jar "$KIT_JAR" smsc --system-id "$SYSTEM_ID" --password "$SMPP_PASSWORD" \
   --port-file "$OUT/smsc.port" --control-port-file "$OUT/smsc-control.port" \
-  --receipt-delay-ms "$RECEIPT_DELAY_MS" --max-lifetime-s 14400 >"$OUT/smsc.log" 2>&1 &
+  --receipt-delay-ms "$RECEIPT_DELAY_MS" --receipt-threads $((WINDOW * BINDS)) --max-lifetime-s 14400 >"$OUT/smsc.log" 2>&1 &
 sim_pid=$!
 pids+=($sim_pid)
 for _ in $(seq 1 100); do [ -s "$OUT/smsc-control.port" ] && break; sleep 0.1; done
@@ -303,9 +304,20 @@ PY
 }
 
 # --- measuring --------------------------------------------------------------------------------
-# cpu_reading: jiffies "gw redis pg kannel smsc nginx busy" (tree_jiffies: each with its children).
+# cpu_reading: jiffies "gw redis pg kannel smsc nginx pgown busy" (tree_jiffies: each with its
+# children). pg is the whole PostgreSQL cluster, which on a shared machine serves other users too;
+# pgown only the gateway's: the backends connected to its database and the cluster's own
+# background processes (WAL writer, checkpointer, background writer, autovacuum launcher), as
+# listed by pg_own_pids before each run (the gateway's pool keeps its connections).
+pg_own=0
+pg_own_pids() {
+  PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -tAc "
+    select coalesce(string_agg(pid::text, ','), '0') from pg_stat_activity
+    where datname = '$DB' or backend_type in ('checkpointer', 'background writer', 'walwriter',
+      'autovacuum launcher', 'logical replication launcher')"
+}
 cpu_reading() {
-  tree_jiffies "gw:${gw_pid:-0} redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid smsc:$sim_pid nginx:$ng_pid"
+  tree_jiffies "gw:${gw_pid:-0} redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid smsc:$sim_pid nginx:$ng_pid pgown:$pg_own"
 }
 bytes() { if [ -f "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
 # dlr_delivered FROM: delivered-type (1) callbacks in nginx's log after byte FROM.
@@ -363,7 +375,7 @@ wait_ledger() {
 wait_idle() {
   local cols=() g a b quiet=0
   for g in "$@"; do
-    case $g in gw) cols+=(1) ;; redis) cols+=(2) ;; pg) cols+=(3) ;; kannel) cols+=(4) ;; esac
+    case $g in gw) cols+=(1) ;; redis) cols+=(2) ;; pg) cols+=(3) ;; kannel) cols+=(4) ;; pgown) cols+=(7) ;; esac
   done
   for _ in $(seq 1 60); do
     a=$(cpu_reading); sleep 1; b=$(cpu_reading)
@@ -399,6 +411,7 @@ sluice_run() {
   gen_numbers "$OUT/$name" "$want" "$tag"
   sluice_requests "$OUT/$name" "$tag"
   curl -s -X POST "$ctl/round?name=$name" >/dev/null
+  pg_own=$(pg_own_pids)
   log "$name: Sluice, $want messages, $BATCH per batch request, $CONCURRENCY in flight (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   g0=$(self_children_jiffies); r0=$(cpu_reading); t0=$(now_s)
   curl -s --parallel --parallel-max "$CONCURRENCY" -K "$OUT/$name.curl" >"$OUT/$name.codes" 2>"$OUT/$name.curl.err" ||
@@ -406,7 +419,7 @@ sluice_run() {
   g1=$(self_children_jiffies); t1=$(now_s)
   wait_smsc "$want" || true
   wait_ledger "$want" "$t0" || true
-  wait_idle gw redis pg
+  wait_idle gw redis pgown
   t2=$(now_s); r1=$(cpu_reading)
   non2xx=$({ grep -cv '^200$' "$OUT/$name.codes" || true; })
   errors=$({ cat "$OUT/$name.d"/*.out 2>/dev/null || true; } | { grep -o '"error"' || true; } | wc -l)
@@ -433,6 +446,7 @@ kannel_run() {
   kannel_requests "$OUT/$name" "$tag" "$per" \
     "http://127.0.0.1:$k_sendsms/cgi-bin/sendsms?username=bench&password=$KANNEL_PASSWORD&smsc=smpp&from=$SENDER&dlr-mask=31&dlr-url=$dlr"
   curl -s -X POST "$ctl/round?name=$name" >/dev/null
+  pg_own=$(pg_own_pids)
   log "$name: Kannel, $want messages, $per recipient(s) per sendsms request, $CONCURRENCY in flight (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   g0=$(self_children_jiffies); r0=$(cpu_reading); t0=$(now_s)
   curl -s --parallel --parallel-max "$CONCURRENCY" -K "$OUT/$name.curl" -w '%{http_code}\n' \
@@ -489,27 +503,28 @@ summarise() {
     {
       s = $2; split($9, A, " "); split($10, B, " "); split($16, S, " "); split($15, LT, " ")
       got = S[1]; per = got > 0 ? 1000 / got / hz : 0
-      gw = B[1] - A[1]; redis = B[2] - A[2]; pg = B[3] - A[3]; kannel = B[4] - A[4]; smsc = B[5] - A[5]; nginx = B[6] - A[6]; busy = B[7] - A[7]
-      server = (s == "sluice") ? gw + redis + pg : kannel
+      gw = B[1] - A[1]; redis = B[2] - A[2]; pg = B[3] - A[3]; kannel = B[4] - A[4]; smsc = B[5] - A[5]; nginx = B[6] - A[6]; pgown = B[7] - A[7]; busy = B[8] - A[8]
+      server = (s == "sluice") ? gw + redis + pgown : kannel
       e2e = S[8] / 1000 - $6
       cap = ($8 - $6) * hz * cores
       rows[++nr] = sprintf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.3f (%s) | %.3f | %.3f | %.3f | %.0f%% | %.1f / %.1f | %s | %d / %d | %d | %d | %d | %d |",
         $1, $5, ($7 - $6) > 0 ? $5 / ($7 - $6) : 0, S[6], S[7], e2e > 0 ? got / e2e : 0,
-        server * per, s == "sluice" ? sprintf("gw %.3f, Redis %.3f, PG %.3f", gw * per, redis * per, pg * per) : sprintf("bearerbox + smsbox; PG meanwhile %.3f", pg * per),
+        server * per, s == "sluice" ? sprintf("gw %.3f, Redis %.3f, PG %.3f; PG cluster %.3f", gw * per, redis * per, pgown * per, pg * per) : sprintf("bearerbox + smsbox; PG cluster meanwhile %.3f", pg * per),
         smsc * per, $11 * per, nginx * per, cap > 0 ? 100 * busy / cap : 0, S[9], S[10],
         s == "sluice" ? sprintf("%s / %s", LT[1], LT[2]) : "—", $14, $5, S[4], S[3], S[5], $12 + $13)
       add(s ":rate", S[6]); add(s ":steady", S[7]); add(s ":e2e", e2e > 0 ? got / e2e : 0)
       add(s ":cpu", server * per); add(s ":smsc", smsc * per); add(s ":gen", $11 * per); add(s ":nginx", nginx * per)
       add(s ":p50", S[9]); add(s ":p99", S[10])
-      if (s == "sluice") { add("gw", gw * per); add("redis", redis * per); add("pg", pg * per); add("l50", LT[1]); add("l99", LT[2]) }
+      if (s == "sluice") { add("gw", gw * per); add("redis", redis * per); add("pg", pgown * per); add("pgall", pg * per); add("l50", LT[1]); add("l99", LT[2]) }
     }
     END {
       print "| run | messages | requests answered, msg/s | submits msg/s (first → last) | steady msg/s (10–90 %) | end to end msg/s (first request → last submit) | server CPU-s per 1k msgs | simulator CPU-s per 1k | generator CPU-s per 1k | DLR sink CPU-s per 1k | machine busy | receipt p50 / p99 ms (submit → deliver_sm_resp) | accepted → delivered p50 / p99 ms (ledger) | receipts confirmed | missing | duplicates | unexpected | failed requests / items |"
       print "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
       for (i = 1; i <= nr; i++) print rows[i]
       print ""
-      print "Sluice = gateway + Redis (and its AOF child) + every PostgreSQL process of the cluster; Kannel = bearerbox + smsbox"
-      print "(PG meanwhile: what the PostgreSQL cluster used in a Kannel run, idle Sluice and other users of the shared cluster)."
+      print "Sluice = gateway + Redis (and its AOF child) + PostgreSQL: the backends of the gateway database and the cluster background"
+      print "processes (WAL writer, checkpointer, …); Kannel = bearerbox + smsbox. PG cluster: every PostgreSQL process, other users of"
+      print "the shared cluster included (beside a Kannel run: the background level)."
       print "CPU from the first request to the end of the run: every submit and receipt acknowledged at the simulator, every receipt"
       print "at the user (Sluice: `delivered` in the ledger; Kannel: its dlr-url callback, type 1) and the server side idle."
       print "Receipts confirmed: Sluice, messages `delivered` in the ledger; Kannel, delivered-type (1) dlr-url callbacks at nginx."
@@ -521,8 +536,8 @@ summarise() {
       line("msg/s at the SMSC (first → last submit)", "rate", "%.0f", 1)
       line("msg/s at the SMSC, steady (10–90 %)", "steady", "%.0f", 0)
       line("msg/s end to end (first request → last submit)", "e2e", "%.0f", 0)
-      printf("| server CPU-s per 1k messages | %s (gw %s, Redis %s, PG %s) | %s | **%s** | %s | **%s** |\n", med("sluice:cpu", "%.3f"),
-        med("gw", "%.3f"), med("redis", "%.3f"), med("pg", "%.3f"), med("kannel:cpu", "%.3f"), ratio("sluice:cpu", "kannel:cpu"),
+      printf("| server CPU-s per 1k messages | %s (gw %s, Redis %s, PG %s; PG cluster %s) | %s | **%s** | %s | **%s** |\n", med("sluice:cpu", "%.3f"),
+        med("gw", "%.3f"), med("redis", "%.3f"), med("pg", "%.3f"), med("pgall", "%.3f"), med("kannel:cpu", "%.3f"), ratio("sluice:cpu", "kannel:cpu"),
         med("kannel-multi:cpu", "%.3f"), ratio("sluice:cpu", "kannel-multi:cpu"))
       line("simulator CPU-s per 1k messages", "smsc", "%.3f", -1)
       line("generator (curl) CPU-s per 1k messages", "gen", "%.3f", -1)
