@@ -95,30 +95,17 @@ redis_pid=""
 gw_pid=""
 cleanup() {
   set +e
-  [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}" $gw_pid; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-  done
-  if [ -n "$redis_pid" ]; then
-    kill "$redis_pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
-    rm -rf "$OUT/redis"
-  fi
+  stop_pids $gw_pid ${pids[@]+"${pids[@]}"}
+  stop_bench_redis
   rm -rf "$OUT/kannel/store" "$OUT/nginx/tmp" "$OUT"/*.d "$OUT"/*.curl "$OUT"/*.numbers
-  PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d postgres \
-    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+  drop_bench_db "$DB"
   log "torn down (results in $OUT)"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- tools ------------------------------------------------------------------------------------
-missing=()
-command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null || missing+=(maven)
-command -v curl >/dev/null || missing+=(curl)
+base_tools
 command -v python3 >/dev/null || missing+=(python3)
 [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || missing+=(nginx-light)
 [ -x /usr/sbin/bearerbox ] && [ -x /usr/sbin/smsbox ] || missing+=(kannel)
@@ -136,19 +123,9 @@ now_s() { date +%s.%N; }
 psql_db() { PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d "$DB" -tA "$@"; }
 json() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(" ".join(str(d.get(k, 0)) for k in sys.argv[2:]))' "$@"; }
 
-# --- Redis ------------------------------------------------------------------------------------
-redis_port=$(free_port)
-mkdir -p "$OUT/redis"
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$OUT/redis" --appendonly yes \
-  --appendfsync everysec --save "" --logfile "$OUT/redis.log" &
-redis_pid=$!
-for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.2; done
-REDIS_URL="redis://127.0.0.1:$redis_port"
-log "dedicated Redis on $redis_port (appendonly yes, appendfsync everysec, save \"\")"
-
-pg_dir=$(PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -tAc 'show data_directory')
-pg_pid=$(head -1 "$pg_dir/postmaster.pid" 2>/dev/null || true)
-[ -n "$pg_pid" ] || log "PostgreSQL's postmaster pid not found ($pg_dir): its CPU will read 0"
+start_bench_redis
+pg_pid=$(pg_postmaster_pid)
+[ -n "$pg_pid" ] || log "PostgreSQL's postmaster pid not found: its CPU will read 0"
 
 # --- the sink of Kannel's delivery-report callbacks (nginx) -----------------------------------
 ng_port=$(free_port)
@@ -179,37 +156,7 @@ wait_binds() { # total binds expected at the simulator
 mkdir -p "$OUT/kannel/store"
 k_admin=$(free_port); k_smsbox=$(free_port); k_sendsms=$(free_port)
 {
-  cat <<KCONF
-group = core
-admin-port = $k_admin
-admin-interface = 127.0.0.1
-admin-password = $KANNEL_PASSWORD
-status-password = $KANNEL_PASSWORD
-smsbox-port = $k_smsbox
-smsbox-interface = 127.0.0.1
-box-allow-ip = 127.0.0.1
-log-file = "$OUT/kannel/bearerbox.log"
-log-level = 2
-# Durability: every accepted message is written to the store file until the SMSC took it.
-store-type = file
-store-location = "$OUT/kannel/store/kannel.store"
-store-dump-freq = 1
-# Delivery reports (dlr-mask on sendsms) are matched in bearerbox's internal DLR storage.
-dlr-storage = internal
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = $k_smsbox
-sendsms-port = $k_sendsms
-sendsms-interface = 127.0.0.1
-log-file = "$OUT/kannel/smsbox.log"
-log-level = 2
-
-group = sendsms-user
-username = bench
-password = $KANNEL_PASSWORD
-max-messages = 1
-KCONF
+  kannel_core_conf "$k_admin" "$k_smsbox" "$KANNEL_PASSWORD" "$k_sendsms"
   # One group per bind, one smsc-id: bearerbox spreads the messages over them. Kannel's window is
   # max-pending-submits and its pacing `throughput` (per connection); Sluice's windowSize is per
   # bind and limits.outbound.perSecond for the whole account.
@@ -323,50 +270,16 @@ bytes() { if [ -f "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
 # dlr_delivered FROM: delivered-type (1) callbacks in nginx's log after byte FROM.
 dlr_delivered() { tail -c +$(($1 + 1)) "$dlr_log" 2>/dev/null | { grep -c ' 1$' || true; }; }
 
-# wait_dlr WANT FROM: until WANT delivered callbacks reached nginx, nothing new for 15 s, or SETTLE_S.
-wait_dlr() {
-  local start=$SECONDS last=-1 still=0 now=0
-  while [ $((SECONDS - start)) -lt "$SETTLE_S" ]; do
-    now=$(dlr_delivered "$2")
-    [ "$now" -ge "$1" ] && return 0
-    if [ "$now" -eq "$last" ]; then still=$((still + 1)); else still=0; fi
-    [ "$still" -ge 60 ] && { log "Kannel's delivery reports stopped at $now of $1"; return 1; }
-    last=$now; sleep 0.25
-  done
-  log "$now of $1 delivery reports after ${SETTLE_S} s"; return 1
-}
-smsc_stat() { curl -s --max-time 2 "$ctl/stats" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
-
-# wait_smsc WANT [FIELD…]: until every FIELD of the simulator's /stats (default submits and
-# receiptsAcked) reaches WANT, nothing moved for 15 s, or SETTLE_S.
-wait_smsc() {
-  local want=$1 start=$SECONDS still=0 last="" now f v done
-  shift
-  local fields=("$@")
-  [ ${#fields[@]} -gt 0 ] || fields=(submits receiptsAcked)
-  while [ $((SECONDS - start)) -lt "$SETTLE_S" ]; do
-    now=""; done=1
-    for f in "${fields[@]}"; do v=$(smsc_stat "$f"); v=${v:-0}; now="$now $f=$v"; [ "$v" -ge "$want" ] || done=0; done
-    [ "$done" = 1 ] && return 0
-    if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
-    [ "$still" -ge 60 ] && { log "nothing moved at the simulator for 15 s:$now (want $want)"; return 1; }
-    last=$now; sleep 0.25
-  done
-  log "not done within ${SETTLE_S} s:$now (want $want)"; return 1
+# smsc_done: how many of the round's messages the simulator has both taken and had the receipt of
+# acknowledged (the smaller of its submits and receiptsAcked).
+smsc_done() {
+  curl -s --max-time 2 "$ctl/stats" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(min(d["submits"], d["receiptsAcked"]))'
 }
 
-# wait_ledger WANT T0: until WANT of the channel's messages since T0 are delivered in the ledger
-# (once a second: the query costs PostgreSQL CPU, counted on Sluice's side), or nothing moved 15 s.
-wait_ledger() {
-  local start=$SECONDS last=-1 still=0 now=0
-  while [ $((SECONDS - start)) -lt "$SETTLE_S" ]; do
-    now=$(psql_db -c "select count(*) from messages where channel_id = '$CHANNEL' and status = 'delivered' and created_at >= to_timestamp($2)")
-    [ "$now" -ge "$1" ] && return 0
-    if [ "$now" -eq "$last" ]; then still=$((still + 1)); else still=0; fi
-    [ "$still" -ge 15 ] && { log "the ledger stopped at $now of $1 delivered"; return 1; }
-    last=$now; sleep 1
-  done
-  log "the ledger has $now of $1 delivered after ${SETTLE_S} s"; return 1
+# delivered_in_ledger T0: the channel's messages since T0 that the ledger shows delivered (polled
+# once a second by wait_ledger: the query costs PostgreSQL CPU, outside the gateway's backends).
+delivered_in_ledger() {
+  psql_db -c "select count(*) from messages where channel_id = '$CHANNEL' and status = 'delivered' and created_at >= to_timestamp($1)"
 }
 
 # wait_idle GROUPS…: until the named cpu_reading groups together used under 5 % of a core for two
@@ -417,8 +330,8 @@ sluice_run() {
   curl -s --parallel --parallel-max "$CONCURRENCY" -K "$OUT/$name.curl" >"$OUT/$name.codes" 2>"$OUT/$name.curl.err" ||
     log "$name: curl failed ($OUT/$name.curl.err)"
   g1=$(self_children_jiffies); t1=$(now_s)
-  wait_smsc "$want" || true
-  wait_ledger "$want" "$t0" || true
+  wait_count "$want" "$SETTLE_S" "$name: at the simulator" smsc_done || true
+  POLL_S=1 wait_count "$want" "$SETTLE_S" "$name: delivered in the ledger" delivered_in_ledger "$t0" || true
   wait_idle gw redis pgown
   t2=$(now_s); r1=$(cpu_reading)
   non2xx=$({ grep -cv '^200$' "$OUT/$name.codes" || true; })
@@ -452,8 +365,8 @@ kannel_run() {
   curl -s --parallel --parallel-max "$CONCURRENCY" -K "$OUT/$name.curl" -w '%{http_code}\n' \
     >"$OUT/$name.codes" 2>"$OUT/$name.curl.err" || log "$name: curl failed ($OUT/$name.curl.err)"
   g1=$(self_children_jiffies); t1=$(now_s)
-  wait_smsc "$want" || true
-  wait_dlr "$want" "$from" || true
+  wait_count "$want" "$SETTLE_S" "$name: at the simulator" smsc_done || true
+  wait_count "$want" "$SETTLE_S" "$name: Kannel's delivery reports" dlr_delivered "$from" || true
   wait_idle kannel
   t2=$(now_s); r1=$(cpu_reading)
   non2xx=$({ grep -cv '^202$' "$OUT/$name.codes" || true; })
