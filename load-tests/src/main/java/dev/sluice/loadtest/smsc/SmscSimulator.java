@@ -97,7 +97,11 @@ public final class SmscSimulator implements ServerMessageReceiverListener {
   private final ExecutorService receiptSenders;
   private final ScheduledExecutorService receiptTimer =
       Executors.newSingleThreadScheduledExecutor(daemon("smsc-receipt-timer"));
+  private final List<SMPPServerSession> sessions = new CopyOnWriteArrayList<>();
   private volatile SmscRound round;
+  private ServerSocket socket;
+  private Vertx vertx;
+  private HttpServer control;
 
   /** What a receipt needs of its submit_sm. */
   private record Submitted(
@@ -122,8 +126,8 @@ public final class SmscSimulator implements ServerMessageReceiverListener {
     this.round = new SmscRound("initial", capacity);
   }
 
-  public static void main(String[] argv) throws Exception {
-    Args a = Args.parse(argv);
+  /** Starts the simulator from its command-line options (the class comment lists them). */
+  public static SmscSimulator start(Args a) throws IOException {
     SmscSimulator smsc =
         new SmscSimulator(
             a.required("system-id"),
@@ -132,9 +136,9 @@ public final class SmscSimulator implements ServerMessageReceiverListener {
             a.integer("receipt-threads", 64),
             a.integer("capacity", 4_000_000));
     String host = a.string("host", "127.0.0.1");
-    ServerSocket socket = new ServerSocket(a.integer("port", 0), 128, InetAddress.getByName(host));
+    smsc.socket = new ServerSocket(a.integer("port", 0), 128, InetAddress.getByName(host));
     SMPPServerSessionListener listener =
-        new SMPPServerSessionListener(0, new NoDelayServerConnection(socket));
+        new SMPPServerSessionListener(0, new NoDelayServerConnection(smsc.socket));
     listener.setPduProcessorDegree(a.integer("pdu-threads", 3));
     listener.setQueueCapacity(1_000_000);
     listener.setMessageReceiverListener(smsc);
@@ -146,57 +150,75 @@ public final class SmscSimulator implements ServerMessageReceiverListener {
           }
         });
     listener.setSessionStateListener(smsc::stateChanged);
-
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    HttpServer control =
-        vertx
+    smsc.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    smsc.control =
+        smsc.vertx
             .createHttpServer()
-            .requestHandler(smsc.controlRouter(vertx))
+            .requestHandler(smsc.controlRouter(smsc.vertx))
             .listen(a.integer("control-port", 0), host)
             .await();
-    write(a.string("port-file", null), socket.getLocalPort());
-    write(a.string("control-port-file", null), control.actualPort());
-    System.out.println(
-        "SMSC simulator: SMPP on "
-            + host
-            + ":"
-            + socket.getLocalPort()
-            + ", control on http://"
-            + host
-            + ":"
-            + control.actualPort());
+    daemon("smsc-accept").newThread(() -> smsc.acceptLoop(listener)).start();
+    return smsc;
+  }
 
+  public static void main(String[] argv) throws Exception {
+    Args a = Args.parse(argv);
+    SmscSimulator smsc = start(a);
+    write(a.string("port-file", null), smsc.smppPort());
+    write(a.string("control-port-file", null), smsc.controlPort());
+    System.out.println(
+        "SMSC simulator: SMPP on port "
+            + smsc.smppPort()
+            + ", control on port "
+            + smsc.controlPort());
     String summaryOut = a.string("summary-out", null);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  if (summaryOut != null) {
-                    try {
-                      smsc.round.summarise(Path.of(summaryOut), null);
-                    } catch (IOException e) {
-                      System.err.println("summary not written: " + e.getMessage());
-                    }
-                  }
-                }));
-    long lifetimeMs = TimeUnit.SECONDS.toMillis(a.longValue("max-lifetime-s", 3600));
-    Thread stopper =
-        daemon("smsc-lifetime")
-            .newThread(
-                () -> {
-                  try {
-                    Thread.sleep(lifetimeMs);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  System.out.println("SMSC simulator: max lifetime reached, exiting");
-                  System.exit(0);
-                });
-    stopper.start();
-    while (true) {
-      SMPPServerSession session = listener.accept();
-      Thread binder = daemon("smsc-bind").newThread(() -> smsc.bind(session));
-      binder.start();
+    if (summaryOut != null) {
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(() -> smsc.writeSummary(Path.of(summaryOut))));
+    }
+    Thread.sleep(TimeUnit.SECONDS.toMillis(a.longValue("max-lifetime-s", 3600)));
+    System.out.println("SMSC simulator: max lifetime reached, exiting");
+    System.exit(0);
+  }
+
+  public int smppPort() {
+    return socket.getLocalPort();
+  }
+
+  public int controlPort() {
+    return control.actualPort();
+  }
+
+  /** Stops listening and closes every session, the control port and the threads. */
+  public void close() throws IOException {
+    socket.close();
+    for (SMPPServerSession s : sessions) {
+      s.unbindAndClose();
+    }
+    receiptSenders.shutdownNow();
+    receiptTimer.shutdownNow();
+    vertx.close().await();
+  }
+
+  private void writeSummary(Path out) {
+    try {
+      round.summarise(out, null);
+    } catch (IOException e) {
+      System.err.println("summary not written: " + e.getMessage());
+    }
+  }
+
+  private void acceptLoop(SMPPServerSessionListener listener) {
+    while (!socket.isClosed()) {
+      try {
+        SMPPServerSession session = listener.accept();
+        sessions.add(session);
+        daemon("smsc-bind").newThread(() -> bind(session)).start();
+      } catch (IOException e) {
+        if (!socket.isClosed()) {
+          System.err.println("SMSC simulator: accept failed: " + e);
+        }
+      }
     }
   }
 
@@ -230,6 +252,9 @@ public final class SmscSimulator implements ServerMessageReceiverListener {
   private void stateChanged(SessionState now, SessionState before, Session source) {
     if (!now.isBound() && source instanceof SMPPServerSession s) {
       receivers.remove(s);
+      if (now == SessionState.CLOSED) {
+        sessions.remove(s);
+      }
       if (binds.remove(s.getSessionId()) != null) {
         System.out.println("SMSC simulator: session " + s.getSessionId() + " " + now);
       }
