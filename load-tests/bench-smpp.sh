@@ -309,7 +309,7 @@ wait_idle() {
 record() {
   local s
   s=$(json "$OUT/$1.smsc.json" submits destinations duplicates missing unexpected submitsPerS \
-    steadySubmitsPerS lastSubmitEpochMs receiptP50Ms receiptP99Ms receiptsAcked)
+    steadySubmitsPerS lastSubmitEpochMs receiptP50Ms receiptP99Ms receiptsAcked receiptsAckedPerS)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" \
     "$9" "${10}" "${11}" "${12}" "${13}" "${14}" "${15}" "$s" >>"$OUT/runs.tsv"
   tail -1 "$OUT/runs.tsv" | awk -F'\t' '{
@@ -420,19 +420,19 @@ summarise() {
       server = (s == "sluice") ? gw + redis + pgown : kannel
       e2e = S[8] / 1000 - $6
       cap = ($8 - $6) * hz * cores
-      rows[++nr] = sprintf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.3f (%s) | %.3f | %.3f | %.3f | %.0f%% | %.1f / %.1f | %s | %d / %d | %d | %d | %d | %d |",
-        $1, $5, ($7 - $6) > 0 ? $5 / ($7 - $6) : 0, S[6], S[7], e2e > 0 ? got / e2e : 0,
+      rows[++nr] = sprintf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.3f (%s) | %.3f | %.3f | %.3f | %.0f%% | %.1f / %.1f | %s | %d / %d | %d | %d | %d | %d |",
+        $1, $5, ($7 - $6) > 0 ? $5 / ($7 - $6) : 0, S[6], S[7], e2e > 0 ? got / e2e : 0, S[12],
         server * per, s == "sluice" ? sprintf("gw %.3f, Redis %.3f, PG %.3f; PG cluster %.3f", gw * per, redis * per, pgown * per, pg * per) : sprintf("bearerbox + smsbox; PG cluster meanwhile %.3f", pg * per),
         smsc * per, $11 * per, nginx * per, cap > 0 ? 100 * busy / cap : 0, S[9], S[10],
         s == "sluice" ? sprintf("%s / %s", LT[1], LT[2]) : "—", $14, $5, S[4], S[3], S[5], $12 + $13)
-      add(s ":rate", S[6]); add(s ":steady", S[7]); add(s ":e2e", e2e > 0 ? got / e2e : 0)
+      add(s ":rate", S[6]); add(s ":steady", S[7]); add(s ":e2e", e2e > 0 ? got / e2e : 0); add(s ":acks", S[12])
       add(s ":cpu", server * per); add(s ":smsc", smsc * per); add(s ":gen", $11 * per); add(s ":nginx", nginx * per)
       add(s ":p50", S[9]); add(s ":p99", S[10])
       if (s == "sluice") { add("gw", gw * per); add("redis", redis * per); add("pg", pgown * per); add("pgall", pg * per); add("l50", LT[1]); add("l99", LT[2]) }
     }
     END {
-      print "| run | messages | requests answered, msg/s | submits msg/s (first → last) | steady msg/s (10–90 %) | end to end msg/s (first request → last submit) | server CPU-s per 1k msgs | simulator CPU-s per 1k | generator CPU-s per 1k | DLR sink CPU-s per 1k | machine busy | receipt p50 / p99 ms (submit → deliver_sm_resp) | accepted → delivered p50 / p99 ms (ledger) | receipts confirmed | missing | duplicates | unexpected | failed requests / items |"
-      print "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+      print "| run | messages | requests answered, msg/s | submits msg/s (first → last) | steady msg/s (10–90 %) | end to end msg/s (first request → last submit) | receipts acknowledged/s (first submit → last deliver_sm_resp) | server CPU-s per 1k msgs | simulator CPU-s per 1k | generator CPU-s per 1k | DLR sink CPU-s per 1k | machine busy | receipt p50 / p99 ms (submit → deliver_sm_resp) | accepted → delivered p50 / p99 ms (ledger) | receipts confirmed | missing | duplicates | unexpected | failed requests / items |"
+      print "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
       for (i = 1; i <= nr; i++) print rows[i]
       print ""
       print "Sluice = gateway + Redis (and its AOF child) + PostgreSQL: the backends of the gateway database and the cluster background"
@@ -449,6 +449,7 @@ summarise() {
       line("msg/s at the SMSC (first → last submit)", "rate", "%.0f", 1)
       line("msg/s at the SMSC, steady (10–90 %)", "steady", "%.0f", 0)
       line("msg/s end to end (first request → last submit)", "e2e", "%.0f", 0)
+      line("receipts acknowledged/s (first submit → last deliver_sm_resp)", "acks", "%.0f", 0)
       printf("| server CPU-s per 1k messages | %s (gw %s, Redis %s, PG %s; PG cluster %s) | %s | **%s** | %s | **%s** |\n", med("sluice:cpu", "%.3f"),
         med("gw", "%.3f"), med("redis", "%.3f"), med("pg", "%.3f"), med("pgall", "%.3f"), med("kannel:cpu", "%.3f"), ratio("sluice:cpu", "kannel:cpu"),
         med("kannel-multi:cpu", "%.3f"), ratio("sluice:cpu", "kannel-multi:cpu"))

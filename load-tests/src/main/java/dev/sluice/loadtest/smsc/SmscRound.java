@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -31,6 +32,7 @@ final class SmscRound {
   private final LongAdder receiptsSent = new LongAdder();
   private final LongAdder receiptsAcked = new LongAdder();
   private final LongAdder receiptsFailed = new LongAdder();
+  private final LongAccumulator lastAckNanos = new LongAccumulator(Math::max, Long.MIN_VALUE);
   private final Histogram latencyUs = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
 
   SmscRound(String name, int capacity) {
@@ -54,10 +56,11 @@ final class SmscRound {
   }
 
   void receiptAcked(long submittedNanos) {
+    long now = System.nanoTime();
     receiptsAcked.increment();
+    lastAckNanos.accumulate(now - startNanos);
     latencyUs.recordValue(
-        Math.min(
-            latencyUs.getHighestTrackableValue(), (System.nanoTime() - submittedNanos) / 1000));
+        Math.min(latencyUs.getHighestTrackableValue(), (now - submittedNanos) / 1000));
   }
 
   void receiptFailed() {
@@ -76,9 +79,10 @@ final class SmscRound {
 
   /**
    * The round's summary: rates from the submit times (first → last, and the steady middle 10–90 %),
-   * latency percentiles, and — against {@code expected} (one number a line, digits, a leading '+'
-   * ignored), when given — recipients missing, sent twice or not expected. Writes it to {@code
-   * out}.json and the per-destination counts to {@code out}.destinations.
+   * receipts acknowledged per second (first submit → last acknowledgement), latency percentiles,
+   * and — against {@code expected} (one number a line, digits, a leading '+' ignored), when given —
+   * recipients missing, sent twice or not expected. Writes it to {@code out}.json and the
+   * per-destination counts to {@code out}.destinations.
    */
   JsonObject summarise(Path out, Path expected) throws IOException {
     int n = Math.min(timed.get(), submitNanos.length);
@@ -106,6 +110,11 @@ final class SmscRound {
           .put("lastSubmitEpochMs", epochMs(t[n - 1]))
           .put("submitsPerS", perSecond(n - 1, t[n - 1] - t[0]))
           .put("steadySubmitsPerS", perSecond(hi - lo, t[hi] - t[lo]));
+      long lastAck = lastAckNanos.get();
+      if (lastAck != Long.MIN_VALUE) {
+        s.put("lastReceiptAckEpochMs", epochMs(lastAck))
+            .put("receiptsAckedPerS", perSecond(receiptsAcked.sum(), lastAck - t[0]));
+      }
     }
     if (expected != null) {
       Set<String> want = new HashSet<>();
