@@ -13,7 +13,8 @@
 # database, own admin token) with one tenant and one `smpp` channel (transceiver, BINDS binds,
 # windowSize WINDOW, limits.outbound.perSecond TPS), all on 127.0.0.1. Then:
 #
-#   1. warm-up, unmeasured: WARMUP_N messages through each side (the JVM's JIT);
+#   1. warm-up, unmeasured: WARMUP_N messages through Sluice (the JVM's JIT needs a minute or so
+#      of load), at most 10,000 through each Kannel side;
 #   2. ROUNDS rounds, each: Sluice and Kannel (the order swapped every round), N fresh recipients
 #      (distinct valid US numbers) each:
 #      - Sluice: POST /v1/messages/batch, BATCH messages a request (the fastest way in for N
@@ -39,7 +40,7 @@
 # Everything is torn down by a trap.
 #
 # Knobs (environment):
-#   N=50000 ROUNDS=3 WARMUP_N=30000            messages per run; rounds; warm-up messages per side
+#   N=50000 ROUNDS=3 WARMUP_N=100000           messages per run; rounds; Sluice's warm-up messages
 #   WINDOW=50 TPS=50000 BINDS=1                 per-bind window (the simulator's receipts in flight:
 #                                               WINDOW × BINDS), TPS of the account, binds per side
 #   BATCH=100 CONCURRENCY=8                     Sluice's batch size; requests in flight (both sides)
@@ -56,7 +57,7 @@ root="$(cd "$here/.." && pwd)"
 
 N=${N:-50000}
 ROUNDS=${ROUNDS:-3}
-WARMUP_N=${WARMUP_N:-30000}
+WARMUP_N=${WARMUP_N:-100000}
 WINDOW=${WINDOW:-50}
 TPS=${TPS:-50000}
 BINDS=${BINDS:-1}
@@ -382,8 +383,9 @@ printf 'name\tside\tround\tmeasured\twant\tt0\tt1\tt2\tr0\tr1\tgen\tnon2xx\terro
 wait_quiet
 if [ "$WARMUP_N" -gt 0 ]; then
   if side sluice; then sluice_run warmup-sluice 0 0 "$WARMUP_N"; fi
-  if side kannel; then kannel_run warmup-kannel 0 0 "$WARMUP_N"; fi
-  if side kannel-multi; then kannel_multi_run warmup-kannel-multi 0 0 "$WARMUP_N"; fi
+  kw=$((WARMUP_N < 10000 ? WARMUP_N : 10000))
+  if side kannel; then kannel_run warmup-kannel 0 0 "$kw"; fi
+  if side kannel-multi; then kannel_multi_run warmup-kannel-multi 0 0 "$kw"; fi
 fi
 for r in $(seq 1 "$ROUNDS"); do
   wait_quiet
