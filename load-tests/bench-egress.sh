@@ -617,8 +617,7 @@ fi
 if correctness; then
   if [ "$PROFILE" = 1 ]; then
     # The "profile" settings, sampling every 1 ms instead of 10 ms for more samples in a short phase.
-    jfc="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc"
-    sed '/"jdk.ExecutionSample"/,/<\/event>/s/10 ms/1 ms/' "$jfc" >"$OUT/sampling.jfc"
+    sampling_jfc "$OUT/sampling.jfc"
   fi
   wait_quiet
   phase sluice-wa-max wa max "" "$MAX_S"

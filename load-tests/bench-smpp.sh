@@ -36,7 +36,8 @@
 #      - Sluice only: accepted → delivered latency from the ledger (a delivered message's
 #        created_at → updated_at: when GET /v1/messages/{id} started to show it delivered);
 #   3. the tables (smpp.md): per run and medians over rounds, Sluice / Kannel.
-# PROFILE=1 records the gateway with JFR for the whole run and prints its hottest methods.
+# PROFILE=1 records the gateway with JFR for the whole run (the "profile" settings, a sample every
+# 1 ms) and prints its hottest methods.
 # Everything is torn down by a trap.
 #
 # Knobs (environment):
@@ -202,7 +203,10 @@ if side sluice; then
 gw_port=$(free_port)
 gw="http://127.0.0.1:$gw_port"
 jfr=()
-[ "$PROFILE" = 1 ] && jfr=("-XX:StartFlightRecording=filename=$OUT/gateway.jfr,settings=profile,dumponexit=true")
+if [ "$PROFILE" = 1 ]; then
+  sampling_jfc "$OUT/sampling.jfc"
+  jfr=("-XX:StartFlightRecording=filename=$OUT/gateway.jfr,settings=$OUT/sampling.jfc,dumponexit=true")
+fi
 log "starting the gateway on $gw_port (database $DB)"
 env SLUICE_HTTP_PORT="$gw_port" SLUICE_HTTP_HOST=127.0.0.1 SLUICE_ADMIN_TOKEN="$ADMIN_TOKEN" \
   SLUICE_MASTER_KEY="$MASTER_KEY" SLUICE_REDIS_URL="$REDIS_URL" \
