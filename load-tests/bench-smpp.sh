@@ -15,8 +15,8 @@
 #
 #   1. warm-up, unmeasured: WARMUP_N messages through Sluice (the JVM's JIT needs a minute or so
 #      of load), at most 10,000 through each Kannel side;
-#   2. ROUNDS rounds, each: Sluice and Kannel (the order swapped every round), N fresh recipients
-#      (distinct valid US numbers) each:
+#   2. ROUNDS rounds, each: Sluice, Kannel, Kannel multi-recipient (the order reversed every other
+#      round), N fresh recipients (distinct valid US numbers) each:
 #      - Sluice: POST /v1/messages/batch, BATCH messages a request (the fastest way in for N
 #        distinct recipients), CONCURRENCY requests in flight (curl --parallel);
 #      - Kannel: GET /cgi-bin/sendsms with dlr-mask 31 and a dlr-url (nginx's /kannel/dlr, which
@@ -31,8 +31,9 @@
 #        receipts reached the user (Sluice: the messages' status in the ledger; Kannel: the dlr-url
 #        callbacks) and the server side has gone idle;
 #      - CPU of every process from /proc, as process trees: the gateway + Redis (and its AOF child)
-#        + every PostgreSQL process of the cluster vs bearerbox + smsbox; beside them the simulator,
-#        the generator (curl) and the DLR sink (nginx);
+#        + PostgreSQL (the gateway database's backends and the cluster's background processes; the
+#        whole cluster beside, as a shared machine's cluster serves others too) vs bearerbox +
+#        smsbox; beside them the simulator, the generator (curl) and the DLR sink (nginx);
 #      - Sluice only: accepted → delivered latency from the ledger (a delivered message's
 #        created_at → updated_at: when GET /v1/messages/{id} started to show it delivered);
 #   3. the tables (smpp.md): per run and medians over rounds, Sluice / Kannel.
@@ -200,27 +201,27 @@ side() { case " $SIDES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 # --- gateway: one tenant, one smpp channel ----------------------------------------------------
 if side sluice; then
-gw_port=$(free_port)
-gw="http://127.0.0.1:$gw_port"
-jfr=()
-if [ "$PROFILE" = 1 ]; then
-  sampling_jfc "$OUT/sampling.jfc"
-  jfr=("-XX:StartFlightRecording=filename=$OUT/gateway.jfr,settings=$OUT/sampling.jfc,dumponexit=true")
-fi
-log "starting the gateway on $gw_port (database $DB)"
-env SLUICE_HTTP_PORT="$gw_port" SLUICE_HTTP_HOST=127.0.0.1 SLUICE_ADMIN_TOKEN="$ADMIN_TOKEN" \
-  SLUICE_MASTER_KEY="$MASTER_KEY" SLUICE_REDIS_URL="$REDIS_URL" \
-  SLUICE_PG_URL="postgresql://postgres:postgres@127.0.0.1:5432/$DB" SLUICE_PUBLIC_URL="$gw" \
-  java $GATEWAY_JAVA_OPTS ${jfr[@]+"${jfr[@]}"} -XX:+ExitOnOutOfMemoryError -jar "$GATEWAY_JAR" \
-  --config "$GATEWAY_CONFIG" >"$OUT/gateway.log" 2>&1 &
-gw_pid=$!
-wait_http "$gw/health/ready" 90
-admin() { # method path body → the response body; fails on a non-2xx
-  curl -fsS -X "$1" "$gw$2" -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' -d "$3"
-}
-API_KEY=$(admin POST /admin/tenants "{\"id\":\"$TENANT\",\"name\":\"SMPP bench\"}" |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])')
-admin POST "/admin/tenants/$TENANT/channels" "$(cat <<JSON
+  gw_port=$(free_port)
+  gw="http://127.0.0.1:$gw_port"
+  jfr=()
+  if [ "$PROFILE" = 1 ]; then
+    sampling_jfc "$OUT/sampling.jfc"
+    jfr=("-XX:StartFlightRecording=filename=$OUT/gateway.jfr,settings=$OUT/sampling.jfc,dumponexit=true")
+  fi
+  log "starting the gateway on $gw_port (database $DB)"
+  env SLUICE_HTTP_PORT="$gw_port" SLUICE_HTTP_HOST=127.0.0.1 SLUICE_ADMIN_TOKEN="$ADMIN_TOKEN" \
+    SLUICE_MASTER_KEY="$MASTER_KEY" SLUICE_REDIS_URL="$REDIS_URL" \
+    SLUICE_PG_URL="postgresql://postgres:postgres@127.0.0.1:5432/$DB" SLUICE_PUBLIC_URL="$gw" \
+    java $GATEWAY_JAVA_OPTS ${jfr[@]+"${jfr[@]}"} -XX:+ExitOnOutOfMemoryError -jar "$GATEWAY_JAR" \
+    --config "$GATEWAY_CONFIG" >"$OUT/gateway.log" 2>&1 &
+  gw_pid=$!
+  wait_http "$gw/health/ready" 90
+  admin() { # method path body → the response body; fails on a non-2xx
+    curl -fsS -X "$1" "$gw$2" -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' -d "$3"
+  }
+  API_KEY=$(admin POST /admin/tenants "{\"id\":\"$TENANT\",\"name\":\"SMPP bench\"}" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])')
+  admin POST "/admin/tenants/$TENANT/channels" "$(cat <<JSON
 {"id": "$CHANNEL", "provider": "smpp",
  "credentials": {"systemId": "$SYSTEM_ID", "password": "$SMPP_PASSWORD"},
  "smpp": {"host": "127.0.0.1", "port": $smsc_port, "bindMode": "transceiver", "binds": $BINDS,
@@ -228,9 +229,9 @@ admin POST "/admin/tenants/$TENANT/channels" "$(cat <<JSON
  "limits": {"outbound": {"perSecond": $TPS, "burst": $TPS,
                          "perRecipientPerMinute": 1000000, "recipientBurst": 10000}}}
 JSON
-)" >"$OUT/channel.json"
-wait_binds $((2 * BINDS))
-log "Sluice: tenant $TENANT, channel $CHANNEL with $BINDS transceiver bind(s) to the simulator"
+  )" >"$OUT/channel.json"
+  wait_binds $((2 * BINDS))
+  log "Sluice: tenant $TENANT, channel $CHANNEL with $BINDS transceiver bind(s) to the simulator"
 fi
 
 # --- requests ---------------------------------------------------------------------------------
