@@ -140,6 +140,7 @@ dlr_log="$OUT/nginx/logs/kannel-dlr.log"
 log "DLR sink (nginx) on $ng_port"
 
 # --- the SMSC simulator -----------------------------------------------------------------------
+rm -f "$OUT/smsc.port" "$OUT/smsc-control.port"   # an OUT used before holds the old ones
 java -jar "$KIT_JAR" smsc --system-id "$SYSTEM_ID" --password "$SMPP_PASSWORD" \
   --port-file "$OUT/smsc.port" --control-port-file "$OUT/smsc-control.port" \
   --receipt-delay-ms "$RECEIPT_DELAY_MS" --receipt-threads $((WINDOW * BINDS)) --max-lifetime-s 14400 >"$OUT/smsc.log" 2>&1 &
