@@ -28,6 +28,8 @@ RUN mvn -B -ntp -pl gateway -am dependency:go-offline
 # go-offline misses a few artifacts resolved only during the build (some plugin dependencies), so
 # the package step keeps network access rather than running with -o.
 COPY gateway/src gateway/src
+# The API document, served at /openapi.json: the build copies it into the jar.
+COPY docs/openapi.yaml docs/
 RUN mvn -B -ntp -pl gateway -am -DskipTests package
 
 # ---------------------------------------------------------------------------------------------

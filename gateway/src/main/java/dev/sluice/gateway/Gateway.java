@@ -8,6 +8,9 @@ import dev.sluice.gateway.campaign.CampaignRoutes;
 import dev.sluice.gateway.campaign.CampaignRunner;
 import dev.sluice.gateway.campaign.CampaignService;
 import dev.sluice.gateway.config.GatewayConfig;
+import dev.sluice.gateway.connector.smpp.SmppBindsVerticle;
+import dev.sluice.gateway.connector.smpp.SmppConnector;
+import dev.sluice.gateway.connector.smpp.SmppMetrics;
 import dev.sluice.gateway.core.StartupException;
 import dev.sluice.gateway.db.Database;
 import dev.sluice.gateway.db.Deployment;
@@ -27,8 +30,11 @@ import dev.sluice.gateway.dispatch.Dispatcher;
 import dev.sluice.gateway.health.BackendGauges;
 import dev.sluice.gateway.health.HealthRoutes;
 import dev.sluice.gateway.http.HttpVerticle;
+import dev.sluice.gateway.http.MountedRoute;
+import dev.sluice.gateway.http.OpenApiRoutes;
 import dev.sluice.gateway.http.Routes;
 import dev.sluice.gateway.ingress.IngressMetrics;
+import dev.sluice.gateway.ingress.SmppIngestVerticle;
 import dev.sluice.gateway.ingress.WebhookIngest;
 import dev.sluice.gateway.ingress.WebhookRoutes;
 import dev.sluice.gateway.ledger.Ledger;
@@ -84,6 +90,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,6 +113,7 @@ public final class Gateway {
   private final TenantPurge purge;
   private final InstanceBeat beat;
   private final List<String> deployments;
+  private final List<MountedRoute> routes;
 
   private Gateway(
       GatewayConfig config,
@@ -116,7 +124,8 @@ public final class Gateway {
       TenantDirectory directory,
       TenantPurge purge,
       InstanceBeat beat,
-      List<String> deployments) {
+      List<String> deployments,
+      List<MountedRoute> routes) {
     this.config = config;
     this.vertx = vertx;
     this.metrics = metrics;
@@ -126,6 +135,7 @@ public final class Gateway {
     this.purge = purge;
     this.beat = beat;
     this.deployments = deployments;
+    this.routes = routes;
   }
 
   /**
@@ -264,8 +274,10 @@ public final class Gateway {
               new RetentionRoutes(retention, Retention.of(config.retention())),
               new PrivacyRequests(pg, tenantKeys, hasher, privacyTrail),
               new StatusPage(),
-              new StatusRoutes(directory, breakers, backlog, beat, campaigns, clock));
+              new StatusRoutes(directory, breakers, backlog, beat, campaigns, clock),
+              new OpenApiRoutes());
       List<String> deployments = new ArrayList<>();
+      AtomicReference<List<MountedRoute>> mounted = new AtomicReference<>(List.of());
       // Background work first and HTTP last: on close, HTTP is undeployed first (drained).
       EventLoopDelay loopDelay = new EventLoopDelay(metrics.registry(), EVENT_LOOP_SAMPLE_MS);
       deployments.add(
@@ -287,6 +299,18 @@ public final class Gateway {
         // they stop (undeployed in reverse order).
         CampaignHolds holds = new CampaignHolds(redis);
         deployments.add(vertx.deployVerticle(holds.poller()).await());
+        // SMPP: receipts and MO messages are admitted on a verticle of their own; the binds start
+        // now and follow the directory, and are closed after the dispatchers stop (undeployed in
+        // reverse order).
+        SmppIngestVerticle smppIngest = new SmppIngestVerticle(redis, shared::ingest);
+        deployments.add(vertx.deployVerticle(smppIngest).await());
+        SmppConnector smpp =
+            new SmppConnector(
+                vertx, smppIngest::admit, new SmppMetrics(metrics.registry()), config.smpp());
+        TenantDirectory channels = directory;
+        deployments.add(
+            vertx.deployVerticle(new SmppBindsVerticle(smpp, channels::channels)).await());
+        directory.onChange(() -> smpp.sync(channels.channels()));
         deployments.add(
             vertx
                 .deployVerticle(
@@ -298,6 +322,7 @@ public final class Gateway {
                             dispatchMetrics,
                             hasher,
                             holds,
+                            smpp,
                             config,
                             clock),
                     new DeploymentOptions().setInstances(eventLoops))
@@ -373,13 +398,23 @@ public final class Gateway {
       deployments.add(
           vertx
               .deployVerticle(
-                  () -> new HttpVerticle(config.http(), shared::routes),
+                  () -> new HttpVerticle(config.http(), shared::routes, mounted::set),
                   new DeploymentOptions()
                       .setInstances(eventLoops)
                       .setThreadingModel(ThreadingModel.EVENT_LOOP))
               .await());
       Gateway gateway =
-          new Gateway(config, vertx, metrics, redis, pg, directory, purge, beat, deployments);
+          new Gateway(
+              config,
+              vertx,
+              metrics,
+              redis,
+              pg,
+              directory,
+              purge,
+              beat,
+              deployments,
+              mounted.get());
       LOG.info(
           "Sluice gateway listening on {}:{} with {} event loop(s)",
           config.http().host(),
@@ -424,11 +459,11 @@ public final class Gateway {
       RetentionRoutes retention,
       PrivacyRequests privacy,
       StatusPage statusPage,
-      StatusRoutes status) {
+      StatusRoutes status,
+      OpenApiRoutes openApi) {
 
-    List<Routes> routes(Vertx vertx) {
-      PipelinedRedis connection = redis.pipelined();
-      Context context = vertx.getOrCreateContext();
+    /** A webhook ingest on this context and connection (one per verticle). */
+    WebhookIngest ingest(Context context, PipelinedRedis connection) {
       Ledger ledger = new Ledger(context, connection, clock);
       Admission admission =
           new Admission(
@@ -443,8 +478,15 @@ public final class Gateway {
                 }
               },
               clock);
-      WebhookIngest ingest =
-          new WebhookIngest(admission, ledger, directory, ingressMetrics, config.ingress(), clock);
+      return new WebhookIngest(
+          admission, ledger, directory, ingressMetrics, config.ingress(), clock);
+    }
+
+    List<Routes> routes(Vertx vertx) {
+      PipelinedRedis connection = redis.pipelined();
+      Context context = vertx.getOrCreateContext();
+      Ledger ledger = new Ledger(context, connection, clock);
+      WebhookIngest ingest = ingest(context, connection);
       TenantAuth auth = new TenantAuth(directory);
       EventQueue queue =
           new EventQueue(
@@ -461,6 +503,7 @@ public final class Gateway {
               List.of(new RedisCheck(redis), new PostgresCheck(pg)),
               config.health().checkTimeoutMs()),
           new MetricsRoutes(vertx, metrics.registry()),
+          openApi,
           new WebhookRoutes(
               directory, ingest, config.ingress(), clock, campaigns::onTemplateStatus),
           new EventRoutes(auth, queue, directory),
@@ -501,6 +544,14 @@ public final class Gateway {
 
   public GatewayConfig config() {
     return config;
+  }
+
+  /**
+   * What the HTTP server serves: each route's path and methods as mounted on the router (every
+   * event loop mounts the same), for the API document's contract test.
+   */
+  public List<MountedRoute> routes() {
+    return routes;
   }
 
   /**

@@ -47,12 +47,7 @@ class GatewayIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.close().await();
-    }
-    if (vertx != null) {
-      vertx.close().await();
-    }
+    TestGateways.close(gateway, vertx);
     TestGateways.dropDatabase(DB);
   }
 

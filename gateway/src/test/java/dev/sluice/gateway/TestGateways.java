@@ -7,6 +7,7 @@ import dev.sluice.gateway.privacy.CredentialCipher;
 import dev.sluice.gateway.privacy.PhoneHasher;
 import dev.sluice.gateway.privacy.TenantKeys;
 import dev.sluice.gateway.testing.TestBackends;
+import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import java.net.URI;
 import java.sql.Connection;
@@ -69,6 +70,16 @@ public final class TestGateways {
     String userInfo = base.getRawUserInfo() == null ? "" : base.getRawUserInfo() + "@";
     int port = base.getPort() > 0 ? base.getPort() : 5432;
     return "postgresql://" + userInfo + base.getHost() + ":" + port + "/" + database;
+  }
+
+  /** Closes a test's gateway and its client Vert.x (either may be null: a failed start). */
+  public static void close(Gateway gateway, Vertx vertx) {
+    if (gateway != null) {
+      gateway.close().await();
+    }
+    if (vertx != null) {
+      vertx.close().await();
+    }
   }
 
   /** Drops a test database (and any connection still open to it). */

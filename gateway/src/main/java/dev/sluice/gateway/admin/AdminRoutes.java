@@ -553,14 +553,19 @@ public final class AdminRoutes implements Routes {
               .put("perRecipientPerMinute", o.perRecipientPerMinute())
               .put("recipientBurst", o.recipientBurst()));
     }
-    return new JsonObject()
-        .put("id", c.id())
-        .put("tenant", c.tenantId())
-        .put("provider", c.provider().wireName())
-        .put("address", c.address())
-        .put("metaApp", c.metaAppId())
-        .put("publicUrl", c.publicUrl())
-        .put("allowedIps", new JsonArray(c.allowedIps().entries()))
-        .put("limits", limits);
+    JsonObject json =
+        new JsonObject()
+            .put("id", c.id())
+            .put("tenant", c.tenantId())
+            .put("provider", c.provider().wireName())
+            .put("address", c.address())
+            .put("metaApp", c.metaAppId())
+            .put("publicUrl", c.publicUrl())
+            .put("allowedIps", new JsonArray(c.allowedIps().entries()))
+            .put("limits", limits);
+    if (c.smpp() != null) {
+      json.put("smpp", c.smpp().toJson());
+    }
+    return json;
   }
 }

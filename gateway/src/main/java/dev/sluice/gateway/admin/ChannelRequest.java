@@ -10,6 +10,7 @@ import dev.sluice.gateway.http.JsonBody;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.InboundLimits;
 import dev.sluice.gateway.tenant.OutboundLimits;
+import dev.sluice.gateway.tenant.SmppAccount;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -42,7 +43,7 @@ final class ChannelRequest {
 
   /** What {@code PATCH} may change; the id and the provider stay. */
   private static final Set<String> PATCHABLE =
-      Set.of("address", "metaApp", "credentials", "publicUrl", "allowedIps", "limits");
+      Set.of("address", "metaApp", "credentials", "publicUrl", "allowedIps", "limits", "smpp");
 
   private static final int MAX_CREDENTIAL_LENGTH = 4096;
   private static final int MAX_URL_LENGTH = 2048;
@@ -57,7 +58,8 @@ final class ChannelRequest {
           "credentials",
           "publicUrl",
           "allowedIps",
-          "limits");
+          "limits",
+          "smpp");
 
   private enum Need {
     REQUIRED,
@@ -97,6 +99,9 @@ final class ChannelRequest {
             Need.OPTIONAL,
             List.of("apiKey", "baseUrl", "webhookSecret")));
     RULES.put(
+        Provider.SMPP,
+        new Rules(Need.NONE, Need.NONE, Need.NONE, Need.NONE, List.of("systemId", "password")));
+    RULES.put(
         Provider.STANDARD,
         new Rules(Need.OPTIONAL, Need.NONE, Need.NONE, Need.NONE, List.of("secret")));
   }
@@ -125,6 +130,7 @@ final class ChannelRequest {
     JsonBody limits = body.object("limits");
     JsonBody inbound = limits == null ? null : limits.object("inbound");
     JsonBody outbound = limits == null ? null : limits.object("outbound");
+    JsonBody smppJson = body.object("smpp");
 
     body.allowOnly(FIELDS);
     if (id == null || id.isEmpty()) {
@@ -191,6 +197,15 @@ final class ChannelRequest {
       secrets.put(name, Secret.of(value));
     }
     checkProviderFormats(provider, credentials, baseUrlSchemes);
+    SmppAccount smpp = null;
+    if (provider == Provider.SMPP) {
+      if (smppJson == null) {
+        throw invalid("smpp is required for smpp");
+      }
+      smpp = SmppRequest.parse(smppJson);
+    } else if (smppJson != null) {
+      throw invalid("smpp does not apply to " + p + " channels");
+    }
 
     InboundLimits inboundLimits = null;
     if (limits != null) {
@@ -223,7 +238,8 @@ final class ChannelRequest {
         secrets,
         inboundLimits,
         ipAllowList,
-        outboundLimits);
+        outboundLimits,
+        smpp);
   }
 
   /**
@@ -310,6 +326,9 @@ final class ChannelRequest {
     if (!channel.allowedIps().entries().isEmpty()) {
       body.put("allowedIps", new JsonArray(channel.allowedIps().entries()));
     }
+    if (channel.smpp() != null) {
+      body.put("smpp", channel.smpp().toJson());
+    }
     return body;
   }
 
@@ -329,6 +348,7 @@ final class ChannelRequest {
         }
       }
       case INFOBIP -> checkUrl("credentials.baseUrl", credentials.get("baseUrl"), baseUrlSchemes);
+      case SMPP -> SmppRequest.checkCredentials(credentials);
       case STANDARD -> {
         if (!StandardWebhookVerifier.isValidSecret(credentials.get("secret"))) {
           throw invalid(

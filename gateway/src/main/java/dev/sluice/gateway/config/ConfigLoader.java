@@ -161,6 +161,12 @@ public final class ConfigLoader {
         "whatsapp.apiVersion",
         "must look like v23.0, got '" + providers.whatsappApiVersion() + "'");
 
+    GatewayConfig.Smpp smpp =
+        new GatewayConfig.Smpp(
+            s.longIn("smpp.responseTimeoutMs", 10_000, 100, 120_000),
+            s.longIn("smpp.throttleWaitMs", 10_000, 0, 600_000),
+            s.longIn("smpp.enquireLinkMs", 30_000, 1_000, 600_000));
+
     GatewayConfig.Breaker channelBreaker = breaker(s, "dispatch", 10_000, 20, 5, 2);
     GatewayConfig.Dispatch dispatch =
         s.build(
@@ -247,7 +253,7 @@ public final class ConfigLoader {
     return new Loaded(
         new GatewayConfig(
             http, redis, pg, startup, log, admin, security, health, ingress, providers, dispatch,
-            delivery, ledger, campaigns, retention, privacy),
+            delivery, ledger, campaigns, retention, privacy, smpp),
         List.copyOf(warnings));
   }
 

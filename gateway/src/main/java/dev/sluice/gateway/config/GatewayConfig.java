@@ -26,7 +26,8 @@ public record GatewayConfig(
     Ledger ledger,
     Campaigns campaigns,
     Retention retention,
-    Privacy privacy) {
+    Privacy privacy,
+    Smpp smpp) {
 
   public GatewayConfig {
     Objects.requireNonNull(http, "http");
@@ -185,6 +186,25 @@ public record GatewayConfig(
    * @param requestTimeoutMs deadline of one provider API call
    * @param allowHttp whether a channel's own base URL (Infobip) may be http: tests, local fakes
    */
+  /**
+   * The SMPP client's timers, for every smpp channel.
+   *
+   * @param responseTimeoutMs how long a submit_sm waits for its submit_sm_resp; without one it is
+   *     UNKNOWN (it may have been accepted) and never resent by the client
+   * @param throttleWaitMs how long one send keeps retrying parts the SMSC throttled (0x58, 0x14)
+   *     before the dispatcher takes the message back to try later
+   * @param enquireLinkMs how often each connection sends enquire_link when idle
+   */
+  public record Smpp(long responseTimeoutMs, long throttleWaitMs, long enquireLinkMs) {
+    /**
+     * The longest one SMPP send takes: the throttle wait plus one response timeout; a send still
+     * open then is given up as a timeout (what was written may still be delivered).
+     */
+    public long sendDeadlineMs() {
+      return throttleWaitMs + responseTimeoutMs;
+    }
+  }
+
   public record Providers(
       String whatsappBaseUrl,
       String whatsappApiVersion,

@@ -11,7 +11,9 @@ public enum Provider {
   TELEGRAM,
   TWILIO,
   INFOBIP,
-  STANDARD;
+  STANDARD,
+  /** SMS straight to a carrier or aggregator over SMPP 3.4 (a bind, not webhooks). */
+  SMPP;
 
   private final String wireName = name().toLowerCase(Locale.ROOT);
 

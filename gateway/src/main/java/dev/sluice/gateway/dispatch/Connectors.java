@@ -45,7 +45,11 @@ public final class Connectors {
     add(new InfobipConnector(client, providers, publicUrl, clock));
   }
 
-  private void add(Connector connector) {
+  /**
+   * Adds (or replaces) the connector of its provider: one that holds state shared by every
+   * dispatcher of the instance (the SMPP binds).
+   */
+  public void add(Connector connector) {
     byProvider.put(connector.provider(), connector);
   }
 

@@ -8,6 +8,7 @@ import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.connector.Connector;
 import dev.sluice.gateway.connector.OutboundMessage;
 import dev.sluice.gateway.connector.SendResult;
+import dev.sluice.gateway.connector.smpp.SmppConnector;
 import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.delivery.DeliveryWork;
 import dev.sluice.gateway.ledger.Ledger;
@@ -135,6 +136,7 @@ public final class Dispatcher extends VerticleBase {
   private final CampaignHolds holds;
   private final GatewayConfig.Dispatch config;
   private final long leaseMs;
+  private final SmppConnector smpp;
   private final long eventBacklogBound;
   private final RetryPolicy retries;
   private final ThrottledLogger warnings = new ThrottledLogger(LOG);
@@ -161,9 +163,11 @@ public final class Dispatcher extends VerticleBase {
       DispatchMetrics metrics,
       PhoneHasher hasher,
       CampaignHolds holds,
+      SmppConnector smpp,
       GatewayConfig config,
       Clock clock) {
     this.clock = clock;
+    this.smpp = smpp;
     this.holds = holds;
     this.backend = backend;
     this.directory = directory;
@@ -214,6 +218,9 @@ public final class Dispatcher extends VerticleBase {
                 .setHttp1MaxSize(config.unitsPerClaim() * config.messagesPerUnit())
                 .setMaxWaitQueueSize(-1));
     connectors = new Connectors(web, gatewayConfig.providers(), gatewayConfig.http().publicUrl());
+    if (smpp != null) {
+      connectors.add(smpp);
+    }
     scheduler.start();
     return Future.succeededFuture();
   }
@@ -264,7 +271,7 @@ public final class Dispatcher extends VerticleBase {
     TenantQueueKeys keys = new TenantQueueKeys(redis.keyPrefix(), tenant, partition);
     int size = unitSizes.getOrDefault(unit, config.messagesPerUnit());
     return outbox
-        .pull(keys, size, leaseMs, SCAN_LIMIT)
+        .pull(keys, size, leaseMs(), SCAN_LIMIT)
         .compose(
             batch -> {
               long next = batch.nextDueMs();
@@ -407,6 +414,17 @@ public final class Dispatcher extends VerticleBase {
       recipients.add(recipientHash(r.m()));
     }
     return outbox.paceMany(group.get(0).channel().id(), pacing.rates(), recipients);
+  }
+
+  /**
+   * How long pulled messages stay leased: past the provider call's deadline, and past an SMPP
+   * send's (throttle wait and response timeout) while this instance has SMPP binds.
+   */
+  private long leaseMs() {
+    long smppDeadline = smpp == null ? 0 : smpp.sendDeadlineMs();
+    return smppDeadline == 0
+        ? leaseMs
+        : Math.max(leaseMs, WorkScheduler.leaseOutliving(smppDeadline));
   }
 
   /** Sends one message unless it must wait (pacing, open breaker). */
@@ -715,7 +733,7 @@ public final class Dispatcher extends VerticleBase {
   private final class Recorder {
     private final TenantQueueKeys keys;
     private final int expected;
-    private final long leaseEnd = clock.millis() + leaseMs;
+    private final long leaseEnd = clock.millis() + leaseMs();
     private final List<Long> dues;
     private final Promise<Settled> done = Promise.promise();
     private List<Outcome> pending = new ArrayList<>();

@@ -13,7 +13,8 @@ import dev.sluice.gateway.tenant.OutboundLimits;
  * second per business number, and the pair limit of about one message per 6 seconds to one user (10
  * a minute; Meta allows short bursts, we allow 5); Telegram about 30 per second per bot and one per
  * second per chat; Twilio 10 per second per sender (a long code does 1, a short code or a Messaging
- * Service far more: set it per channel); Infobip 100 per second.
+ * Service far more: set it per channel); Infobip 100 per second; SMPP 100 per second with a burst
+ * of 10 (an SMSC's TPS is the account's contract: set it per channel).
  */
 public record Pacing(
     double senderIntervalMs,
@@ -51,6 +52,8 @@ public record Pacing(
       case WHATSAPP -> new int[] {80, 20, 10, 5};
       case TELEGRAM -> new int[] {30, 10, 60, 2};
       case TWILIO -> new int[] {10, 10, 60, 5};
+      // An SMSC enforces its TPS per second: a small burst, or the excess is answered 0x58.
+      case SMPP -> new int[] {100, 10, 60, 5};
       default -> new int[] {100, 100, 60, 5};
     };
   }

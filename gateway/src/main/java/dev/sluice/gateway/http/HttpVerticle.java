@@ -1,21 +1,27 @@
 package dev.sluice.gateway.http;
 
+import static java.util.stream.Collectors.toSet;
+
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.core.GatewayException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -29,14 +35,20 @@ public final class HttpVerticle extends VerticleBase {
 
   private final GatewayConfig.Http config;
   private final Function<Vertx, List<Routes>> routes;
+  private final Consumer<List<MountedRoute>> mounted;
   private HttpServer server;
 
   /**
    * @param routes builds the routes of one verticle; called once per instance, on its event loop
+   * @param mounted told the endpoints the router holds once every feature mounted its own
    */
-  public HttpVerticle(GatewayConfig.Http config, Function<Vertx, List<Routes>> routes) {
+  public HttpVerticle(
+      GatewayConfig.Http config,
+      Function<Vertx, List<Routes>> routes,
+      Consumer<List<MountedRoute>> mounted) {
     this.config = config;
     this.routes = routes;
+    this.mounted = mounted;
   }
 
   @Override
@@ -65,6 +77,7 @@ public final class HttpVerticle extends VerticleBase {
       router.errorHandler(status, ErrorResponses::handle);
     }
     AllowedMethods allowed = new AllowedMethods(router.getRoutes());
+    mounted.accept(endpoints(router.getRoutes()));
     router.errorHandler(
         405, ctx -> ErrorResponses.methodNotAllowed(ctx, allowed.at(ctx.normalizedPath())));
     server =
@@ -75,6 +88,22 @@ public final class HttpVerticle extends VerticleBase {
                 .setCompressionSupported(false)
                 .setIdleTimeout(120));
     return server.requestHandler(new DirectRoutes(direct, config.maxBodyBytes(), router)).listen();
+  }
+
+  /**
+   * The routes that are endpoints: those with methods. A route by regular expression is listed by
+   * its name (Vert.x names it after the expression), so nothing the router serves goes unlisted.
+   */
+  static List<MountedRoute> endpoints(List<Route> routes) {
+    List<MountedRoute> out = new ArrayList<>();
+    for (Route r : routes) {
+      if (r.methods() != null && !r.methods().isEmpty()) {
+        String path = r.getPath() != null ? r.getPath() : String.valueOf(r.getName());
+        out.add(
+            new MountedRoute(path, r.methods().stream().map(HttpMethod::name).collect(toSet())));
+      }
+    }
+    return List.copyOf(out);
   }
 
   /**

@@ -202,6 +202,18 @@ public final class JsonBody {
     return json.getValue(name) == null ? null : requiredInt(name, min, max);
   }
 
+  /** The boolean, or {@code fallback} if absent or JSON null; refused if not a boolean. */
+  public boolean bool(String name, boolean fallback) {
+    Object value = json.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof Boolean b)) {
+      throw wrongType(name, "true or false");
+    }
+    return b;
+  }
+
   /** A time with its offset ({@code 2026-05-01T10:00:00Z}); refused if absent or anything else. */
   public Instant instant(String name) {
     String expected = "an ISO-8601 time with an offset, e.g. 2026-05-01T10:00:00Z";

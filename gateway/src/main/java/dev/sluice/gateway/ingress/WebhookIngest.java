@@ -51,7 +51,7 @@ public final class WebhookIngest {
 
   /** The SMS providers whose inbound messages are checked for opt-out keywords. */
   private static final Set<Provider> KEYWORD_PROVIDERS =
-      EnumSet.of(Provider.TWILIO, Provider.INFOBIP);
+      EnumSet.of(Provider.TWILIO, Provider.INFOBIP, Provider.SMPP);
 
   /** Encoded once (Netty writes it without converting it per response). */
   private static final CharSequence TEXT_XML = HttpHeaders.createOptimized("text/xml");
@@ -180,6 +180,32 @@ public final class WebhookIngest {
    *     already admitted are then duplicates)
    */
   Future<Integer> admit(List<RoutedEvent> routed) {
+    return admit(routed, List.of());
+  }
+
+  /**
+   * Admits one event that came without a webhook (an SMPP bind's receipt or message), as {@link
+   * #admit} does.
+   *
+   * @param alsoKnownAs for a status event, other forms of its provider message id: the ledger
+   *     records the same status under each (one of them names the message)
+   * @return completes when the event is durable; fails with a 503 {@link GatewayException} as
+   *     {@link #admit}
+   */
+  public Future<Void> admitOne(Channel channel, InboundEvent event, List<String> alsoKnownAs) {
+    List<RoutedEvent> routed = List.of(new RoutedEvent(channel, event));
+    List<LedgerEvent> aliases = new ArrayList<>();
+    for (LedgerEvent l : statuses(routed)) {
+      for (String id : alsoKnownAs) {
+        aliases.add(
+            LedgerEvent.fromProvider(
+                l.provider(), id, l.status(), l.at(), l.errorCode(), l.errorMessage()));
+      }
+    }
+    return admit(routed, aliases).mapEmpty();
+  }
+
+  private Future<Integer> admit(List<RoutedEvent> routed, List<LedgerEvent> moreStatuses) {
     List<RoutedEvent> queued = new ArrayList<>(routed.size());
     List<AdmissionRequest> requests = new ArrayList<>(routed.size());
     for (RoutedEvent r : routed) {
@@ -205,7 +231,12 @@ public final class WebhookIngest {
                         "the tenant's queue is full; retry later",
                         RETRY_AFTER_BACKLOG));
               }
-              return ledger.append(statuses(routed)).map(routed.size());
+              List<LedgerEvent> statuses = statuses(routed);
+              if (!moreStatuses.isEmpty()) {
+                statuses = new ArrayList<>(statuses);
+                statuses.addAll(moreStatuses);
+              }
+              return ledger.append(statuses).map(routed.size());
             })
         .recover(
             e ->

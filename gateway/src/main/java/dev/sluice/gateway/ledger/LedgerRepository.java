@@ -9,6 +9,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
@@ -456,21 +457,31 @@ public final class LedgerRepository {
    * retention keeps it; empty when there is none.
    */
   public Future<Optional<MessageRecord>> find(String tenantId, UUID id) {
-    return pool.preparedQuery(
-            "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE id = $1 AND tenant_id = $2")
-        .execute(Tuple.of(id, tenantId))
-        .compose(
-            rows -> {
-              if (rows.size() == 0) {
-                return Future.succeededFuture(Optional.empty());
-              }
-              Row m = rows.iterator().next();
-              OffsetDateTime created = m.getOffsetDateTime("created_at");
-              Future<List<MessageRecord.HistoryEntry>> history = history(id, created);
-              Future<String> content = content(tenantId, id, created);
-              return Future.all(history, content)
-                  .map(v -> Optional.of(record(m, content.result(), history.result())));
-            });
+    // One snapshot for the row and its history: read apart, a write landing in between would show
+    // a history step the status has not reached yet.
+    return pool.withTransaction(
+        conn ->
+            conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute()
+                .compose(
+                    v ->
+                        conn.preparedQuery(
+                                "SELECT "
+                                    + MESSAGE_COLUMNS
+                                    + " FROM messages WHERE id = $1 AND tenant_id = $2")
+                            .execute(Tuple.of(id, tenantId)))
+                .compose(
+                    rows -> {
+                      if (rows.size() == 0) {
+                        return Future.succeededFuture(Optional.empty());
+                      }
+                      Row m = rows.iterator().next();
+                      OffsetDateTime created = m.getOffsetDateTime("created_at");
+                      Future<List<MessageRecord.HistoryEntry>> history = history(conn, id, created);
+                      Future<String> content = content(conn, tenantId, id, created);
+                      return Future.all(history, content)
+                          .map(all -> Optional.of(record(m, content.result(), history.result())));
+                    }));
   }
 
   /**
@@ -571,8 +582,8 @@ public final class LedgerRepository {
    * The message's content (JSON) opened with its tenant's data key; {@code null} when none is kept
    * (expired, erased, never stored) or the tenant's key is gone.
    */
-  private Future<String> content(String tenantId, UUID id, OffsetDateTime created) {
-    return pool.preparedQuery(
+  private Future<String> content(SqlClient sql, String tenantId, UUID id, OffsetDateTime created) {
+    return sql.preparedQuery(
             "SELECT sealed FROM message_bodies WHERE message_id = $1 AND message_created_at = $2")
         .execute(Tuple.of(id, created))
         .compose(
@@ -591,8 +602,9 @@ public final class LedgerRepository {
   }
 
   /** The history of message {@code id} created at {@code created} (its partitions). */
-  private Future<List<MessageRecord.HistoryEntry>> history(UUID id, OffsetDateTime created) {
-    return pool.preparedQuery(
+  private Future<List<MessageRecord.HistoryEntry>> history(
+      SqlClient sql, UUID id, OffsetDateTime created) {
+    return sql.preparedQuery(
             """
             SELECT status, at, source, error_code, error_message FROM message_events
             WHERE message_id = $1 AND message_created_at = $2

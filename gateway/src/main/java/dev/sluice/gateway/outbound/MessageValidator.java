@@ -29,7 +29,8 @@ public final class MessageValidator {
   static final Set<String> FIELDS =
       Set.of("channel", "to", "type", "text", "template", "media", "lane", "clientRef", "window");
   static final Set<Provider> SENDABLE =
-      EnumSet.of(Provider.WHATSAPP, Provider.TELEGRAM, Provider.TWILIO, Provider.INFOBIP);
+      EnumSet.of(
+          Provider.WHATSAPP, Provider.TELEGRAM, Provider.TWILIO, Provider.INFOBIP, Provider.SMPP);
   private static final Pattern TELEGRAM_CHAT = Pattern.compile("-?\\d{1,20}|@[A-Za-z0-9_]{5,32}");
   private static final Pattern TEMPLATE_NAME = Pattern.compile("[a-z0-9_]{1,512}");
   private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?");
@@ -266,7 +267,9 @@ public final class MessageValidator {
 
   /** The longest text a provider takes in one message (SMS: 1,600 characters, else 4,096). */
   public static int maxTextLength(Provider provider) {
-    return provider == Provider.TWILIO || provider == Provider.INFOBIP ? 1600 : 4096;
+    return provider == Provider.TWILIO || provider == Provider.INFOBIP || provider == Provider.SMPP
+        ? 1600
+        : 4096;
   }
 
   /**

@@ -56,7 +56,7 @@ public final class SuppressionRoutes implements Routes {
 
   /** The providers whose channels send to phone numbers (Telegram sends to chat ids). */
   static final Set<Provider> PHONE_PROVIDERS =
-      EnumSet.of(Provider.WHATSAPP, Provider.TWILIO, Provider.INFOBIP);
+      EnumSet.of(Provider.WHATSAPP, Provider.TWILIO, Provider.INFOBIP, Provider.SMPP);
 
   private static final Pattern CHANNEL_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 

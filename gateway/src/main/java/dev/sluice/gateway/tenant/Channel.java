@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param inboundLimits {@code null} to use the gateway default
  * @param allowedIps infobip's optional source allow-list; allows all when built from an empty list
  * @param outboundLimits sending limits; {@code null} = the provider's defaults
+ * @param smpp how an smpp channel reaches its SMSC; {@code null} for every other provider
  */
 public record Channel(
     String id,
@@ -34,9 +35,36 @@ public record Channel(
     Map<String, Secret> credentials,
     InboundLimits inboundLimits,
     IpAllowList allowedIps,
-    OutboundLimits outboundLimits) {
+    OutboundLimits outboundLimits,
+    SmppAccount smpp) {
 
   private static final IpAllowList ALLOW_ALL = IpAllowList.parse(List.of());
+
+  /** A channel of a provider other than smpp. */
+  public Channel(
+      String id,
+      String tenantId,
+      Provider provider,
+      String address,
+      String metaAppId,
+      String publicUrl,
+      Map<String, Secret> credentials,
+      InboundLimits inboundLimits,
+      IpAllowList allowedIps,
+      OutboundLimits outboundLimits) {
+    this(
+        id,
+        tenantId,
+        provider,
+        address,
+        metaAppId,
+        publicUrl,
+        credentials,
+        inboundLimits,
+        allowedIps,
+        outboundLimits,
+        null);
+  }
 
   public Channel {
     Objects.requireNonNull(id, "id");
@@ -63,6 +91,7 @@ public record Channel(
         Map.of(),
         inboundLimits,
         allowedIps,
-        outboundLimits);
+        outboundLimits,
+        smpp);
   }
 }

@@ -92,8 +92,8 @@ final class DirectoryLoader {
                       "SELECT id, tenant_id, provider, address, meta_app_id, public_url,"
                           + " credentials, allowed_ips, inbound_per_phone_per_minute,"
                           + " inbound_burst, outbound_per_second, outbound_burst,"
-                          + " outbound_per_recipient_per_minute, outbound_recipient_burst"
-                          + " FROM channels WHERE tenant_id IN ("
+                          + " outbound_per_recipient_per_minute, outbound_recipient_burst,"
+                          + " settings FROM channels WHERE tenant_id IN ("
                           + LIVE_TENANTS
                           + ")")
                   .execute();
@@ -213,7 +213,17 @@ final class DirectoryLoader {
         credentials,
         rate == null || burst == null ? null : new InboundLimits(rate, burst),
         IpAllowList.parse(ips == null ? List.of() : Arrays.asList(ips)),
-        outboundLimits(r));
+        outboundLimits(r),
+        smpp(r));
+  }
+
+  /** The SMPP settings of an smpp channel's row, else {@code null}. */
+  private static SmppAccount smpp(Row r) {
+    Object settings = r.getValue("settings");
+    return Provider.SMPP.wireName().equals(r.getString("provider"))
+            && settings instanceof io.vertx.core.json.JsonObject json
+        ? SmppAccount.fromJson(json)
+        : null;
   }
 
   private Map<String, Secret> open(String context, byte[] sealed, String kind, String id) {

@@ -319,7 +319,8 @@ public final class TenantRepository {
         .addInteger(out == null ? null : out.perSecond())
         .addInteger(out == null ? null : out.burst())
         .addInteger(out == null ? null : out.perRecipientPerMinute())
-        .addInteger(out == null ? null : out.recipientBurst());
+        .addInteger(out == null ? null : out.recipientBurst())
+        .addValue(channel.smpp() == null ? null : channel.smpp().toJson());
     return pool.withTransaction(
             conn ->
                 requireTenant(conn, channel.tenantId())
@@ -331,8 +332,8 @@ public final class TenantRepository {
                                         + " inbound_per_phone_per_minute, inbound_burst,"
                                         + " outbound_per_second, outbound_burst,"
                                         + " outbound_per_recipient_per_minute,"
-                                        + " outbound_recipient_burst) VALUES ($1, $2, $3, $4, $5,"
-                                        + " $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+                                        + " outbound_recipient_burst, settings) VALUES ($1, $2, $3,"
+                                        + " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
                                 .execute(params))
                     .compose(r -> bumpVersion(conn))
                     .compose(
@@ -417,13 +418,14 @@ public final class TenantRepository {
             .addInteger(out == null ? null : out.perSecond())
             .addInteger(out == null ? null : out.burst())
             .addInteger(out == null ? null : out.perRecipientPerMinute())
-            .addInteger(out == null ? null : out.recipientBurst());
+            .addInteger(out == null ? null : out.recipientBurst())
+            .addValue(channel.smpp() == null ? null : channel.smpp().toJson());
     return conn.preparedQuery(
             "UPDATE channels SET address = $3, meta_app_id = $4, public_url = $5, credentials = $6,"
                 + " allowed_ips = $7, inbound_per_phone_per_minute = $8, inbound_burst = $9,"
                 + " outbound_per_second = $10, outbound_burst = $11,"
-                + " outbound_per_recipient_per_minute = $12, outbound_recipient_burst = $13"
-                + " WHERE id = $1 AND tenant_id = $2")
+                + " outbound_per_recipient_per_minute = $12, outbound_recipient_burst = $13,"
+                + " settings = $14 WHERE id = $1 AND tenant_id = $2")
         .execute(params)
         .mapEmpty();
   }
@@ -500,7 +502,8 @@ public final class TenantRepository {
                 "SELECT id, tenant_id, provider, address, meta_app_id, public_url, allowed_ips,"
                     + " inbound_per_phone_per_minute, inbound_burst, outbound_per_second,"
                     + " outbound_burst, outbound_per_recipient_per_minute,"
-                    + " outbound_recipient_burst FROM channels WHERE tenant_id = $1 ORDER BY id")
+                    + " outbound_recipient_burst, settings FROM channels WHERE tenant_id = $1"
+                    + " ORDER BY id")
             .execute(Tuple.of(tenant.id()));
     Future<RowSet<Row>> keys =
         conn.preparedQuery(

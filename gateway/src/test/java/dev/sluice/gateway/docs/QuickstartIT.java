@@ -113,7 +113,14 @@ class QuickstartIT {
         .containsPattern("status: (sent|delivered|read)")
         .contains("signing secret: whsec_");
     // The message went to the (fake) Graph API, and the tenant's events reach its endpoint.
-    assertThat(graph.calls()).anyMatch(c -> "Yes, it shipped today.".equals(c.text()));
+    // The reply went to the event's from, as it was.
+    assertThat(output)
+        .contains("{\"kind\":\"message\",\"from\":\"+4915112345678\",\"profileName\":\"Ana\"");
+    assertThat(graph.calls())
+        .anyMatch(
+            c ->
+                "Yes, it shipped today.".equals(c.text())
+                    && "4915112345678".equals(c.json().getString("to")));
     Await.until("an event pushed to the endpoint", Duration.ofSeconds(30), () -> !pushed.isEmpty());
   }
 

@@ -50,14 +50,14 @@ class EventsApiIT {
         new JsonObject()
             .put("id", TestBackends.uniqueId("ev-wa"))
             .put("provider", "whatsapp")
-            .put("address", phoneId + t.id().hashCode() % 1000)
+            .put("address", phoneId + Math.floorMod(t.id().hashCode(), 1000))
             .put("metaApp", app)
             .put("credentials", new JsonObject().put("accessToken", "t")));
     return t;
   }
 
   private static String address(Tenant t) {
-    return phoneId + t.id().hashCode() % 1000;
+    return phoneId + Math.floorMod(t.id().hashCode(), 1000);
   }
 
   private static void send(Tenant t, String from, String wamid) {

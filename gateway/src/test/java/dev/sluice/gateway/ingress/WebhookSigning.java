@@ -75,7 +75,7 @@ public final class WebhookSigning {
   }
 
   /** One {@code v1,<base64>} entry of a Standard Webhooks {@code webhook-signature} header. */
-  static String standard(String secret, String id, long timestamp, byte[] body) {
+  public static String standard(String secret, String id, long timestamp, byte[] body) {
     String encoded = secret.startsWith("whsec_") ? secret.substring(6) : secret;
     byte[] key = Base64.getDecoder().decode(encoded);
     byte[] prefix = (id + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.sluice.gateway.connector.smpp.SmscSimulator;
 import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
@@ -62,6 +63,7 @@ class OpsKitIT {
       Pattern.compile("label_values\\(\\s*([^,\\s]+)\\s*,\\s*(\\w+)\\s*\\)");
 
   private static FakeProvider provider;
+  private static SmscSimulator smsc;
   private static IngressHarness h;
   private static final Vertx vertx = Vertx.vertx();
   private static final AtomicInteger delivered = new AtomicInteger();
@@ -70,6 +72,7 @@ class OpsKitIT {
   @BeforeAll
   static void start() {
     provider = FakeProvider.whatsApp();
+    smsc = SmscSimulator.start("ops", "ops-pw");
     h =
         IngressHarness.start(
             Map.of(
@@ -102,6 +105,9 @@ class OpsKitIT {
       }
       if (provider != null) {
         provider.close();
+      }
+      if (smsc != null) {
+        smsc.close();
       }
     } finally {
       vertx.close().await();
@@ -288,8 +294,22 @@ class OpsKitIT {
     Await.until(
         "the event pushed to the endpoint", Duration.ofSeconds(30), () -> delivered.get() > 0);
     Await.until("the message sent", Duration.ofSeconds(30), () -> !provider.calls().isEmpty());
+    smppTraffic(t);
     // jvm_gc_pause_seconds appears at the first collection after the gateway started.
     System.gc();
+  }
+
+  /** An smpp channel bound to the SMSC simulator (its meters exist while it is bound). */
+  private static void smppTraffic(Tenant t) {
+    String channel = TestBackends.uniqueId("ops-smpp");
+    h.channel(
+        t.id(),
+        new JsonObject()
+            .put("id", channel)
+            .put("provider", "smpp")
+            .put("smpp", new JsonObject().put("host", "127.0.0.1").put("port", smsc.port()))
+            .put("credentials", new JsonObject().put("systemId", "ops").put("password", "ops-pw")));
+    Await.until("the smpp bind", Duration.ofSeconds(30), () -> smsc.boundConnections() == 1);
   }
 
   /** Every series name in /metrics with the label names it carries. */

@@ -15,12 +15,9 @@ final class Addresses {
    * other text (chat ids, page-scoped ids) is returned trimmed. Blank becomes {@code null}.
    */
   static String endUser(String address) {
-    if (address == null) {
+    String s = unprefixed(address);
+    if (s == null) {
       return null;
-    }
-    String s = address.trim();
-    if (s.regionMatches(true, 0, WHATSAPP_PREFIX, 0, WHATSAPP_PREFIX.length())) {
-      s = s.substring(WHATSAPP_PREFIX.length()).trim();
     }
     if (s.startsWith("+")) {
       s = s.substring(1);
@@ -37,14 +34,8 @@ final class Addresses {
    * is returned trimmed; blank becomes {@code null}.
    */
   static String e164(String address) {
-    if (address == null) {
-      return null;
-    }
-    String s = address.trim();
-    if (s.regionMatches(true, 0, WHATSAPP_PREFIX, 0, WHATSAPP_PREFIX.length())) {
-      s = s.substring(WHATSAPP_PREFIX.length()).trim();
-    }
-    if (s.isEmpty()) {
+    String s = unprefixed(address);
+    if (s == null || s.isEmpty()) {
       return null;
     }
     boolean plus = s.charAt(0) == '+';
@@ -59,5 +50,17 @@ final class Addresses {
     }
     int n = digits.length() - 1;
     return (plus && n > 0) || (n >= 8 && n <= 15) ? digits.toString() : s;
+  }
+
+  /** Trimmed, without a Twilio {@code whatsapp:} channel prefix; {@code null} stays null. */
+  private static String unprefixed(String address) {
+    if (address == null) {
+      return null;
+    }
+    String s = address.trim();
+    if (s.regionMatches(true, 0, WHATSAPP_PREFIX, 0, WHATSAPP_PREFIX.length())) {
+      s = s.substring(WHATSAPP_PREFIX.length()).trim();
+    }
+    return s;
   }
 }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -105,7 +104,17 @@ public final class PrivacyRequests {
   Future<byte[]> download(String tenantId, UUID id, String actor) {
     JobTrail.Entry downloaded =
         new JobTrail.Entry("export.downloaded", actor, tenantId, id.toString(), Map.of());
-    return keys.key(tenantId)
+    // The status first: an export completing between a look for its document and a look at its
+    // status would otherwise read as gone before anyone downloaded it.
+    return job(tenantId, Kind.EXPORT, id)
+        .compose(
+            job ->
+                job.status() != Status.COMPLETED
+                    ? Future.failedFuture(
+                        GatewayException.conflict(
+                            "export_not_ready",
+                            "the export is " + job.status().wire + ": not ready yet"))
+                    : keys.key(tenantId))
         .compose(
             key ->
                 repository.transaction(
@@ -115,32 +124,17 @@ public final class PrivacyRequests {
                             .compose(
                                 taken ->
                                     taken.isEmpty()
-                                        ? Future.succeededFuture(Optional.<byte[]>empty())
+                                        ? Future.failedFuture(
+                                            GatewayException.gone(
+                                                "export_gone",
+                                                "the export was downloaded already, or its time ran"
+                                                    + " out: request a new one"))
                                         : trail
                                             .record(tx, downloaded)
                                             .map(
                                                 v ->
-                                                    Optional.of(
-                                                        key.open(
-                                                            Job.resultContext(id), taken.get()))))))
-        .compose(
-            document -> {
-              if (document.isPresent()) {
-                return Future.succeededFuture(document.get());
-              }
-              return job(tenantId, Kind.EXPORT, id)
-                  .compose(
-                      job ->
-                          Future.failedFuture(
-                              job.status() == Status.COMPLETED
-                                  ? GatewayException.gone(
-                                      "export_gone",
-                                      "the export was downloaded already, or its time ran out:"
-                                          + " request a new one")
-                                  : GatewayException.conflict(
-                                      "export_not_ready",
-                                      "the export is " + job.status().wire + ": not ready yet")));
-            });
+                                                    key.open(
+                                                        Job.resultContext(id), taken.get())))));
   }
 
   /**
