@@ -97,30 +97,17 @@ smp_pid=""
 cleanup() {
   set +e
   [ -n "$smp_pid" ] && kill "$smp_pid" 2>/dev/null
-  [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}" $gw_pid; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-  done
-  if [ -n "$redis_pid" ]; then
-    kill "$redis_pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
-    rm -rf "$OUT/redis"
-  fi
+  stop_pids $gw_pid ${pids[@]+"${pids[@]}"}
+  stop_bench_redis
   rm -rf "$OUT/kannel/store" "$OUT/nginx/tmp" "$OUT"/*.csv "$OUT"/*.numbers "$OUT"/*.curl
-  PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d postgres \
-    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+  drop_bench_db "$DB"
   log "torn down (results in $OUT)"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- tools ------------------------------------------------------------------------------------
-missing=()
-command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null || missing+=(maven)
-command -v curl >/dev/null || missing+=(curl)
+base_tools
 command -v perl >/dev/null || missing+=(perl)
 [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || missing+=(nginx-light)
 [ -x /usr/sbin/bearerbox ] || missing+=(kannel)
@@ -142,20 +129,12 @@ lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 psql_db() { PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d "$DB" -tA "$@"; }
 
 # --- Redis ------------------------------------------------------------------------------------
-redis_port=$(free_port)
-mkdir -p "$OUT/redis"
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$OUT/redis" --appendonly yes \
-  --appendfsync everysec --save "" --logfile "$OUT/redis.log" &
-redis_pid=$!
-for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.2; done
-REDIS_URL="redis://127.0.0.1:$redis_port"
+start_bench_redis
 rcli() { redis-cli -p "$redis_port" "$@"; }
 used_memory() { rcli info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
-log "dedicated Redis on $redis_port (appendonly yes, appendfsync everysec, save \"\")"
 
-pg_dir=$(PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -tAc 'show data_directory')
-pg_pid=$(head -1 "$pg_dir/postmaster.pid" 2>/dev/null || true)
-[ -n "$pg_pid" ] || log "PostgreSQL's postmaster pid not found ($pg_dir): its CPU will read 0"
+pg_pid=$(pg_postmaster_pid)
+[ -n "$pg_pid" ] || log "PostgreSQL's postmaster pid not found: its CPU will read 0"
 
 # --- fixed-answer fake provider (nginx) -------------------------------------------------------
 ng_port=$(free_port)
@@ -171,21 +150,9 @@ log "fake provider (nginx, $NGINX_WORKERS worker(s)) on $ng_port"
 # --- Kannel: bearerbox (store file) + fakesmsc + smsc http → nginx + smsbox (sendsms) ---------
 mkdir -p "$OUT/kannel/store"
 k_admin=$(free_port); k_smsbox=$(free_port); k_smsc=$(free_port); k_sendsms=$(free_port); k_mo=$(free_port)
-cat >"$OUT/kannel/kannel.conf" <<KCONF
-group = core
-admin-port = $k_admin
-admin-interface = 127.0.0.1
-admin-password = $KANNEL_PASSWORD
-status-password = $KANNEL_PASSWORD
-smsbox-port = $k_smsbox
-smsbox-interface = 127.0.0.1
-box-allow-ip = 127.0.0.1
-log-file = "$OUT/kannel/bearerbox.log"
-log-level = 2
-# Durability: every accepted message is written to the store file until the SMSC took it.
-store-type = file
-store-location = "$OUT/kannel/store/kannel.store"
-store-dump-freq = 1
+{
+  kannel_core_conf "$k_admin" "$k_smsbox" "$KANNEL_PASSWORD" "$k_sendsms"
+  cat <<KCONF
 
 # Kannel's own fake SMSC over a socket (its best case). The listener binds every interface; it
 # accepts connections from 127.0.0.1 only.
@@ -209,25 +176,13 @@ max-pending-submits = $KANNEL_HTTP_PENDING
 port = $k_mo
 connect-allow-ip = 127.0.0.1
 
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = $k_smsbox
-sendsms-port = $k_sendsms
-sendsms-interface = 127.0.0.1
-log-file = "$OUT/kannel/smsbox.log"
-log-level = 2
-
-group = sendsms-user
-username = bench
-password = $KANNEL_PASSWORD
-max-messages = 1
-
 group = sms-service
 keyword = default
 text = "ok"
 catch-all = true
 max-messages = 0
 KCONF
+} >"$OUT/kannel/kannel.conf"
 /usr/sbin/bearerbox -v 2 "$OUT/kannel/kannel.conf" >"$OUT/kannel/bearerbox.out" 2>&1 &
 bb_pid=$!
 pids+=($bb_pid)
@@ -293,66 +248,15 @@ read -r _ API_KEY CHANNEL <"$OUT/routes.txt"
 # gen_audience PREFIX ROWS TAG: PREFIX.csv (phone,first_name; distinct valid US numbers, first_name
 # "<TAG>x<row>" so that every text is unique) and PREFIX.numbers (the same numbers, digits only).
 gen_audience() {
-  python3 - "$1" "$2" "$3" <<'PY'
-import random, sys
-prefix, n, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-rnd = random.Random(tag)
-areas = [202, 212, 213, 305, 312, 415, 617, 646, 702, 718]
-seen = set()
-with open(prefix + ".csv", "w") as csv, open(prefix + ".numbers", "w") as nums:
-    csv.write("phone,first_name\n")
-    row = 0
-    while row < n:
-        exchange = rnd.randint(200, 999)
-        if exchange % 100 == 11:   # N11 codes are not exchanges
-            continue
-        number = "1%d%d%04d" % (rnd.choice(areas), exchange, rnd.randrange(10000))
-        if number in seen:
-            continue
-        seen.add(number)
-        row += 1
-        csv.write("+%s,%sx%d\n" % (number, tag, row))
-        nums.write(number + "\n")
-PY
-}
-
-# kannel_requests PREFIX TAG URL-PREFIX: PREFIX.curl, a curl config of sendsms requests with
-# KANNEL_RECIPIENTS numbers each; the text of request i with k recipients is "lt-<TAG>-<i>-<k>".
-kannel_requests() {
-  python3 - "$1" "$2" "$3" "$KANNEL_RECIPIENTS" <<'PY'
-import sys
-prefix, tag, url, per = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-numbers = [l.strip() for l in open(prefix + ".numbers") if l.strip()]
-with open(prefix + ".curl", "w") as out:
-    for i in range(0, len(numbers), per):
-        chunk = numbers[i:i + per]
-        out.write('url = "%s&to=%s&text=lt-%s-%d-%d"\noutput = "/dev/null"\n'
-                  % (url, "+".join(chunk), tag, i // per, len(chunk)))
-PY
+  gen_numbers "$1" "$2" "$3"
+  awk -v tag="$3" 'BEGIN { print "phone,first_name" } { printf "+%s,%sx%d\n", $0, tag, NR }' "$1.numbers" >"$1.csv"
 }
 
 # --- measuring --------------------------------------------------------------------------------
-# cpu_reading: jiffies of each party "gw redis pg kannel nginx fakesmsc busy" from one read of /proc.
-# Each party is a process tree: its roots, the children they reaped (cutime + cstime) and every
-# live descendant, so the difference between two readings is exact for children that start or end
-# in between (PostgreSQL backends and workers, Redis's AOF rewrite child).
+# cpu_reading: jiffies of each party "gw redis pg kannel nginx fakesmsc busy" from one read of /proc
+# (tree_jiffies: each party with its children).
 cpu_reading() {
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v spec="gw:${gw_pid:-0} redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid nginx:$ng_pid fakesmsc:$fs_pid" '
-    {
-      pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
-      parent[pid] = f[2]; own[pid] = f[12] + f[13]; reaped[pid] = f[14] + f[15]
-    }
-    END {
-      n = split(spec, groups, " ")
-      for (g = 1; g <= n; g++) {
-        split(groups[g], kv, ":"); m = split(kv[2], roots, ","); split("", in_tree); total = 0
-        for (r = 1; r <= m; r++) if (roots[r] in own) { in_tree[roots[r]] = 1; total += reaped[roots[r]] }
-        do { grew = 0; for (p in parent) if (!(p in in_tree) && (parent[p] in in_tree)) { in_tree[p] = 1; grew = 1 } } while (grew)
-        for (p in in_tree) total += own[p]
-        printf "%d ", total
-      }
-    }'
-  busy_jiffies
+  tree_jiffies "gw:${gw_pid:-0} redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid nginx:$ng_pid fakesmsc:$fs_pid"
 }
 
 # Samples "<epoch s> <Redis used_memory> <bearerbox VmRSS kB> <bearerbox queued>" every 0.5 s
@@ -404,17 +308,8 @@ bytes() { if [ -f "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
 
 # wait_lines LOG FROM WANT: until LOG holds WANT lines after byte FROM, nothing moved for 15 s, or
 # SETTLE_S.
-wait_lines() {
-  local start=$SECONDS last=-1 still=0 now=0
-  while [ $((SECONDS - start)) -lt "$SETTLE_S" ]; do
-    now=$(tail -c +$(($2 + 1)) "$1" 2>/dev/null | wc -l)
-    [ "$now" -ge "$3" ] && return 0
-    if [ "$now" -eq "$last" ]; then still=$((still + 1)); else still=0; fi
-    [ "$still" -ge 60 ] && { log "nothing new at the fake for 15 s: $now of $3"; return 1; }
-    last=$now; sleep 0.25
-  done
-  log "not all delivered within ${SETTLE_S} s: $now of $3"; return 1
-}
+lines_after() { tail -c +$(($2 + 1)) "$1" 2>/dev/null | wc -l; }   # LOG FROM
+wait_lines() { wait_count "$3" "$SETTLE_S" "at the fake" lines_after "$1" "$2"; }
 
 create_campaign() { # csv file, tag → prints the campaign id; the response is kept in $OUT
   local code
@@ -475,7 +370,7 @@ kannel_run() {
   tag=$(echo "$name" | tr -cd 'A-Za-z0-9')
   want=$(lines "$numbers.numbers")
   cp "$numbers.numbers" "$OUT/$name.numbers"
-  kannel_requests "$OUT/$name" "$tag" \
+  kannel_requests "$OUT/$name" "$tag" "$KANNEL_RECIPIENTS" \
     "http://127.0.0.1:$k_sendsms/cgi-bin/sendsms?username=bench&password=$KANNEL_PASSWORD&smsc=$([ "$variant" = http ] && echo http || echo fake)&from=14155550000"
   log_file=$fs_log
   [ "$variant" = http ] && log_file=$kh_log

@@ -112,29 +112,17 @@ pids=()
 redis_pid=""
 cleanup() {
   set +e
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-  done
-  if [ -n "$redis_pid" ]; then
-    kill "$redis_pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
-    rm -rf "$OUT/redis"
-  fi
+  stop_pids ${pids[@]+"${pids[@]}"}
+  stop_bench_redis
   rm -rf "$OUT/kannel/store" "$OUT/nginx/tmp"
-  PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d postgres \
-    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+  drop_bench_db "$DB"
   log "torn down (results in $OUT)"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- tools ------------------------------------------------------------------------------------
-missing=()
-command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null || missing+=(maven)
-command -v curl >/dev/null || missing+=(curl)
+base_tools
 command -v wrk >/dev/null || missing+=(wrk)
 [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || missing+=(nginx-light)
 [ -x /usr/sbin/bearerbox ] || missing+=(kannel)
@@ -162,14 +150,7 @@ pid_jiffies() { local j=0 p; for p in "$@"; do j=$((j + $(awk '{print $14+$15}' 
 ms() { date +%s%3N; }
 
 # --- Redis ------------------------------------------------------------------------------------
-redis_port=$(free_port)
-mkdir -p "$OUT/redis"
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$OUT/redis" --appendonly yes \
-  --appendfsync everysec --save "" --logfile "$OUT/redis.log" &
-redis_pid=$!
-for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.2; done
-REDIS_URL="redis://127.0.0.1:$redis_port"
-log "dedicated Redis on $redis_port (appendonly yes, appendfsync everysec, save \"\")"
+start_bench_redis
 {
   redis-cli -p "$redis_port" config get appendonly | tr '\n' ' '
   redis-cli -p "$redis_port" config get appendfsync | tr '\n' ' '
@@ -177,9 +158,8 @@ log "dedicated Redis on $redis_port (appendonly yes, appendfsync everysec, save 
 } >"$OUT/redis-durability.txt"
 
 # PostgreSQL: every process of the cluster counts (postmaster and all its children).
-pg_dir=$(PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -tAc 'show data_directory')
-pg_pid=$(head -1 "$pg_dir/postmaster.pid" 2>/dev/null || true)
-[ -n "$pg_pid" ] || log "PostgreSQL's postmaster pid not found ($pg_dir): its CPU will read 0"
+pg_pid=$(pg_postmaster_pid)
+[ -n "$pg_pid" ] || log "PostgreSQL's postmaster pid not found: its CPU will read 0"
 
 # --- fixed-answer fake provider (nginx) -------------------------------------------------------
 ng_port=$(free_port)
@@ -247,23 +227,9 @@ fi
 # --- Kannel: bearerbox (store file) + smsc http → nginx + fakesmsc + smsbox (sendsms) ---------
 mkdir -p "$OUT/kannel/store"
 k_admin=$(free_port); k_smsbox=$(free_port); k_smsc=$(free_port); k_sendsms=$(free_port); k_mo=$(free_port)
-cat >"$OUT/kannel/kannel.conf" <<KCONF
-group = core
-admin-port = $k_admin
-admin-interface = 127.0.0.1
-admin-password = $KANNEL_PASSWORD
-status-password = $KANNEL_PASSWORD
-smsbox-port = $k_smsbox
-smsbox-interface = 127.0.0.1
-box-allow-ip = 127.0.0.1
-log-file = "$OUT/kannel/bearerbox.log"
-log-level = 2
-# Durability: every accepted message is written to the store file until the SMSC took it.
-store-type = file
-store-location = "$OUT/kannel/store/kannel.store"
-store-dump-freq = 1
-# Delivery reports (dlr-mask on sendsms) are kept in bearerbox's internal DLR storage.
-dlr-storage = internal
+{
+  kannel_core_conf "$k_admin" "$k_smsbox" "$KANNEL_PASSWORD" "$k_sendsms"
+  cat <<KCONF
 
 # The same fake provider as Sluice's: one GET per message, "OK id=<unique>" back.
 group = smsc
@@ -287,25 +253,13 @@ allowed-smsc-id = fake
 port = $k_smsc
 connect-allow-ip = 127.0.0.1
 
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = $k_smsbox
-sendsms-port = $k_sendsms
-sendsms-interface = 127.0.0.1
-log-file = "$OUT/kannel/smsbox.log"
-log-level = 2
-
-group = sendsms-user
-username = bench
-password = $KANNEL_PASSWORD
-max-messages = 1
-
 group = sms-service
 keyword = default
 text = "ok"
 catch-all = true
 max-messages = 0
 KCONF
+} >"$OUT/kannel/kannel.conf"
 /usr/sbin/bearerbox -v 2 "$OUT/kannel/kannel.conf" >"$OUT/kannel/bearerbox.out" 2>&1 &
 bb_pid=$!
 pids+=($bb_pid)
@@ -472,22 +426,8 @@ variant_args() {
 # from "live" to its parent's cutime when it is reaped). So the PostgreSQL backends, walwriter,
 # checkpointer and autovacuum workers, and Redis's AOF rewrite child, all count.
 cpu_reading() {
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v spec="gw:$gw_pid redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid bare:${bare_pid:-0} nginx:$ng_pid fakesmsc:$fake_pid" '
-    {
-      pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
-      parent[pid] = f[2]; own[pid] = f[12] + f[13]; reaped[pid] = f[14] + f[15]
-    }
-    END {
-      n = split(spec, groups, " ")
-      for (g = 1; g <= n; g++) {
-        split(groups[g], kv, ":"); m = split(kv[2], roots, ","); split("", in_tree); total = 0
-        for (r = 1; r <= m; r++) if (roots[r] in own) { in_tree[roots[r]] = 1; total += reaped[roots[r]] }
-        do { grew = 0; for (p in parent) if (!(p in in_tree) && (parent[p] in in_tree)) { in_tree[p] = 1; grew = 1 } } while (grew)
-        for (p in in_tree) total += own[p]
-        printf "%d ", total
-      }
-    }'
-  echo "$(busy_jiffies) $(lines "$OUT/nginx/logs/kannel-dlr.log")"
+  echo "$(tree_jiffies "gw:$gw_pid redis:$redis_pid pg:${pg_pid:-0} kannel:$bb_pid,$sb_pid bare:${bare_pid:-0} nginx:$ng_pid fakesmsc:$fake_pid")" \
+    "$(lines "$OUT/nginx/logs/kannel-dlr.log")"
 }
 
 # tround NAME VARIANT ROUND MEASURED(0|1) SECONDS: one wrk run, then its backlog drains and the
@@ -677,8 +617,7 @@ fi
 if correctness; then
   if [ "$PROFILE" = 1 ]; then
     # The "profile" settings, sampling every 1 ms instead of 10 ms for more samples in a short phase.
-    jfc="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc"
-    sed '/"jdk.ExecutionSample"/,/<\/event>/s/10 ms/1 ms/' "$jfc" >"$OUT/sampling.jfc"
+    sampling_jfc "$OUT/sampling.jfc"
   fi
   wait_quiet
   phase sluice-wa-max wa max "" "$MAX_S"

@@ -8,13 +8,14 @@
 #   POST /sms/3/messages, POST /sms/2/text/advanced Infobip             200 {"messages":[{"messageId":…}]}
 #   GET  /kannel/send?…&text=…                      Kannel smsc = http, system-type generic: 200 "OK id=…"
 #   GET  /kannel/timed?…&text=…                     the same, its log line led by the time of the answer
-#   GET  /kannel/dlr?…                              Kannel's dlr-url (smsbox's delivery-report calls)
+#   GET  /kannel/dlr?…[&type=%d]                    Kannel's dlr-url (smsbox's delivery-report calls)
 #   POST /bare                                      the bare egress baseline (same form body as Twilio)
 #
 # Every answered request is one line in DIR/logs/<endpoint>.log holding only the message text (the
 # benchmark's unique id "lt-<tag>-…", taken from the body with a regex; never a number, a token or
-# a whole body), so that "delivered to the provider" and duplicates are counted after the fact from
-# the logs, and nothing in nginx parses JSON. The logs are buffered (64 KiB, flushed every 500 ms).
+# a whole body; /kannel/dlr: the status and the DLR type), so that "delivered to the provider" and
+# duplicates are counted after the fact from the logs, and nothing in nginx parses JSON. The logs
+# are buffered (64 KiB, flushed every 500 ms).
 # WhatsApp's and /kannel/timed's lines start with the time nginx answered ($msec, seconds with
 # milliseconds) and a space: bench-campaign.sh takes the delivery times from them.
 #
@@ -61,7 +62,7 @@ http {
   log_format ib '\$ib_text';
   log_format kannel '\$arg_text';
   log_format kannel_timed '\$msec \$arg_text';
-  log_format plain '\$status';
+  log_format dlr '\$status \$arg_type';
 
   server {
     listen 127.0.0.1:$port backlog=4096;
@@ -92,7 +93,7 @@ http {
       echo -n 'OK id=\$request_id';
     }
     location = /kannel/dlr {
-      access_log $dir/logs/kannel-dlr.log plain buffer=64k flush=500ms;
+      access_log $dir/logs/kannel-dlr.log dlr buffer=64k flush=500ms;
       default_type text/plain;
       echo -n 'OK';
     }

@@ -12,6 +12,7 @@ import dev.sluice.loadtest.ingress.QueueDrain;
 import dev.sluice.loadtest.ingress.ResultTable;
 import dev.sluice.loadtest.ingress.WrkRequests;
 import dev.sluice.loadtest.simulator.ProviderSimulator;
+import dev.sluice.loadtest.smsc.SmscSimulator;
 import java.util.Arrays;
 
 /** {@code java -jar sluice-load-tests.jar <tool> [options]}: one jar for every tool of the kit. */
@@ -27,6 +28,7 @@ public final class Main {
     try {
       switch (argv[0]) {
         case "simulator" -> ProviderSimulator.main(rest);
+        case "smsc" -> SmscSimulator.main(rest);
         case "baseline" -> BareIngressServer.main(rest);
         case "bare-egress" -> BareEgressServer.main(rest);
         case "setup" -> BenchSetup.main(rest);
@@ -53,7 +55,7 @@ public final class Main {
   private static void usage() {
     System.err.println(
         "usage: java -jar sluice-load-tests.jar"
-            + " simulator|baseline|bare-egress|limit-server|wrk-requests|setup|ingress|drain|table"
+            + " simulator|smsc|baseline|bare-egress|limit-server|wrk-requests|setup|ingress|drain|table"
             + "|egress|status-drain|egress-table|jfr-top"
             + " [--option value ...]\n"
             + "  see load-tests/README.md");

@@ -1,0 +1,147 @@
+package dev.sluice.loadtest.smsc;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What the simulator saw in one round: submits per destination, the time of every submit, and the
+ * submit → receipt-acknowledged latency. Written to from the simulator's session threads, read when
+ * the round is summarised: every field is thread-safe.
+ */
+final class SmscRound {
+  final String name;
+  private final long startNanos = System.nanoTime();
+  private final long startEpochMs = System.currentTimeMillis();
+  private final Map<String, AtomicInteger> destinations = new ConcurrentHashMap<>();
+  private final long[] submitNanos;
+  private final AtomicInteger timed = new AtomicInteger();
+  private final LongAdder submits = new LongAdder();
+  private final LongAdder receiptsSent = new LongAdder();
+  private final LongAdder receiptsAcked = new LongAdder();
+  private final LongAdder receiptsFailed = new LongAdder();
+  private final LongAccumulator lastAckNanos = new LongAccumulator(Math::max, Long.MIN_VALUE);
+  private final Histogram latencyUs = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
+
+  SmscRound(String name, int capacity) {
+    this.name = name;
+    this.submitNanos = new long[capacity];
+  }
+
+  /** A submit_sm to {@code destination} (a leading '+' is not part of the number) at nanos. */
+  void submitted(String destination, long nanos) {
+    submits.increment();
+    String number = destination.startsWith("+") ? destination.substring(1) : destination;
+    destinations.computeIfAbsent(number, d -> new AtomicInteger()).incrementAndGet();
+    int i = timed.getAndIncrement();
+    if (i < submitNanos.length) {
+      submitNanos[i] = nanos - startNanos;
+    }
+  }
+
+  void receiptSent() {
+    receiptsSent.increment();
+  }
+
+  void receiptAcked(long submittedNanos) {
+    long now = System.nanoTime();
+    receiptsAcked.increment();
+    lastAckNanos.accumulate(now - startNanos);
+    latencyUs.recordValue(
+        Math.min(latencyUs.getHighestTrackableValue(), (now - submittedNanos) / 1000));
+  }
+
+  void receiptFailed() {
+    receiptsFailed.increment();
+  }
+
+  /** The live counters, cheap enough to poll. */
+  JsonObject stats() {
+    return new JsonObject()
+        .put("round", name)
+        .put("submits", submits.sum())
+        .put("receiptsSent", receiptsSent.sum())
+        .put("receiptsAcked", receiptsAcked.sum())
+        .put("receiptsFailed", receiptsFailed.sum());
+  }
+
+  /**
+   * The round's summary: rates from the submit times (first → last, and the steady middle 10–90 %),
+   * receipts acknowledged per second (first submit → last acknowledgement), latency percentiles,
+   * and — against {@code expected} (one number a line, digits, a leading '+' ignored), when given —
+   * recipients missing, sent twice or not expected. Writes it to {@code out}.json and the
+   * per-destination counts to {@code out}.destinations.
+   */
+  JsonObject summarise(Path out, Path expected) throws IOException {
+    int n = Math.min(timed.get(), submitNanos.length);
+    long[] t = Arrays.copyOf(submitNanos, n);
+    Arrays.sort(t);
+    long duplicates = 0;
+    StringBuilder lines = new StringBuilder();
+    for (Map.Entry<String, AtomicInteger> e : destinations.entrySet()) {
+      duplicates += e.getValue().get() - 1;
+      lines.append(e.getKey()).append(' ').append(e.getValue().get()).append('\n');
+    }
+    JsonObject s =
+        stats()
+            .put("destinations", destinations.size())
+            .put("duplicates", duplicates)
+            .put("timedSubmits", n)
+            .put("receiptP50Ms", percentileMs(50))
+            .put("receiptP90Ms", percentileMs(90))
+            .put("receiptP99Ms", percentileMs(99))
+            .put("receiptMaxMs", latencyUs.getMaxValue() / 1000.0);
+    if (n > 0) {
+      int lo = (int) (n * 0.1);
+      int hi = Math.max(lo, (int) (n * 0.9) - 1);
+      s.put("firstSubmitEpochMs", epochMs(t[0]))
+          .put("lastSubmitEpochMs", epochMs(t[n - 1]))
+          .put("submitsPerS", perSecond(n - 1, t[n - 1] - t[0]))
+          .put("steadySubmitsPerS", perSecond(hi - lo, t[hi] - t[lo]));
+      long lastAck = lastAckNanos.get();
+      if (lastAck != Long.MIN_VALUE) {
+        s.put("lastReceiptAckEpochMs", epochMs(lastAck))
+            .put("receiptsAckedPerS", perSecond(receiptsAcked.sum(), lastAck - t[0]));
+      }
+    }
+    if (expected != null) {
+      Set<String> want = new HashSet<>();
+      for (String line : Files.readAllLines(expected)) {
+        String number = line.strip();
+        if (!number.isEmpty()) {
+          want.add(number.startsWith("+") ? number.substring(1) : number);
+        }
+      }
+      long missing = want.stream().filter(w -> !destinations.containsKey(w)).count();
+      long unexpected = destinations.keySet().stream().filter(d -> !want.contains(d)).count();
+      s.put("expected", want.size()).put("missing", missing).put("unexpected", unexpected);
+    }
+    Files.writeString(Path.of(out + ".destinations"), lines);
+    Files.writeString(Path.of(out + ".json"), s.encodePrettily());
+    return s;
+  }
+
+  private double percentileMs(double p) {
+    return latencyUs.getTotalCount() == 0 ? 0 : latencyUs.getValueAtPercentile(p) / 1000.0;
+  }
+
+  private long epochMs(long relativeNanos) {
+    return startEpochMs + relativeNanos / 1_000_000;
+  }
+
+  private static double perSecond(long count, long nanos) {
+    return nanos <= 0 ? 0 : count * 1e9 / nanos;
+  }
+}
