@@ -228,29 +228,35 @@ public final class WebhookIngest {
         requests.add(request(r.channel(), r.event()));
       }
     }
-    return admission
-        .admit(requests)
+    List<LedgerEvent> statuses = statuses(routed);
+    if (!moreStatuses.isEmpty()) {
+      statuses = new ArrayList<>(statuses);
+      statuses.addAll(moreStatuses);
+    }
+    // The queue and the ledger at once: one Redis round trip of waiting, not two. The ledger takes
+    // a status again without harm, so one recorded for events then refused (a full queue, answered
+    // 503) is only recorded early: the provider sends them again.
+    Future<List<AdmissionOutcome>> admitted =
+        admission
+            .admit(requests)
+            .onSuccess(
+                outcomes -> {
+                  for (int i = 0; i < outcomes.size(); i++) {
+                    metrics.event(queued.get(i).event().provider(), outcomes.get(i));
+                  }
+                });
+    Future<Void> recorded = ledger.append(statuses);
+    return Future.all(admitted, recorded)
         .compose(
-            outcomes -> {
-              boolean refused = false;
-              for (int i = 0; i < outcomes.size(); i++) {
-                AdmissionOutcome o = outcomes.get(i);
-                metrics.event(queued.get(i).event().provider(), o);
-                refused |= o == AdmissionOutcome.REFUSED;
-              }
-              if (refused) {
+            all -> {
+              if (admitted.result().contains(AdmissionOutcome.REFUSED)) {
                 return Future.failedFuture(
                     GatewayException.unavailable(
                         "backlog_full",
                         "the tenant's queue is full; retry later",
                         RETRY_AFTER_BACKLOG));
               }
-              List<LedgerEvent> statuses = statuses(routed);
-              if (!moreStatuses.isEmpty()) {
-                statuses = new ArrayList<>(statuses);
-                statuses.addAll(moreStatuses);
-              }
-              return ledger.append(statuses).map(routed.size());
+              return Future.succeededFuture(routed.size());
             })
         .recover(
             e ->
