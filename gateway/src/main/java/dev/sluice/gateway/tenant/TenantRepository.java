@@ -298,29 +298,7 @@ public final class TenantRepository {
    * channel id or the (provider, address) pair is taken; 422 if its Meta app does not exist.
    */
   public Future<Void> createChannel(Channel channel) {
-    byte[] sealed =
-        SealedSecrets.seal(
-            cipher, MasterSealed.CHANNELS.context(channel.id()), channel.credentials());
-    InboundLimits limits = channel.inboundLimits();
-    Tuple params =
-        Tuple.tuple()
-            .addString(channel.id())
-            .addString(channel.tenantId())
-            .addString(channel.provider().wireName())
-            .addString(channel.address())
-            .addString(channel.metaAppId())
-            .addString(channel.publicUrl())
-            .addBuffer(Buffer.buffer(sealed))
-            .addArrayOfString(channel.allowedIps().entries().toArray(new String[0]))
-            .addInteger(limits == null ? null : limits.perPhonePerMinute())
-            .addInteger(limits == null ? null : limits.burst());
-    OutboundLimits out = channel.outboundLimits();
-    params
-        .addInteger(out == null ? null : out.perSecond())
-        .addInteger(out == null ? null : out.burst())
-        .addInteger(out == null ? null : out.perRecipientPerMinute())
-        .addInteger(out == null ? null : out.recipientBurst())
-        .addValue(channel.smpp() == null ? null : channel.smpp().toJson());
+    Tuple params = row(channel);
     return pool.withTransaction(
             conn ->
                 requireTenant(conn, channel.tenantId())
@@ -399,35 +377,43 @@ public final class TenantRepository {
   }
 
   private Future<Void> writeChannel(SqlConnection conn, Channel channel) {
+    // The provider ($3) cannot change: it only narrows the row.
+    return conn.preparedQuery(
+            "UPDATE channels SET address = $4, meta_app_id = $5, public_url = $6, credentials = $7,"
+                + " allowed_ips = $8, inbound_per_phone_per_minute = $9, inbound_burst = $10,"
+                + " outbound_per_second = $11, outbound_burst = $12,"
+                + " outbound_per_recipient_per_minute = $13, outbound_recipient_burst = $14,"
+                + " settings = $15 WHERE id = $1 AND tenant_id = $2 AND provider = $3")
+        .execute(row(channel))
+        .mapEmpty();
+  }
+
+  /**
+   * A channel's columns in table order ({@code id, tenant_id, provider, address, meta_app_id,
+   * public_url, credentials} sealed, {@code allowed_ips}, the limits, {@code settings}).
+   */
+  private Tuple row(Channel channel) {
     byte[] sealed =
         SealedSecrets.seal(
             cipher, MasterSealed.CHANNELS.context(channel.id()), channel.credentials());
     InboundLimits in = channel.inboundLimits();
     OutboundLimits out = channel.outboundLimits();
-    Tuple params =
-        Tuple.tuple()
-            .addString(channel.id())
-            .addString(channel.tenantId())
-            .addString(channel.address())
-            .addString(channel.metaAppId())
-            .addString(channel.publicUrl())
-            .addBuffer(Buffer.buffer(sealed))
-            .addArrayOfString(channel.allowedIps().entries().toArray(new String[0]))
-            .addInteger(in == null ? null : in.perPhonePerMinute())
-            .addInteger(in == null ? null : in.burst())
-            .addInteger(out == null ? null : out.perSecond())
-            .addInteger(out == null ? null : out.burst())
-            .addInteger(out == null ? null : out.perRecipientPerMinute())
-            .addInteger(out == null ? null : out.recipientBurst())
-            .addValue(channel.smpp() == null ? null : channel.smpp().toJson());
-    return conn.preparedQuery(
-            "UPDATE channels SET address = $3, meta_app_id = $4, public_url = $5, credentials = $6,"
-                + " allowed_ips = $7, inbound_per_phone_per_minute = $8, inbound_burst = $9,"
-                + " outbound_per_second = $10, outbound_burst = $11,"
-                + " outbound_per_recipient_per_minute = $12, outbound_recipient_burst = $13,"
-                + " settings = $14 WHERE id = $1 AND tenant_id = $2")
-        .execute(params)
-        .mapEmpty();
+    return Tuple.tuple()
+        .addString(channel.id())
+        .addString(channel.tenantId())
+        .addString(channel.provider().wireName())
+        .addString(channel.address())
+        .addString(channel.metaAppId())
+        .addString(channel.publicUrl())
+        .addBuffer(Buffer.buffer(sealed))
+        .addArrayOfString(channel.allowedIps().entries().toArray(new String[0]))
+        .addInteger(in == null ? null : in.perPhonePerMinute())
+        .addInteger(in == null ? null : in.burst())
+        .addInteger(out == null ? null : out.perSecond())
+        .addInteger(out == null ? null : out.burst())
+        .addInteger(out == null ? null : out.perRecipientPerMinute())
+        .addInteger(out == null ? null : out.recipientBurst())
+        .addValue(channel.smpp() == null ? null : channel.smpp().toJson());
   }
 
   /** Deletes one of the tenant's channels; 404 if the tenant has no such channel. */
