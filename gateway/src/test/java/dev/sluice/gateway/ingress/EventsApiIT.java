@@ -11,7 +11,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +28,11 @@ class EventsApiIT {
   private static IngressHarness h;
   private static String app;
   private static String phoneId;
+
+  /** Each tenant's phone number id: phoneId and a counter (a hash could give two tenants one). */
+  private static final Map<String, String> ADDRESSES = new ConcurrentHashMap<>();
+
+  private static final AtomicInteger ADDRESS_SUFFIX = new AtomicInteger(100);
 
   @BeforeAll
   static void start() {
@@ -45,19 +52,20 @@ class EventsApiIT {
   /** A fresh tenant with its own channel, so tests do not see each other's events. */
   private static Tenant freshTenant() {
     Tenant t = h.tenant("ev");
+    ADDRESSES.put(t.id(), phoneId + ADDRESS_SUFFIX.incrementAndGet());
     h.channel(
         t.id(),
         new JsonObject()
             .put("id", TestBackends.uniqueId("ev-wa"))
             .put("provider", "whatsapp")
-            .put("address", phoneId + Math.floorMod(t.id().hashCode(), 1000))
+            .put("address", address(t))
             .put("metaApp", app)
             .put("credentials", new JsonObject().put("accessToken", "t")));
     return t;
   }
 
   private static String address(Tenant t) {
-    return phoneId + Math.floorMod(t.id().hashCode(), 1000);
+    return ADDRESSES.get(t.id());
   }
 
   private static void send(Tenant t, String from, String wamid) {
