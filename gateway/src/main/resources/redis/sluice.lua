@@ -736,7 +736,9 @@ KEYS[1] the sender's state {c:<channel>}:rate, KEYS[1+i] message i's recipient s
 {c:<channel>}:r:<hash>
 ARGV as sluice_pace.
 Returns one integer per message: 0 when it may go now (the states advanced), else the ms to
-wait (nothing changed for it); a message that waits does not hold back the ones after it.
+wait (nothing changed for it); a message that waits does not hold back the ones after it. Kept for
+gateways of library versions 5 to 9 during a rolling upgrade; version 10 gateways call
+sluice_pace_reserve.
 ]]
 local function pace_many(keys, args)
   local now = now_ms()
@@ -745,6 +747,44 @@ local function pace_many(keys, args)
   local out = {}
   for i = 2, #keys do
     out[i - 1] = pace_one(now, keys[1], keys[i], si, st, ri, rt)
+  end
+  return out
+end
+
+--[[
+sluice_pace_reserve: sluice_pace_many that also books a later slot. A message that may not go now
+but whose turn comes within ARGV[5] ms gets that turn: the states advance as if it went then, and
+the caller must send it at that time without asking again. So messages of several partitions that
+wait for one channel each get a turn of their own, instead of all coming back for the next one.
+KEYS and ARGV[1..4] as sluice_pace_many; ARGV[5] the horizon (ms) within which a turn is booked.
+Returns one integer per message: 0 when it may go now, w > 0 when its turn is booked w ms from now,
+-w when it must wait w ms and ask again (nothing changed for it).
+]]
+local function pace_reserve(keys, args)
+  local now = now_ms()
+  local si, st = tonumber(args[1]), tonumber(args[2])
+  local ri, rt = tonumber(args[3]), tonumber(args[4])
+  local horizon = tonumber(args[5])
+  local sender = keys[1]
+  local s_tat = math.max(tonumber(redis.call('GET', sender) or '0'), now)
+  local s_start = s_tat
+  local out = {}
+  for i = 2, #keys do
+    local recipient = keys[i]
+    local r_tat = math.max(tonumber(redis.call('GET', recipient) or '0'), now)
+    local wait = math.max(s_tat - now - st, r_tat - now - rt, 0)
+    if wait > horizon then
+      out[i - 1] = -math.ceil(wait)
+    else
+      local at = now + math.ceil(wait)
+      s_tat = math.max(s_tat, at) + si
+      local r_next = math.max(r_tat, at) + ri
+      redis.call('SET', recipient, string.format('%.3f', r_next), 'PX', math.ceil(r_next - now) + 1)
+      out[i - 1] = math.ceil(wait)
+    end
+  end
+  if s_tat ~= s_start then
+    redis.call('SET', sender, string.format('%.3f', s_tat), 'PX', math.ceil(s_tat - now) + 1)
   end
   return out
 end
@@ -1097,7 +1137,7 @@ end
 
 -- sluice_version: the library version, so a gateway can see what is loaded. No keys.
 redis.register_function{ function_name = 'sluice_version',
-  callback = function(keys, args) return 9 end, flags = { 'no-writes' } }
+  callback = function(keys, args) return 10 end, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'sluice_admit', callback = admit }
 redis.register_function{ function_name = 'sluice_admit_nx', callback = admit_nx }
 redis.register_function{ function_name = 'sluice_admit_opt', callback = admit_opt }
@@ -1124,6 +1164,7 @@ redis.register_function{ function_name = 'sluice_out_len', callback = out_len,
 redis.register_function{ function_name = 'sluice_claim', callback = claim }
 redis.register_function{ function_name = 'sluice_pace', callback = pace }
 redis.register_function{ function_name = 'sluice_pace_many', callback = pace_many }
+redis.register_function{ function_name = 'sluice_pace_reserve', callback = pace_reserve }
 redis.register_function{ function_name = 'sluice_push_pull', callback = push_pull }
 redis.register_function{ function_name = 'sluice_push_done', callback = push_done }
 redis.register_function{ function_name = 'sluice_redrive', callback = redrive }

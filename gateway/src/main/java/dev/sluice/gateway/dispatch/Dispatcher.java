@@ -97,6 +97,13 @@ public final class Dispatcher extends VerticleBase {
 
   private static final JsonFactory JSON = new JsonFactory();
 
+  /**
+   * How far ahead pacing books a message's turn: a message whose turn comes within this is sent
+   * then by the dispatcher that pulled it, holding its claim meanwhile; one whose turn is further
+   * waits in the queue and is paced again when due. Well inside the lease margin.
+   */
+  static final long PACE_HORIZON_MS = 1_000;
+
   /** A backlogged partition's claims grow to this many times {@code messagesPerUnit} at most. */
   static final int MAX_UNIT_GROWTH = 4;
 
@@ -278,12 +285,8 @@ public final class Dispatcher extends VerticleBase {
               List<Pulled> pulled = batch.messages();
               scheduler.pulled(pulled.size(), size);
               boolean full = pulled.size() >= size;
-              if (full) {
-                unitSizes.put(unit, Math.min(2 * size, MAX_UNIT_GROWTH * config.messagesPerUnit()));
-              } else {
-                unitSizes.remove(unit);
-              }
               if (pulled.isEmpty()) {
+                unitSizes.remove(unit);
                 // Nothing visible and nothing waiting (else next > 0): the partition is empty.
                 return reschedule(
                     unit,
@@ -296,7 +299,23 @@ public final class Dispatcher extends VerticleBase {
               dispatch(keys, pulled, recorder);
               return recorder
                   .settled()
-                  .compose(settled -> reschedule(unit, keys, next, settled, full));
+                  .compose(
+                      settled -> {
+                        // A claim whose messages had to wait for their channel's pace asked for
+                        // more than the pace gives: the next takes what went this time, and comes
+                        // when the first of those waiting is due, not at once. Pulling again at
+                        // once would lease the same waiting messages over and over.
+                        boolean more = full && recorder.paced == 0;
+                        if (recorder.paced > 0) {
+                          unitSizes.put(unit, Math.max(1, pulled.size() - recorder.paced));
+                        } else if (full) {
+                          unitSizes.put(
+                              unit, Math.min(2 * size, MAX_UNIT_GROWTH * config.messagesPerUnit()));
+                        } else {
+                          unitSizes.remove(unit);
+                        }
+                        return reschedule(unit, keys, next, settled, more);
+                      });
             });
   }
 
@@ -335,7 +354,7 @@ public final class Dispatcher extends VerticleBase {
       }
     }
     for (List<Ready> group : byChannel.values()) {
-      Future<List<Long>> waits = pace(group);
+      Future<List<Long>> waits = pace(group).onSuccess(recorder::paced);
       Connector connector = connectors.forProvider(group.get(0).channel().provider());
       if (connector.maxBatch() > 1) {
         recorder.offer(waits.compose(w -> attemptMany(connector, group, w)), group.size());
@@ -406,14 +425,18 @@ public final class Dispatcher extends VerticleBase {
     };
   }
 
-  /** Paces the messages of one channel in one call: the ms each must wait (0 = go now). */
+  /**
+   * Paces the messages of one channel in one call: per message 0 to go now, {@code w > 0} for a
+   * turn booked {@code w} ms from now, {@code -w} to wait {@code w} ms and be paced again.
+   */
   private Future<List<Long>> pace(List<Ready> group) {
     Pacing pacing = Pacing.of(group.get(0).channel());
     List<String> recipients = new ArrayList<>(group.size());
     for (Ready r : group) {
       recipients.add(recipientHash(r.m()));
     }
-    return outbox.paceMany(group.get(0).channel().id(), pacing.rates(), recipients);
+    return outbox.paceReserving(
+        group.get(0).channel().id(), pacing.rates(), recipients, PACE_HORIZON_MS);
   }
 
   /**
@@ -427,14 +450,47 @@ public final class Dispatcher extends VerticleBase {
         : Math.max(leaseMs, WorkScheduler.leaseOutliving(smppDeadline));
   }
 
-  /** Sends one message unless it must wait (pacing, open breaker). */
-  private Future<Outcome> attempt(Connector connector, Ready ready, long waitMs) {
+  /**
+   * Sends one message now, at its booked turn, or not yet (pacing without a turn, open breaker).
+   *
+   * @param pace what pacing said (see {@link #pace})
+   */
+  private Future<Outcome> attempt(Connector connector, Ready ready, long pace) {
+    if (pace < 0) {
+      metrics.paced(ready.m().provider());
+      return Future.succeededFuture(Outcome.waiting(ready.p(), Action.WAIT, clock.millis() - pace));
+    }
+    if (pace > 0) {
+      metrics.paced(ready.m().provider());
+      return after(pace).compose(v -> attemptNow(connector, ready));
+    }
+    return attemptNow(connector, ready);
+  }
+
+  /** Completes after {@code ms} on this dispatcher's event loop. */
+  private Future<Void> after(long ms) {
+    Promise<Void> due = Promise.promise();
+    vertx.setTimer(ms, id -> due.complete());
+    return due.future();
+  }
+
+  /**
+   * What a message whose turn was booked must do at that turn instead of going (a campaign paused
+   * or cancelled meanwhile), or {@code null} when it may go.
+   */
+  private Outcome heldAtTurn(Ready ready) {
+    QueuedMessage m = ready.m();
+    return m.campaignId() != null || m.window() != null ? hold(ready.p(), m) : null;
+  }
+
+  /** Sends one message unless its breaker is open, or a hold came up while it waited its turn. */
+  private Future<Outcome> attemptNow(Connector connector, Ready ready) {
     Pulled p = ready.p();
     QueuedMessage m = ready.m();
     long now = clock.millis();
-    if (waitMs > 0) {
-      metrics.paced(m.provider());
-      return Future.succeededFuture(Outcome.waiting(p, Action.WAIT, now + waitMs));
+    Outcome held = heldAtTurn(ready);
+    if (held != null) {
+      return Future.succeededFuture(held);
     }
     CircuitBreaker breaker = breakers.forChannel(ready.channel().id());
     if (!breaker.tryAcquirePermission()) {
@@ -461,19 +517,27 @@ public final class Dispatcher extends VerticleBase {
     long now = clock.millis();
     List<Outcome> done = new ArrayList<>(group.size());
     List<Ready> go = new ArrayList<>(group.size());
+    List<Ready> booked = new ArrayList<>();
+    long lastTurn = 0;
     for (int i = 0; i < group.size(); i++) {
       Ready ready = group.get(i);
-      if (waits.get(i) > 0) {
+      long pace = waits.get(i);
+      if (pace < 0) {
         metrics.paced(ready.m().provider());
-        done.add(Outcome.waiting(ready.p(), Action.WAIT, now + waits.get(i)));
+        done.add(Outcome.waiting(ready.p(), Action.WAIT, now - pace));
+      } else if (pace > 0) {
+        metrics.paced(ready.m().provider());
+        booked.add(ready);
+        lastTurn = Math.max(lastTurn, pace);
       } else {
         go.add(ready);
       }
     }
     List<Future<List<Outcome>>> calls = new ArrayList<>();
-    for (int from = 0; from < go.size(); from += connector.maxBatch()) {
-      calls.add(
-          sendMany(connector, go.subList(from, Math.min(go.size(), from + connector.maxBatch()))));
+    batches(connector, go, calls);
+    if (!booked.isEmpty()) {
+      // Together at the last of their turns: none goes before its own.
+      calls.add(after(lastTurn).compose(v -> sendBooked(connector, booked)));
     }
     return Future.all(calls)
         .map(
@@ -482,6 +546,37 @@ public final class Dispatcher extends VerticleBase {
                 done.addAll(call.result());
               }
               return done;
+            });
+  }
+
+  private void batches(Connector connector, List<Ready> go, List<Future<List<Outcome>>> calls) {
+    for (int from = 0; from < go.size(); from += connector.maxBatch()) {
+      calls.add(
+          sendMany(connector, go.subList(from, Math.min(go.size(), from + connector.maxBatch()))));
+    }
+  }
+
+  /** Messages whose turns have come: those a hold came up for meanwhile stay. */
+  private Future<List<Outcome>> sendBooked(Connector connector, List<Ready> booked) {
+    List<Outcome> held = new ArrayList<>();
+    List<Ready> go = new ArrayList<>(booked.size());
+    for (Ready ready : booked) {
+      Outcome h = heldAtTurn(ready);
+      if (h != null) {
+        held.add(h);
+      } else {
+        go.add(ready);
+      }
+    }
+    List<Future<List<Outcome>>> calls = new ArrayList<>();
+    batches(connector, go, calls);
+    return Future.all(calls)
+        .map(
+            all -> {
+              for (Future<List<Outcome>> call : calls) {
+                held.addAll(call.result());
+              }
+              return held;
             });
   }
 
@@ -742,10 +837,22 @@ public final class Dispatcher extends VerticleBase {
     private long left = Settled.UNKNOWN;
     private long timer = -1;
 
+    /** Messages of the claim its channel's pace made wait without a booked turn. */
+    int paced;
+
     Recorder(TenantQueueKeys keys, int expected) {
       this.keys = keys;
       this.expected = expected;
       this.dues = new ArrayList<>(expected);
+    }
+
+    /** Counts the messages of one pacing answer that must wait without a booked turn. */
+    void paced(List<Long> waits) {
+      for (long w : waits) {
+        if (w < 0) {
+          paced++;
+        }
+      }
     }
 
     /** The outcomes of {@code covered} messages; a failed future leaves them leased. */
@@ -897,9 +1004,9 @@ public final class Dispatcher extends VerticleBase {
    * left, the partition is removed first and its length checked after.
    */
   private Future<Void> reschedule(
-      String unit, TenantQueueKeys keys, long next, Settled settled, boolean full) {
+      String unit, TenantQueueKeys keys, long next, Settled settled, boolean more) {
     long now = clock.millis();
-    long due = full ? now : Long.MAX_VALUE;
+    long due = more ? now : Long.MAX_VALUE;
     if (next > 0) {
       due = Math.min(due, next);
     }

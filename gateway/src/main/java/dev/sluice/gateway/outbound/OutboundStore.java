@@ -459,7 +459,8 @@ public final class OutboundStore {
   /**
    * Paces messages of one channel in order, in one call ({@code sluice_pace_many}): a message that
    * may go now advances its sender's and recipient's states; one that must wait changes nothing and
-   * holds back none after it.
+   * holds back none after it. This gateway calls {@link #paceReserving}; gateways of library
+   * versions 5 to 9 call this, so the library keeps it and its contract test pins it.
    *
    * @param recipientHashes each message's recipient hash
    * @return per message, 0 when it may go now, else the milliseconds to wait
@@ -474,14 +475,35 @@ public final class OutboundStore {
     for (String hash : recipientHashes) {
       call.arg(recipientPacing(tag, hash));
     }
-    return redis
-        .send(rateArgs(call, rates))
-        .map(
-            reply -> {
-              List<Long> waits = new ArrayList<>(reply.size());
-              reply.forEach(w -> waits.add(w.toLong()));
-              return waits;
-            });
+    return redis.send(rateArgs(call, rates)).map(OutboundStore::longs);
+  }
+
+  /**
+   * {@code sluice_pace_reserve}: paces the messages of one channel in order, booking a later turn
+   * for each whose turn comes within {@code horizonMs}.
+   *
+   * @return one value per message: 0 when it may go now; {@code w > 0} when its turn is booked
+   *     {@code w} ms from now (it must be sent then, without pacing it again); {@code -w} when it
+   *     must wait {@code w} ms and be paced again
+   */
+  public Future<List<Long>> paceReserving(
+      String channelId, Rates rates, List<String> recipientHashes, long horizonMs) {
+    String tag = channelTag(channelId);
+    Request call =
+        Request.cmd(Command.FCALL)
+            .arg("sluice_pace_reserve")
+            .arg(1 + recipientHashes.size())
+            .arg(tag + ":rate");
+    for (String hash : recipientHashes) {
+      call.arg(recipientPacing(tag, hash));
+    }
+    return redis.send(rateArgs(call, rates).arg(horizonMs)).map(OutboundStore::longs);
+  }
+
+  private static List<Long> longs(Response reply) {
+    List<Long> values = new ArrayList<>(reply.size());
+    reply.forEach(w -> values.add(w.toLong()));
+    return values;
   }
 
   /**

@@ -501,6 +501,32 @@ class OutboundStoreIT {
   }
 
   @Test
+  void paceReservingBooksTurnsWithinTheHorizonAndOnlyThose() {
+    String channel = TestBackends.uniqueId("ch");
+    // 10 a second, a burst of 2; a recipient once a minute.
+    Rates rates = new Rates(100, 200, 60_000, 0);
+
+    List<Long> turns =
+        store
+            .paceReserving(channel, rates, List.of("a", "b", "c", "d", "e", "a", "f"), 250)
+            .await();
+
+    assertThat(turns.get(0)).isZero(); // a
+    assertThat(turns.get(1)).isZero(); // b
+    assertThat(turns.get(2)).isZero(); // c: the burst
+    assertThat(turns.get(3)).isBetween(90L, 100L); // d: the next turn, booked
+    assertThat(turns.get(4)).isBetween(190L, 200L); // e: the one after, booked
+    assertThat(turns.get(5)).isBetween(-60_000L, -59_000L); // a again: a minute away, not booked
+    assertThat(turns.get(6)).isBetween(-300L, -290L); // f: beyond the horizon, not booked
+    // The booked turns count: the next message waits for the one after e's.
+    assertThat(store.paceReserving(channel, rates, List.of("g"), 0).await().get(0))
+        .isBetween(-300L, -280L);
+    // A recipient whose turn was booked is paced from that turn on.
+    assertThat(store.paceReserving(channel, rates, List.of("d"), 120_000).await().get(0))
+        .isBetween(59_000L, 60_100L);
+  }
+
+  @Test
   void theKeptPaceIsPaceManyForOneMessage() {
     String channel = TestBackends.uniqueId("ch");
 
