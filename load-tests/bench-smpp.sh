@@ -316,12 +316,13 @@ wait_idle() {
 record() {
   local s
   s=$(json "$OUT/$1.smsc.json" submits destinations duplicates missing unexpected submitsPerS \
-    steadySubmitsPerS lastSubmitEpochMs receiptP50Ms receiptP99Ms receiptsAcked receiptsAckedPerS)
+    steadySubmitsPerS lastSubmitEpochMs receiptP50Ms receiptP99Ms receiptsAcked receiptsAckedPerS \
+    answerP50Ms answerP99Ms)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" \
     "$9" "${10}" "${11}" "${12}" "${13}" "${14}" "${15}" "$s" >>"$OUT/runs.tsv"
   tail -1 "$OUT/runs.tsv" | awk -F'\t' '{
-    split($16, S, " "); printf("[smpp] %s: %d submits for %d recipients (missing %d, duplicates %d), %.0f msg/s (steady %.0f), receipt p50 %.1f ms p99 %.1f ms\n",
-      $1, S[1], $5, S[4], S[3], S[6], S[7], S[9], S[10]) }' >&2
+    split($16, S, " "); printf("[smpp] %s: %d submits for %d recipients (missing %d, duplicates %d), %.0f msg/s (steady %.0f), receipt p50 %.1f ms p99 %.1f ms (answered in p50 %.1f ms p99 %.1f ms)\n",
+      $1, S[1], $5, S[4], S[3], S[6], S[7], S[9], S[10], S[13], S[14]) }' >&2
 }
 
 # sluice_run NAME ROUND MEASURED COUNT
@@ -333,6 +334,7 @@ sluice_run() {
   curl -s -X POST "$ctl/round?name=$name" >/dev/null
   pg_own=$(pg_own_pids)
   log "$name: Sluice, $want messages, $BATCH per batch request, $CONCURRENCY in flight (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  redis-cli -p "$redis_port" config resetstat >/dev/null
   g0=$(self_children_jiffies); r0=$(cpu_reading); t0=$(now_s)
   curl -s --parallel --parallel-max "$CONCURRENCY" -K "$OUT/$name.curl" >"$OUT/$name.codes" 2>"$OUT/$name.curl.err" ||
     log "$name: curl failed ($OUT/$name.curl.err)"
@@ -341,6 +343,8 @@ sluice_run() {
   POLL_S=1 wait_count "$want" "$SETTLE_S" "$name: delivered in the ledger" delivered_in_ledger "$t0" || true
   wait_idle gw redis pgown
   t2=$(now_s); r1=$(cpu_reading)
+  # What Redis spent its time on in this run (commands, calls, µs): NAME.commandstats.
+  redis-cli -p "$redis_port" info commandstats | tr -d '\r' | grep '^cmdstat' >"$OUT/$name.commandstats" || true
   non2xx=$({ grep -cv '^200$' "$OUT/$name.codes" || true; })
   errors=$({ cat "$OUT/$name.d"/*.out 2>/dev/null || true; } | { grep -o '"error"' || true; } | wc -l)
   curl -s -X POST "$ctl/summary?out=$OUT/$name.smsc&expect=$OUT/$name.numbers" >/dev/null
@@ -435,7 +439,7 @@ summarise() {
         s == "sluice" ? sprintf("%s / %s", LT[1], LT[2]) : "—", $14, $5, S[4], S[3], S[5], $12 + $13)
       add(s ":rate", S[6]); add(s ":steady", S[7]); add(s ":e2e", e2e > 0 ? got / e2e : 0); add(s ":acks", S[12])
       add(s ":cpu", server * per); add(s ":smsc", smsc * per); add(s ":gen", $11 * per); add(s ":nginx", nginx * per)
-      add(s ":p50", S[9]); add(s ":p99", S[10])
+      add(s ":p50", S[9]); add(s ":p99", S[10]); add(s ":a50", S[13]); add(s ":a99", S[14])
       if (s == "sluice") { add("gw", gw * per); add("redis", redis * per); add("pg", pgown * per); add("pgall", pg * per); add("l50", LT[1]); add("l99", LT[2]) }
     }
     END {
@@ -466,6 +470,8 @@ summarise() {
       line("DLR sink (nginx: the dlr-url calls of Kannel) CPU-s per 1k messages", "nginx", "%.3f", -1)
       line("receipt latency p50 ms (submit → deliver_sm_resp)", "p50", "%.1f", -1)
       line("receipt latency p99 ms (submit → deliver_sm_resp)", "p99", "%.1f", -1)
+      line("of which answering p50 ms (deliver_sm → deliver_sm_resp)", "a50", "%.1f", -1)
+      line("of which answering p99 ms (deliver_sm → deliver_sm_resp)", "a99", "%.1f", -1)
       printf("| accepted → shown delivered p50 / p99 ms (Sluice ledger) | %s / %s | | | | |\n", med("l50", "%.1f"), med("l99", "%.1f"))
     }' "$OUT/runs.tsv"
 }

@@ -18,8 +18,10 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What the simulator saw in one round: submits per destination, the time of every submit, and the
- * submit → receipt-acknowledged latency. Written to from the simulator's session threads, read when
- * the round is summarised: every field is thread-safe.
+ * submit → receipt-acknowledged latency, and of that the part spent waiting for the ESME's
+ * deliver_sm_resp (the rest is the receipt waiting for one of the simulator's senders). Written to
+ * from the simulator's session threads, read when the round is summarised: every field is
+ * thread-safe.
  */
 final class SmscRound {
   final String name;
@@ -34,6 +36,7 @@ final class SmscRound {
   private final LongAdder receiptsFailed = new LongAdder();
   private final LongAccumulator lastAckNanos = new LongAccumulator(Math::max, Long.MIN_VALUE);
   private final Histogram latencyUs = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
+  private final Histogram answerUs = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
 
   SmscRound(String name, int capacity) {
     this.name = name;
@@ -55,12 +58,20 @@ final class SmscRound {
     receiptsSent.increment();
   }
 
-  void receiptAcked(long submittedNanos) {
+  /**
+   * @param submittedNanos when the receipt's submit_sm arrived
+   * @param sentNanos when its deliver_sm was handed to the session
+   */
+  void receiptAcked(long submittedNanos, long sentNanos) {
     long now = System.nanoTime();
     receiptsAcked.increment();
     lastAckNanos.accumulate(now - startNanos);
-    latencyUs.recordValue(
-        Math.min(latencyUs.getHighestTrackableValue(), (now - submittedNanos) / 1000));
+    record(latencyUs, now - submittedNanos);
+    record(answerUs, now - sentNanos);
+  }
+
+  private static void record(Histogram h, long nanos) {
+    h.recordValue(Math.min(h.getHighestTrackableValue(), nanos / 1000));
   }
 
   void receiptFailed() {
@@ -99,10 +110,13 @@ final class SmscRound {
             .put("destinations", destinations.size())
             .put("duplicates", duplicates)
             .put("timedSubmits", n)
-            .put("receiptP50Ms", percentileMs(50))
-            .put("receiptP90Ms", percentileMs(90))
-            .put("receiptP99Ms", percentileMs(99))
-            .put("receiptMaxMs", latencyUs.getMaxValue() / 1000.0);
+            .put("receiptP50Ms", percentileMs(latencyUs, 50))
+            .put("receiptP90Ms", percentileMs(latencyUs, 90))
+            .put("receiptP99Ms", percentileMs(latencyUs, 99))
+            .put("receiptMaxMs", latencyUs.getMaxValue() / 1000.0)
+            .put("answerP50Ms", percentileMs(answerUs, 50))
+            .put("answerP99Ms", percentileMs(answerUs, 99))
+            .put("answerMaxMs", answerUs.getMaxValue() / 1000.0);
     if (n > 0) {
       int lo = (int) (n * 0.1);
       int hi = Math.max(lo, (int) (n * 0.9) - 1);
@@ -133,8 +147,8 @@ final class SmscRound {
     return s;
   }
 
-  private double percentileMs(double p) {
-    return latencyUs.getTotalCount() == 0 ? 0 : latencyUs.getValueAtPercentile(p) / 1000.0;
+  private static double percentileMs(Histogram h, double p) {
+    return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(p) / 1000.0;
   }
 
   private long epochMs(long relativeNanos) {

@@ -325,6 +325,7 @@ public final class SmscSimulator implements ServerMessageReceiverListener {
             + " stat:DELIVRD err:000 text:";
     try {
       s.round.receiptSent();
+      long sent = System.nanoTime();
       to.deliverShortMessage(
           "",
           TypeOfNumber.valueOf(s.destinationTon),
@@ -341,7 +342,7 @@ public final class SmscSimulator implements ServerMessageReceiverListener {
           text.getBytes(StandardCharsets.US_ASCII),
           new OptionalParameter.Receipted_message_id(id),
           new OptionalParameter.Message_state(MessageState.DELIVERED.value()));
-      s.round.receiptAcked(s.nanos);
+      s.round.receiptAcked(s.nanos, sent);
     } catch (Exception e) {
       s.round.receiptFailed();
     }
