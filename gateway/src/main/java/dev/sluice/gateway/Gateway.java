@@ -10,6 +10,7 @@ import dev.sluice.gateway.campaign.CampaignService;
 import dev.sluice.gateway.config.GatewayConfig;
 import dev.sluice.gateway.connector.smpp.SmppBindsVerticle;
 import dev.sluice.gateway.connector.smpp.SmppConnector;
+import dev.sluice.gateway.connector.smpp.SmppLoop;
 import dev.sluice.gateway.connector.smpp.SmppMetrics;
 import dev.sluice.gateway.core.StartupException;
 import dev.sluice.gateway.db.Database;
@@ -299,14 +300,21 @@ public final class Gateway {
         // they stop (undeployed in reverse order).
         CampaignHolds holds = new CampaignHolds(redis);
         deployments.add(vertx.deployVerticle(holds.poller()).await());
-        // SMPP: receipts and MO messages are admitted on a verticle of their own; the binds start
-        // now and follow the directory, and are closed after the dispatchers stop (undeployed in
-        // reverse order).
-        SmppIngestVerticle smppIngest = new SmppIngestVerticle(redis, shared::ingest);
+        // SMPP: the binds and the admission of their receipts and MO messages share a loop of
+        // their own; the binds start now and follow the directory, and are closed after the
+        // dispatchers stop, then their admission, then the loop (undeployed in reverse order).
+        SmppLoop smppLoop = new SmppLoop();
+        deployments.add(vertx.deployVerticle(smppLoop).await());
+        SmppIngestVerticle smppIngest =
+            new SmppIngestVerticle(redis, smppLoop.context(), shared::ingest);
         deployments.add(vertx.deployVerticle(smppIngest).await());
         SmppConnector smpp =
             new SmppConnector(
-                vertx, smppIngest::admit, new SmppMetrics(metrics.registry()), config.smpp());
+                vertx,
+                smppLoop.context(),
+                smppIngest::admit,
+                new SmppMetrics(metrics.registry()),
+                config.smpp());
         TenantDirectory channels = directory;
         deployments.add(
             vertx.deployVerticle(new SmppBindsVerticle(smpp, channels::channels)).await());
@@ -544,6 +552,11 @@ public final class Gateway {
 
   public GatewayConfig config() {
     return config;
+  }
+
+  /** The gateway's Vert.x, whose event loops serve HTTP and dispatch (not the SMPP binds). */
+  public Vertx vertx() {
+    return vertx;
   }
 
   /**

@@ -10,6 +10,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,8 +20,10 @@ import java.util.function.BiFunction;
 
 /**
  * The admission of SMPP binds' receipts and mobile-originated messages: a {@link WebhookIngest} of
- * its own, on its own event loop and Redis connection, deployed once per instance. {@link #admit}
- * may be called from any thread; it hops onto this verticle's event loop.
+ * its own, with its own Redis connection, on the binds' own event loop (the instance's SMPP loop),
+ * deployed once per instance. A receipt is admitted where it was read, and its answer written there
+ * when Redis has it: no hop to another loop and back. {@link #admit} may also be called from any
+ * other thread; it then hops onto the SMPP loop.
  *
  * <p>Events are admitted in batches, as a webhook's are: those that reach the loop before it gets
  * to them go in one admission call and one ledger append per tenant (at most {@value #MAX_BATCH}),
@@ -33,6 +36,7 @@ public final class SmppIngestVerticle extends VerticleBase {
   static final int MAX_BATCH = 500;
 
   private final RedisBackend redis;
+  private final Context smppLoop;
   private final BiFunction<Context, PipelinedRedis, WebhookIngest> ingests;
   private PipelinedRedis connection;
   private volatile Context loop;
@@ -46,27 +50,41 @@ public final class SmppIngestVerticle extends VerticleBase {
   private record Waiting(Unhooked event, Promise<Void> done) {}
 
   /**
-   * @param ingests builds the verticle's ingest on its context and connection
+   * @param smppLoop the event-loop context of the SMPP binds, where admission runs
+   * @param ingests builds the ingest on that context and the connection
    */
   public SmppIngestVerticle(
-      RedisBackend redis, BiFunction<Context, PipelinedRedis, WebhookIngest> ingests) {
+      RedisBackend redis,
+      Context smppLoop,
+      BiFunction<Context, PipelinedRedis, WebhookIngest> ingests) {
     this.redis = redis;
+    this.smppLoop = smppLoop;
     this.ingests = ingests;
   }
 
   @Override
   public Future<?> start() {
-    connection = redis.pipelined();
-    ingest = ingests.apply(context, connection);
-    loop = context;
-    return Future.succeededFuture();
+    Promise<Void> started = Promise.promise();
+    smppLoop.runOnContext(
+        v -> {
+          connection = redis.pipelined();
+          ingest = ingests.apply(smppLoop, connection);
+          loop = smppLoop;
+          started.complete();
+        });
+    return started.future();
   }
 
   @Override
   public Future<?> stop() {
-    ingest = null;
-    flush(); // what is still waiting is refused: its SMSC delivers it again
-    return connection.close();
+    Promise<Void> stopped = Promise.promise();
+    smppLoop.runOnContext(
+        v -> {
+          ingest = null;
+          flush(); // what is still waiting is refused: its SMSC delivers it again
+          connection.close().onComplete(stopped);
+        });
+    return stopped.future();
   }
 
   /**
@@ -83,7 +101,11 @@ public final class SmppIngestVerticle extends VerticleBase {
     }
     Promise<Void> done = Promise.promise();
     Waiting w = new Waiting(new Unhooked(channel, event, alsoKnownAs), done);
-    on.runOnContext(v -> enqueue(w));
+    if (Vertx.currentContext() == on) {
+      enqueue(w);
+    } else {
+      on.runOnContext(v -> enqueue(w));
+    }
     // Admission has its own Redis deadlines; this one only keeps an SMSC from waiting forever for
     // its answer should the loop stop taking tasks (a failure is answered 0x64: redelivered).
     return done.future().timeout(ADMIT_DEADLINE_MS, TimeUnit.MILLISECONDS);

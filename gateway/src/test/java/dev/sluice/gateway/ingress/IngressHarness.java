@@ -105,6 +105,11 @@ public final class IngressHarness implements AutoCloseable {
     return settings.get("redis.keyPrefix");
   }
 
+  /** The gateway's own Vert.x (a test may make its event loops wait). */
+  public Vertx gatewayVertx() {
+    return gateway.vertx();
+  }
+
   /**
    * Starts another gateway instance on the same Redis and database (with its own port and the given
    * overrides); the caller closes it.

@@ -18,6 +18,7 @@ import dev.sluice.gateway.core.Provider;
 import dev.sluice.gateway.tenant.Channel;
 import dev.sluice.gateway.tenant.SmppAccount;
 import io.micrometer.core.instrument.Meter;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -55,6 +56,7 @@ public final class SmppConnector implements Connector {
   private static final Duration THROTTLE_BACKOFF = Duration.ofSeconds(1);
 
   private final Vertx vertx;
+  private final Context loop;
   private final SmppInbound inbound;
   private final SmppMetrics metrics;
   private final GatewayConfig.Smpp timers;
@@ -64,11 +66,16 @@ public final class SmppConnector implements Connector {
   private volatile boolean closed;
 
   /**
-   * @param inbound where receipts and mobile-originated messages go
+   * @param loop the event-loop context every bind runs on ({@link SmppLoop})
+   * @param inbound where receipts and mobile-originated messages go; called on {@code loop}
    */
   public SmppConnector(
-      Vertx vertx, SmppInbound inbound, SmppMetrics metrics, GatewayConfig.Smpp timers) {
-    this(vertx, inbound, metrics, timers, false);
+      Vertx vertx,
+      Context loop,
+      SmppInbound inbound,
+      SmppMetrics metrics,
+      GatewayConfig.Smpp timers) {
+    this(vertx, loop, inbound, metrics, timers, false);
   }
 
   /**
@@ -76,11 +83,13 @@ public final class SmppConnector implements Connector {
    */
   public SmppConnector(
       Vertx vertx,
+      Context loop,
       SmppInbound inbound,
       SmppMetrics metrics,
       GatewayConfig.Smpp timers,
       boolean trustAll) {
     this.vertx = vertx;
+    this.loop = loop;
     this.inbound = inbound;
     this.metrics = metrics;
     this.timers = timers;
@@ -285,7 +294,7 @@ public final class SmppConnector implements Connector {
     Link(Channel channel, SmppSettings settings) {
       this.channel = channel;
       this.settings = settings;
-      this.client = SmppClient.start(vertx, settings, this);
+      this.client = SmppClient.start(vertx, loop, settings, this);
       this.meters = metrics.register(channel.id(), client);
       LOG.info(
           "[tenant={}, channel={}] SMPP client started: {} bind(s) to {}:{}",

@@ -9,7 +9,9 @@ import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.MetricsText;
 import dev.sluice.gateway.testing.TestBackends;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -117,6 +120,42 @@ class SmppGatewayIT {
               assertThat(e.getString("providerMessageId")).isEqualTo(providerId);
               assertThat(e.getString("to")).isEqualTo(to);
             });
+  }
+
+  @Test
+  void aReceiptIsAnsweredWhileEveryOtherLoopOfTheGatewayIsBusy() throws Exception {
+    String to = number();
+    String id = send(to, "Answered on its own loop");
+    JsonObject sent = awaitStatus(id, "sent");
+    String providerId = sent.getString("providerMessageId");
+    String smscId = providerId.substring(providerId.indexOf(':') + 1);
+
+    // Every event loop of the gateway's Vert.x (HTTP, dispatch, delivery, the ledger writer) is
+    // made to wait; the binds and their admission have a loop of their own.
+    List<EventExecutor> loops = new ArrayList<>();
+    ((VertxInternal) h.gatewayVertx()).nettyEventLoopGroup().forEach(loops::add);
+    CountDownLatch busy = new CountDownLatch(loops.size());
+    CountDownLatch release = new CountDownLatch(1);
+    for (EventExecutor loop : loops) {
+      loop.execute(
+          () -> {
+            busy.countDown();
+            try {
+              release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+    }
+    try {
+      assertThat(busy.await(5, TimeUnit.SECONDS)).isTrue();
+      int status =
+          smsc.sendReceipt(smscId, "DELIVRD", ReceiptForm.TEXT, false).get(5, TimeUnit.SECONDS);
+      assertThat(status).isZero(); // answered, and durable: the ledger has it
+    } finally {
+      release.countDown();
+    }
+    awaitStatus(id, "delivered");
   }
 
   @Test

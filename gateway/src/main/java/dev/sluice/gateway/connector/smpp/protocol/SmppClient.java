@@ -1,10 +1,8 @@
 package dev.sluice.gateway.connector.smpp.protocol;
 
 import io.vertx.core.Context;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An SMPP 3.4 client (ESME) for one account: its binds, windows, keepalive and reconnects. Each
- * connection runs on an event-loop context of its own (see {@link SmppSession}); this object only
- * routes submits to a bound connection and hands deliver_sm up to the {@link SmppListener}.
+ * An SMPP 3.4 client (ESME) for one account: its binds, windows, keepalive and reconnects. Its
+ * connections run on the event-loop context it is given (see {@link SmppSession}); this object only
+ * routes submits to a bound connection and hands deliver_sm up to the {@link SmppListener}, on that
+ * context.
  */
 public final class SmppClient {
   private static final Logger LOG = LoggerFactory.getLogger(SmppClient.class);
@@ -31,42 +30,48 @@ public final class SmppClient {
   private final SmppListener listener;
   private final Reassembler reassembler;
   private final List<SmppSession> sessions = new CopyOnWriteArrayList<>();
-  private final List<String> deployments = new CopyOnWriteArrayList<>();
-  private final Future<Void> deployed;
+  private final Context context;
   private final AtomicInteger reference = new AtomicInteger();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final AtomicLong throttles = new AtomicLong();
   private volatile boolean closed;
   private int lastBindsUp = -1;
 
-  private SmppClient(Vertx vertx, SmppSettings settings, SmppListener listener) {
+  private SmppClient(Vertx vertx, Context context, SmppSettings settings, SmppListener listener) {
     this.vertx = vertx;
+    this.context = context;
     this.settings = settings;
     this.listener = listener;
     this.reassembler = new Reassembler(vertx, REASSEMBLY_TIMEOUT, this::handMessage);
     SmppSession.Owner owner = new Owner();
-    List<Future<String>> deploying = new ArrayList<>();
     for (int i = 0; i < settings.binds(); i++) {
       List<SmppSession.Role> roles =
           settings.bindMode() == BindMode.TRANSCEIVER
               ? List.of(SmppSession.Role.TRANSCEIVER)
               : List.of(SmppSession.Role.TRANSMITTER, SmppSession.Role.RECEIVER);
       for (SmppSession.Role role : roles) {
-        SmppSession session = new SmppSession(settings, role, owner, i);
+        SmppSession session = new SmppSession(vertx, context, settings, role, owner, i);
         sessions.add(session);
-        deploying.add(
-            vertx
-                .deployVerticle(
-                    session, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
-                .onSuccess(deployments::add));
+        context.runOnContext(v -> session.start());
       }
     }
-    deployed = Future.join(deploying).mapEmpty();
   }
 
-  /** Starts binding (binds connections) in the background; returns at once. */
+  /**
+   * Starts binding (binds connections) in the background on {@code context}, an event-loop context;
+   * returns at once.
+   */
+  public static SmppClient start(
+      Vertx vertx, Context context, SmppSettings settings, SmppListener listener) {
+    return new SmppClient(vertx, context, settings, listener);
+  }
+
+  /**
+   * {@link #start(Vertx, Context, SmppSettings, SmppListener)} on the caller's context, or a new
+   * event-loop context when the caller has none.
+   */
   public static SmppClient start(Vertx vertx, SmppSettings settings, SmppListener listener) {
-    return new SmppClient(vertx, settings, listener);
+    return start(vertx, vertx.getOrCreateContext(), settings, listener);
   }
 
   /**
@@ -151,16 +156,14 @@ public final class SmppClient {
   /** Unbinds every connection (waits for unbind_resp up to responseTimeout), stops reconnecting. */
   public Future<Void> close() {
     closed = true;
-    return deployed
-        .recover(e -> Future.succeededFuture())
-        .compose(
-            v -> {
-              List<Future<Void>> undeploying = new ArrayList<>();
-              for (String id : deployments) {
-                undeploying.add(vertx.undeploy(id).recover(e -> Future.succeededFuture()));
-              }
-              return Future.join(undeploying).<Void>mapEmpty();
-            });
+    List<Future<Void>> stopping = new ArrayList<>();
+    for (SmppSession session : sessions) {
+      Promise<Void> stopped = Promise.promise();
+      context.runOnContext(
+          v -> session.stop().recover(e -> Future.succeededFuture()).onComplete(stopped));
+      stopping.add(stopped.future());
+    }
+    return Future.join(stopping).mapEmpty();
   }
 
   // ---- inbound ----

@@ -1,8 +1,8 @@
 package dev.sluice.gateway.connector.smpp.protocol;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
@@ -20,11 +20,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One SMPP connection of an account: connect, bind, keep alive, reconnect, and the window of
- * outstanding requests. Deployed as a verticle so that it has an event-loop context of its own;
+ * outstanding requests. Runs on the event-loop context it is given (the instance's SMPP loop);
  * every field below is touched only on that context, except the volatile gauges read by {@link
  * SmppClient}. Other threads hand it work through {@link #submit}, which hops onto the context.
  */
-final class SmppSession extends VerticleBase {
+final class SmppSession {
   private static final Logger LOG = LoggerFactory.getLogger(SmppSession.class);
   private static final int INTERFACE_VERSION = 0x34;
   private static final Duration MAX_THROTTLE_PAUSE = Duration.ofSeconds(16);
@@ -81,6 +81,8 @@ final class SmppSession extends VerticleBase {
     }
   }
 
+  private final Vertx vertx;
+  private final Context context;
   private final SmppSettings settings;
   private final Role role;
   private final Owner owner;
@@ -106,7 +108,13 @@ final class SmppSession extends VerticleBase {
   private volatile boolean submittable;
   private volatile int windowInUse;
 
-  SmppSession(SmppSettings settings, Role role, Owner owner, int index) {
+  /**
+   * @param context the event-loop context the connection runs on
+   */
+  SmppSession(
+      Vertx vertx, Context context, SmppSettings settings, Role role, Owner owner, int index) {
+    this.vertx = vertx;
+    this.context = context;
     this.settings = settings;
     this.role = role;
     this.owner = owner;
@@ -122,8 +130,8 @@ final class SmppSession extends VerticleBase {
             + index;
   }
 
-  @Override
-  public Future<?> start() {
+  /** Connects and binds in the background; to be called on the session's context. */
+  void start() {
     NetClientOptions options =
         new NetClientOptions()
             .setConnectTimeout(
@@ -137,12 +145,13 @@ final class SmppSession extends VerticleBase {
     }
     client = vertx.createNetClient(options);
     connect();
-    return Future.succeededFuture();
   }
 
-  /** Unbinds (after the outstanding submits are answered or time out), then closes. */
-  @Override
-  public Future<?> stop() {
+  /**
+   * Unbinds (after the outstanding submits are answered or time out), then closes; to be called on
+   * the session's context.
+   */
+  Future<Void> stop() {
     stopping = true;
     vertx.cancelTimer(reconnectTimer);
     vertx.cancelTimer(keepAliveTimer);
