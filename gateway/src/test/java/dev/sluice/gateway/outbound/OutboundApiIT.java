@@ -179,12 +179,22 @@ class OutboundApiIT {
     Fixture f = fixture(h);
     Fixture other = fixture(h);
     String otherId = accepted(post(other.key(), text(other.whatsapp, PHONE, "not yours")));
-    List<String> ids = new ArrayList<>(); // oldest first
-    ids.add(accepted(post(f.key(), text(f.whatsapp, PHONE, "one"))));
-    ids.add(accepted(post(f.key(), text(f.twilio, "+14155552671", "two"))));
-    ids.add(accepted(post(f.key(), text(f.whatsapp, "+14155552671", "three"))));
-    ids.add(accepted(post(f.key(), text(f.telegram, "@sluice_news", "four"))));
-    ids.add(accepted(post(f.key(), text(f.whatsapp, PHONE, "five"))));
+    // Oldest first, each in a later millisecond than the one before: createdAt is shown, and
+    // since/until read, to the millisecond.
+    List<String> ids = new ArrayList<>();
+    for (JsonObject m :
+        List.of(
+            text(f.whatsapp, PHONE, "one"),
+            text(f.twilio, "+14155552671", "two"),
+            text(f.whatsapp, "+14155552671", "three"),
+            text(f.telegram, "@sluice_news", "four"),
+            text(f.whatsapp, PHONE, "five"))) {
+      ids.add(accepted(post(f.key(), m)));
+      long now = System.currentTimeMillis();
+      while (System.currentTimeMillis() == now) {
+        Thread.onSpinWait();
+      }
+    }
     for (String id : ids) {
       awaitMessage(f.key(), id);
     }
