@@ -45,6 +45,15 @@ public final class LedgerWriter extends VerticleBase {
   static final int BATCH = 100;
 
   static final long BLOCK_MS = 200;
+
+  /**
+   * How long the writer waits before its next read after a batch that was not full: the stream had
+   * no backlog, and what arrives meanwhile goes in one transaction instead of a transaction per
+   * read (each commit flushes PostgreSQL's WAL). A status shows in the history up to this much
+   * later; a backlog is read without waiting.
+   */
+  static final long LINGER_MS = 50;
+
   static final long RETRY_MS = 1_000;
 
   /** How often the dead lane's length is read for {@code sluice_ledger_dead_entries}. */
@@ -124,7 +133,7 @@ public final class LedgerWriter extends VerticleBase {
       read = read();
     }
     cycle =
-        read.compose(this::write)
+        read.compose(entries -> write(entries).map(entries.size()))
             .onComplete(
                 ar -> {
                   if (stopped) {
@@ -142,6 +151,8 @@ public final class LedgerWriter extends VerticleBase {
                             ? stream.createGroup()
                             : Future.succeededFuture();
                     group.onComplete(g -> vertx.setTimer(RETRY_MS, id -> next()));
+                  } else if (ar.result() > 0 && ar.result() < BATCH) {
+                    vertx.setTimer(LINGER_MS, id -> next());
                   } else {
                     vertx.runOnContext(v -> next());
                   }

@@ -18,6 +18,7 @@ import io.vertx.sqlclient.Pool;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -194,6 +195,25 @@ class LedgerWriterIT {
     return lines.stream()
         .findFirst()
         .map(l -> Double.parseDouble(l.substring(series.length() + 1)));
+  }
+
+  @Test
+  void eventsTricklingInShareTransactions() throws Exception {
+    double before = sample(metrics(), "sluice_ledger_batch_size_events_count").orElseThrow();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      String id = UUID.randomUUID().toString();
+      ids.add(id);
+      append(List.of(event(id, MessageStatus.ACCEPTED, 1_700_000_000_000L + i, null)));
+      TimeUnit.MILLISECONDS.sleep(10); // a trickle: one entry every 10 ms
+    }
+    ids.forEach(id -> message(id, "accepted"));
+
+    // 40 entries over 0.4 s: a transaction per read would be about 40; waiting a little after a
+    // batch that was not full gathers them into a handful.
+    double batches =
+        sample(metrics(), "sluice_ledger_batch_size_events_count").orElseThrow() - before;
+    assertThat(batches).isBetween(1.0, 15.0);
   }
 
   @Test
