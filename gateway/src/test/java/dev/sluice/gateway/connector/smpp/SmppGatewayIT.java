@@ -354,8 +354,13 @@ class SmppGatewayIT {
               == 1.0;
         });
     for (String id : ids) {
-      JsonObject m = message(id);
-      assertThat(m.getString("status")).isIn("accepted", "queued");
+      // Its history reaches PostgreSQL a moment after it is accepted: wait for it, then look.
+      JsonObject[] m = new JsonObject[1];
+      Await.until(
+          "message " + id + " in the history",
+          WAIT,
+          () -> (m[0] = message(id)).containsKey("status"));
+      assertThat(m[0].getString("status")).isIn("accepted", "queued");
     }
     h.admin(
         io.vertx.core.http.HttpMethod.DELETE,
