@@ -115,6 +115,9 @@ class StartupIT {
     int port = FreePorts.find();
     Path config = dir.resolve("gw.yaml");
     Files.writeString(config, "http:\n  host: 127.0.0.1\n  port: " + port + "\n");
+    // Its output goes to a file: a pipe nobody reads until the end fills up, and a gateway whose
+    // logging blocks answers nothing.
+    Path log = Files.createTempFile(dir, "gateway", ".log");
     Process gateway =
         start(
             config,
@@ -122,7 +125,8 @@ class StartupIT {
                 "SLUICE_REDIS_URL", TestBackends.redisUrl(),
                 "SLUICE_REDIS_TYPE", TestBackends.redisSettings().get("redis.type"),
                 "SLUICE_REDIS_KEY_PREFIX", TestGateways.keyPrefix(DB),
-                "SLUICE_PG_URL", TestGateways.pgUrl(DB)));
+                "SLUICE_PG_URL", TestGateways.pgUrl(DB)),
+            log);
     try {
       awaitAccepting(port, gateway);
 
@@ -153,8 +157,7 @@ class StartupIT {
 
       assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(gateway.exitValue()).isIn(0, 143);
-      String log = new String(gateway.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(log).contains("shutting down").contains("stopped");
+      assertThat(Files.readString(log)).contains("shutting down").contains("stopped");
     } finally {
       gateway.destroyForcibly();
     }
@@ -179,12 +182,10 @@ class StartupIT {
     return new Result(p.exitValue(), out);
   }
 
-  /** Runs Main in a child JVM on the test class path, with only the given SLUICE_* variables. */
-  private static Process start(Path config, Map<String, String> env) throws Exception {
-    return start(config, env, null);
-  }
-
-  /** As {@link #start(Path, Map)}, with the output going to {@code log} when it is not null. */
+  /**
+   * Runs Main in a child JVM on the test class path, with only the given SLUICE_* variables, its
+   * output going to {@code log}.
+   */
   private static Process start(Path config, Map<String, String> env, Path log) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>();
@@ -197,9 +198,7 @@ class StartupIT {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("SLUICE_"));
     pb.environment().putAll(env);
-    if (log != null) {
-      pb.redirectOutput(log.toFile());
-    }
+    pb.redirectOutput(log.toFile());
     return pb.start();
   }
 
