@@ -466,16 +466,9 @@ public final class OutboundStore {
    * @return per message, 0 when it may go now, else the milliseconds to wait
    */
   public Future<List<Long>> paceMany(String channelId, Rates rates, List<String> recipientHashes) {
-    String tag = channelTag(channelId);
-    Request call =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_pace_many")
-            .arg(1 + recipientHashes.size())
-            .arg(tag + ":rate");
-    for (String hash : recipientHashes) {
-      call.arg(recipientPacing(tag, hash));
-    }
-    return redis.send(rateArgs(call, rates)).map(OutboundStore::longs);
+    return redis
+        .send(paceCall("sluice_pace_many", channelId, rates, recipientHashes))
+        .map(OutboundStore::longs);
   }
 
   /**
@@ -488,16 +481,21 @@ public final class OutboundStore {
    */
   public Future<List<Long>> paceReserving(
       String channelId, Rates rates, List<String> recipientHashes, long horizonMs) {
+    return redis
+        .send(paceCall("sluice_pace_reserve", channelId, rates, recipientHashes).arg(horizonMs))
+        .map(OutboundStore::longs);
+  }
+
+  /** A pacing function's call: the sender's state, each recipient's, then the rates. */
+  private Request paceCall(
+      String function, String channelId, Rates rates, List<String> recipientHashes) {
     String tag = channelTag(channelId);
     Request call =
-        Request.cmd(Command.FCALL)
-            .arg("sluice_pace_reserve")
-            .arg(1 + recipientHashes.size())
-            .arg(tag + ":rate");
+        Request.cmd(Command.FCALL).arg(function).arg(1 + recipientHashes.size()).arg(tag + ":rate");
     for (String hash : recipientHashes) {
       call.arg(recipientPacing(tag, hash));
     }
-    return redis.send(rateArgs(call, rates).arg(horizonMs)).map(OutboundStore::longs);
+    return rateArgs(call, rates);
   }
 
   private static List<Long> longs(Response reply) {
