@@ -539,13 +539,19 @@ public final class Dispatcher extends VerticleBase {
       // Together at the last of their turns: none goes before its own.
       calls.add(after(lastTurn).compose(v -> sendBooked(connector, booked)));
     }
+    return joined(done, calls);
+  }
+
+  /** The outcomes already known, then every call's, once all calls are over. */
+  private static Future<List<Outcome>> joined(
+      List<Outcome> known, List<Future<List<Outcome>>> calls) {
     return Future.all(calls)
         .map(
             all -> {
               for (Future<List<Outcome>> call : calls) {
-                done.addAll(call.result());
+                known.addAll(call.result());
               }
-              return done;
+              return known;
             });
   }
 
@@ -570,14 +576,7 @@ public final class Dispatcher extends VerticleBase {
     }
     List<Future<List<Outcome>>> calls = new ArrayList<>();
     batches(connector, go, calls);
-    return Future.all(calls)
-        .map(
-            all -> {
-              for (Future<List<Outcome>> call : calls) {
-                held.addAll(call.result());
-              }
-              return held;
-            });
+    return joined(held, calls);
   }
 
   private Future<List<Outcome>> sendMany(Connector connector, List<Ready> batch) {

@@ -956,21 +956,7 @@ class DispatchIT {
                 .put("perRecipientPerMinute", 600)
                 .put("recipientBurst", 10));
     Line reply = line("reply", null);
-    JsonArray batch = new JsonArray();
-    for (int i = 0; i < 400; i++) {
-      batch.add(
-          new JsonObject()
-              .put("channel", flood.channel())
-              .put("to", "+4915113" + String.format("%06d", i))
-              .put("text", "campaign " + i));
-    }
-    HttpResponse<Buffer> r =
-        h.client
-            .post("/v1/messages/batch")
-            .putHeader("Authorization", "Bearer " + flood.tenant().apiKey())
-            .sendJsonObject(new JsonObject().put("messages", batch))
-            .await();
-    assertThat(r.statusCode()).isEqualTo(200);
+    postBatch(flood, "+4915113", 400, "campaign ");
     Await.until(
         "the flood's first send", WAIT, () -> !fake.callsFor(flood.phoneNumberId()).isEmpty());
 
@@ -993,22 +979,8 @@ class DispatchIT {
                 .put("perRecipientPerMinute", 600)
                 .put("recipientBurst", 10));
     int n = 40;
-    JsonArray batch = new JsonArray();
-    for (int i = 0; i < n; i++) {
-      batch.add(
-          new JsonObject()
-              .put("channel", paced.channel())
-              .put("to", "+4915114" + String.format("%06d", i))
-              .put("text", "paced " + i));
-    }
     double before = pacedCount();
-    HttpResponse<Buffer> r =
-        h.client
-            .post("/v1/messages/batch")
-            .putHeader("Authorization", "Bearer " + paced.tenant().apiKey())
-            .sendJsonObject(new JsonObject().put("messages", batch))
-            .await();
-    assertThat(r.statusCode()).isEqualTo(200);
+    postBatch(paced, "+4915114", n, "paced ");
     Await.until(
         "all " + n + " paced messages sent",
         WAIT,
@@ -1018,6 +990,25 @@ class DispatchIT {
     // gets a turn of its own (booked up to a second ahead) or is looked at again when it is due:
     // about once each (47 here), not on every pull of every partition meanwhile (595 before).
     assertThat(pacedCount() - before).isLessThanOrEqualTo(2.0 * n);
+  }
+
+  /** Posts {@code n} texts on the line's channel in one batch request, to prefix + 000000.. */
+  private static void postBatch(Line line, String prefix, int n, String text) {
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      batch.add(
+          new JsonObject()
+              .put("channel", line.channel())
+              .put("to", prefix + String.format("%06d", i))
+              .put("text", text + i));
+    }
+    HttpResponse<Buffer> r =
+        h.client
+            .post("/v1/messages/batch")
+            .putHeader("Authorization", "Bearer " + line.tenant().apiKey())
+            .sendJsonObject(new JsonObject().put("messages", batch))
+            .await();
+    assertThat(r.statusCode()).isEqualTo(200);
   }
 
   /** sluice_dispatch_paced_total for WhatsApp, as the gateway exports it. */
