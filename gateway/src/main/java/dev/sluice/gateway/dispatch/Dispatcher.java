@@ -337,12 +337,10 @@ public final class Dispatcher extends VerticleBase {
             List.of(new Outcome(p, Action.DEAD, 0, null, null, null, "", p.payload())), 1);
         continue;
       }
-      if (m.campaignId() != null || m.window() != null) {
-        Outcome held = hold(p, m);
-        if (held != null) {
-          recorder.offer(List.of(held), 1);
-          continue;
-        }
+      Outcome held = held(p, m);
+      if (held != null) {
+        recorder.offer(List.of(held), 1);
+        continue;
       }
       Optional<Channel> found = directory.channel(m.channelId());
       if (found.isEmpty()) {
@@ -462,7 +460,13 @@ public final class Dispatcher extends VerticleBase {
     }
     if (pace > 0) {
       metrics.paced(ready.m().provider());
-      return after(pace).compose(v -> attemptNow(connector, ready));
+      return after(pace)
+          .compose(
+              v -> {
+                // A hold that came up while it waited for its turn (a campaign paused) still holds.
+                Outcome held = held(ready.p(), ready.m());
+                return held != null ? Future.succeededFuture(held) : attemptNow(connector, ready);
+              });
     }
     return attemptNow(connector, ready);
   }
@@ -475,23 +479,18 @@ public final class Dispatcher extends VerticleBase {
   }
 
   /**
-   * What a message whose turn was booked must do at that turn instead of going (a campaign paused
-   * or cancelled meanwhile), or {@code null} when it may go.
+   * {@link #hold} for a message of a campaign or with a send window; {@code null} (two null checks)
+   * for any other.
    */
-  private Outcome heldAtTurn(Ready ready) {
-    QueuedMessage m = ready.m();
-    return m.campaignId() != null || m.window() != null ? hold(ready.p(), m) : null;
+  private Outcome held(Pulled p, QueuedMessage m) {
+    return m.campaignId() != null || m.window() != null ? hold(p, m) : null;
   }
 
-  /** Sends one message unless its breaker is open, or a hold came up while it waited its turn. */
+  /** Sends one message unless its breaker is open. */
   private Future<Outcome> attemptNow(Connector connector, Ready ready) {
     Pulled p = ready.p();
     QueuedMessage m = ready.m();
     long now = clock.millis();
-    Outcome held = heldAtTurn(ready);
-    if (held != null) {
-      return Future.succeededFuture(held);
-    }
     CircuitBreaker breaker = breakers.forChannel(ready.channel().id());
     if (!breaker.tryAcquirePermission()) {
       metrics.heldByBreaker(m.provider());
@@ -567,7 +566,7 @@ public final class Dispatcher extends VerticleBase {
     List<Outcome> held = new ArrayList<>();
     List<Ready> go = new ArrayList<>(booked.size());
     for (Ready ready : booked) {
-      Outcome h = heldAtTurn(ready);
+      Outcome h = held(ready.p(), ready.m());
       if (h != null) {
         held.add(h);
       } else {
