@@ -10,6 +10,7 @@ import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FakeProvider;
 import dev.sluice.gateway.testing.FakeProvider.Call;
+import dev.sluice.gateway.testing.RunsAlone;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and resume, cancel, and refusals that leave nothing behind.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
+@RunsAlone
 class CampaignIT {
   private static final String SECRET = "meta-app-secret-campaign";
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -527,7 +529,9 @@ class CampaignIT {
     String id =
         createCsv(busy, settings(busy, "bulk"), csv.toString()).bodyAsJsonObject().getString("id");
     Await.until("the campaign to fill its queue", WAIT, () -> callsOf(busy).size() >= 50);
-    assertThat(campaign(busy, id).getJsonObject("counts").getLong("queued")).isGreaterThan(500);
+    // Hundreds queued (how many the loader has written by now varies): seconds of sending at 100/s.
+    assertThat(campaign(busy, id).getJsonObject("counts").getLong("queued"))
+        .isGreaterThanOrEqualTo(300);
 
     long sentAt = System.currentTimeMillis();
     assertThat(

@@ -9,6 +9,7 @@ import dev.sluice.gateway.testing.FakeProvider;
 import dev.sluice.gateway.testing.FakeProvider.Call;
 import dev.sluice.gateway.testing.FakeProvider.Reply;
 import dev.sluice.gateway.testing.MetricsText;
+import dev.sluice.gateway.testing.RunsAlone;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
  * recipient) is not; and a campaign with too many failures pauses itself.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@RunsAlone
 class CampaignRetryIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
 

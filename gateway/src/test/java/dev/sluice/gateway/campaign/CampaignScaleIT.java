@@ -7,6 +7,7 @@ import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FakeProvider;
 import dev.sluice.gateway.testing.FakeProvider.Call;
+import dev.sluice.gateway.testing.RunsAlone;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * about volume, which the cluster pass would only repeat more slowly.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@RunsAlone
 class CampaignScaleIT {
   private static final int ROWS = 100_000;
 

@@ -8,6 +8,7 @@ import dev.sluice.gateway.ingress.IngressHarness;
 import dev.sluice.gateway.ingress.IngressHarness.Tenant;
 import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FakeProvider;
+import dev.sluice.gateway.testing.RunsAlone;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Timeout;
  * sets, and a due time ahead of it would hold the campaign back for real.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@RunsAlone
 class CampaignWindowIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
 

@@ -25,6 +25,7 @@ import dev.sluice.gateway.redis.RedisCommands;
 import dev.sluice.gateway.testing.Await;
 import dev.sluice.gateway.testing.FakeProvider;
 import dev.sluice.gateway.testing.FakeProvider.Reply;
+import dev.sluice.gateway.testing.RunsAlone;
 import dev.sluice.gateway.testing.TestBackends;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -64,6 +65,7 @@ import org.junit.jupiter.api.Timeout;
  * its expansion does (the queue's own function, then the work set), since no API queues them yet.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@RunsAlone
 class HoldsIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final int PARTITIONS = 16;
