@@ -81,6 +81,22 @@ tree_jiffies() {
   busy_jiffies
 }
 
+# thread_jiffies PID: the CPU time (jiffies) of each of the process's threads, summed by name with
+# digits as '#' ("vert.x-eventloop-thread-#", "sluice-smpp-#-#"), one "name jiffies" a line.
+thread_jiffies() {
+  for t in /proc/"$1"/task/[0-9]*; do
+    printf '%s\t%s\n' "$(tr -d '\n' <"$t/comm" 2>/dev/null | tr '0-9' '#' | tr ' ' '_')" \
+      "$(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{ print $12 + $13 }')"
+  done | awk -F'\t' '$2 != "" { j[$1] += $2 } END { for (n in j) print n, j[n] }' | sort
+}
+
+# thread_split BEFORE AFTER HZ: what each thread name used between two thread_jiffies readings,
+# CPU-s, busiest first (threads that ended in between are not counted).
+thread_split() {
+  awk -v hz="$3" 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > 0) printf "%s %.2f\n", $1, d / hz }' \
+    "$1" "$2" | sort -k2 -rn
+}
+
 # gen_numbers PREFIX N TAG: PREFIX.numbers, N distinct valid US numbers (digits, country code 1,
 # no '+'), the same for the same TAG (python3).
 gen_numbers() {

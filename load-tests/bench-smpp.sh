@@ -45,6 +45,9 @@
 #   N=50000 ROUNDS=3 WARMUP_N=100000           messages per run; rounds; Sluice's warm-up messages
 #   WINDOW=50 TPS=50000 BINDS=1                 per-bind window (the simulator's receipts in flight:
 #                                               WINDOW × BINDS), TPS of the account, binds per side
+#   BURST=10 (50000 without TPS)                Sluice's limits.outbound.burst: messages beyond the
+#                                               TPS it may send at once (10, the gateway's SMPP
+#                                               default; Kannel's `throughput` has no burst)
 #   BATCH=100 CONCURRENCY=8                     Sluice's batch size; requests in flight (both sides)
 #   KANNEL_RECIPIENTS=1 KANNEL_MULTI=100        numbers per sendsms request (side kannel), and of the
 #                                               side kannel-multi (0: not run)
@@ -58,6 +61,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
 N=${N:-50000}
+# Unpaced (no TPS given): no burst limit either; at a given TPS, the gateway's SMPP default burst.
+BURST=${BURST:-$([ -n "${TPS:-}" ] && echo 10 || echo 50000)}
 ROUNDS=${ROUNDS:-3}
 WARMUP_N=${WARMUP_N:-100000}
 WINDOW=${WINDOW:-50}
@@ -227,7 +232,7 @@ if side sluice; then
  "credentials": {"systemId": "$SYSTEM_ID", "password": "$SMPP_PASSWORD"},
  "smpp": {"host": "127.0.0.1", "port": $smsc_port, "bindMode": "transceiver", "binds": $BINDS,
           "windowSize": $WINDOW, "sourceAddress": {"address": "$SENDER"}},
- "limits": {"outbound": {"perSecond": $TPS, "burst": $TPS,
+ "limits": {"outbound": {"perSecond": $TPS, "burst": $BURST,
                          "perRecipientPerMinute": 1000000, "recipientBurst": 10000}}}
 JSON
   )" >"$OUT/channel.json"
@@ -335,6 +340,7 @@ sluice_run() {
   pg_own=$(pg_own_pids)
   log "$name: Sluice, $want messages, $BATCH per batch request, $CONCURRENCY in flight (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   redis-cli -p "$redis_port" config resetstat >/dev/null
+  thread_jiffies "$gw_pid" >"$OUT/$name.threads0"
   g0=$(self_children_jiffies); r0=$(cpu_reading); t0=$(now_s)
   curl -s --parallel --parallel-max "$CONCURRENCY" -K "$OUT/$name.curl" >"$OUT/$name.codes" 2>"$OUT/$name.curl.err" ||
     log "$name: curl failed ($OUT/$name.curl.err)"
@@ -343,6 +349,10 @@ sluice_run() {
   POLL_S=1 wait_count "$want" "$SETTLE_S" "$name: delivered in the ledger" delivered_in_ledger "$t0" || true
   wait_idle gw redis pgown
   t2=$(now_s); r1=$(cpu_reading)
+  # The gateway's CPU by thread (event loops, the SMPP loop, GC, JIT…): NAME.threads.
+  thread_jiffies "$gw_pid" >"$OUT/$name.threads1"
+  thread_split "$OUT/$name.threads0" "$OUT/$name.threads1" "$CLK" >"$OUT/$name.threads"
+  rm -f "$OUT/$name.threads0" "$OUT/$name.threads1"
   # What Redis spent its time on in this run (commands, calls, µs): NAME.commandstats.
   redis-cli -p "$redis_port" info commandstats | tr -d '\r' | grep '^cmdstat' >"$OUT/$name.commandstats" || true
   non2xx=$({ grep -cv '^200$' "$OUT/$name.codes" || true; })
@@ -487,7 +497,7 @@ summarise | tee "$OUT/smpp.md"
   echo "kannel: $(dpkg-query -W -f='${Version}' kannel 2>/dev/null) (store-type file, store-dump-freq 1, dlr-storage internal, dlr-mask 31)"
   echo "curl: $(curl --version | head -1 | cut -d' ' -f2)"
   echo "gateway: $GATEWAY_JAR, JVM options: -XX:+ExitOnOutOfMemoryError $GATEWAY_JAVA_OPTS"
-  echo "load: SIDES=\"$SIDES\" N=$N ROUNDS=$ROUNDS WARMUP_N=$WARMUP_N WINDOW=$WINDOW TPS=$TPS BINDS=$BINDS BATCH=$BATCH" \
+  echo "load: SIDES=\"$SIDES\" N=$N ROUNDS=$ROUNDS WARMUP_N=$WARMUP_N WINDOW=$WINDOW TPS=$TPS BURST=$BURST BINDS=$BINDS BATCH=$BATCH" \
     "CONCURRENCY=$CONCURRENCY KANNEL_RECIPIENTS=$KANNEL_RECIPIENTS KANNEL_MULTI=$KANNEL_MULTI RECEIPT_DELAY_MS=$RECEIPT_DELAY_MS"
 } >"$OUT/environment.txt"
 echo

@@ -1,5 +1,6 @@
 package dev.sluice.loadtest.smsc;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -24,6 +26,8 @@ import org.HdrHistogram.Histogram;
  * thread-safe.
  */
 final class SmscRound {
+  private static final int TIMELINE_SECONDS = 600;
+
   final String name;
   private final long startNanos = System.nanoTime();
   private final long startEpochMs = System.currentTimeMillis();
@@ -37,6 +41,14 @@ final class SmscRound {
   private final LongAccumulator lastAckNanos = new LongAccumulator(Math::max, Long.MIN_VALUE);
   private final Histogram latencyUs = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
   private final Histogram answerUs = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
+
+  /** Per second of the round (by acknowledgement time): receipts acknowledged, slowest answer. */
+  private final AtomicLongArray ackedPerSecond = new AtomicLongArray(TIMELINE_SECONDS);
+
+  private final AtomicLongArray answerUsPerSecond = new AtomicLongArray(TIMELINE_SECONDS);
+
+  private final AtomicLongArray slowestAnswerUs = new AtomicLongArray(TIMELINE_SECONDS);
+  private final AtomicLongArray slowestReceiptUs = new AtomicLongArray(TIMELINE_SECONDS);
 
   SmscRound(String name, int capacity) {
     this.name = name;
@@ -68,6 +80,13 @@ final class SmscRound {
     lastAckNanos.accumulate(now - startNanos);
     record(latencyUs, now - submittedNanos);
     record(answerUs, now - sentNanos);
+    int second = (int) ((now - startNanos) / 1_000_000_000L);
+    if (second < TIMELINE_SECONDS) {
+      ackedPerSecond.incrementAndGet(second);
+      answerUsPerSecond.addAndGet(second, (now - sentNanos) / 1000);
+      slowestAnswerUs.accumulateAndGet(second, (now - sentNanos) / 1000, Math::max);
+      slowestReceiptUs.accumulateAndGet(second, (now - submittedNanos) / 1000, Math::max);
+    }
   }
 
   private static void record(Histogram h, long nanos) {
@@ -117,6 +136,7 @@ final class SmscRound {
             .put("answerP50Ms", percentileMs(answerUs, 50))
             .put("answerP99Ms", percentileMs(answerUs, 99))
             .put("answerMaxMs", answerUs.getMaxValue() / 1000.0);
+    s.put("timeline", timeline(t));
     if (n > 0) {
       int lo = (int) (n * 0.1);
       int hi = Math.max(lo, (int) (n * 0.9) - 1);
@@ -145,6 +165,39 @@ final class SmscRound {
     Files.writeString(Path.of(out + ".destinations"), lines);
     Files.writeString(Path.of(out + ".json"), s.encodePrettily());
     return s;
+  }
+
+  /**
+   * Second by second from the round's start, up to the last second with a submit or a receipt:
+   * submits received, receipts acknowledged, their mean and slowest answer (ms) and their slowest
+   * submit → receipt latency (ms).
+   */
+  private JsonArray timeline(long[] sortedSubmitNanos) {
+    long[] submitted = new long[TIMELINE_SECONDS];
+    for (long t : sortedSubmitNanos) {
+      int second = (int) (t / 1_000_000_000L);
+      if (second < TIMELINE_SECONDS) {
+        submitted[second]++;
+      }
+    }
+    int last = -1;
+    for (int i = 0; i < TIMELINE_SECONDS; i++) {
+      if (ackedPerSecond.get(i) > 0 || submitted[i] > 0) {
+        last = i;
+      }
+    }
+    JsonArray seconds = new JsonArray();
+    for (int i = 0; i <= last; i++) {
+      long acked = ackedPerSecond.get(i);
+      seconds.add(
+          new JsonObject()
+              .put("submits", submitted[i])
+              .put("receiptsAcked", acked)
+              .put("answerMeanMs", acked == 0 ? 0 : answerUsPerSecond.get(i) / 1000.0 / acked)
+              .put("answerMaxMs", slowestAnswerUs.get(i) / 1000.0)
+              .put("receiptMaxMs", slowestReceiptUs.get(i) / 1000.0));
+    }
+    return seconds;
   }
 
   private static double percentileMs(Histogram h, double p) {
