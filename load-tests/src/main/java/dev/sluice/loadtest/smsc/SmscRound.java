@@ -42,11 +42,10 @@ final class SmscRound {
   private final Histogram latencyUs = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
   private final Histogram answerUs = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
 
-  /** Per second of the round (by acknowledgement time): receipts acknowledged, slowest answer. */
+  // Per second of the round, by acknowledgement time: receipts acknowledged, their answers' sum
+  // and slowest (µs), their slowest submit → acknowledgement (µs). See timeline().
   private final AtomicLongArray ackedPerSecond = new AtomicLongArray(TIMELINE_SECONDS);
-
   private final AtomicLongArray answerUsPerSecond = new AtomicLongArray(TIMELINE_SECONDS);
-
   private final AtomicLongArray slowestAnswerUs = new AtomicLongArray(TIMELINE_SECONDS);
   private final AtomicLongArray slowestReceiptUs = new AtomicLongArray(TIMELINE_SECONDS);
 

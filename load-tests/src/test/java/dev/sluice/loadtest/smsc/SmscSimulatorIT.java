@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.loadtest.Args;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -105,6 +106,17 @@ class SmscSimulatorIT {
     assertThat(summary.getLong("unexpected")).isZero();
     assertThat(summary.getLong("receiptsSent")).isEqualTo(3);
     assertThat(summary.getLong("receiptsFailed")).isZero();
+    // Second by second: every submit counted once, in the seconds since the round began.
+    JsonArray timeline = summary.getJsonArray("timeline");
+    long submitsInTimeline = 0;
+    for (int i = 0; i < timeline.size(); i++) {
+      JsonObject second = timeline.getJsonObject(i);
+      assertThat(second.fieldNames())
+          .containsExactlyInAnyOrder(
+              "submits", "receiptsAcked", "answerMeanMs", "answerMaxMs", "receiptMaxMs");
+      submitsInTimeline += second.getLong("submits");
+    }
+    assertThat(submitsInTimeline).isEqualTo(3);
     assertThat(Files.readAllLines(dir.resolve("test.destinations")))
         .containsExactlyInAnyOrder("12025550001 1", "12025550002 2");
   }
