@@ -355,6 +355,8 @@ sluice_run() {
   rm -f "$OUT/$name.threads0" "$OUT/$name.threads1"
   # What Redis spent its time on in this run (commands, calls, µs): NAME.commandstats.
   redis-cli -p "$redis_port" info commandstats | tr -d '\r' | grep '^cmdstat' >"$OUT/$name.commandstats" || true
+  # The gateway's SMPP meters at the end of the run (cumulative since it started): NAME.smpp-metrics.
+  curl -s "$gw/metrics" | grep '^sluice_smpp_' >"$OUT/$name.smpp-metrics" || true
   non2xx=$({ grep -cv '^200$' "$OUT/$name.codes" || true; })
   errors=$({ cat "$OUT/$name.d"/*.out 2>/dev/null || true; } | { grep -o '"error"' || true; } | wc -l)
   curl -s -X POST "$ctl/summary?out=$OUT/$name.smsc&expect=$OUT/$name.numbers" >/dev/null

@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code sluice_smpp_*} meters: per channel its binds up, window in use and throttle answers
- * (tag {@code channel}); submit latency by outcome; receipts by state. No address is ever a tag.
- * Created once per gateway; thread-safe.
+ * The {@code sluice_smpp_*} meters: per channel its binds up, window in use, throttle answers,
+ * deliveries awaiting their answer and submit holds (tag {@code channel}); submit latency by
+ * outcome; receipts by state. No address is ever a tag. Created once per gateway; thread-safe.
  */
 public final class SmppMetrics {
   /** Receipt states of SMPP 3.4 (appendix B); anything else is counted as {@code other}. */
@@ -71,6 +71,15 @@ public final class SmppMetrics {
             .register(registry),
         FunctionCounter.builder("sluice.smpp.throttles", client, SmppClient::throttles)
             .description("Answers 0x58 ESME_RTHROTTLED and 0x14 ESME_RMSGQFUL")
+            .tag("channel", channelId)
+            .register(registry),
+        Gauge.builder("sluice.smpp.deliveries.open", client, SmppClient::deliveriesOpen)
+            .description(
+                "deliver_sm received and not yet answered, over all binds, on this instance")
+            .tag("channel", channelId)
+            .register(registry),
+        FunctionCounter.builder("sluice.smpp.submit.holds", client, SmppClient::submitHolds)
+            .description("Times new submits waited for a window's worth of unanswered deliver_sm")
             .tag("channel", channelId)
             .register(registry));
   }

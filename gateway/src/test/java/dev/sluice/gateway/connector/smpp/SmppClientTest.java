@@ -375,6 +375,60 @@ class SmppClientTest {
   }
 
   @Test
+  void deliveriesBackedUpToTheWindowLetOneSubmitThroughPerAnswer() {
+    SmppClient client = bound(settings(1, 3));
+    String id = client.submit(PHONE, "before").await().messageIds().get(0);
+    List<Promise<Void>> stores = new CopyOnWriteArrayList<>();
+    listener.answer =
+        x -> {
+          Promise<Void> stored = Promise.promise();
+          stores.add(stored);
+          return stored.future();
+        };
+    List<CompletableFuture<Integer>> receipts = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      receipts.add(smsc.sendReceipt(id, "DELIVRD", SmscSimulator.ReceiptForm.BOTH, false));
+    }
+    Await.until("a window of deliveries unanswered", WAIT, () -> stores.size() == 3);
+    assertThat(client.deliveriesOpen()).isEqualTo(3);
+    assertThat(client.submitHolds()).isEqualTo(1);
+
+    List<Future<SubmitResult>> held = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      held.add(client.submit(PHONE, "after " + i));
+    }
+    stores.get(0).complete();
+
+    assertThat(held.get(0).await().status()).isEqualTo(SubmitResult.Status.OK);
+    assertThat(held.get(1).isComplete()).isFalse();
+    assertThat(held.get(2).isComplete()).isFalse();
+    assertThat(smsc.submitsReceived()).isEqualTo(2);
+
+    stores.get(1).complete();
+    stores.get(2).complete();
+    assertThat(all(held)).allSatisfy(r -> assertThat(r.status()).isEqualTo(SubmitResult.Status.OK));
+    assertThat(receipts).allSatisfy(r -> assertThat(join(r)).isZero());
+    assertThat(client.deliveriesOpen()).isZero();
+  }
+
+  @Test
+  void deliveriesThatAreNeverAnsweredHoldTheSubmitsForASecondAtMost() {
+    SmppClient client = bound(settings(1, 2));
+    String id = client.submit(PHONE, "before").await().messageIds().get(0);
+    listener.answer = x -> Promise.<Void>promise().future();
+    smsc.sendReceipt(id, "DELIVRD", SmscSimulator.ReceiptForm.BOTH, false);
+    smsc.sendReceipt(id, "DELIVRD", SmscSimulator.ReceiptForm.BOTH, false);
+    Await.until("two deliveries unanswered", WAIT, () -> client.deliveriesOpen() == 2);
+
+    long start = System.nanoTime();
+    SubmitResult result = client.submit(PHONE, "stuck behind receipts").await();
+
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(result.status()).isEqualTo(SubmitResult.Status.OK);
+    assertThat(waitedMs).isBetween(300L, 5_000L);
+  }
+
+  @Test
   void concatenatedMoMessagesAreReassembledAndAcknowledgedTogether() {
     bound(settings(1, 5));
     String text = "STOP please, this is a long reply from a phone. ".repeat(5);

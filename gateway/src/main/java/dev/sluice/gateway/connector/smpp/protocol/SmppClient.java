@@ -18,12 +18,26 @@ import org.slf4j.LoggerFactory;
  * connections run on the event-loop context it is given (see {@link SmppSession}); this object only
  * routes submits to a bound connection and hands deliver_sm up to the {@link SmppListener}, on that
  * context.
+ *
+ * <p>Receipts first: when a connection has as many deliver_sm unanswered as its window, the SMSC
+ * can send it no more, and its receipts queue up there while the gateway submits yet more. From
+ * then until the deliveries are down to half the window, the account's connections write one
+ * submit_sm per deliver_sm answered: the traffic goes at the pace its receipts are taken, and they
+ * never fall further behind. Should the answers stop for {@link #MAX_SUBMIT_HOLD} (the store is
+ * down), the submits go on regardless.
  */
 public final class SmppClient {
   private static final Logger LOG = LoggerFactory.getLogger(SmppClient.class);
 
   /** How long the parts of a concatenated MO message are awaited before what arrived goes on. */
   static final Duration REASSEMBLY_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * How long submits wait for an answer to a backed-up delivery: if the answers are stuck (the
+   * store is down), holding back the submits cures nothing, so they go on until the deliveries
+   * recover.
+   */
+  static final Duration MAX_SUBMIT_HOLD = Duration.ofSeconds(1);
 
   private final Vertx vertx;
   private final SmppSettings settings;
@@ -34,8 +48,18 @@ public final class SmppClient {
   private final AtomicInteger reference = new AtomicInteger();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final AtomicLong throttles = new AtomicLong();
+  private final AtomicLong submitHolds = new AtomicLong();
   private volatile boolean closed;
   private int lastBindsUp = -1;
+
+  // Receipts first (touched on the context only): connections whose deliveries are backed up,
+  // submits earned by answers since, answers since the last look, and whether the answers have
+  // stalled for MAX_SUBMIT_HOLD.
+  private int sessionsBackedUp;
+  private int submitTurns;
+  private int answersSinceCheck;
+  private boolean answersStalled;
+  private long holdTimer = -1;
 
   private SmppClient(Vertx vertx, Context context, SmppSettings settings, SmppListener listener) {
     this.vertx = vertx;
@@ -153,6 +177,20 @@ public final class SmppClient {
     return throttles.get();
   }
 
+  /** deliver_sm and data_sm received over all binds and not yet answered. */
+  public int deliveriesOpen() {
+    int sum = 0;
+    for (SmppSession s : sessions) {
+      sum += s.deliveriesOpen();
+    }
+    return sum;
+  }
+
+  /** Times submits were held for backed-up deliveries (monotonic). */
+  public long submitHolds() {
+    return submitHolds.get();
+  }
+
   /** Unbinds every connection (waits for unbind_resp up to responseTimeout), stops reconnecting. */
   public Future<Void> close() {
     closed = true;
@@ -241,6 +279,61 @@ public final class SmppClient {
     @Override
     public void redispatch(List<SubmitJob> jobs) {
       jobs.forEach(SmppClient.this::dispatch);
+    }
+
+    @Override
+    public void deliveriesBackedUp(boolean backedUp) {
+      sessionsBackedUp += backedUp ? 1 : -1;
+      if (backedUp && sessionsBackedUp == 1) {
+        submitHolds.incrementAndGet();
+        submitTurns = 0;
+        answersSinceCheck = 0;
+        holdTimer = vertx.setTimer(MAX_SUBMIT_HOLD.toMillis(), id -> checkAnswers());
+      } else if (!backedUp && sessionsBackedUp == 0) {
+        vertx.cancelTimer(holdTimer);
+        holdTimer = -1;
+        answersStalled = false;
+        resumeAll();
+      }
+    }
+
+    @Override
+    public void deliveryAnswered() {
+      if (sessionsBackedUp > 0) {
+        answersSinceCheck++;
+        submitTurns++;
+        resumeAll();
+      }
+    }
+
+    @Override
+    public boolean takeSubmitTurn() {
+      if (sessionsBackedUp == 0 || answersStalled) {
+        return true;
+      }
+      if (submitTurns > 0) {
+        submitTurns--;
+        return true;
+      }
+      return false;
+    }
+
+    /** While backed up: every MAX_SUBMIT_HOLD, whether any delivery was answered meanwhile. */
+    private void checkAnswers() {
+      if (sessionsBackedUp == 0) {
+        holdTimer = -1;
+        return;
+      }
+      answersStalled = answersSinceCheck == 0;
+      answersSinceCheck = 0;
+      holdTimer = vertx.setTimer(MAX_SUBMIT_HOLD.toMillis(), id -> checkAnswers());
+      if (answersStalled) {
+        resumeAll();
+      }
+    }
+
+    private void resumeAll() {
+      sessions.forEach(SmppSession::resume);
     }
   }
 }

@@ -29,6 +29,13 @@ final class SmppSession {
   private static final int INTERFACE_VERSION = 0x34;
   private static final Duration MAX_THROTTLE_PAUSE = Duration.ofSeconds(16);
 
+  /**
+   * How long the unanswered deliveries of a backed-up connection stay at half its window or below
+   * before it counts as caught up: longer than an SMSC takes to send the next deliver_sm once one
+   * is answered, so that a dip between two of its deliveries does not count.
+   */
+  static final Duration DELIVERIES_SETTLE = Duration.ofMillis(100);
+
   /** Which bind this connection makes. */
   enum Role {
     TRANSCEIVER(Pdu.BIND_TRANSCEIVER),
@@ -59,6 +66,21 @@ final class SmppSession {
 
     /** Queued submits of a connection that went down, none of whose parts were written. */
     void redispatch(List<SubmitJob> jobs);
+
+    /**
+     * This connection's unanswered deliver_sm reached its window (true), or fell back to half of it
+     * (false): the SMSC is, or no longer is, waiting on the gateway to send more.
+     */
+    void deliveriesBackedUp(boolean backedUp);
+
+    /** A deliver_sm was answered. */
+    void deliveryAnswered();
+
+    /**
+     * Whether a submit_sm may be written now (false while deliveries are backed up and no answer
+     * has earned it); true takes the turn.
+     */
+    boolean takeSubmitTurn();
   }
 
   /** Why an outstanding request ended without its response. */
@@ -101,12 +123,16 @@ final class SmppSession {
   private boolean paused;
   private Duration throttlePause;
   private int submitsOutstanding;
+  private int deliveries;
+  private boolean deliveriesBackedUp;
+  private long deliveriesLowSince;
   private Promise<Void> drained;
   private final Map<Integer, Outstanding> outstanding = new LinkedHashMap<>();
   private final ArrayDeque<SubmitJob> queue = new ArrayDeque<>();
 
   private volatile boolean submittable;
   private volatile int windowInUse;
+  private volatile int deliveriesOpen;
 
   /**
    * @param context the event-loop context the connection runs on
@@ -192,6 +218,16 @@ final class SmppSession {
 
   int windowInUse() {
     return windowInUse;
+  }
+
+  /** deliver_sm and data_sm received and not yet answered. */
+  int deliveriesOpen() {
+    return deliveriesOpen;
+  }
+
+  /** Sends what the queue holds, if the window allows; to be called on the session's context. */
+  void resume() {
+    drain();
   }
 
   Role role() {
@@ -362,7 +398,8 @@ final class SmppSession {
         && !stopping
         && !queue.isEmpty()
         && submitsOutstanding < settings.windowSize()
-        && !paused) {
+        && !paused
+        && owner.takeSubmitTurn()) {
       SubmitJob job = queue.pollFirst();
       if (job.throttled && now - job.throttledSince > settings.maxThrottleWait().toNanos()) {
         job.fail(
@@ -589,6 +626,16 @@ final class SmppSession {
   }
 
   private void deliver(NetSocket s, Pdu pdu) {
+    deliveriesOpen = ++deliveries;
+    if (deliveriesBackedUp) {
+      if (deliveries > settings.windowSize() / 2) {
+        deliveriesLowSince = 0;
+      }
+    } else if (deliveries >= settings.windowSize()) {
+      deliveriesBackedUp = true;
+      deliveriesLowSince = 0;
+      owner.deliveriesBackedUp(true);
+    }
     Future<Integer> status;
     try {
       status = owner.onDeliver(pdu);
@@ -602,11 +649,36 @@ final class SmppSession {
           int code = ar.succeeded() ? ar.result() : CommandStatus.ESME_RX_T_APPN;
           Pdu resp = Pdu.of(respId, code, pdu.sequence(), new Pdu.IdBody(""));
           if (Vertx.currentContext() == context) {
-            write(s, resp);
+            answerDelivery(s, resp);
           } else {
-            context.runOnContext(v -> write(s, resp));
+            context.runOnContext(v -> answerDelivery(s, resp));
           }
         });
+  }
+
+  private void answerDelivery(NetSocket s, Pdu resp) {
+    write(s, resp);
+    deliveriesOpen = --deliveries;
+    if (deliveriesBackedUp && deliveries <= settings.windowSize() / 2 && deliveriesLowSince == 0) {
+      deliveriesLowSince = System.nanoTime();
+      vertx.setTimer(DELIVERIES_SETTLE.toMillis(), id -> settleDeliveries());
+    }
+    owner.deliveryAnswered();
+  }
+
+  /** Ends the backed-up state once the deliveries have stayed low for DELIVERIES_SETTLE. */
+  private void settleDeliveries() {
+    if (!deliveriesBackedUp || deliveriesLowSince == 0) {
+      return; // back up again since; the next dip looks again
+    }
+    long left = DELIVERIES_SETTLE.toNanos() - (System.nanoTime() - deliveriesLowSince);
+    if (left > 0) {
+      vertx.setTimer(Math.max(1, left / 1_000_000), id -> settleDeliveries());
+      return;
+    }
+    deliveriesBackedUp = false;
+    deliveriesLowSince = 0;
+    owner.deliveriesBackedUp(false);
   }
 
   private void write(NetSocket s, Pdu pdu) {
