@@ -301,7 +301,9 @@ public final class SmppClient {
     public void deliveryAnswered() {
       if (sessionsBackedUp > 0) {
         answersSinceCheck++;
-        submitTurns++;
+        // Turns not taken (nothing to send) are kept up to a window's worth, not banked for a
+        // burst.
+        submitTurns = Math.min(submitTurns + 1, settings.windowSize());
         resumeAll();
       }
     }
