@@ -83,6 +83,7 @@ GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-}
 GATEWAY_JAR=${GATEWAY_JAR:-$root/gateway/target/sluice-gateway.jar}
 GATEWAY_CONFIG=${GATEWAY_CONFIG:-$root/config/gateway.yaml}
 OUT=${OUT:-$here/target/bench-smpp/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) # absolute: Redis and Kannel run in directories of their own
 KIT_JAR="$here/target/sluice-load-tests.jar"
 
 ADMIN_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
