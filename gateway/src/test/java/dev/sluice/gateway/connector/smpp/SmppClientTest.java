@@ -25,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The SMPP client against jsmpp's server (SmscSimulator): an implementation that is not ours. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -374,9 +376,17 @@ class SmppClientTest {
     assertThat(refused).isEqualTo(0x64);
   }
 
-  @Test
-  void deliveriesBackedUpToTheWindowLetOneSubmitThroughPerAnswer() {
-    SmppClient client = bound(settings(1, 3));
+  /**
+   * Transceiver: one connection both ways; transmitter + receiver: the hold crosses connections.
+   */
+  @ParameterizedTest
+  @EnumSource(BindMode.class)
+  void deliveriesBackedUpToTheWindowLetOneSubmitThroughPerAnswer(BindMode mode) {
+    SmppClient client = bound(settings(1, 3, mode, Duration.ofSeconds(30), null));
+    Await.until(
+        "every connection bound",
+        WAIT,
+        () -> smsc.boundConnections() == (mode == BindMode.TRANSCEIVER ? 1 : 2));
     String id = client.submit(PHONE, "before").await().messageIds().get(0);
     List<Promise<Void>> stores = new CopyOnWriteArrayList<>();
     listener.answer =

@@ -165,11 +165,7 @@ public final class SmppClient {
 
   /** Unacknowledged submit_sm over all binds. */
   public int windowInUse() {
-    int sum = 0;
-    for (SmppSession s : sessions) {
-      sum += s.windowInUse();
-    }
-    return sum;
+    return sessions.stream().mapToInt(SmppSession::windowInUse).sum();
   }
 
   /** 0x58/0x14 answers seen so far (monotonic). */
@@ -179,11 +175,7 @@ public final class SmppClient {
 
   /** deliver_sm and data_sm received over all binds and not yet answered. */
   public int deliveriesOpen() {
-    int sum = 0;
-    for (SmppSession s : sessions) {
-      sum += s.deliveriesOpen();
-    }
-    return sum;
+    return sessions.stream().mapToInt(SmppSession::deliveriesOpen).sum();
   }
 
   /** Times submits were held for backed-up deliveries (monotonic). */
