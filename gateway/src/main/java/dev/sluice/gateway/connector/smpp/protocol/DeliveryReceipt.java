@@ -6,7 +6,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A delivery receipt read from a deliver_sm or data_sm.
@@ -26,9 +25,6 @@ public record DeliveryReceipt(
     SmppAddress source,
     SmppAddress destination,
     Instant doneAt) {
-  private static final Pattern DECIMAL = Pattern.compile("[0-9]+");
-  private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]+");
-
   /**
    * The forms this id may have been given in submit_sm_resp: itself, and the hex<->decimal
    * conversions where they parse (SMSCs differ: hex in the response, decimal in the receipt). A
@@ -42,15 +38,32 @@ public record DeliveryReceipt(
     Set<String> ids = new LinkedHashSet<>();
     ids.add(messageId);
     if (messageId.length() <= 32) {
-      if (DECIMAL.matcher(messageId).matches()) {
+      if (allDigits(messageId, 10)) {
         String hex = new BigInteger(messageId).toString(16);
         ids.add(hex);
         ids.add(hex.toUpperCase(Locale.ROOT));
       }
-      if (HEX.matcher(messageId).matches()) {
+      if (allDigits(messageId, 16)) {
         ids.add(new BigInteger(messageId, 16).toString());
       }
     }
     return List.copyOf(ids);
+  }
+
+  /**
+   * Whether {@code s} is not empty and all ASCII digits of {@code radix} 10 or 16 (either case);
+   * what a precompiled {@code [0-9]+} or {@code [0-9a-fA-F]+} says, without a matcher per receipt.
+   */
+  static boolean allDigits(String s, int radix) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean digit =
+          (c >= '0' && c <= '9')
+              || (radix == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+      if (!digit) {
+        return false;
+      }
+    }
+    return !s.isEmpty();
   }
 }

@@ -102,7 +102,9 @@ final class Receipts {
 
   /** YYMMDDhhmm or YYMMDDhhmmss, read as UTC; null when absent or unreadable. */
   static Instant date(String value) {
-    if (value == null || !value.matches("\\d{10}(\\d{2})?")) {
+    if (value == null
+        || (value.length() != 10 && value.length() != 12)
+        || !DeliveryReceipt.allDigits(value, 10)) {
       return null;
     }
     try {

@@ -67,6 +67,21 @@ class ReceiptsTest {
     // Wider than a long: still converted.
     assertThat(receipt("123456789012345678901234567890").idCandidates())
         .contains("18ee90ff6c373e0ee4e3f0ad2");
+    // Only ASCII digits are numbers here: other scripts' digits stay as they came.
+    assertThat(receipt("\u0663\u0664").idCandidates()).containsExactly("\u0663\u0664");
+    assertThat(receipt("ff").idCandidates()).containsExactly("ff", "255");
+  }
+
+  @Test
+  void doneDatesAreTenOrTwelveAsciiDigits() {
+    assertThat(Receipts.date("2612052130")).isEqualTo(Instant.parse("2026-12-05T21:30:00Z"));
+    assertThat(Receipts.date("261205213045")).isEqualTo(Instant.parse("2026-12-05T21:30:45Z"));
+    assertThat(Receipts.date("26120521304")).isNull();
+    assertThat(Receipts.date("2612052130456")).isNull();
+    assertThat(Receipts.date("26120521 0")).isNull();
+    assertThat(Receipts.date("\u0662612052130")).isNull();
+    assertThat(Receipts.date("2613052130")).isNull(); // month 13
+    assertThat(Receipts.date(null)).isNull();
   }
 
   private static DeliveryReceipt receipt(String id) {
