@@ -99,6 +99,29 @@ class SmppClientTest {
         Duration.ofSeconds(20));
   }
 
+  /** One transceiver bind of the given window whose submits wait 300 ms at most. */
+  private SmppSettings impatient(int window) {
+    SmppSettings patient = settings(1, window);
+    return new SmppSettings(
+        patient.host(),
+        patient.port(),
+        false,
+        false,
+        "sluice",
+        "secret",
+        "",
+        BindMode.TRANSCEIVER,
+        1,
+        window,
+        patient.source(),
+        null,
+        null,
+        Duration.ofMillis(50),
+        Duration.ofMillis(400),
+        Duration.ofMillis(50),
+        Duration.ofMillis(300));
+  }
+
   private SmppClient bound(SmppSettings settings) {
     SmppClient client = SmppClient.start(vertx, settings, listener);
     clients.add(client);
@@ -206,27 +229,7 @@ class SmppClientTest {
 
   @Test
   void aMessageThrottledForLongerThanTheMaxWaitEndsThrottled() {
-    SmppSettings patient = settings(1, 2);
-    SmppSettings impatient =
-        new SmppSettings(
-            patient.host(),
-            patient.port(),
-            false,
-            false,
-            "sluice",
-            "secret",
-            "",
-            BindMode.TRANSCEIVER,
-            1,
-            2,
-            patient.source(),
-            null,
-            null,
-            Duration.ofMillis(50),
-            Duration.ofMillis(400),
-            Duration.ofMillis(50),
-            Duration.ofMillis(300));
-    SmppClient client = bound(impatient);
+    SmppClient client = bound(impatient(2));
     smsc.refuseNext(1_000, 0x14);
 
     SubmitResult result = client.submit(PHONE, "queue full").await();
@@ -436,6 +439,23 @@ class SmppClientTest {
     long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertThat(result.status()).isEqualTo(SubmitResult.Status.OK);
     assertThat(waitedMs).isBetween(300L, 5_000L);
+  }
+
+  @Test
+  void aSubmitHeldPastItsMaxWaitEndsThrottledAndIsNeverWritten() {
+    SmppClient client = bound(impatient(2));
+    String id = client.submit(PHONE, "before").await().messageIds().get(0);
+    listener.answer = x -> Promise.<Void>promise().future();
+    smsc.sendReceipt(id, "DELIVRD", SmscSimulator.ReceiptForm.BOTH, false);
+    smsc.sendReceipt(id, "DELIVRD", SmscSimulator.ReceiptForm.BOTH, false);
+    Await.until("two deliveries unanswered", WAIT, () -> client.deliveriesOpen() == 2);
+
+    SubmitResult result = client.submit(PHONE, "held too long").await();
+
+    assertThat(result.status()).isEqualTo(SubmitResult.Status.THROTTLED);
+    assertThat(result.detail()).contains("not sent: waited longer than 300 ms");
+    assertThat(result.messageIds()).isEmpty();
+    assertThat(smsc.texts()).containsExactly("before");
   }
 
   @Test

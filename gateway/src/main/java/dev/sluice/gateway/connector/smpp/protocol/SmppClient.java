@@ -312,7 +312,10 @@ public final class SmppClient {
       return false;
     }
 
-    /** While backed up: every MAX_SUBMIT_HOLD, whether any delivery was answered meanwhile. */
+    /**
+     * While backed up, every MAX_SUBMIT_HOLD: ends the submits held past their wait, and lets the
+     * rest go if no delivery was answered meanwhile.
+     */
     private void checkAnswers() {
       if (sessionsBackedUp == 0) {
         holdTimer = -1;
@@ -321,6 +324,7 @@ public final class SmppClient {
       answersStalled = answersSinceCheck == 0;
       answersSinceCheck = 0;
       holdTimer = vertx.setTimer(MAX_SUBMIT_HOLD.toMillis(), id -> checkAnswers());
+      sessions.forEach(SmppSession::expireWaiting);
       if (answersStalled) {
         resumeAll();
       }

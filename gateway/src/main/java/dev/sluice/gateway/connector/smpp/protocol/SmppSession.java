@@ -230,6 +230,16 @@ final class SmppSession {
     drain();
   }
 
+  /**
+   * Ends the queued submits that have waited too long ({@link #expired}); to be called on the
+   * session's context. Their wait may have no other end in sight: while the SMSC's deliveries are
+   * backed up, nothing else looks at the queue.
+   */
+  void expireWaiting() {
+    long now = System.nanoTime();
+    queue.removeIf(job -> expired(job, now));
+  }
+
   Role role() {
     return role;
   }
@@ -398,18 +408,38 @@ final class SmppSession {
         && !stopping
         && !queue.isEmpty()
         && submitsOutstanding < settings.windowSize()
-        && !paused
-        && owner.takeSubmitTurn()) {
-      SubmitJob job = queue.pollFirst();
-      if (job.throttled && now - job.throttledSince > settings.maxThrottleWait().toNanos()) {
-        job.fail(
-            SubmitResult.Status.THROTTLED,
-            job.throttleStatus,
-            "throttled for longer than " + settings.maxThrottleWait().toSeconds() + " s");
-        continue;
+        && !paused) {
+      if (expired(queue.peekFirst(), now)) {
+        queue.pollFirst();
+      } else if (owner.takeSubmitTurn()) {
+        sendPart(queue.pollFirst());
+      } else {
+        return;
       }
-      sendPart(job);
     }
+  }
+
+  /**
+   * Ends a submit THROTTLED (the dispatcher tries it again a little later, never counting it as an
+   * outage) when it has been throttled for longer than maxThrottleWait, or has waited that long
+   * with none of its parts written: for the window, or behind the SMSC's unanswered deliveries. So
+   * a submit is written in time for its answer to come before the send's deadline, or not at all.
+   */
+  private boolean expired(SubmitJob job, long now) {
+    long max = settings.maxThrottleWait().toNanos();
+    String seconds = settings.maxThrottleWait().toMillis() + " ms";
+    if (job.throttled && now - job.throttledSince > max) {
+      job.fail(
+          SubmitResult.Status.THROTTLED,
+          job.throttleStatus,
+          "throttled for longer than " + seconds);
+      return true;
+    }
+    if (job.next == 0 && now - job.createdAt > max) {
+      job.fail(SubmitResult.Status.THROTTLED, 0, "not sent: waited longer than " + seconds);
+      return true;
+    }
+    return false;
   }
 
   private void sendPart(SubmitJob job) {

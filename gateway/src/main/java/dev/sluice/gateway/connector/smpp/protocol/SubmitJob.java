@@ -15,6 +15,9 @@ final class SubmitJob {
   final List<String> messageIds = new ArrayList<>();
   private final Promise<SubmitResult> result = Promise.promise();
 
+  /** When the submit was made (System.nanoTime). */
+  final long createdAt = System.nanoTime();
+
   /** The index of the next part to send. */
   int next;
 
