@@ -21,10 +21,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Receipts first: when a connection has as many deliver_sm unanswered as its window, the SMSC
  * can send it no more, and its receipts queue up there while the gateway submits yet more. From
- * then until the deliveries are down to half the window, the account's connections write one
- * submit_sm per deliver_sm answered: the traffic goes at the pace its receipts are taken, and they
- * never fall further behind. Should the answers stop for {@link #MAX_SUBMIT_HOLD} (the store is
- * down), the submits go on regardless.
+ * then until the deliveries have stayed at half the window or below for a moment (the SMSC has no
+ * more waiting), the account's connections write one submit_sm per deliver_sm answered: the traffic
+ * goes at the pace its receipts are taken, and they never fall further behind. Should the answers
+ * stop for {@link #MAX_SUBMIT_HOLD} (the store hangs), the submits go on regardless.
  */
 public final class SmppClient {
   private static final Logger LOG = LoggerFactory.getLogger(SmppClient.class);

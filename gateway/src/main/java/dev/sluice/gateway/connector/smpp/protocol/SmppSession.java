@@ -68,8 +68,9 @@ final class SmppSession {
     void redispatch(List<SubmitJob> jobs);
 
     /**
-     * This connection's unanswered deliver_sm reached its window (true), or fell back to half of it
-     * (false): the SMSC is, or no longer is, waiting on the gateway to send more.
+     * This connection's unanswered deliver_sm reached its window (true), or have stayed at half of
+     * it or below for DELIVERIES_SETTLE (false): the SMSC is, or no longer is, waiting on the
+     * gateway to send more.
      */
     void deliveriesBackedUp(boolean backedUp);
 
@@ -427,16 +428,18 @@ final class SmppSession {
    */
   private boolean expired(SubmitJob job, long now) {
     long max = settings.maxThrottleWait().toNanos();
-    String seconds = settings.maxThrottleWait().toMillis() + " ms";
     if (job.throttled && now - job.throttledSince > max) {
       job.fail(
           SubmitResult.Status.THROTTLED,
           job.throttleStatus,
-          "throttled for longer than " + seconds);
+          "throttled for longer than " + settings.maxThrottleWait().toMillis() + " ms");
       return true;
     }
     if (job.next == 0 && now - job.createdAt > max) {
-      job.fail(SubmitResult.Status.THROTTLED, 0, "not sent: waited longer than " + seconds);
+      job.fail(
+          SubmitResult.Status.THROTTLED,
+          0,
+          "not sent: waited longer than " + settings.maxThrottleWait().toMillis() + " ms");
       return true;
     }
     return false;
